@@ -1,0 +1,91 @@
+/**
+ * notify-lead's request handling: who may call, what they sent, what to do.
+ *
+ *   POST /notify-lead        database webhook for a new lead → plan its messages, answer 202,
+ *                            send in the background
+ *   POST /notify-lead/sweep  pg_cron, every minute → dead-letter expired leases, plan leads the
+ *                            webhook missed, send everything due; answers when done
+ *
+ * Both require the shared secret in `x-webhook-secret`.
+ */
+import type postgres from "postgres";
+import { errorResponse, jsonResponse, secretsMatch } from "../http.ts";
+import { describeIssues, leadInsertPayload } from "./webhook_payload.ts";
+import { findUnplannedLeads, LeadNotFoundError, planLeadNotifications } from "./plan.ts";
+import { deadLetterExpired } from "../outbox/store.ts";
+import type { DrainStats } from "../outbox/drain.ts";
+import { DrainScheduler } from "./drain_scheduler.ts";
+import { maskPII } from "../mask.ts";
+
+export interface NotifyLeadDeps {
+  sql: postgres.Sql;
+  webhookSecret: string;
+  adminEmail: string;
+  /** Drains the outbox (sending everything due) and reports what happened. */
+  drain: () => Promise<DrainStats>;
+  /** Keeps work going after the response (EdgeRuntime.waitUntil on Supabase). */
+  waitUntil: (work: Promise<unknown>) => void;
+  /** A lead unplanned this long after insert is the sweep's to plan. */
+  sweepGraceSeconds?: number;
+}
+
+export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) => Promise<Response> {
+  const scheduler = new DrainScheduler(deps.drain);
+  const drainInBackground = () =>
+    deps.waitUntil(scheduler.request().catch((err) => console.error(maskPII(`drain failed: ${(err as Error).stack}`))));
+
+  async function webhook(req: Request): Promise<Response> {
+    let body: unknown;
+    try {
+      body = await req.json();
+    } catch {
+      return errorResponse(400, "Request body is not valid JSON");
+    }
+    const parsed = leadInsertPayload.safeParse(body);
+    if (!parsed.success) return errorResponse(400, "Not a new-lead webhook payload", describeIssues(parsed.error));
+    const leadId = parsed.data.record.id;
+    try {
+      const outcome = await planLeadNotifications(deps.sql, leadId, { adminEmail: deps.adminEmail });
+      drainInBackground();
+      return jsonResponse(202, {
+        lead_id: leadId,
+        planned: outcome.created.length,
+        messages: outcome.created.map((r) => ({ key: r.key, status: r.status, reason: r.status_reason })),
+      });
+    } catch (err) {
+      if (err instanceof LeadNotFoundError) return errorResponse(404, err.message);
+      throw err;
+    }
+  }
+
+  async function sweep(): Promise<Response> {
+    const deadLettered = await deadLetterExpired(deps.sql);
+    const unplanned = await findUnplannedLeads(deps.sql, deps.sweepGraceSeconds ?? 30);
+    let planned = 0;
+    for (const leadId of unplanned) {
+      try {
+        planned += (await planLeadNotifications(deps.sql, leadId, { adminEmail: deps.adminEmail })).created.length;
+      } catch (err) {
+        if (!(err instanceof LeadNotFoundError)) throw err; // deleted since: nothing to plan
+      }
+    }
+    const stats = await scheduler.request();
+    return jsonResponse(200, { dead_lettered: deadLettered.length, leads_planned: unplanned.length, messages_planned: planned, ...stats });
+  }
+
+  return async (req: Request) => {
+    const path = new URL(req.url).pathname.replace(/\/+$/, "");
+    const route = path.endsWith("/sweep") ? "sweep" : path.endsWith("/notify-lead") || path === "" ? "webhook" : null;
+    if (!route) return errorResponse(404, `No route ${path}: POST /notify-lead or /notify-lead/sweep`);
+    if (req.method !== "POST") return errorResponse(405, `Use POST, not ${req.method}`);
+    const secret = req.headers.get("x-webhook-secret");
+    if (secret === null) return errorResponse(401, "Missing x-webhook-secret header");
+    if (!secretsMatch(secret, deps.webhookSecret)) return errorResponse(401, "Wrong x-webhook-secret");
+    try {
+      return route === "sweep" ? await sweep() : await webhook(req);
+    } catch (err) {
+      console.error(maskPII(`notify-lead ${route} failed: ${(err as Error).stack ?? err}`));
+      return errorResponse(500, `notify-lead could not finish the ${route}; nothing was lost (the sweep retries)`);
+    }
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * When a text may reach a customer: the recipient's local time decides (TCPA quiet hours),
+ * so a lead's state is turned into a time zone and every send outside the allowed window is
+ * moved to the next window start.
+ */
+import { TZDate } from "@date-fns/tz";
+import type { Lead } from "./types.ts";
+
+// One zone per state. Where a state spans two zones, the zone most of its people live in
+// wins (e.g. Florida's panhandle is Central, the rest Eastern): one wrong hour for a few is
+// the price of needing no ZIP-code database.
+const STATE_TIME_ZONES: Readonly<Record<string, string>> = {
+  AL: "America/Chicago",
+  AK: "America/Anchorage",
+  AZ: "America/Phoenix",
+  AR: "America/Chicago",
+  CA: "America/Los_Angeles",
+  CO: "America/Denver",
+  CT: "America/New_York",
+  DE: "America/New_York",
+  DC: "America/New_York",
+  FL: "America/New_York",
+  GA: "America/New_York",
+  HI: "Pacific/Honolulu",
+  ID: "America/Boise",
+  IL: "America/Chicago",
+  IN: "America/Indiana/Indianapolis",
+  IA: "America/Chicago",
+  KS: "America/Chicago",
+  KY: "America/New_York",
+  LA: "America/Chicago",
+  ME: "America/New_York",
+  MD: "America/New_York",
+  MA: "America/New_York",
+  MI: "America/Detroit",
+  MN: "America/Chicago",
+  MS: "America/Chicago",
+  MO: "America/Chicago",
+  MT: "America/Denver",
+  NE: "America/Chicago",
+  NV: "America/Los_Angeles",
+  NH: "America/New_York",
+  NJ: "America/New_York",
+  NM: "America/Denver",
+  NY: "America/New_York",
+  NC: "America/New_York",
+  ND: "America/Chicago",
+  OH: "America/New_York",
+  OK: "America/Chicago",
+  OR: "America/Los_Angeles",
+  PA: "America/New_York",
+  RI: "America/New_York",
+  SC: "America/New_York",
+  SD: "America/Chicago",
+  TN: "America/Chicago",
+  TX: "America/Chicago",
+  UT: "America/Denver",
+  VT: "America/New_York",
+  VA: "America/New_York",
+  WA: "America/Los_Angeles",
+  WV: "America/New_York",
+  WI: "America/Chicago",
+  WY: "America/Denver",
+  AS: "Pacific/Pago_Pago",
+  GU: "Pacific/Guam",
+  MP: "Pacific/Saipan",
+  PR: "America/Puerto_Rico",
+  VI: "America/St_Thomas",
+};
+
+/** States whose own telemarketing laws allow texts only 8 am–8 pm and 3 per 24 hours. */
+export const STRICT_SMS_STATES: readonly string[] = ["FL", "OK", "MD"];
+
+const STRICT_START_HOUR = 8;
+const STRICT_END_HOUR = 20;
+const STRICT_DAILY_CAP = 3;
+
+function normalizeState(state: string | null | undefined): string | null {
+  const code = state?.trim().toUpperCase();
+  return code ? code : null;
+}
+
+function isStrictState(state: string | null | undefined): boolean {
+  const code = normalizeState(state);
+  return code !== null && STRICT_SMS_STATES.includes(code);
+}
+
+/**
+ * The IANA time zone a lead's customer most likely lives in, from the lead's state.
+ *
+ * @param fallbackTz Used when the lead gives no state or one we do not know
+ *   (normally `business_settings.time_zone`).
+ */
+export function timeZoneForLead(lead: Pick<Lead, "state">, fallbackTz: string): string {
+  const code = normalizeState(lead.state);
+  return (code && STATE_TIME_ZONES[code]) ?? fallbackTz;
+}
+
+/**
+ * How many texts one phone number may receive in 24 hours: the shop's cap
+ * (`business_settings.sms_daily_cap`), never more than 3 in Florida, Oklahoma or Maryland.
+ */
+export function dailySmsCap(configuredCap: number, state: string | null | undefined): number {
+  return isStrictState(state) ? Math.min(configuredCap, STRICT_DAILY_CAP) : configuredCap;
+}
+
+/** Options for {@linkcode nextAllowedSendTime}. */
+export interface SendWindow {
+  /** IANA zone of the recipient, e.g. from {@linkcode timeZoneForLead}. */
+  timeZone: string;
+  /** First hour a text may go out, recipient local time, inclusive (0–23). */
+  startHour: number;
+  /** Hour from which texts must wait for the next day, exclusive (1–24). 0 to 24 means always. */
+  endHour: number;
+  /** Recipient's two-letter state; FL, OK and MD narrow the window to 8 am–8 pm. */
+  state?: string | null;
+}
+
+/**
+ * The earliest moment at or after `now` when a text may be sent to the recipient.
+ *
+ * Returns `now` itself when it is inside the window; otherwise the next window start in
+ * the recipient's local time, which stays right across daylight-saving changes
+ * (9:30 pm in Denver moves to 8:00 am the next day, whatever the UTC offset then is).
+ *
+ * @throws {RangeError} When the hours do not describe a window.
+ */
+export function nextAllowedSendTime(now: Date, window: SendWindow): Date {
+  let { startHour, endHour } = window;
+  if (
+    !Number.isInteger(startHour) || !Number.isInteger(endHour) || startHour < 0 ||
+    endHour > 24 || startHour >= endHour
+  ) {
+    throw new RangeError(
+      `Cannot compute a send time: hours ${startHour}–${endHour} are not a window within 0–24`,
+    );
+  }
+  if (isStrictState(window.state)) {
+    startHour = Math.max(startHour, STRICT_START_HOUR);
+    endHour = Math.min(endHour, STRICT_END_HOUR);
+  }
+
+  const local = new TZDate(now.getTime(), window.timeZone);
+  const minuteOfDay = local.getHours() * 60 + local.getMinutes();
+  if (minuteOfDay >= startHour * 60 && minuteOfDay < endHour * 60) return now;
+
+  const dayOffset = minuteOfDay < startHour * 60 ? 0 : 1;
+  const start = new TZDate(
+    local.getFullYear(),
+    local.getMonth(),
+    local.getDate() + dayOffset,
+    startHour,
+    0,
+    0,
+    window.timeZone,
+  );
+  return new Date(start.getTime());
+}

@@ -1,0 +1,82 @@
+/**
+ * Row shapes shared by the functions, the templates and the tests.
+ * Column names are the database's own (snake_case), so a row read with
+ * `npm:postgres` can be used as it is.
+ */
+
+/** The kinds of work a shop does; `leads.service_type` holds one of these. */
+export type ServiceType = "repair" | "replacement" | "calibration" | "other";
+
+/** Which web form produced a lead; `leads.source_form`. */
+export type SourceForm = "quick_quote" | "full_booking" | "api";
+
+/** A row of `public.leads`. Optional form fields are null when the form did not ask. */
+export interface Lead {
+  id: string;
+  reference_number: string;
+  created_at: Date;
+  first_name: string;
+  last_name: string | null;
+  email: string | null;
+  phone_e164: string | null;
+  vehicle_year: number | null;
+  vehicle_make: string | null;
+  vehicle_model: string | null;
+  service_type: ServiceType;
+  mobile_service: boolean;
+  preferred_date: string | null; // ISO date, yyyy-mm-dd
+  address: string | null;
+  city: string | null;
+  state: string | null; // two-letter US state
+  zip: string | null;
+  notes: string | null;
+  sms_consent: boolean;
+  sms_consent_at: Date | null;
+  sms_consent_source: string | null;
+  source_form: SourceForm;
+}
+
+/** A row of `public.media`: a photo the customer uploaded to Storage. */
+export interface Media {
+  id: string;
+  lead_id: string;
+  bucket: string;
+  object_path: string;
+  content_type: string | null;
+  size_bytes: number | null;
+}
+
+/** The single row of `public.business_settings`. */
+export interface BusinessSettings {
+  business_name: string;
+  phone_display: string; // "(720) 918-7465"
+  phone_e164: string;
+  postal_address: string;
+  website_url: string;
+  reply_to_email: string;
+  time_zone: string; // IANA, e.g. "America/Denver"
+  sms_window_start_hour: number; // recipient local time, inclusive
+  sms_window_end_hour: number; // recipient local time, exclusive
+  sms_daily_cap: number;
+}
+
+/** `lead_activities.activity_type`: the one spelling used in SQL, TypeScript and templates. */
+export const ACTIVITY_TYPES = [
+  "email_sent",
+  "email_delivered",
+  "email_opened",
+  "email_failed",
+  "sms_sent",
+  "sms_delivered",
+  "sms_failed",
+  "sms_opt_out",
+  "sms_opt_in",
+  "call_made",
+  "appointment_scheduled",
+  "status_updated",
+  "webhook_sent",
+  "notification_failed",
+  "notification_suppressed",
+  "notification_deferred",
+] as const;
+export type ActivityType = typeof ACTIVITY_TYPES[number];

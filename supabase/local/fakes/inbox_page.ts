@@ -1,0 +1,140 @@
+/**
+ * The inbox: one page listing what the fakes accepted (emails, SMS, uploads), newest first,
+ * like Supabase's local mail catcher. `GET /` is the page, `GET /api` the same as JSON,
+ * `GET /uploads/<bucket>/<path>` an uploaded object (so photos show on the page).
+ */
+import type { FakeEmail } from "./resend_fake.ts";
+import type { FakeUpload } from "./storage_fake.ts";
+import type { FakeSms } from "./twilio_fake.ts";
+
+export interface InboxSnapshot {
+  emails: FakeEmail[];
+  sms: FakeSms[];
+  uploads: FakeUpload[];
+}
+
+export interface InboxSources {
+  emails(): FakeEmail[];
+  sms(): FakeSms[];
+  uploads(): FakeUpload[];
+  object(bucket: string, path: string): { bytes: Uint8Array<ArrayBuffer>; content_type: string } | undefined;
+}
+
+function newestFirst<T>(items: T[], at: (item: T) => string): T[] {
+  return [...items].sort((a, b) => at(b).localeCompare(at(a)));
+}
+
+/** What the fakes hold, newest first. */
+export function inboxSnapshot(sources: InboxSources): InboxSnapshot {
+  return {
+    emails: newestFirst(sources.emails(), (e) => e.created_at),
+    sms: newestFirst(sources.sms(), (s) => s.date_created),
+    uploads: newestFirst(sources.uploads(), (u) => u.created_at),
+  };
+}
+
+/** Escapes text for HTML content and double-quoted attributes. */
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}
+
+function time(iso: string): string {
+  return `<time datetime="${escapeHtml(iso)}">${escapeHtml(iso.replace("T", " ").slice(0, 19))} UTC</time>`;
+}
+
+function emailCard(e: FakeEmail): string {
+  const body = e.html ?? `<pre style="white-space:pre-wrap;font:14px system-ui">${escapeHtml(e.text ?? "")}</pre>`;
+  const extra = [
+    e.reply_to ? `reply-to ${escapeHtml(e.reply_to.join(", "))}` : "",
+    e.idempotency_key ? `idempotency key <code>${escapeHtml(e.idempotency_key)}</code>` : "",
+    e.headers ? Object.entries(e.headers).map(([k, v]) => `<code>${escapeHtml(k)}: ${escapeHtml(v)}</code>`).join(" ") : "",
+  ].filter(Boolean).join(" · ");
+  return `<article class="card email">
+  <header><strong>${escapeHtml(e.subject)}</strong> ${time(e.created_at)}</header>
+  <div class="meta">from ${escapeHtml(e.from)} → ${escapeHtml(e.to.join(", "))}${e.batch ? " · batch" : ""}</div>
+  ${extra ? `<div class="meta">${extra}</div>` : ""}
+  <iframe sandbox title="${escapeHtml(e.subject)}" srcdoc="${escapeHtml(body)}"></iframe>
+  ${e.text && e.html ? `<details><summary>plain text</summary><pre>${escapeHtml(e.text)}</pre></details>` : ""}
+</article>`;
+}
+
+function smsCard(s: FakeSms): string {
+  return `<article class="card sms">
+  <div class="meta">${escapeHtml(s.from ?? s.messaging_service_sid ?? "")} → ${escapeHtml(s.to)} ${time(s.date_created)}</div>
+  <div class="bubble">${escapeHtml(s.body)}</div>
+  <div class="meta">${escapeHtml(s.status)} · ${s.num_segments} segment${s.num_segments === 1 ? "" : "s"} · <code>${escapeHtml(s.sid)}</code></div>
+</article>`;
+}
+
+function uploadCard(u: FakeUpload): string {
+  const href = `/uploads/${encodeURIComponent(u.bucket)}/${u.path.split("/").map(encodeURIComponent).join("/")}`;
+  const preview = u.content_type.startsWith("image/") ? `<img src="${escapeHtml(href)}" alt="${escapeHtml(u.path)}">` : "";
+  return `<article class="card upload">
+  <div class="meta"><a href="${escapeHtml(href)}">${escapeHtml(u.bucket)}/${escapeHtml(u.path)}</a> ${time(u.created_at)}</div>
+  <div class="meta">${escapeHtml(u.content_type)} · ${u.size} bytes</div>
+  ${preview}
+</article>`;
+}
+
+function section(title: string, cards: string[], empty: string): string {
+  return `<section><h2>${title} <small>(${cards.length})</small></h2>${cards.length ? cards.join("\n") : `<p class="empty">${empty}</p>`}</section>`;
+}
+
+/** The inbox page. It reloads itself when the fakes receive something new. */
+export function renderInbox(snapshot: InboxSnapshot): string {
+  const count = snapshot.emails.length + snapshot.sms.length + snapshot.uploads.length;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>leadwire inbox (${count})</title>
+<style>
+  body { font: 14px/1.4 system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1c1e21; }
+  h1 { margin: 0; padding: 12px 20px; background: #1f2937; color: #fff; font-size: 18px; }
+  main { display: grid; grid-template-columns: 2fr 1fr 1fr; gap: 16px; padding: 16px; }
+  h2 { font-size: 15px; margin: 0 0 8px; }
+  .card { background: #fff; border-radius: 8px; padding: 10px 12px; margin-bottom: 12px; box-shadow: 0 1px 2px #0002; }
+  .meta { color: #5f6368; font-size: 12px; margin: 2px 0; word-break: break-all; }
+  iframe { width: 100%; height: 360px; border: 1px solid #e0e0e0; border-radius: 4px; margin-top: 6px; background: #fff; }
+  .bubble { background: #34c759; color: #fff; border-radius: 16px 16px 4px 16px; padding: 8px 12px; margin: 6px 0; white-space: pre-wrap; }
+  img { max-width: 100%; border-radius: 4px; margin-top: 6px; }
+  .empty { color: #888; }
+  time { float: right; color: #888; font-size: 12px; }
+</style>
+</head>
+<body>
+<h1>leadwire inbox · what the local fakes received</h1>
+<main>
+${section("Emails", snapshot.emails.map(emailCard), "No email yet.")}
+${section("SMS", snapshot.sms.map(smsCard), "No SMS yet.")}
+${section("Uploads", snapshot.uploads.map(uploadCard), "No upload yet.")}
+</main>
+<script>
+  const seen = ${count};
+  setInterval(async () => {
+    const now = await fetch("/api").then((r) => r.json()).catch(() => null);
+    if (now && now.emails.length + now.sms.length + now.uploads.length !== seen) location.reload();
+  }, 2000);
+</script>
+</body>
+</html>`;
+}
+
+/** Answers the inbox port's requests. */
+export function handleInbox(req: Request, sources: InboxSources): Response {
+  const url = new URL(req.url);
+  if (req.method !== "GET" && req.method !== "HEAD") return new Response("Method not allowed", { status: 405 });
+  if (url.pathname === "/") {
+    return new Response(renderInbox(inboxSnapshot(sources)), { headers: { "content-type": "text/html; charset=utf-8" } });
+  }
+  if (url.pathname === "/api") return Response.json(inboxSnapshot(sources));
+  const upload = url.pathname.match(/^\/uploads\/([^/]+)\/(.+)$/);
+  if (upload) {
+    const path = upload[2].split("/").map(decodeURIComponent).join("/");
+    const o = sources.object(decodeURIComponent(upload[1]), path);
+    // An uploaded file may be HTML; the sandbox keeps it from scripting the inbox.
+    if (o) return new Response(o.bytes, { headers: { "content-type": o.content_type, "content-security-policy": "sandbox" } });
+  }
+  return new Response("Not found", { status: 404 });
+}

@@ -1,0 +1,79 @@
+/**
+ * The environment the local stack gives the functions, as Supabase would on a hosted
+ * project: SUPABASE_* injected, our own secrets from `.env` when present, and local
+ * defaults for everything else so that nothing has to be set to try the system.
+ * With real provider keys in .env (or the shell), the real providers are used.
+ */
+import { parse as parseDotenv } from "dotenv";
+import { join } from "node:path";
+import { projectRoot } from "./cluster.ts";
+import { configSchema } from "../../shared/config.ts";
+
+/** Supabase's well-known local demo keys (the CLI prints the same ones). */
+export const LOCAL_ANON_KEY =
+  "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAiOjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0";
+export const LOCAL_SERVICE_ROLE_KEY =
+  "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImV4cCI6MTk4MzgxMjk5Nn0.EGIM96RAZx35lJzdJsyH-qQwv8Hdp7fsn3W0YpN81IU";
+
+/** Credentials the fakes accept. They are not secrets: nothing real answers to them. */
+export const FAKE_RESEND_API_KEY = "re_local_fake_key_for_the_local_stack";
+export const FAKE_TWILIO_ACCOUNT_SID = "AC00000000000000000000000000000000";
+export const FAKE_TWILIO_AUTH_TOKEN = "local_fake_twilio_auth_token";
+
+export interface LocalUrls {
+  apiUrl: string;
+  dbUrl: string;
+  twilioUrl: string;
+  resendUrl: string;
+}
+
+async function readDotenv(): Promise<Record<string, string>> {
+  try {
+    return parseDotenv(await Deno.readTextFile(join(projectRoot, ".env")));
+  } catch {
+    return {};
+  }
+}
+
+/** Our own settings as given by the developer: .env, overridden by the shell. */
+export async function developerEnv(): Promise<Record<string, string>> {
+  const fromFile = await readDotenv();
+  const merged: Record<string, string> = { ...fromFile };
+  for (const name of Object.keys(configSchema.shape)) {
+    const value = Deno.env.get(name);
+    if (value !== undefined && !name.startsWith("SUPABASE_")) merged[name] = value;
+  }
+  return merged;
+}
+
+/** True when the developer gave real keys for the provider (so the fake is not used). */
+export function usesRealResend(env: Record<string, string>) {
+  return Boolean(env.RESEND_API_KEY) && env.RESEND_API_KEY !== FAKE_RESEND_API_KEY;
+}
+export function usesRealTwilio(env: Record<string, string>) {
+  return Boolean(env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN) &&
+    env.TWILIO_ACCOUNT_SID !== FAKE_TWILIO_ACCOUNT_SID;
+}
+
+/** The full environment for the functions. */
+export function functionEnv(dev: Record<string, string>, urls: LocalUrls): Record<string, string> {
+  const realResend = usesRealResend(dev);
+  const realTwilio = usesRealTwilio(dev);
+  return {
+    FROM_EMAIL: "Pink Auto Glass <noreply@pinkautoglass.com>",
+    ADMIN_EMAIL: "admin@pinkautoglass.com",
+    TWILIO_PHONE_NUMBER: "+17205550100",
+    NOTIFY_WEBHOOK_SECRET: "local-notify-webhook-secret-not-for-production",
+    ...dev,
+    SUPABASE_URL: urls.apiUrl,
+    SUPABASE_DB_URL: urls.dbUrl,
+    SUPABASE_SERVICE_ROLE_KEY: LOCAL_SERVICE_ROLE_KEY,
+    SUPABASE_ANON_KEY: LOCAL_ANON_KEY,
+    ...(realResend ? {} : { RESEND_API_KEY: FAKE_RESEND_API_KEY, RESEND_BASE_URL: urls.resendUrl }),
+    ...(realTwilio ? {} : {
+      TWILIO_ACCOUNT_SID: FAKE_TWILIO_ACCOUNT_SID,
+      TWILIO_AUTH_TOKEN: FAKE_TWILIO_AUTH_TOKEN,
+      TWILIO_API_BASE_URL: urls.twilioUrl,
+    }),
+  };
+}

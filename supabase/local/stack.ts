@@ -1,0 +1,156 @@
+/**
+ * The local stack: everything a hosted Supabase project gives leadwire, on one machine
+ * without Docker. `npm start` runs it in the foreground (dev ports); the test runner
+ * starts the same stack on its own ports with a fresh cluster.
+ *
+ *   PostgreSQL 15 + pg_cron ........ db port (54322)
+ *   pg_net + Vault stand-ins ........ in that database, plus the pg_net worker here
+ *   migrations ...................... applied by the real Supabase CLI (db push)
+ *   functions + Storage fake ........ api port (54321): /functions/v1/<name>, /storage/v1
+ *   Twilio fake, Resend fake, inbox . their own ports
+ */
+import { join } from "node:path";
+import { clusterUrl, ensureCluster, projectRoot, startCluster, stopCluster } from "./cluster.ts";
+import { preparePlatform, upsertVaultSecret } from "./platform.ts";
+import { pushMigrations } from "./migrate.ts";
+import { startPgNetWorker } from "./pg_net_worker.ts";
+import { startGateway } from "./gateway.ts";
+import { startFakes } from "./fakes/mod.ts";
+import {
+  developerEnv,
+  FAKE_RESEND_API_KEY,
+  FAKE_TWILIO_ACCOUNT_SID,
+  FAKE_TWILIO_AUTH_TOKEN,
+  functionEnv,
+  LOCAL_ANON_KEY,
+  LOCAL_SERVICE_ROLE_KEY,
+  usesRealResend,
+  usesRealTwilio,
+} from "./local_env.ts";
+import { maskPII } from "../../shared/mask.ts";
+import { PORTS, type StackMode } from "./ports.ts";
+
+
+export interface StackOptions {
+  mode: StackMode;
+  /** Throw away the cluster and start from an empty database. */
+  fresh?: boolean;
+  /** Where request logs go (default: dropped). */
+  log?: (line: string) => void;
+}
+
+export interface Stack {
+  apiUrl: string;
+  dbUrl: string;
+  twilioUrl: string;
+  resendUrl: string;
+  inboxUrl: string;
+  functionsEnv: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+const HOST = "127.0.0.1";
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const ports = PORTS[opts.mode];
+  const say = (line: string) => console.log(`[stack] ${line}`);
+  const log = (line: string) => opts.log?.(maskPII(line));
+  const dataDir = join(projectRoot, ".local", opts.mode, "pg");
+  const cluster = { dataDir, port: ports.db, password: "postgres" };
+
+  if (opts.fresh) {
+    await stopCluster(cluster);
+    await Deno.remove(join(projectRoot, ".local", opts.mode), { recursive: true }).catch(() => {});
+  }
+  const created = await ensureCluster(cluster);
+  say(created ? `created a PostgreSQL 15 cluster in ${dataDir}` : `reusing the cluster in ${dataDir}`);
+  await startCluster(cluster);
+  const dbUrl = clusterUrl(cluster);
+
+  const platform = await preparePlatform(dbUrl);
+  say(`pg_net: ${platform.pgNet}, Vault: ${platform.vault}`);
+  const pushed = await pushMigrations(dbUrl, { includeSeed: true });
+  say(pushed.includes("Applying migration") ? "migrations applied" : "migrations up to date");
+
+  const apiUrl = `http://${HOST}:${ports.api}`;
+  const dev = await developerEnv();
+  const fakes = await startFakes({
+    hostname: HOST,
+    twilioPort: ports.twilio,
+    resendPort: ports.resend,
+    inboxPort: ports.inbox,
+    twilio: { accountSid: FAKE_TWILIO_ACCOUNT_SID, authToken: FAKE_TWILIO_AUTH_TOKEN },
+    resendApiKey: FAKE_RESEND_API_KEY,
+    storage: { serviceRoleKey: LOCAL_SERVICE_ROLE_KEY, publicUrl: apiUrl },
+    log,
+  });
+  const env = functionEnv(dev, { apiUrl, dbUrl, twilioUrl: fakes.twilioUrl, resendUrl: fakes.resendUrl });
+  for (const [k, v] of Object.entries(env)) Deno.env.set(k, v);
+
+  // What the database's webhooks and cron jobs read (the documented pg_cron + Vault pattern).
+  await upsertVaultSecret(dbUrl, "project_url", apiUrl);
+  await upsertVaultSecret(dbUrl, "notify_webhook_secret", env.NOTIFY_WEBHOOK_SECRET);
+
+  const worker = await startPgNetWorker(dbUrl, log);
+  const gateway = await startGateway({
+    hostname: HOST,
+    port: ports.api,
+    apiKeys: [LOCAL_ANON_KEY, LOCAL_SERVICE_ROLE_KEY],
+    storageHandler: fakes.storageHandler,
+    log,
+    control: async (req, path) => {
+      // Fault switches for tests: a function that is down, a stalled pg_net.
+      const body = req.method === "POST" ? await req.json().catch(() => ({})) : {};
+      const fn = path.match(/^functions\/([^/]+)$/);
+      if (fn && req.method === "POST") {
+        gateway.setDown(fn[1], Boolean(body.down));
+        return Response.json({ function: fn[1], down: Boolean(body.down) });
+      }
+      if (path === "pg_net" && req.method === "POST") {
+        if (body.paused) worker.pause();
+        else worker.resume();
+        return Response.json({ paused: worker.paused });
+      }
+      return null;
+    },
+  });
+
+  say(`database     ${dbUrl}`);
+  say(`functions    ${apiUrl}/functions/v1/{${gateway.functions.map((f) => f.name).join(",")}}`);
+  say(`storage      ${apiUrl}/storage/v1 (fake)`);
+  say(`twilio       ${usesRealTwilio(dev) ? "REAL Twilio (keys from .env)" : `${fakes.twilioUrl} (fake)`}`);
+  say(`resend       ${usesRealResend(dev) ? "REAL Resend (keys from .env)" : `${fakes.resendUrl} (fake)`}`);
+  say(`inbox        ${fakes.inboxUrl}  (what the fakes received)`);
+
+  return {
+    apiUrl,
+    dbUrl,
+    twilioUrl: fakes.twilioUrl,
+    resendUrl: fakes.resendUrl,
+    inboxUrl: fakes.inboxUrl,
+    functionsEnv: env,
+    async stop() {
+      await gateway.shutdown();
+      await worker.stop();
+      await fakes.shutdown();
+      await stopCluster(cluster);
+    },
+  };
+}
+
+if (import.meta.main) {
+  const mode: StackMode = Deno.args.includes("--test") ? "test" : "dev";
+  const stack = await startStack({ mode, fresh: Deno.args.includes("--fresh"), log: (line) => console.log(`  ${line}`) });
+  console.log(`[stack] ready. Try it: npm run demo   (Ctrl-C stops everything)`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log("\n[stack] stopping…");
+    await stack.stop();
+    console.log("[stack] stopped");
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+}

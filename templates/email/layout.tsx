@@ -1,0 +1,75 @@
+/** @jsxImportSourceTypes @types/react */
+/**
+ * What every email shares: the styles and the footer naming the business, its phone and
+ * its postal address (CAN-SPAM asks for a valid physical postal address in every email).
+ */
+import { Link, Text } from "@react-email/components";
+// @ts-types="@types/react"
+import type { CSSProperties } from "react";
+import type { BusinessSettings } from "../../shared/types.ts";
+
+const brandPink = "#d6336c";
+
+/** Inline styles (email clients ignore most stylesheets). */
+export const styles = {
+  body: {
+    backgroundColor: "#f6f6f6",
+    fontFamily: "-apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif",
+    margin: 0,
+    padding: "24px 0",
+  },
+  container: {
+    backgroundColor: "#ffffff",
+    borderRadius: "8px",
+    margin: "0 auto",
+    maxWidth: "600px",
+    padding: "24px 32px",
+  },
+  heading: { color: brandPink, fontSize: "24px", margin: "0 0 16px" },
+  subheading: { color: "#222222", fontSize: "18px", margin: "24px 0 8px" },
+  text: { color: "#222222", fontSize: "16px", lineHeight: "24px", margin: "0 0 12px" },
+  panel: {
+    backgroundColor: "#fdf0f5",
+    borderRadius: "6px",
+    margin: "16px 0",
+    padding: "12px 16px",
+  },
+  detail: { color: "#222222", fontSize: "15px", lineHeight: "22px", margin: "4px 0" },
+  link: { color: brandPink },
+  button: {
+    backgroundColor: brandPink,
+    borderRadius: "6px",
+    color: "#ffffff",
+    fontSize: "16px",
+    fontWeight: "bold",
+    padding: "12px 20px",
+    textDecoration: "none",
+  },
+  rule: { borderColor: "#eeeeee", margin: "24px 0 16px" },
+  footer: { color: "#888888", fontSize: "12px", lineHeight: "18px", margin: "0 0 4px" },
+} satisfies Record<string, CSSProperties>;
+
+/** Props of {@linkcode EmailFooter}. */
+export interface EmailFooterProps {
+  settings: BusinessSettings;
+  /** Why the reader got this email. */
+  reason: string;
+}
+
+/** Business name, phone, postal address and website, then why the reader got the email. */
+export function EmailFooter({ settings, reason }: EmailFooterProps) {
+  return (
+    <>
+      <Text style={styles.footer}>
+        {`${settings.business_name} · `}
+        <Link href={`tel:${settings.phone_e164}`} style={styles.footer}>
+          {settings.phone_display}
+        </Link>
+        {" · "}
+        <Link href={settings.website_url} style={styles.footer}>{settings.website_url}</Link>
+      </Text>
+      <Text style={styles.footer}>{settings.postal_address}</Text>
+      <Text style={styles.footer}>{reason}</Text>
+    </>
+  );
+}

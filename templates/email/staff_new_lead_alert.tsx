@@ -1,0 +1,192 @@
+/** @jsxImportSourceTypes @types/react */
+/**
+ * Staff alert for a new lead (plan §2.1 #2): everything needed to call the customer back
+ * without opening another screen. Every lead field is shown, "Not given" included, so
+ * staff can tell an empty field from a missing line.
+ */
+import {
+  Body,
+  Button,
+  Container,
+  Head,
+  Heading,
+  Hr,
+  Html,
+  Link,
+  Preview,
+  Section,
+  Text,
+} from "@react-email/components";
+// @ts-types="@types/react"
+import { Fragment, type ReactNode } from "react";
+import { formatPhoneForDisplay } from "../../shared/phone.ts";
+import type { BusinessSettings, Lead } from "../../shared/types.ts";
+import {
+  cleanText,
+  formatInstant,
+  formatPreferredDate,
+  fullAddress,
+  fullName,
+  greetingName,
+  serviceTitle,
+  sourceFormLabel,
+  vehicleDescription,
+} from "../wording.ts";
+import { EmailFooter, styles } from "./layout.tsx";
+
+/** Props of {@linkcode StaffNewLeadAlertEmail}. */
+export interface StaffNewLeadAlertProps {
+  lead: Lead;
+  settings: BusinessSettings;
+  /** Signed Storage URLs of the customer's photos. */
+  photoUrls: string[];
+  priority: "high" | "normal";
+}
+
+/** `🚨 New Lead: 2019 Honda Civic - Replacement`; `Vehicle not given` when there is none. */
+export function staffNewLeadAlertSubject(
+  lead: Pick<Lead, "vehicle_year" | "vehicle_make" | "vehicle_model" | "service_type">,
+): string {
+  const vehicle = vehicleDescription(lead) ?? "Vehicle not given";
+  return `🚨 New Lead: ${vehicle} - ${serviceTitle(lead.service_type)}`;
+}
+
+const NOT_GIVEN = "Not given";
+
+const priorityStyles = {
+  high: { backgroundColor: "#c92a2a", color: "#ffffff" },
+  normal: { backgroundColor: "#e9ecef", color: "#222222" },
+};
+
+function isWebUrl(url: string): boolean {
+  try {
+    const { protocol } = new URL(url);
+    return protocol === "https:" || protocol === "http:";
+  } catch {
+    return false;
+  }
+}
+
+// "Label: value" paragraphs rather than a two-column table: they read the same in the
+// plain-text part and on a phone screen.
+function Detail({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <Text style={styles.detail}>
+      <strong>{`${label}:`}</strong> {children}
+    </Text>
+  );
+}
+
+function Notes({ notes }: { notes: string | null }) {
+  const lines = (notes ?? "").split(/\r?\n/).map(cleanText).filter((line) => line !== null);
+  if (lines.length === 0) return <>None</>;
+  return <>{lines.map((line, i) => <Fragment key={i}>{i > 0 && <br />}{line}</Fragment>)}</>;
+}
+
+/** The staff new-lead alert email body. */
+export function StaffNewLeadAlertEmail(
+  { lead, settings, photoUrls, priority }: StaffNewLeadAlertProps,
+) {
+  const name = fullName(lead);
+  const vehicle = vehicleDescription(lead);
+  const address = fullAddress(lead);
+  const photos = photoUrls.filter(isWebUrl);
+  const consent = lead.sms_consent
+    ? [
+      "Yes",
+      lead.sms_consent_at && `given ${formatInstant(lead.sms_consent_at, settings.time_zone)}`,
+      lead.sms_consent_source && `via ${lead.sms_consent_source}`,
+    ].filter(Boolean).join(", ")
+    : "No: do not text this customer";
+
+  return (
+    <Html lang="en">
+      <Head />
+      <Preview>
+        {`${priority === "high" ? "High priority: " : ""}${name}, ${
+          serviceTitle(lead.service_type)
+        }, ref ${lead.reference_number}`}
+      </Preview>
+      <Body style={styles.body}>
+        <Container style={styles.container}>
+          <Section style={{ ...styles.panel, ...priorityStyles[priority] }}>
+            <Text style={{ ...styles.detail, color: priorityStyles[priority].color }}>
+              <strong>
+                {priority === "high"
+                  ? "HIGH PRIORITY: call this customer first"
+                  : "Normal priority"}
+              </strong>
+            </Text>
+          </Section>
+          <Heading as="h1" style={styles.heading}>{`New lead: ${name}`}</Heading>
+
+          {lead.phone_e164 && (
+            <Section style={{ margin: "0 0 16px" }}>
+              <Button href={`tel:${lead.phone_e164}`} style={styles.button}>
+                {`Call ${greetingName(lead)} now`}
+              </Button>
+            </Section>
+          )}
+
+          <Section>
+            <Detail label="Name">{name}</Detail>
+            <Detail label="Phone">
+              {lead.phone_e164
+                ? (
+                  <Link href={`tel:${lead.phone_e164}`} style={styles.link}>
+                    {formatPhoneForDisplay(lead.phone_e164)}
+                  </Link>
+                )
+                : NOT_GIVEN}
+            </Detail>
+            <Detail label="Email">
+              {lead.email
+                ? <Link href={`mailto:${lead.email}`} style={styles.link}>{lead.email}</Link>
+                : NOT_GIVEN}
+            </Detail>
+            <Detail label="Service">{serviceTitle(lead.service_type)}</Detail>
+            <Detail label="Vehicle">{vehicle ?? NOT_GIVEN}</Detail>
+            <Detail label="Mobile service">
+              {lead.mobile_service ? "Yes, go to the customer" : "No"}
+            </Detail>
+            <Detail label="Preferred date">
+              {lead.preferred_date ? formatPreferredDate(lead.preferred_date) : NOT_GIVEN}
+            </Detail>
+            <Detail label="Address">{address ?? NOT_GIVEN}</Detail>
+            <Detail label="Notes">
+              <Notes notes={lead.notes} />
+            </Detail>
+            <Detail label="Source">{sourceFormLabel(lead.source_form)}</Detail>
+            <Detail label="Reference">{lead.reference_number}</Detail>
+            <Detail label="Received">
+              {formatInstant(lead.created_at, settings.time_zone)}
+            </Detail>
+            <Detail label="SMS consent">{consent}</Detail>
+          </Section>
+
+          <Heading as="h2" style={styles.subheading}>
+            {photos.length > 0 ? `Photos (${photos.length})` : "Photos"}
+          </Heading>
+          {photos.length > 0
+            ? (
+              <>
+                {photos.map((url, i) => (
+                  <Text key={url} style={styles.detail}>
+                    <Link href={url} style={styles.link}>{`Photo ${i + 1}`}</Link>
+                  </Text>
+                ))}
+                <Text style={styles.footer}>Photo links are temporary.</Text>
+              </>
+            )
+            : <Text style={styles.detail}>No photos uploaded.</Text>}
+
+          <Hr style={styles.rule} />
+          <EmailFooter
+            settings={settings}
+            reason={`You are receiving this alert because you are on the new-lead list of ${settings.business_name}.`}
+          />
+        </Container>
+      </Body>
+    </Html>
+  );
+}

@@ -1,0 +1,96 @@
+/**
+ * The words every template shares: how a service, a vehicle, a date or an address reads.
+ * Each helper copes with the fields a quick-quote lead leaves empty, so a template never
+ * prints "null", "undefined" or a gap where a missing word was.
+ */
+import { TZDate, tzName } from "@date-fns/tz";
+import { format } from "date-fns";
+import type { Lead, ServiceType, SourceForm } from "../shared/types.ts";
+
+/** Collapses runs of whitespace (line breaks included) to one space; null when nothing is left. */
+export function cleanText(value: string | number | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  const text = String(value).replace(/\s+/g, " ").trim();
+  return text === "" ? null : text;
+}
+
+/** "2019 Honda Civic", "Honda Civic", "2019 Honda"; null when the lead names no vehicle. */
+export function vehicleDescription(
+  lead: Pick<Lead, "vehicle_year" | "vehicle_make" | "vehicle_model">,
+): string | null {
+  const parts = [lead.vehicle_year, lead.vehicle_make, lead.vehicle_model]
+    .map(cleanText)
+    .filter((part): part is string => part !== null);
+  return parts.length > 0 ? parts.join(" ") : null;
+}
+
+const SERVICE_TITLES: Readonly<Record<ServiceType, string>> = {
+  repair: "Repair",
+  replacement: "Replacement",
+  calibration: "Calibration",
+  other: "Other service",
+};
+
+/** The service as a title: "Replacement"; "Other service" for `other`. */
+export function serviceTitle(service: ServiceType): string {
+  return SERVICE_TITLES[service];
+}
+
+const SERVICE_PHRASES: Readonly<Record<ServiceType, string>> = {
+  repair: "windshield repair",
+  replacement: "windshield replacement",
+  calibration: "windshield calibration",
+  other: "auto glass service",
+};
+
+/** The service inside a sentence: "windshield replacement"; "auto glass service" for `other`. */
+export function servicePhrase(service: ServiceType): string {
+  return SERVICE_PHRASES[service];
+}
+
+/** "Jane Doe", or just "Jane" when the form asked for no last name. */
+export function fullName(lead: Pick<Lead, "first_name" | "last_name">): string {
+  return [cleanText(lead.first_name), cleanText(lead.last_name)]
+    .filter((part): part is string => part !== null)
+    .join(" ");
+}
+
+/** The customer's first name as written, whitespace tidied; "there" if it is blank. */
+export function greetingName(lead: Pick<Lead, "first_name">): string {
+  return cleanText(lead.first_name) ?? "there";
+}
+
+/** "123 Main St, Denver, CO 80202" from whichever parts the lead has; null when none. */
+export function fullAddress(lead: Pick<Lead, "address" | "city" | "state" | "zip">): string | null {
+  const stateZip = [cleanText(lead.state), cleanText(lead.zip)]
+    .filter((part): part is string => part !== null)
+    .join(" ");
+  const parts = [cleanText(lead.address), cleanText(lead.city), cleanText(stateZip)]
+    .filter((part): part is string => part !== null);
+  return parts.length > 0 ? parts.join(", ") : null;
+}
+
+/** "Friday, November 27, 2026" for "2026-11-27"; the value as given if it is not a date. */
+export function formatPreferredDate(isoDate: string): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate);
+  if (!match) return isoDate;
+  const [, year, month, day] = match.map(Number);
+  return format(new TZDate(year, month - 1, day, "UTC"), "EEEE, MMMM d, yyyy");
+}
+
+/** "Wed, Nov 25, 2026, 9:31 PM MST": an instant as the clock on the wall in `timeZone` shows it. */
+export function formatInstant(instant: Date, timeZone: string): string {
+  const wallClock = format(new TZDate(instant.getTime(), timeZone), "EEE, MMM d, yyyy, h:mm a");
+  return `${wallClock} ${tzName(timeZone, instant, "short")}`;
+}
+
+const SOURCE_FORM_LABELS: Readonly<Record<SourceForm, string>> = {
+  quick_quote: "Quick Quote form",
+  full_booking: "Full Booking form",
+  api: "Website API",
+};
+
+/** Where the lead came from, for staff: "Quick Quote form". */
+export function sourceFormLabel(source: SourceForm): string {
+  return SOURCE_FORM_LABELS[source];
+}
