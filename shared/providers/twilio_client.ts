@@ -14,6 +14,8 @@ export interface TwilioClientOptions {
 
 export type TwilioClient = twilio.Twilio;
 
+type RequestOptions<TData> = Parameters<twilio.RequestClient["request"]>[0] & { data?: TData };
+
 // Matches api.twilio.com and its edge/region forms (api.sydney.au1.twilio.com), which the SDK
 // produces when TWILIO_EDGE / TWILIO_REGION are set.
 const twilioApiOrigin = /^https:\/\/api(\.[a-z0-9-]+)*\.twilio\.com(?=\/|$)/i;
@@ -31,8 +33,8 @@ class RedirectingRequestClient extends twilio.RequestClient {
     this.#apiBaseUrl = apiBaseUrl;
   }
 
-  override request<TData>(opts: twilio.RequestClient.RequestOptions<TData>) {
-    return super.request({ ...opts, uri: rewriteTwilioUri(opts.uri, this.#apiBaseUrl) });
+  override request<TData>(opts: RequestOptions<TData>) {
+    return super.request<TData>({ ...opts, uri: rewriteTwilioUri(opts.uri, this.#apiBaseUrl) });
   }
 }
 

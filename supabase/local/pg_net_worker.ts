@@ -33,7 +33,7 @@ async function perform(req: QueuedRequest) {
     const res = await fetch(req.url, {
       method: req.method,
       headers: req.headers,
-      body: req.method === "GET" ? undefined : req.body ?? undefined,
+      body: req.method === "GET" || !req.body ? undefined : new Uint8Array(req.body),
       signal: AbortSignal.timeout(req.timeout_milliseconds),
     });
     return {

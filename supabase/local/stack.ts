@@ -29,6 +29,7 @@ import {
 } from "./local_env.ts";
 import { maskPII } from "../../shared/mask.ts";
 import { PORTS, type StackMode } from "./ports.ts";
+import { runDemo } from "./demo.ts";
 
 
 export interface StackOptions {
@@ -141,7 +142,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 if (import.meta.main) {
   const mode: StackMode = Deno.args.includes("--test") ? "test" : "dev";
   const stack = await startStack({ mode, fresh: Deno.args.includes("--fresh"), log: (line) => console.log(`  ${line}`) });
-  console.log(`[stack] ready. Try it: npm run demo   (Ctrl-C stops everything)`);
+  console.log("[stack] ready (Ctrl-C stops everything)");
+  if (!Deno.args.includes("--no-demo") && mode === "dev") await runDemo(stack.dbUrl, stack.inboxUrl);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

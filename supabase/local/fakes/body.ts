@@ -1,4 +1,5 @@
 /** Parses request bodies the way the providers read them, for handlers and recordings. */
+import { multipartBoundary, parseMultipart } from "./multipart.ts";
 
 /** A file part of a multipart body, described without its bytes. */
 export interface FilePartSummary {
@@ -26,7 +27,7 @@ export function formFields(params: URLSearchParams): Record<string, string | str
  * JSON → value, form-encoded → fields, multipart → fields with files summarised, anything
  * else → `{ bytes, content_type }`. Unparseable JSON yields `undefined`.
  */
-export async function parseBody(headers: Headers, raw: Uint8Array): Promise<unknown> {
+export function parseBody(headers: Headers, raw: Uint8Array<ArrayBuffer>): unknown {
   if (raw.byteLength === 0) return null;
   const type = contentTypeOf(headers);
   if (type === "application/json") {
@@ -39,14 +40,15 @@ export async function parseBody(headers: Headers, raw: Uint8Array): Promise<unkn
   if (type === "application/x-www-form-urlencoded") {
     return formFields(new URLSearchParams(new TextDecoder().decode(raw)));
   }
-  if (type === "multipart/form-data") {
-    const form = await new Response(raw, { headers: { "content-type": headers.get("content-type")! } })
-      .formData();
+  const boundary = type === "multipart/form-data"
+    ? multipartBoundary(headers.get("content-type")!)
+    : undefined;
+  if (boundary) {
     const out: Record<string, string | FilePartSummary> = {};
-    for (const [name, value] of form) {
-      out[name] = typeof value === "string"
-        ? value
-        : { file: value.name, type: value.type, size: value.size };
+    for (const part of parseMultipart(raw, boundary)) {
+      out[part.name] = part.filename === null
+        ? new TextDecoder().decode(part.bytes)
+        : { file: part.filename, type: part.contentType ?? "", size: part.bytes.byteLength };
     }
     return out;
   }

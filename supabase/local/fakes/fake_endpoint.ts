@@ -14,7 +14,7 @@ export interface Incoming {
   method: string;
   url: URL;
   headers: Headers;
-  raw: Uint8Array;
+  raw: Uint8Array<ArrayBuffer>;
   /** See `parseBody`: JSON value, form fields, multipart summary or `{ bytes, content_type }`. */
   body: unknown;
 }
@@ -53,10 +53,18 @@ export interface FakeEndpointOptions {
   /** Path prefix before `/__fake/`: "" for the standalone fakes, "/storage/v1" for storage. */
   controlPrefix: string;
   log: (line: string) => void;
+  /** Called when a drop fault is added (the server then closes its idle connections). */
+  onDropArmed?: () => void;
 }
 
 export interface FakeEndpoint {
   handle(req: Request): Promise<Answer>;
+  /**
+   * True while a drop fault is pending. Deno's fetch silently resends a request once when a
+   * reused keep-alive connection closes without an answer, which would let the resend
+   * through; so until the drop happens, answers close their connection.
+   */
+  dropPending(): boolean;
   /** Cancels deferred work (status callbacks) and waits for it to finish. */
   stop(): Promise<void>;
 }
@@ -88,7 +96,9 @@ export function createFakeEndpoint(provider: Provider, opts: FakeEndpointOptions
       if (req.method === "GET" && action === "requests") return Response.json(requests.all());
       if (req.method === "GET" && action === "messages") return Response.json(provider.messages());
       if (req.method === "GET" && action === "faults") return Response.json(faults.pending());
-      if (req.method !== "POST") return controlError(405, `${req.method} ${controlRoot}${action} is not a control action`);
+      if (req.method !== "POST") {
+        return controlError(405, `${req.method} ${controlRoot}${action} is not a control action`);
+      }
       const body = await readJson(req);
       switch (action) {
         case "reset":
@@ -98,15 +108,21 @@ export function createFakeEndpoint(provider: Provider, opts: FakeEndpointOptions
           latencyMs = 0;
           provider.reset();
           return Response.json({ reset: true });
-        case "faults":
-          faults.add(parseFaultRule(body));
+        case "faults": {
+          const rule = parseFaultRule(body);
+          faults.add(rule);
+          if (rule.drop) opts.onDropArmed?.();
           return Response.json({ pending: faults.pending() }, { status: 201 });
+        }
         case "latency":
           latencyMs = parseLatency(body);
           return Response.json({ ms: latencyMs });
       }
       return provider.control?.(action, body) ??
-        controlError(404, `${controlRoot}${action} is not a control action of the ${provider.name} fake`);
+        controlError(
+          404,
+          `${controlRoot}${action} is not a control action of the ${provider.name} fake`,
+        );
     } catch (error) {
       if (error instanceof ControlBodyError) return controlError(400, error.message);
       throw error;
@@ -114,16 +130,26 @@ export function createFakeEndpoint(provider: Provider, opts: FakeEndpointOptions
   }
 
   async function serve(req: Request): Promise<Answer> {
+    const at = new Date().toISOString();
     const started = performance.now();
     const url = new URL(req.url);
     const raw = new Uint8Array(await req.arrayBuffer());
-    const incoming: Incoming = { method: req.method, url, headers: req.headers, raw, body: await parseBody(req.headers, raw) };
+    const incoming: Incoming = {
+      method: req.method,
+      url,
+      headers: req.headers,
+      raw,
+      body: parseBody(req.headers, raw),
+    };
     const fault = faults.take(url.pathname);
     const waitMs = latencyMs + (fault?.delayMs ?? 0);
     let waited: Promise<void> | undefined;
     const deferred: Array<(signal: AbortSignal) => Promise<void>> = [];
     const ctx: HandlerContext = {
-      delay: () => (waited ??= waitMs > 0 ? new Promise((r) => setTimeout(r, waitMs)) : Promise.resolve()),
+      delay:
+        () => (waited ??= waitMs > 0
+          ? new Promise((r) => setTimeout(r, waitMs))
+          : Promise.resolve()),
       later: (task) => deferred.push(task),
     };
 
@@ -144,39 +170,40 @@ export function createFakeEndpoint(provider: Provider, opts: FakeEndpointOptions
       await ctx.delay();
     }
 
-    const isResponse = answer instanceof Response;
+    const response = answer === DROP ? undefined : answer;
     const faulted = fault !== undefined && (fault.drop === true || fault.status !== undefined);
     requests.add({
-      at: new Date().toISOString(),
+      at,
       method: req.method,
       path: url.pathname,
       query: redactQuery(url.searchParams),
       headers: redactHeaders(req.headers),
       body: incoming.body,
-      response: isResponse
+      response: response
         ? {
-          status: answer.status,
-          headers: Object.fromEntries(answer.headers),
-          body: await describeResponseBody((answer as Response).clone()),
+          status: response.status,
+          headers: Object.fromEntries(response.headers),
+          body: await describeResponseBody(response.clone()),
         }
         : { status: null, headers: {}, body: null },
       fault: faulted,
-      dropped: !isResponse,
+      dropped: response === undefined,
     });
-    const outcome = isResponse ? String((answer as Response).status) : "dropped";
-    const details = provider.describe?.(incoming) ?? "";
-    opts.log(
-      maskContacts(
-        `[fake ${provider.name}] ${req.method} ${url.pathname} → ${outcome}${faulted ? " (fault)" : ""} ` +
-          `${Math.round(performance.now() - started)}ms${details ? ` ${details}` : ""}`,
-      ),
-    );
+    const outcome = `${response ? response.status : "dropped"}${faulted ? " (fault)" : ""}`;
+    const ms = Math.round(performance.now() - started);
+    const details = provider.describe?.(incoming);
+    const line = `[fake ${provider.name}] ${req.method} ${url.pathname} → ${outcome} ${ms}ms`;
+    opts.log(maskContacts(details ? `${line} ${details}` : line));
 
     for (const task of deferred) {
-      background.run(async (signal) => {
-        await sleep(0, signal); // lets the answer be written before the task starts
-        await task(signal);
-      }, (error) => opts.log(`[fake ${provider.name}] deferred work failed: ${maskContacts(String(error))}`));
+      background.run(
+        async (signal) => {
+          await sleep(0, signal); // lets the answer be written before the task starts
+          await task(signal);
+        },
+        (error) =>
+          opts.log(`[fake ${provider.name}] deferred work failed: ${maskContacts(String(error))}`),
+      );
     }
     return answer;
   }
@@ -187,6 +214,7 @@ export function createFakeEndpoint(provider: Provider, opts: FakeEndpointOptions
       if (path.startsWith(controlRoot)) return control(req, path.slice(controlRoot.length));
       return serve(req);
     },
+    dropPending: () => faults.pending().some((rule) => rule.drop),
     stop: () => background.stop(),
   };
 }

@@ -31,7 +31,9 @@ export class ControlBodyError extends Error {
 function parseWith<T>(schema: z.ZodType<T>, what: string, input: unknown): T {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    throw new ControlBodyError(`Cannot set ${what}: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
+    throw new ControlBodyError(`Cannot set ${what}: ${z.prettifyError(parsed.error)}`, {
+      cause: parsed.error,
+    });
   }
   return parsed.data;
 }
@@ -40,7 +42,9 @@ function parseWith<T>(schema: z.ZodType<T>, what: string, input: unknown): T {
 export function parseFaultRule(input: unknown): FaultRule {
   const rule = parseWith(faultRuleSchema, "a fault", input);
   if (rule.drop && (rule.status !== undefined || rule.body !== undefined)) {
-    throw new ControlBodyError('Cannot set a fault: "drop" closes the connection, so it takes no status or body');
+    throw new ControlBodyError(
+      'Cannot set a fault: "drop" closes the connection, so it takes no status or body',
+    );
   }
   if (rule.body !== undefined && rule.status === undefined) {
     throw new ControlBodyError('Cannot set a fault: a "body" needs a "status"');
@@ -63,7 +67,9 @@ export class FaultBook {
 
   /** Consumes one use of the oldest rule matching `path`, and returns it. */
   take(path: string): FaultRule | undefined {
-    const index = this.#rules.findIndex((rule) => rule.path === undefined || path.includes(rule.path));
+    const index = this.#rules.findIndex((rule) =>
+      rule.path === undefined || path.includes(rule.path)
+    );
     if (index < 0) return undefined;
     const rule = this.#rules[index];
     if (rule.times === 1) this.#rules.splice(index, 1);

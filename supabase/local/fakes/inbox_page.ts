@@ -17,7 +17,10 @@ export interface InboxSources {
   emails(): FakeEmail[];
   sms(): FakeSms[];
   uploads(): FakeUpload[];
-  object(bucket: string, path: string): { bytes: Uint8Array<ArrayBuffer>; content_type: string } | undefined;
+  object(
+    bucket: string,
+    path: string,
+  ): { bytes: Uint8Array<ArrayBuffer>; content_type: string } | undefined;
 }
 
 function newestFirst<T>(items: T[], at: (item: T) => string): T[] {
@@ -35,50 +38,77 @@ export function inboxSnapshot(sources: InboxSources): InboxSnapshot {
 
 /** Escapes text for HTML content and double-quoted attributes. */
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(
+    /"/g,
+    "&quot;",
+  )
     .replace(/'/g, "&#39;");
 }
 
 function time(iso: string): string {
-  return `<time datetime="${escapeHtml(iso)}">${escapeHtml(iso.replace("T", " ").slice(0, 19))} UTC</time>`;
+  return `<time datetime="${escapeHtml(iso)}">${
+    escapeHtml(iso.replace("T", " ").slice(0, 19))
+  } UTC</time>`;
 }
 
 function emailCard(e: FakeEmail): string {
-  const body = e.html ?? `<pre style="white-space:pre-wrap;font:14px system-ui">${escapeHtml(e.text ?? "")}</pre>`;
+  const body = e.html ??
+    `<pre style="white-space:pre-wrap;font:14px system-ui">${escapeHtml(e.text ?? "")}</pre>`;
   const extra = [
     e.reply_to ? `reply-to ${escapeHtml(e.reply_to.join(", "))}` : "",
     e.idempotency_key ? `idempotency key <code>${escapeHtml(e.idempotency_key)}</code>` : "",
-    e.headers ? Object.entries(e.headers).map(([k, v]) => `<code>${escapeHtml(k)}: ${escapeHtml(v)}</code>`).join(" ") : "",
+    e.headers
+      ? Object.entries(e.headers).map(([k, v]) => `<code>${escapeHtml(k)}: ${escapeHtml(v)}</code>`)
+        .join(" ")
+      : "",
   ].filter(Boolean).join(" · ");
   return `<article class="card email">
   <header><strong>${escapeHtml(e.subject)}</strong> ${time(e.created_at)}</header>
-  <div class="meta">from ${escapeHtml(e.from)} → ${escapeHtml(e.to.join(", "))}${e.batch ? " · batch" : ""}</div>
+  <div class="meta">from ${escapeHtml(e.from)} → ${escapeHtml(e.to.join(", "))}${
+    e.batch ? " · batch" : ""
+  }</div>
   ${extra ? `<div class="meta">${extra}</div>` : ""}
   <iframe sandbox title="${escapeHtml(e.subject)}" srcdoc="${escapeHtml(body)}"></iframe>
-  ${e.text && e.html ? `<details><summary>plain text</summary><pre>${escapeHtml(e.text)}</pre></details>` : ""}
+  ${
+    e.text && e.html
+      ? `<details><summary>plain text</summary><pre>${escapeHtml(e.text)}</pre></details>`
+      : ""
+  }
 </article>`;
 }
 
 function smsCard(s: FakeSms): string {
   return `<article class="card sms">
-  <div class="meta">${escapeHtml(s.from ?? s.messaging_service_sid ?? "")} → ${escapeHtml(s.to)} ${time(s.date_created)}</div>
+  <div class="meta">${escapeHtml(s.from ?? s.messaging_service_sid ?? "")} → ${escapeHtml(s.to)} ${
+    time(s.date_created)
+  }</div>
   <div class="bubble">${escapeHtml(s.body)}</div>
-  <div class="meta">${escapeHtml(s.status)} · ${s.num_segments} segment${s.num_segments === 1 ? "" : "s"} · <code>${escapeHtml(s.sid)}</code></div>
+  <div class="meta">${escapeHtml(s.status)} · ${s.num_segments} segment${
+    s.num_segments === 1 ? "" : "s"
+  } · <code>${escapeHtml(s.sid)}</code></div>
 </article>`;
 }
 
 function uploadCard(u: FakeUpload): string {
-  const href = `/uploads/${encodeURIComponent(u.bucket)}/${u.path.split("/").map(encodeURIComponent).join("/")}`;
-  const preview = u.content_type.startsWith("image/") ? `<img src="${escapeHtml(href)}" alt="${escapeHtml(u.path)}">` : "";
+  const href = `/uploads/${encodeURIComponent(u.bucket)}/${
+    u.path.split("/").map(encodeURIComponent).join("/")
+  }`;
+  const preview = u.content_type.startsWith("image/")
+    ? `<img src="${escapeHtml(href)}" alt="${escapeHtml(u.path)}">`
+    : "";
   return `<article class="card upload">
-  <div class="meta"><a href="${escapeHtml(href)}">${escapeHtml(u.bucket)}/${escapeHtml(u.path)}</a> ${time(u.created_at)}</div>
+  <div class="meta"><a href="${escapeHtml(href)}">${escapeHtml(u.bucket)}/${
+    escapeHtml(u.path)
+  }</a> ${time(u.created_at)}</div>
   <div class="meta">${escapeHtml(u.content_type)} · ${u.size} bytes</div>
   ${preview}
 </article>`;
 }
 
 function section(title: string, cards: string[], empty: string): string {
-  return `<section><h2>${title} <small>(${cards.length})</small></h2>${cards.length ? cards.join("\n") : `<p class="empty">${empty}</p>`}</section>`;
+  return `<section><h2>${title} <small>(${cards.length})</small></h2>${
+    cards.length ? cards.join("\n") : `<p class="empty">${empty}</p>`
+  }</section>`;
 }
 
 /** The inbox page. It reloads itself when the fakes receive something new. */
@@ -124,9 +154,13 @@ ${section("Uploads", snapshot.uploads.map(uploadCard), "No upload yet.")}
 /** Answers the inbox port's requests. */
 export function handleInbox(req: Request, sources: InboxSources): Response {
   const url = new URL(req.url);
-  if (req.method !== "GET" && req.method !== "HEAD") return new Response("Method not allowed", { status: 405 });
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    return new Response("Method not allowed", { status: 405 });
+  }
   if (url.pathname === "/") {
-    return new Response(renderInbox(inboxSnapshot(sources)), { headers: { "content-type": "text/html; charset=utf-8" } });
+    return new Response(renderInbox(inboxSnapshot(sources)), {
+      headers: { "content-type": "text/html; charset=utf-8" },
+    });
   }
   if (url.pathname === "/api") return Response.json(inboxSnapshot(sources));
   const upload = url.pathname.match(/^\/uploads\/([^/]+)\/(.+)$/);
@@ -134,7 +168,11 @@ export function handleInbox(req: Request, sources: InboxSources): Response {
     const path = upload[2].split("/").map(decodeURIComponent).join("/");
     const o = sources.object(decodeURIComponent(upload[1]), path);
     // An uploaded file may be HTML; the sandbox keeps it from scripting the inbox.
-    if (o) return new Response(o.bytes, { headers: { "content-type": o.content_type, "content-security-policy": "sandbox" } });
+    if (o) {
+      return new Response(o.bytes, {
+        headers: { "content-type": o.content_type, "content-security-policy": "sandbox" },
+      });
+    }
   }
   return new Response("Not found", { status: 404 });
 }

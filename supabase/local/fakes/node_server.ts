@@ -10,10 +10,21 @@ import { DROP } from "./fake_endpoint.ts";
 export interface RunningServer {
   /** `http://<hostname>:<port>`. */
   url: string;
+  closeIdleConnections(): void;
   close(): Promise<void>;
 }
 
-function toRequest(req: http.IncomingMessage, origin: string, body: Uint8Array): Request {
+export interface ServeOptions {
+  onError: (error: unknown) => void;
+  /** Checked per answer: true sends `Connection: close` and closes the connection after it. */
+  closeConnection?: () => boolean;
+}
+
+function toRequest(
+  req: http.IncomingMessage,
+  origin: string,
+  body: Uint8Array<ArrayBuffer>,
+): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
@@ -27,7 +38,7 @@ function toRequest(req: http.IncomingMessage, origin: string, body: Uint8Array):
   });
 }
 
-function readBody(req: http.IncomingMessage): Promise<Uint8Array> {
+function readBody(req: http.IncomingMessage): Promise<Uint8Array<ArrayBuffer>> {
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = [];
     req.on("data", (chunk: Uint8Array) => chunks.push(chunk));
@@ -49,7 +60,7 @@ export async function serveOverNodeHttp(
   hostname: string,
   port: number,
   handler: (req: Request) => Promise<Answer>,
-  onError: (error: unknown) => void,
+  opts: ServeOptions,
 ): Promise<RunningServer> {
   let origin = "";
   const server = http.createServer(async (req, res) => {
@@ -63,10 +74,11 @@ export async function serveOverNodeHttp(
       const headers: Record<string, string> = {};
       for (const [name, value] of answer.headers) headers[name] = value;
       if (req.method !== "HEAD") headers["content-length"] = String(body.byteLength);
+      if (opts.closeConnection?.()) headers["connection"] = "close";
       res.writeHead(answer.status, headers);
       res.end(req.method === "HEAD" ? undefined : body);
     } catch (error) {
-      onError(error);
+      opts.onError(error);
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
       res.end("fake server error");
     }
@@ -76,10 +88,13 @@ export async function serveOverNodeHttp(
     server.listen(port, hostname, () => resolve());
   });
   const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("Cannot read the fake server's address");
+  if (address === null || typeof address === "string") {
+    throw new Error("Cannot read the fake server's address");
+  }
   origin = `http://${hostname}:${address.port}`;
   return {
     url: origin,
+    closeIdleConnections: () => server.closeIdleConnections(),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -32,7 +32,9 @@ export function redactHeaders(headers: Headers): Record<string, string> {
 /** Copies a query string into a plain object, with tokens replaced by "[redacted]". */
 export function redactQuery(params: URLSearchParams): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of params) out[name] = secretQueryParams.has(name) ? "[redacted]" : value;
+  for (const [name, value] of params) {
+    out[name] = secretQueryParams.has(name) ? "[redacted]" : value;
+  }
   return out;
 }
 

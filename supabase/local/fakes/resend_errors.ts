@@ -24,7 +24,11 @@ export function resendError(
 }
 
 /** Headers of a 429: Resend sends the IETF ratelimit-* set and retry-after (seconds). */
-export function rateLimitHeaders(limit: number, remaining: number, resetSeconds: number): Record<string, string> {
+export function rateLimitHeaders(
+  limit: number,
+  remaining: number,
+  resetSeconds: number,
+): Record<string, string> {
   return {
     "ratelimit-limit": String(limit),
     "ratelimit-remaining": String(remaining),
@@ -46,7 +50,11 @@ export function rateLimitExceeded(limit: number, resetSeconds: number): Response
 export function resendGenericError(status: number, rateLimit: number): Response {
   switch (status) {
     case 400:
-      return resendError(400, "validation_error", "We found an error with one or more fields in the request.");
+      return resendError(
+        400,
+        "validation_error",
+        "We found an error with one or more fields in the request.",
+      );
     case 401:
       return resendError(401, "missing_api_key", "Missing API key in the authorization header.");
     case 403:
@@ -54,7 +62,11 @@ export function resendGenericError(status: number, rateLimit: number): Response 
     case 404:
       return resendError(404, "not_found", "The requested endpoint does not exist.");
     case 405:
-      return resendError(405, "method_not_allowed", "Method is not allowed for the requested path.");
+      return resendError(
+        405,
+        "method_not_allowed",
+        "Method is not allowed for the requested path.",
+      );
     case 409:
       return resendError(
         409,
@@ -62,10 +74,16 @@ export function resendGenericError(status: number, rateLimit: number): Response 
         "Same idempotency key used while original request is still in progress.",
       );
     case 422:
-      return resendError(422, "validation_error", "We found an error with one or more fields in the request.");
+      return resendError(
+        422,
+        "validation_error",
+        "We found an error with one or more fields in the request.",
+      );
     case 429:
       return rateLimitExceeded(rateLimit, 1);
   }
-  if (status >= 500) return resendError(status, "internal_server_error", "An unexpected error occurred.");
+  if (status >= 500) {
+    return resendError(status, "internal_server_error", "An unexpected error occurred.");
+  }
   return resendError(status, "application_error", "An unexpected error occurred.");
 }

@@ -2,11 +2,16 @@
  * A fake of Resend's email API: `POST /emails`, `POST /emails/batch`, `GET /emails/{id}`,
  * with Bearer auth, request validation, `Idempotency-Key` and the per-team rate limit.
  */
-import type { Incoming, Provider } from "./fake_endpoint.ts";
+import type { HandlerContext, Incoming, Provider } from "./fake_endpoint.ts";
 import { IdempotencyStore } from "./idempotency.ts";
 import { uuid } from "./ids.ts";
 import { RollingWindowLimiter } from "./rate_limit.ts";
-import { rateLimitExceeded, rateLimitHeaders, resendError, resendGenericError } from "./resend_errors.ts";
+import {
+  rateLimitExceeded,
+  rateLimitHeaders,
+  resendError,
+  resendGenericError,
+} from "./resend_errors.ts";
 
 export interface ResendFakeOptions {
   apiKey: string;
@@ -38,7 +43,8 @@ const maxRecipients = 50;
 const maxBatch = 100;
 const maxIdempotencyKey = 256;
 const address = /^(?:[^<>]*<\s*[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+\s*>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/;
-const addressFormat = "The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.";
+const addressFormat =
+  "The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.";
 
 /** A request Resend refuses, and why. */
 class Refusal extends Error {
@@ -71,14 +77,20 @@ function addresses(value: unknown, fieldName: string, required: boolean): string
     refuse(422, "validation_error", `Invalid \`${fieldName}\` field. ${addressFormat}`);
   }
   if (list.length > maxRecipients) {
-    refuse(422, "validation_error", `Invalid \`${fieldName}\` field. Too many recipients, the maximum is ${maxRecipients}.`);
+    refuse(
+      422,
+      "validation_error",
+      `Invalid \`${fieldName}\` field. Too many recipients, the maximum is ${maxRecipients}.`,
+    );
   }
   return list as string[];
 }
 
 function optionalString(value: unknown, fieldName: string): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== "string") refuse(422, "validation_error", `Invalid \`${fieldName}\` field. It must be a string.`);
+  if (typeof value !== "string") {
+    refuse(422, "validation_error", `Invalid \`${fieldName}\` field. It must be a string.`);
+  }
   return value;
 }
 
@@ -86,18 +98,31 @@ function stringMap(value: unknown, fieldName: string): Record<string, string> | 
   if (value === undefined || value === null) return null;
   const ok = typeof value === "object" && !Array.isArray(value) &&
     Object.values(value).every((v) => typeof v === "string");
-  if (!ok) refuse(422, "validation_error", `Invalid \`${fieldName}\` field. It must be an object of strings.`);
+  if (!ok) {
+    refuse(
+      422,
+      "validation_error",
+      `Invalid \`${fieldName}\` field. It must be an object of strings.`,
+    );
+  }
   return value as Record<string, string>;
 }
 
 /** Validates one email of a request; throws Refusal. */
-function parseEmail(input: unknown, inBatch: boolean): Omit<FakeEmail, "id" | "created_at" | "idempotency_key" | "batch"> {
+function parseEmail(
+  input: unknown,
+  inBatch: boolean,
+): Omit<FakeEmail, "id" | "created_at" | "idempotency_key" | "batch"> {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     refuse(422, "validation_error", "Invalid email: it must be a JSON object.");
   }
   const e = input as Record<string, unknown>;
-  if (typeof e.from !== "string" || e.from === "") refuse(422, "missing_required_field", "Missing `from` field.");
-  if (!address.test(e.from.trim())) refuse(422, "validation_error", `Invalid \`from\` field. ${addressFormat}`);
+  if (typeof e.from !== "string" || e.from === "") {
+    refuse(422, "missing_required_field", "Missing `from` field.");
+  }
+  if (!address.test(e.from.trim())) {
+    refuse(422, "validation_error", `Invalid \`from\` field. ${addressFormat}`);
+  }
   const to = addresses(e.to, "to", true)!;
   if (typeof e.subject !== "string" || e.subject === "") {
     refuse(422, "missing_required_field", "Missing `subject` field.");
@@ -109,7 +134,11 @@ function parseEmail(input: unknown, inBatch: boolean): Omit<FakeEmail, "id" | "c
     refuse(422, "validation_error", "The `scheduled_at` field is not supported for batch emails.");
   }
   const tags = e.tags === undefined || e.tags === null ? null : e.tags;
-  if (tags !== null && !(Array.isArray(tags) && tags.every((t) => typeof t?.name === "string" && typeof t?.value === "string"))) {
+  if (
+    tags !== null &&
+    !(Array.isArray(tags) &&
+      tags.every((t) => typeof t?.name === "string" && typeof t?.value === "string"))
+  ) {
     refuse(422, "validation_error", "Invalid `tags` field. Each tag needs a `name` and a `value`.");
   }
   return {
@@ -127,12 +156,20 @@ function parseEmail(input: unknown, inBatch: boolean): Omit<FakeEmail, "id" | "c
   };
 }
 
-export function createResendFake(opts: ResendFakeOptions): Provider {
+export interface ResendFake extends Provider {
+  messages(): FakeEmail[];
+}
+
+export function createResendFake(opts: ResendFakeOptions): ResendFake {
   const emails = new Map<string, FakeEmail>();
   const limiter = new RollingWindowLimiter(opts.rateLimitPerSecond, 1000, opts.now);
   const idempotency = new IdempotencyStore(opts.now);
 
-  function store(parsed: ReturnType<typeof parseEmail>, idempotencyKey: string | null, batch: boolean): string {
+  function store(
+    parsed: ReturnType<typeof parseEmail>,
+    idempotencyKey: string | null,
+    batch: boolean,
+  ): string {
     const id = uuid();
     emails.set(id, {
       id,
@@ -150,9 +187,15 @@ export function createResendFake(opts: ResendFakeOptions): Provider {
       if (body === undefined) refuse(400, "validation_error", "Invalid JSON in the request body.");
       return { id: store(parseEmail(body, false), key, false) };
     }
-    if (!Array.isArray(body)) refuse(422, "validation_error", "The request body must be an array of emails.");
-    if (body.length === 0) refuse(422, "validation_error", "The batch must contain at least one email.");
-    if (body.length > maxBatch) refuse(422, "validation_error", `Too many emails in the batch, the maximum is ${maxBatch}.`);
+    if (!Array.isArray(body)) {
+      refuse(422, "validation_error", "The request body must be an array of emails.");
+    }
+    if (body.length === 0) {
+      refuse(422, "validation_error", "The batch must contain at least one email.");
+    }
+    if (body.length > maxBatch) {
+      refuse(422, "validation_error", `Too many emails in the batch, the maximum is ${maxBatch}.`);
+    }
     const permissive = headers.get("x-batch-validation") === "permissive";
     const valid: Array<ReturnType<typeof parseEmail>> = [];
     const errors: Array<{ index: number; message: string }> = [];
@@ -187,18 +230,21 @@ export function createResendFake(opts: ResendFakeOptions): Provider {
     };
   }
 
-  async function handle(incoming: Incoming, ctx: Parameters<Provider["handle"]>[1]): Promise<Response> {
+  async function handle(incoming: Incoming, ctx: HandlerContext): Promise<Response> {
     const auth = incoming.headers.get("authorization") ?? "";
     if (!auth.startsWith("Bearer ") || auth.length === "Bearer ".length) {
       return resendError(401, "missing_api_key", "Missing API key in the authorization header.");
     }
-    if (auth.slice("Bearer ".length) !== opts.apiKey) return resendError(403, "invalid_api_key", "API key is invalid");
+    if (auth.slice("Bearer ".length) !== opts.apiKey) {
+      return resendError(403, "invalid_api_key", "API key is invalid");
+    }
 
     const rate = limiter.take();
     if (!rate.allowed) return rateLimitExceeded(rate.limit, rate.resetSeconds);
     const limitHeaders = rateLimitHeaders(rate.limit, rate.remaining, rate.resetSeconds);
     delete limitHeaders["retry-after"];
-    const answer = (status: number, body: unknown) => Response.json(body, { status, headers: limitHeaders });
+    const answer = (status: number, body: unknown) =>
+      Response.json(body, { status, headers: limitHeaders });
 
     const path = incoming.url.pathname.replace(/\/+$/, "");
     const got = path.match(/^\/emails\/([^/]+)$/);
@@ -206,7 +252,9 @@ export function createResendFake(opts: ResendFakeOptions): Provider {
       if (incoming.method !== "GET") return resendGenericError(405, rate.limit);
       await ctx.delay();
       const email = emails.get(got[1]);
-      return email ? answer(200, emailResource(email)) : resendError(404, "not_found", "Email not found");
+      return email
+        ? answer(200, emailResource(email))
+        : resendError(404, "not_found", "Email not found");
     }
     if (path !== "/emails" && path !== "/emails/batch") return resendGenericError(404, rate.limit);
     if (incoming.method !== "POST") return resendGenericError(405, rate.limit);
@@ -220,7 +268,11 @@ export function createResendFake(opts: ResendFakeOptions): Provider {
       const outcome = idempotency.begin(scopedKey, JSON.stringify(incoming.body));
       if (outcome.kind === "replay") return answer(outcome.answer.status, outcome.answer.body);
       if (outcome.kind === "different_body") {
-        return resendError(409, "invalid_idempotent_request", "Same idempotency key used with a different request payload.");
+        return resendError(
+          409,
+          "invalid_idempotent_request",
+          "Same idempotency key used with a different request payload.",
+        );
       }
       if (outcome.kind === "in_flight") {
         return resendError(

@@ -7,11 +7,17 @@
 const encoder = new TextEncoder();
 
 function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(
+    /=+$/,
+    "",
+  );
 }
 
 function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
-  const b64 = text.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(text.length / 4) * 4, "=");
+  const b64 = text.replace(/-/g, "+").replace(/_/g, "/").padEnd(
+    Math.ceil(text.length / 4) * 4,
+    "=",
+  );
   return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 }
 
@@ -26,14 +32,23 @@ export interface SignedUrlSigner {
 }
 
 export async function createSignedUrlSigner(now: () => number): Promise<SignedUrlSigner> {
-  const key = await crypto.subtle.generateKey({ name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+  const key = await crypto.subtle.generateKey({ name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+    "verify",
+  ]);
   const header = base64url(encoder.encode(JSON.stringify({ alg: "HS256", typ: "JWT" })));
 
   return {
     async sign(objectKey, expiresIn) {
       const iat = Math.floor(now() / 1000);
-      const payload = base64url(encoder.encode(JSON.stringify({ url: objectKey, iat, exp: iat + expiresIn })));
-      const signature = await crypto.subtle.sign("HMAC", key, encoder.encode(`${header}.${payload}`));
+      const payload = base64url(
+        encoder.encode(JSON.stringify({ url: objectKey, iat, exp: iat + expiresIn })),
+      );
+      const signature = await crypto.subtle.sign(
+        "HMAC",
+        key,
+        encoder.encode(`${header}.${payload}`),
+      );
       return `${header}.${payload}.${base64url(new Uint8Array(signature))}`;
     },
 

@@ -7,10 +7,13 @@
  */
 import type { Incoming, Provider } from "./fake_endpoint.ts";
 import { uuid } from "./ids.ts";
+import { multipartBoundary, parseMultipart } from "./multipart.ts";
 import type { SignedUrlSigner } from "./signed_url_token.ts";
 
 export interface StorageFakeOptions {
   serviceRoleKey: string;
+  /** The gateway's origin, e.g. "http://127.0.0.1:54321", for the `url` of each upload. */
+  publicUrl: string;
   signer: SignedUrlSigner;
   now: () => number;
 }
@@ -24,6 +27,8 @@ export interface FakeUpload {
   size: number;
   cache_control: string;
   created_at: string;
+  /** Authenticated download URL through the gateway. */
+  url: string;
 }
 
 interface StoredObject extends FakeUpload {
@@ -31,6 +36,7 @@ interface StoredObject extends FakeUpload {
 }
 
 export interface StorageFake extends Provider {
+  messages(): FakeUpload[];
   /** The stored object, for the inbox page. */
   object(bucket: string, path: string): StoredObject | undefined;
 }
@@ -45,14 +51,20 @@ function storageError(statusCode: number, code: string, message: string, error =
 }
 
 const errors = {
-  missingAuth: () => storageError(403, "AccessDenied", "Missing authorization header", "Unauthorized"),
+  missingAuth: () =>
+    storageError(403, "AccessDenied", "Missing authorization header", "Unauthorized"),
   invalidJwt: (message: string) => storageError(400, "InvalidJWT", message),
   invalidSignature: () => storageError(400, "InvalidSignature", "Invalid signature"),
   noSuchKey: () => storageError(404, "NoSuchKey", "Object not found", "not_found"),
-  duplicate: () => storageError(409, "KeyAlreadyExists", "The resource already exists", "Duplicate"),
+  duplicate: () =>
+    storageError(409, "KeyAlreadyExists", "The resource already exists", "Duplicate"),
   invalidRequest: (message: string) => storageError(400, "InvalidRequest", message),
   routeNotFound: (method: string, path: string) =>
-    Response.json({ statusCode: 404, error: "Not Found", message: `Route ${method}:${path} not found` }, {
+    Response.json({
+      statusCode: 404,
+      error: "Not Found",
+      message: `Route ${method}:${path} not found`,
+    }, {
       status: 404,
     }),
 };
@@ -60,30 +72,38 @@ const errors = {
 /** Storage's answer for a bare status (used by faults); a 429 carries retry-after. */
 function storageGenericError(status: number): Response {
   const code = status >= 500 ? "InternalError" : status === 429 ? "SlowDown" : "InvalidRequest";
-  const message = status >= 500 ? "Internal server error" : status === 429 ? "Please reduce your request rate." : "Invalid request";
+  const message = status >= 500
+    ? "Internal server error"
+    : status === 429
+    ? "Please reduce your request rate."
+    : "Invalid request";
   const body = { statusCode: String(status), code, error: code, message };
-  return Response.json(body, { status, headers: status === 429 ? { "retry-after": "1" } : undefined });
+  return Response.json(body, {
+    status,
+    headers: status === 429 ? { "retry-after": "1" } : undefined,
+  });
 }
 
 function decodeSegments(rest: string): string {
   return rest.split("/").filter((s) => s !== "").map(decodeURIComponent).join("/");
 }
 
-async function fileFromUpload(incoming: Incoming): Promise<{ bytes: Uint8Array<ArrayBuffer>; type: string; cacheControl?: string }> {
+function fileFromUpload(
+  incoming: Incoming,
+): { bytes: Uint8Array<ArrayBuffer>; type: string; cacheControl?: string } {
   const type = incoming.headers.get("content-type") ?? "";
-  if (type.startsWith("multipart/form-data")) {
-    const form = await new Response(incoming.raw, { headers: { "content-type": type } }).formData();
-    for (const [, value] of form) {
-      if (typeof value !== "string") {
-        const cacheControl = form.get("cacheControl");
-        return {
-          bytes: new Uint8Array(await value.arrayBuffer()),
-          type: value.type || "application/octet-stream",
-          cacheControl: typeof cacheControl === "string" ? `max-age=${cacheControl}` : undefined,
-        };
-      }
-    }
-    return { bytes: new Uint8Array(0), type: "application/octet-stream" };
+  const boundary = type.startsWith("multipart/form-data") ? multipartBoundary(type) : undefined;
+  if (boundary) {
+    const parts = parseMultipart(incoming.raw, boundary);
+    const file = parts.find((p) => p.filename !== null);
+    const cacheControl = parts.find((p) => p.name === "cacheControl" && p.filename === null);
+    return {
+      bytes: file?.bytes ?? new Uint8Array(0),
+      type: file?.contentType || "application/octet-stream",
+      cacheControl: cacheControl
+        ? `max-age=${new TextDecoder().decode(cacheControl.bytes)}`
+        : undefined,
+    };
   }
   return {
     bytes: new Uint8Array(incoming.raw),
@@ -118,7 +138,9 @@ export function createStorageFake(opts: StorageFakeOptions): StorageFake {
       "last-modified": new Date(o.created_at).toUTCString(),
     };
     if (downloadName !== null) {
-      headers["content-disposition"] = `attachment; filename="${downloadName || o.path.split("/").pop()}"`;
+      headers["content-disposition"] = `attachment; filename="${
+        downloadName || o.path.split("/").pop()
+      }"`;
     }
     return new Response(o.bytes, { headers });
   }
@@ -139,7 +161,14 @@ export function createStorageFake(opts: StorageFakeOptions): StorageFake {
       const bucket = decodeURIComponent(signedMatch[1]);
       const path = decodeSegments(signedMatch[2]);
       const token = url.searchParams.get("token");
-      if (!token) return storageError(400, "InvalidRequest", "querystring must have required property 'token'", "Bad Request");
+      if (!token) {
+        return storageError(
+          400,
+          "InvalidRequest",
+          "querystring must have required property 'token'",
+          "Bad Request",
+        );
+      }
       const problem = await opts.signer.verify(token, keyOf(bucket, path));
       if (problem === "url mismatch") return errors.invalidSignature();
       if (problem) return errors.invalidJwt(problem);
@@ -152,7 +181,9 @@ export function createStorageFake(opts: StorageFakeOptions): StorageFake {
 
     if (method === "POST" && route.startsWith("/object/sign/")) {
       const expiresIn = expiresInOf(incoming.body);
-      if (expiresIn === undefined) return errors.invalidRequest("body/expiresIn must be an integer >= 1");
+      if (expiresIn === undefined) {
+        return errors.invalidRequest("body/expiresIn must be an integer >= 1");
+      }
       const many = route.match(/^\/object\/sign\/([^/]+)\/?$/);
       if (many) {
         const bucket = decodeURIComponent(many[1]);
@@ -161,11 +192,17 @@ export function createStorageFake(opts: StorageFakeOptions): StorageFake {
           return errors.invalidRequest("body/paths must be an array of strings");
         }
         return Response.json(
-          await Promise.all(paths.map(async (path: string) =>
-            objects.has(keyOf(bucket, path))
-              ? { error: null, path, signedURL: await signedUrlFor(bucket, path, expiresIn) }
-              : { error: "Either the object does not exist or you do not have access to it", path, signedURL: null }
-          )),
+          await Promise.all(
+            paths.map(async (path: string) =>
+              objects.has(keyOf(bucket, path))
+                ? { error: null, path, signedURL: await signedUrlFor(bucket, path, expiresIn) }
+                : {
+                  error: "Either the object does not exist or you do not have access to it",
+                  path,
+                  signedURL: null,
+                }
+            ),
+          ),
         );
       }
       const one = route.match(/^\/object\/sign\/([^/]+)\/(.+)$/)!;
@@ -187,7 +224,7 @@ export function createStorageFake(opts: StorageFakeOptions): StorageFake {
       if (method === "POST" || method === "PUT") {
         const upsert = method === "PUT" || incoming.headers.get("x-upsert") === "true";
         if (objects.has(key) && !upsert) return errors.duplicate();
-        const file = await fileFromUpload(incoming);
+        const file = fileFromUpload(incoming);
         const id = uuid();
         objects.set(key, {
           id,
@@ -197,6 +234,7 @@ export function createStorageFake(opts: StorageFakeOptions): StorageFake {
           size: file.bytes.byteLength,
           cache_control: file.cacheControl ?? "max-age=3600",
           created_at: new Date(opts.now()).toISOString(),
+          url: `${opts.publicUrl.replace(/\/+$/, "")}${prefix}/object/${bucket}/${path}`,
           bytes: file.bytes,
         });
         return Response.json({ Id: id, Key: key });
@@ -228,7 +266,9 @@ export function createStorageFake(opts: StorageFakeOptions): StorageFake {
     object: (bucket, path) => objects.get(keyOf(bucket, path)),
     reset: () => objects.clear(),
     describe(incoming) {
-      const m = incoming.url.pathname.match(/^\/storage\/v1\/object\/(?:sign\/|authenticated\/)?(.+)$/);
+      const m = incoming.url.pathname.match(
+        /^\/storage\/v1\/object\/(?:sign\/|authenticated\/)?(.+)$/,
+      );
       return m ? `object=${decodeURIComponent(m[1])}` : "";
     },
   };

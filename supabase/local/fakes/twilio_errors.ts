@@ -4,7 +4,12 @@
  */
 
 /** Twilio's JSON error body and status. */
-export function twilioError(status: number, code: number, message: string, headers?: HeadersInit): Response {
+export function twilioError(
+  status: number,
+  code: number,
+  message: string,
+  headers?: HeadersInit,
+): Response {
   return Response.json(
     { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status },
     { status, headers },
@@ -35,10 +40,14 @@ export function twilioGenericError(status: number): Response {
  */
 export const magicToNumbers: Record<string, [code: number, message: (to: string) => string]> = {
   "+15005550001": [21211, (to) => `The 'To' number ${to} is not a valid phone number.`],
-  "+15005550002": [21612, (to) => `The 'To' phone number: ${to}, is not currently reachable via SMS.`],
+  "+15005550002": [
+    21612,
+    (to) => `The 'To' phone number: ${to}, is not currently reachable via SMS.`,
+  ],
   "+15005550003": [
     21408,
-    (to) => `Permission to send an SMS has not been enabled for the region indicated by the 'To' number: ${to}.`,
+    (to) =>
+      `Permission to send an SMS has not been enabled for the region indicated by the 'To' number: ${to}.`,
   ],
   "+15005550004": [21610, () => "Attempt to send to unsubscribed recipient"],
   "+15005550009": [21614, (to) => `'To' number ${to} is not a valid mobile number`],
@@ -48,11 +57,16 @@ export const magicToNumbers: Record<string, [code: number, message: (to: string)
 export const magicFromNumbers: Record<string, [code: number, message: (from: string) => string]> = {
   "+15005550001": [
     21212,
-    (from) => `The 'From' number ${from} is not a valid phone number, shortcode, or alphanumeric sender ID.`,
+    (from) =>
+      `The 'From' number ${from} is not a valid phone number, shortcode, or alphanumeric sender ID.`,
   ],
   "+15005550007": [
     21606,
-    (from) => `The 'From' phone number provided (${from}) is not a valid message-capable Twilio phone number for this destination.`,
+    (from) =>
+      `The 'From' phone number provided (${from}) is not a valid message-capable Twilio phone number for this destination.`,
   ],
-  "+15005550008": [21611, () => "This 'From' number has exceeded the maximum number of queued messages"],
+  "+15005550008": [
+    21611,
+    () => "This 'From' number has exceeded the maximum number of queued messages",
+  ],
 };

@@ -9,7 +9,12 @@ import type { Incoming, Provider } from "./fake_endpoint.ts";
 import { ControlBodyError } from "./faults.ts";
 import { messageSid, rfc2822 } from "./ids.ts";
 import { maskContacts } from "./masking.ts";
-import { magicFromNumbers, magicToNumbers, twilioError, twilioGenericError } from "./twilio_errors.ts";
+import {
+  magicFromNumbers,
+  magicToNumbers,
+  twilioError,
+  twilioGenericError,
+} from "./twilio_errors.ts";
 
 export interface TwilioFakeOptions {
   accountSid: string;
@@ -78,6 +83,7 @@ function isHttpUrl(value: string): boolean {
 }
 
 export interface TwilioFake extends Provider {
+  messages(): FakeSms[];
   /** Phones that sent STOP; sends to them fail with 21610. */
   readonly optedOut: ReadonlySet<string>;
 }
@@ -115,14 +121,27 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
   }
 
   /** The first reason Twilio would refuse this send, or undefined. */
-  function refusal(to?: string, from?: string, service?: string, text?: string): Response | undefined {
+  function refusal(
+    to?: string,
+    from?: string,
+    service?: string,
+    text?: string,
+  ): Response | undefined {
     if (!to) return twilioError(400, 21604, "A 'To' phone number is required.");
     if (!from && !service) return twilioError(400, 21603, "A 'From' phone number is required.");
-    if (text === undefined || text === "") return twilioError(400, 21602, "Message body is required.");
-    if (text.length > maxBodyLength) {
-      return twilioError(400, 21617, "The concatenated message body exceeds the 1600 character limit.");
+    if (text === undefined || text === "") {
+      return twilioError(400, 21602, "Message body is required.");
     }
-    if (!e164.test(to)) return twilioError(400, 21211, `The 'To' number ${to} is not a valid phone number.`);
+    if (text.length > maxBodyLength) {
+      return twilioError(
+        400,
+        21617,
+        "The concatenated message body exceeds the 1600 character limit.",
+      );
+    }
+    if (!e164.test(to)) {
+      return twilioError(400, 21211, `The 'To' number ${to} is not a valid phone number.`);
+    }
     if (service && !messagingServiceSid.test(service)) {
       return twilioError(400, 21701, `The Messaging Service Sid ${service} is invalid.`);
     }
@@ -139,7 +158,9 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
     }
     const magic = magicToNumbers[to];
     if (magic) return twilioError(400, magic[0], magic[1](to));
-    if (optedOut.has(to)) return twilioError(400, 21610, "Attempt to send to unsubscribed recipient");
+    if (optedOut.has(to)) {
+      return twilioError(400, 21610, "Attempt to send to unsubscribed recipient");
+    }
     return undefined;
   }
 
@@ -171,10 +192,16 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
         signal,
       });
       await res.body?.cancel();
-      if (!res.ok) opts.log(`[fake twilio] status callback ${m.status} to ${where} answered ${res.status}`);
+      if (!res.ok) {
+        opts.log(`[fake twilio] status callback ${m.status} to ${where} answered ${res.status}`);
+      }
     } catch (error) {
       if (signal.aborted) throw error;
-      opts.log(`[fake twilio] status callback ${m.status} to ${where} failed: ${maskContacts(String(error))}`);
+      opts.log(
+        `[fake twilio] status callback ${m.status} to ${where} failed: ${
+          maskContacts(String(error))
+        }`,
+      );
     }
   }
 
@@ -199,7 +226,9 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
       }
       const creds = basicCredentials(incoming.headers);
       if (!creds || creds.user !== opts.accountSid || creds.password !== opts.authToken) {
-        return twilioError(401, 20003, "Authenticate", { "www-authenticate": 'Basic realm="Twilio API"' });
+        return twilioError(401, 20003, "Authenticate", {
+          "www-authenticate": 'Basic realm="Twilio API"',
+        });
       }
       await ctx.delay();
 
@@ -213,7 +242,11 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
         const refused = refusal(to, from, service, text);
         if (refused) return refused;
         if (statusCallback !== undefined && !isHttpUrl(statusCallback)) {
-          return twilioError(400, 21609, `The StatusCallback URL ${statusCallback} is not a valid URL.`);
+          return twilioError(
+            400,
+            21609,
+            `The StatusCallback URL ${statusCallback} is not a valid URL.`,
+          );
         }
         const now = opts.now();
         const m: StoredSms = {
@@ -248,7 +281,9 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
     faultResponse: twilioGenericError,
 
     messages() {
-      return [...messages.values()].map(({ created_ms: _c, updated_ms: _u, sent_ms: _s, ...sms }) => sms);
+      return [...messages.values()].map(({ created_ms: _c, updated_ms: _u, sent_ms: _s, ...sms }) =>
+        sms
+      );
     },
 
     reset() {
@@ -270,7 +305,9 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
       }
       if (action === "status-callbacks") {
         if (typeof b.enabled !== "boolean") {
-          throw new ControlBodyError('Cannot switch status callbacks: "enabled" must be true or false');
+          throw new ControlBodyError(
+            'Cannot switch status callbacks: "enabled" must be true or false',
+          );
         }
         statusCallbacks = b.enabled;
         return Response.json({ enabled: statusCallbacks });

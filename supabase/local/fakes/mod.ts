@@ -1,0 +1,181 @@
+/**
+ * Local fakes of Twilio, Resend and Supabase Storage that speak the real wire formats, so
+ * our functions run unchanged against them with the real SDKs. Each fake records every
+ * request and has a control API to reset it, inject faults and add latency.
+ *
+ * Control API, on each fake's own origin (Storage: under `/storage/v1`, through the gateway):
+ * - `GET  /__fake/requests`  every request received, with its answer (credentials redacted)
+ * - `GET  /__fake/messages`  accepted sends only (emails / SMS / uploads)
+ * - `GET  /__fake/faults`    faults still pending
+ * - `POST /__fake/reset`     forget recordings, messages, faults, latency, idempotency keys,
+ *                            the rate window; cancel pending status callbacks
+ * - `POST /__fake/faults`    `{ path?, times, status?, body?, headers?, delayMs?, drop? }`:
+ *                            the next `times` requests whose path contains `path` are answered
+ *                            that way, oldest rule first. Without `body` the provider's own
+ *                            error format is used (a 429 carries retry-after). `drop` closes
+ *                            the connection unanswered (Storage, behind the gateway: the answer
+ *                            is cut off after its headers, which clients also see as a network
+ *                            error). `delayMs` alone delays, then serves normally.
+ * - `POST /__fake/latency`   `{ ms }`: every later answer is delayed that long.
+ * - Twilio only: `POST /__fake/inbound-stop` `{ phone }` (later sends → 21610),
+ *   `POST /__fake/inbound-start` `{ phone }` (undoes it),
+ *   `POST /__fake/status-callbacks` `{ enabled }` (default true).
+ *
+ * The inbox (`inboxUrl`): `GET /` an HTML page, `GET /api` the same as JSON.
+ */
+import { createFakeEndpoint, DROP } from "./fake_endpoint.ts";
+import type { FakeEndpoint, Provider } from "./fake_endpoint.ts";
+import { handleInbox } from "./inbox_page.ts";
+import { maskContacts } from "./masking.ts";
+import { serveOverNodeHttp } from "./node_server.ts";
+import type { RunningServer } from "./node_server.ts";
+import { createResendFake } from "./resend_fake.ts";
+import { createSignedUrlSigner } from "./signed_url_token.ts";
+import { createStorageFake } from "./storage_fake.ts";
+import { createTwilioFake } from "./twilio_fake.ts";
+
+export type { FakeEmail } from "./resend_fake.ts";
+export type { FakeSms } from "./twilio_fake.ts";
+export type { FakeUpload } from "./storage_fake.ts";
+export type { RecordedRequest } from "./recorder.ts";
+export type { FaultRule } from "./faults.ts";
+
+export interface FakesOptions {
+  /** Always "127.0.0.1": the fakes bind to this address only. */
+  hostname: string;
+  /** 0 = ephemeral. */
+  twilioPort: number;
+  /** 0 = ephemeral. */
+  resendPort: number;
+  /** 0 = ephemeral: an HTML page listing what the fakes received. */
+  inboxPort: number;
+  twilio: { accountSid: string; authToken: string };
+  resendApiKey: string;
+  /** publicUrl e.g. "http://127.0.0.1:54321" (the API gateway that mounts the storage handler). */
+  storage: { serviceRoleKey: string; publicUrl: string };
+  /** Default 2, Resend's real limit. */
+  resendRateLimitPerSecond?: number;
+  /** Where the one-line-per-request log goes (phones and emails masked). Default: console.log. */
+  log?: (line: string) => void;
+  /** Clock in ms for rate windows, idempotency expiry and signed-URL expiry. Default: Date.now. */
+  now?: () => number;
+  /** Pause before each Twilio status change (`sent`, then `delivered`). Default 50 ms. */
+  statusCallbackDelayMs?: number;
+}
+
+export interface Fakes {
+  twilioUrl: string;
+  resendUrl: string;
+  inboxUrl: string;
+  /** Handles requests whose path starts with /storage/v1 (mounted by the API gateway on 54321). */
+  storageHandler(req: Request): Promise<Response>;
+  shutdown(): Promise<void>;
+}
+
+/** A Response whose body fails at once: headers go out, then the connection is cut. */
+function cutOffResponse(): Response {
+  return new Response(
+    new ReadableStream({
+      pull(controller) {
+        controller.error(new Error("fake storage: connection cut by a drop fault"));
+      },
+    }),
+    { status: 200, headers: { "content-type": "application/json" } },
+  );
+}
+
+/** Starts the Twilio, Resend and inbox servers, and builds the Storage handler. */
+export async function startFakes(opts: FakesOptions): Promise<Fakes> {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const now = opts.now ?? Date.now;
+  const onError = (error: unknown) =>
+    log(`[fake] unexpected error: ${maskContacts(String(error))}`);
+
+  const twilio = createTwilioFake({
+    ...opts.twilio,
+    now,
+    log,
+    statusCallbackDelayMs: opts.statusCallbackDelayMs ?? 50,
+  });
+  const resend = createResendFake({
+    apiKey: opts.resendApiKey,
+    rateLimitPerSecond: opts.resendRateLimitPerSecond ?? 2,
+    now,
+  });
+  const storage = createStorageFake({
+    serviceRoleKey: opts.storage.serviceRoleKey,
+    publicUrl: opts.storage.publicUrl,
+    signer: await createSignedUrlSigner(now),
+    now,
+  });
+
+  const endpoints: FakeEndpoint[] = [];
+  const servers: RunningServer[] = [];
+
+  async function shutdown() {
+    await Promise.all(endpoints.map((e) => e.stop()));
+    await Promise.all(servers.map((s) => s.close()));
+  }
+
+  /** One provider on its own port, with the control API at `/__fake/`. */
+  async function serveProvider(provider: Provider, port: number): Promise<string> {
+    const listening: { server?: RunningServer } = {};
+    const endpoint = createFakeEndpoint(provider, {
+      controlPrefix: "",
+      log,
+      onDropArmed: () => listening.server?.closeIdleConnections(),
+    });
+    endpoints.push(endpoint);
+    const server = listening.server = await serveOverNodeHttp(
+      opts.hostname,
+      port,
+      (req) => endpoint.handle(req),
+      {
+        onError,
+        closeConnection: () => endpoint.dropPending(),
+      },
+    );
+    servers.push(server);
+    return server.url;
+  }
+
+  const storageEndpoint = createFakeEndpoint(storage, { controlPrefix: "/storage/v1", log });
+  endpoints.push(storageEndpoint);
+
+  try {
+    const twilioUrl = await serveProvider(twilio, opts.twilioPort);
+    const resendUrl = await serveProvider(resend, opts.resendPort);
+    const inbox = await serveOverNodeHttp(
+      opts.hostname,
+      opts.inboxPort,
+      (req) =>
+        Promise.resolve(handleInbox(req, {
+          emails: () => resend.messages(),
+          sms: () => twilio.messages(),
+          uploads: () => storage.messages(),
+          object: (bucket, path) => storage.object(bucket, path),
+        })),
+      { onError },
+    );
+    servers.push(inbox);
+
+    return {
+      twilioUrl,
+      resendUrl,
+      inboxUrl: inbox.url,
+      async storageHandler(req) {
+        try {
+          const answer = await storageEndpoint.handle(req);
+          return answer === DROP ? cutOffResponse() : answer;
+        } catch (error) {
+          onError(error);
+          return storage.faultResponse(500);
+        }
+      },
+      shutdown,
+    };
+  } catch (error) {
+    await shutdown();
+    throw error;
+  }
+}

@@ -1,0 +1,676 @@
+/**
+ * The local fakes, driven by the real SDKs through our provider clients: what our functions
+ * will see locally is what they would see from Twilio, Resend and Supabase Storage.
+ */
+import assert from "node:assert/strict";
+import twilio from "twilio";
+import { startFakes } from "../../supabase/local/fakes/mod.ts";
+import type {
+  FakeEmail,
+  Fakes,
+  FakeSms,
+  FakeUpload,
+  RecordedRequest,
+} from "../../supabase/local/fakes/mod.ts";
+import { createResendClient } from "../../shared/providers/resend_client.ts";
+import { createStorageClient } from "../../shared/providers/storage_client.ts";
+import { createTwilioClient } from "../../shared/providers/twilio_client.ts";
+import { waitFor } from "../support/wait_for.ts";
+
+const accountSid = "AC0123456789abcdef0123456789abcdef";
+const authToken = "f00dfeedf00dfeedf00dfeedf00dfeed";
+const resendApiKey = "re_test_local_fake_key";
+const serviceRoleKey = "service-role-key-for-local-fakes";
+const lead = { phone: "+17205557465", email: "jane.doe@example.com" };
+const shopNumber = "+15005550006";
+
+interface Stack {
+  fakes: Fakes;
+  gatewayUrl: string;
+  logs: string[];
+  /** Moves the fakes' clock forward (rate windows, signed-URL expiry). */
+  advanceClock(ms: number): void;
+  twilio: ReturnType<typeof createTwilioClient>;
+  resend: ReturnType<typeof createResendClient>;
+  storage: ReturnType<typeof createStorageClient>;
+  close(): Promise<void>;
+}
+
+/** Fakes on ephemeral ports, plus a tiny API gateway that mounts Storage at /storage/v1. */
+async function startStack(opts: { resendRateLimitPerSecond?: number } = {}): Promise<Stack> {
+  const mounted: { storage?: Fakes["storageHandler"] } = {};
+  const gateway = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+    const path = new URL(req.url).pathname;
+    if (mounted.storage && path.startsWith("/storage/v1")) return mounted.storage(req);
+    return new Response("no such service", { status: 404 });
+  });
+  const gatewayUrl = `http://127.0.0.1:${gateway.addr.port}`;
+  const logs: string[] = [];
+  let offset = 0;
+  const fakes = await startFakes({
+    hostname: "127.0.0.1",
+    twilioPort: 0,
+    resendPort: 0,
+    inboxPort: 0,
+    twilio: { accountSid, authToken },
+    resendApiKey,
+    storage: { serviceRoleKey, publicUrl: gatewayUrl },
+    resendRateLimitPerSecond: opts.resendRateLimitPerSecond ?? 100,
+    log: (line) => logs.push(line),
+    now: () => Date.now() + offset,
+    statusCallbackDelayMs: 10,
+  });
+  mounted.storage = fakes.storageHandler;
+  return {
+    fakes,
+    gatewayUrl,
+    logs,
+    advanceClock: (ms) => (offset += ms),
+    twilio: createTwilioClient({ accountSid, authToken, apiBaseUrl: fakes.twilioUrl }),
+    resend: createResendClient({ apiKey: resendApiKey, baseUrl: fakes.resendUrl }),
+    storage: createStorageClient({ supabaseUrl: gatewayUrl, serviceRoleKey }),
+    async close() {
+      await fakes.shutdown();
+      await gateway.shutdown();
+    },
+  };
+}
+
+async function withStack(
+  fn: (stack: Stack) => Promise<void>,
+  opts?: { resendRateLimitPerSecond?: number },
+): Promise<void> {
+  const stack = await startStack(opts);
+  try {
+    await fn(stack);
+  } finally {
+    await stack.close();
+  }
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  assert.equal(res.status, 200, `GET ${url}`);
+  return await res.json();
+}
+
+async function control(baseUrl: string, action: string, body: unknown = {}): Promise<Response> {
+  const res = await fetch(`${baseUrl}/__fake/${action}`, {
+    method: "POST",
+    body: JSON.stringify(body),
+  });
+  assert.ok(
+    res.status < 300,
+    `POST /__fake/${action} answered ${res.status}: ${await res.clone().text()}`,
+  );
+  return res;
+}
+
+function email(overrides: Record<string, unknown> = {}) {
+  return {
+    from: "Leadwire <leads@shop.example>",
+    to: [lead.email],
+    subject: "We got your quote request",
+    html: "<p>Hi Jane, we will call you shortly.</p>",
+    text: "Hi Jane, we will call you shortly.",
+    ...overrides,
+  };
+}
+
+Deno.test("twilio messages.create is recorded with its To, From and Body and gets an SM sid", async () => {
+  await withStack(async ({ fakes, twilio: client }) => {
+    const message = await client.messages.create({
+      to: lead.phone,
+      from: shopNumber,
+      body: "New lead: Jane Doe",
+    });
+
+    assert.match(message.sid, /^SM[0-9a-f]{32}$/);
+    assert.equal(message.status, "queued");
+    assert.equal(message.to, lead.phone);
+    assert.equal(message.accountSid, accountSid);
+    assert.equal(message.numSegments, "1");
+    assert.ok(message.dateCreated instanceof Date && !isNaN(message.dateCreated.getTime()));
+    assert.equal(message.errorCode, null);
+
+    const sent = await getJson<FakeSms[]>(`${fakes.twilioUrl}/__fake/messages`);
+    assert.deepEqual(
+      sent.map(({ sid, to, from, body }) => ({ sid, to, from, body })),
+      [{ sid: message.sid, to: lead.phone, from: shopNumber, body: "New lead: Jane Doe" }],
+    );
+    const [request] = await getJson<RecordedRequest[]>(`${fakes.twilioUrl}/__fake/requests`);
+    assert.equal(request.path, `/2010-04-01/Accounts/${accountSid}/Messages.json`);
+    assert.equal(request.headers.authorization, "[redacted]");
+    assert.deepEqual(request.body, {
+      To: lead.phone,
+      From: shopNumber,
+      Body: "New lead: Jane Doe",
+    });
+    assert.equal(request.response.status, 201);
+
+    const fetched = await client.messages(message.sid).fetch();
+    assert.equal(fetched.sid, message.sid);
+    assert.equal(fetched.body, "New lead: Jane Doe");
+  });
+});
+
+Deno.test("twilio counts segments as GSM-7 or UCS-2 like the real API", async () => {
+  await withStack(async ({ twilio: client }) => {
+    const gsm = await client.messages.create({
+      to: lead.phone,
+      from: shopNumber,
+      body: "a".repeat(161),
+    });
+    const ucs2 = await client.messages.create({
+      to: lead.phone,
+      from: shopNumber,
+      body: "Thanks! 🚗 ".repeat(8),
+    });
+    assert.equal(gsm.numSegments, "2");
+    assert.equal(ucs2.numSegments, "2");
+  });
+});
+
+Deno.test("twilio refuses magic and opted-out numbers with RestException codes", async (t) => {
+  await withStack(async ({ fakes, twilio: client }) => {
+    const refusedWith = async (to: string, code: number) => {
+      await assert.rejects(
+        client.messages.create({ to, from: shopNumber, body: "hi" }),
+        (error: unknown) => {
+          assert.ok(error instanceof twilio.RestException, `expected RestException, got ${error}`);
+          assert.equal(error.status, 400);
+          assert.equal(error.code, code);
+          assert.equal(error.moreInfo, `https://www.twilio.com/docs/errors/${code}`);
+          return true;
+        },
+      );
+    };
+    await t.step("+15005550001 is an invalid To: 21211", () => refusedWith("+15005550001", 21211));
+    await t.step(
+      "a To that is not E.164 is invalid: 21211",
+      () => refusedWith("720-555-7465", 21211),
+    );
+    await t.step("+15005550009 is not a mobile: 21614", () => refusedWith("+15005550009", 21614));
+    await t.step("+15005550004 is unsubscribed: 21610", () => refusedWith("+15005550004", 21610));
+    await t.step("a phone that sent STOP is unsubscribed: 21610", async () => {
+      await client.messages.create({ to: lead.phone, from: shopNumber, body: "before STOP" });
+      await control(fakes.twilioUrl, "inbound-stop", { phone: lead.phone });
+      await refusedWith(lead.phone, 21610);
+    });
+    await t.step("none of the refused sends counts as a message", async () => {
+      const sent = await getJson<FakeSms[]>(`${fakes.twilioUrl}/__fake/messages`);
+      assert.deepEqual(sent.map((m) => m.body), ["before STOP"]);
+    });
+  });
+});
+
+Deno.test("twilio answers wrong credentials with 401 and code 20003", async () => {
+  await withStack(async ({ fakes }) => {
+    const client = createTwilioClient({
+      accountSid,
+      authToken: "wrong",
+      apiBaseUrl: fakes.twilioUrl,
+    });
+    await assert.rejects(
+      client.messages.create({ to: lead.phone, from: shopNumber, body: "hi" }),
+      (error: unknown) => {
+        assert.ok(error instanceof twilio.RestException);
+        assert.equal(error.status, 401);
+        assert.equal(error.code, 20003);
+        return true;
+      },
+    );
+  });
+});
+
+Deno.test("twilio posts signed status callbacks, sent then delivered, that validateRequest accepts", async (t) => {
+  const received: Array<{ url: string; signature: string; params: Record<string, string> }> = [];
+  const callbackServer = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (req) => {
+      const params = Object.fromEntries(new URLSearchParams(await req.text()));
+      received.push({
+        url: req.url,
+        signature: req.headers.get("x-twilio-signature") ?? "",
+        params,
+      });
+      return new Response("<Response/>", { headers: { "content-type": "text/xml" } });
+    },
+  );
+  const callbackUrl =
+    `http://127.0.0.1:${callbackServer.addr.port}/functions/v1/twilio-status?lead=42`;
+  try {
+    await withStack(async ({ fakes, twilio: client }) => {
+      const message = await client.messages.create({
+        to: lead.phone,
+        from: shopNumber,
+        body: "New lead",
+        statusCallback: callbackUrl,
+      });
+      await waitFor("two status callbacks", () => Promise.resolve(received.length >= 2));
+
+      await t.step("the statuses arrive in order and name the message", () => {
+        assert.deepEqual(received.map((r) => r.params.MessageStatus), ["sent", "delivered"]);
+        for (const { params } of received) {
+          assert.equal(params.MessageSid, message.sid);
+          assert.equal(params.To, lead.phone);
+          assert.equal(params.From, shopNumber);
+          assert.equal(params.AccountSid, accountSid);
+          assert.equal(params.ApiVersion, "2010-04-01");
+        }
+      });
+      await t.step(
+        "twilio.validateRequest accepts each signature, and refuses a changed body",
+        () => {
+          for (const { url, signature, params } of received) {
+            assert.equal(url, callbackUrl);
+            assert.ok(twilio.validateRequest(authToken, signature, url, params));
+            assert.ok(
+              !twilio.validateRequest(authToken, signature, url, {
+                ...params,
+                MessageStatus: "failed",
+              }),
+            );
+          }
+        },
+      );
+      await t.step("the message resource follows the callbacks", async () => {
+        assert.equal((await client.messages(message.sid).fetch()).status, "delivered");
+      });
+      await t.step("switched off, no callback is posted", async () => {
+        await control(fakes.twilioUrl, "status-callbacks", { enabled: false });
+        const quiet = await client.messages.create({
+          to: lead.phone,
+          from: shopNumber,
+          body: "x",
+          statusCallback: callbackUrl,
+        });
+        await waitFor(
+          "the quiet message to be delivered",
+          async () => (await client.messages(quiet.sid).fetch()).status === "delivered",
+        );
+        assert.equal(received.length, 2);
+      });
+    });
+  } finally {
+    await callbackServer.shutdown();
+  }
+});
+
+Deno.test("resend emails.send and batch.send are recorded, and an Idempotency-Key replay is not recorded twice", async () => {
+  await withStack(async ({ fakes, resend }) => {
+    const first = await resend.emails.send(email({ headers: { "X-Lead-Id": "42" } }), {
+      idempotencyKey: "lead-42/email",
+    });
+    assert.equal(first.error, null);
+    assert.match(first.data!.id, /^[0-9a-f-]{36}$/);
+
+    const replay = await resend.emails.send(email({ headers: { "X-Lead-Id": "42" } }), {
+      idempotencyKey: "lead-42/email",
+    });
+    assert.deepEqual(replay.data, first.data);
+
+    const batch = await resend.batch.send([
+      email({ to: ["owner@shop.example"], subject: "New lead: Jane" }),
+      email({ to: ["tech@shop.example"], subject: "New lead: Jane" }),
+    ]);
+    assert.equal(batch.error, null);
+    assert.equal(batch.data!.data.length, 2);
+
+    const sent = await getJson<FakeEmail[]>(`${fakes.resendUrl}/__fake/messages`);
+    assert.equal(sent.length, 3);
+    assert.deepEqual(sent[0], {
+      ...sent[0],
+      id: first.data!.id,
+      from: "Leadwire <leads@shop.example>",
+      to: [lead.email],
+      subject: "We got your quote request",
+      html: "<p>Hi Jane, we will call you shortly.</p>",
+      text: "Hi Jane, we will call you shortly.",
+      headers: { "X-Lead-Id": "42" },
+      idempotency_key: "lead-42/email",
+      batch: false,
+    });
+    assert.deepEqual(sent.slice(1).map((e) => [e.to[0], e.batch]), [["owner@shop.example", true], [
+      "tech@shop.example",
+      true,
+    ]]);
+
+    const requests = await getJson<RecordedRequest[]>(`${fakes.resendUrl}/__fake/requests`);
+    assert.equal(requests.length, 3, "the replay is recorded as a request, not as a message");
+    assert.equal(requests[0].headers.authorization, "[redacted]");
+
+    const fetched = await resend.emails.get(first.data!.id);
+    assert.equal(fetched.data?.subject, "We got your quote request");
+  });
+});
+
+Deno.test("resend refuses a reused Idempotency-Key with another body, or while the first is in flight", async () => {
+  await withStack(async ({ fakes, resend }) => {
+    await control(fakes.resendUrl, "latency", { ms: 150 });
+    const [a, b] = await Promise.all([
+      resend.emails.send(email(), { idempotencyKey: "lead-7/email" }),
+      new Promise((r) => setTimeout(r, 30)).then(() =>
+        resend.emails.send(email(), { idempotencyKey: "lead-7/email" })
+      ),
+    ]);
+    assert.equal(a.error, null);
+    assert.equal(b.error?.name, "concurrent_idempotent_requests");
+    assert.equal(b.error?.statusCode, 409);
+
+    const changed = await resend.emails.send(email({ subject: "Another subject" }), {
+      idempotencyKey: "lead-7/email",
+    });
+    assert.equal(changed.error?.name, "invalid_idempotent_request");
+    assert.equal(changed.error?.statusCode, 409);
+    assert.equal((await getJson<FakeEmail[]>(`${fakes.resendUrl}/__fake/messages`)).length, 1);
+  });
+});
+
+Deno.test("resend answers the 3rd request within a second with 429 and retry-after", async () => {
+  await withStack(async ({ resend, advanceClock }) => {
+    const results = [];
+    for (let i = 0; i < 3; i++) {
+      results.push(await resend.emails.send(email({ subject: `Lead ${i}` })));
+    }
+    assert.equal(results[0].error, null);
+    assert.equal(results[1].error, null);
+    assert.equal(results[2].error?.name, "rate_limit_exceeded");
+    assert.equal(results[2].error?.statusCode, 429);
+    assert.equal(results[2].headers?.["retry-after"], "1");
+    assert.equal(results[2].headers?.["ratelimit-limit"], "2");
+    assert.equal(results[2].headers?.["ratelimit-remaining"], "0");
+    assert.ok(results[2].headers?.["ratelimit-reset"]);
+
+    advanceClock(1000);
+    assert.equal((await resend.emails.send(email())).error, null, "a slot frees up after a second");
+  }, { resendRateLimitPerSecond: 2 });
+});
+
+Deno.test("resend validates like the real API: missing fields, bad addresses, wrong key", async (t) => {
+  await withStack(async ({ fakes, resend }) => {
+    await t.step("a missing subject is missing_required_field (422)", async () => {
+      const { error } = await resend.emails.send(
+        { ...email(), subject: undefined } as unknown as ReturnType<typeof email>,
+      );
+      assert.equal(error?.name, "missing_required_field");
+      assert.equal(error?.statusCode, 422);
+    });
+    await t.step("a malformed To is validation_error (422)", async () => {
+      const { error } = await resend.emails.send(email({ to: ["not-an-address"] }));
+      assert.equal(error?.name, "validation_error");
+      assert.equal(error?.statusCode, 422);
+    });
+    await t.step("attachments in a batch are validation_error (422)", async () => {
+      const { error } = await resend.batch.send(
+        [
+          email({ attachments: [{ filename: "a.txt", content: "aGk=" }] }),
+        ] as unknown as Parameters<typeof resend.batch.send>[0],
+      );
+      assert.equal(error?.name, "validation_error");
+    });
+    await t.step("a wrong API key is invalid_api_key (403)", async () => {
+      const { error } = await createResendClient({ apiKey: "re_wrong", baseUrl: fakes.resendUrl })
+        .emails.send(email());
+      assert.equal(error?.name, "invalid_api_key");
+      assert.equal(error?.statusCode, 403);
+    });
+  });
+});
+
+Deno.test("an injected 5xx answers in each provider's error format, then the next request succeeds", async (t) => {
+  await withStack(async ({ fakes, gatewayUrl, resend, twilio: client, storage }) => {
+    await t.step("resend: 500 internal_server_error", async () => {
+      await control(fakes.resendUrl, "faults", { path: "/emails", times: 1, status: 500 });
+      const failed = await resend.emails.send(email());
+      assert.equal(failed.error?.statusCode, 500);
+      assert.equal(failed.error?.name, "internal_server_error");
+      assert.equal((await resend.emails.send(email())).error, null);
+    });
+    await t.step("twilio: 503 RestException 20503", async () => {
+      await control(fakes.twilioUrl, "faults", { path: "/Messages.json", times: 1, status: 503 });
+      await assert.rejects(
+        client.messages.create({ to: lead.phone, from: shopNumber, body: "hi" }),
+        (error: unknown) => {
+          assert.ok(error instanceof twilio.RestException);
+          assert.equal(error.status, 503);
+          assert.equal(error.code, 20503);
+          return true;
+        },
+      );
+      assert.match(
+        (await client.messages.create({ to: lead.phone, from: shopNumber, body: "hi" })).sid,
+        /^SM/,
+      );
+    });
+    await t.step("storage: 500 StorageApiError", async () => {
+      await control(`${gatewayUrl}/storage/v1`, "faults", { times: 1, status: 500 });
+      const failed = await storage.from("lead-photos").upload("42/a.txt", new Blob(["a"]));
+      assert.equal(failed.error?.name, "StorageApiError");
+      assert.equal((failed.error as unknown as { status: number }).status, 500);
+      assert.equal(
+        (await storage.from("lead-photos").upload("42/a.txt", new Blob(["a"]))).error,
+        null,
+      );
+    });
+    await t.step("a 429 fault carries retry-after", async () => {
+      await control(fakes.resendUrl, "faults", { times: 1, status: 429 });
+      const limited = await resend.emails.send(email());
+      assert.equal(limited.error?.name, "rate_limit_exceeded");
+      assert.equal(limited.headers?.["retry-after"], "1");
+    });
+  });
+});
+
+Deno.test("an injected drop surfaces as a network error in each SDK and sends nothing", async (t) => {
+  await withStack(async ({ fakes, gatewayUrl, resend, twilio: client, storage }) => {
+    await t.step("resend returns application_error with no status", async () => {
+      await control(fakes.resendUrl, "faults", { path: "/emails", times: 1, drop: true });
+      const { data, error } = await resend.emails.send(email());
+      assert.equal(data, null);
+      assert.equal(error?.name, "application_error");
+      assert.equal(error?.statusCode, null);
+    });
+    await t.step("twilio rejects with a transport error, not a RestException", async () => {
+      await control(fakes.twilioUrl, "faults", { times: 1, drop: true });
+      await assert.rejects(
+        client.messages.create({ to: lead.phone, from: shopNumber, body: "hi" }),
+        (error: unknown) => {
+          assert.ok(error instanceof Error);
+          assert.ok(!(error instanceof twilio.RestException), `got a RestException: ${error}`);
+          return true;
+        },
+      );
+    });
+    await t.step("storage returns a StorageUnknownError", async () => {
+      await control(`${gatewayUrl}/storage/v1`, "faults", { times: 1, drop: true });
+      const { error } = await storage.from("lead-photos").upload("42/b.txt", new Blob(["b"]));
+      assert.equal(error?.name, "StorageUnknownError");
+    });
+    await t.step("the drops are recorded as such, and nothing was accepted", async () => {
+      const requests = await getJson<RecordedRequest[]>(`${fakes.resendUrl}/__fake/requests`);
+      assert.deepEqual(requests.map((r) => [r.dropped, r.fault, r.response.status]), [[
+        true,
+        true,
+        null,
+      ]]);
+      assert.deepEqual(await getJson(`${fakes.resendUrl}/__fake/messages`), []);
+      assert.deepEqual(await getJson(`${fakes.twilioUrl}/__fake/messages`), []);
+      assert.deepEqual(await getJson(`${gatewayUrl}/storage/v1/__fake/messages`), []);
+    });
+  });
+});
+
+Deno.test("faults are consumed oldest first and only by requests whose path matches", async () => {
+  await withStack(async ({ fakes, resend }) => {
+    await control(fakes.resendUrl, "faults", { path: "/emails/batch", times: 1, status: 503 });
+    await control(fakes.resendUrl, "faults", { path: "/emails", times: 2, status: 500 });
+    assert.equal(
+      (await resend.emails.send(email())).error?.statusCode,
+      500,
+      "the batch rule does not match /emails",
+    );
+    assert.equal((await resend.batch.send([email()])).error?.statusCode, 503);
+    assert.equal((await resend.batch.send([email()])).error?.statusCode, 500);
+    assert.equal((await resend.emails.send(email())).error, null);
+    assert.deepEqual(await getJson(`${fakes.resendUrl}/__fake/faults`), []);
+  });
+});
+
+Deno.test("latency delays every answer and reset removes it with everything else", async () => {
+  await withStack(async ({ fakes, resend }) => {
+    await control(fakes.resendUrl, "latency", { ms: 150 });
+    const started = performance.now();
+    await resend.emails.send(email());
+    assert.ok(performance.now() - started >= 150, "the answer came before the latency");
+
+    await control(fakes.resendUrl, "faults", { times: 5, status: 500 });
+    await control(fakes.resendUrl, "reset");
+    assert.deepEqual(await getJson(`${fakes.resendUrl}/__fake/requests`), []);
+    assert.deepEqual(await getJson(`${fakes.resendUrl}/__fake/messages`), []);
+    assert.deepEqual(await getJson(`${fakes.resendUrl}/__fake/faults`), []);
+    const again = performance.now();
+    assert.equal((await resend.emails.send(email())).error, null);
+    assert.ok(performance.now() - again < 150, "latency survived the reset");
+  });
+});
+
+Deno.test("a bad control request is refused with 400 and a reason", async () => {
+  await withStack(async ({ fakes }) => {
+    const res = await fetch(`${fakes.twilioUrl}/__fake/faults`, {
+      method: "POST",
+      body: JSON.stringify({ times: 0 }),
+    });
+    assert.equal(res.status, 400);
+    assert.match((await res.json()).error, /Cannot set a fault/);
+  });
+});
+
+Deno.test("supabase-js upload, createSignedUrl and a fetch of the signed URL return the bytes; a tampered token is refused", async (t) => {
+  await withStack(async ({ gatewayUrl, storage, advanceClock }) => {
+    const photo = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
+    const bucket = storage.from("lead-photos");
+    const uploaded = await bucket.upload(
+      "42/front bumper.png",
+      new Blob([photo], { type: "image/png" }),
+    );
+    assert.equal(uploaded.error, null);
+    assert.equal(uploaded.data?.fullPath, "lead-photos/42/front bumper.png");
+
+    const signed = await bucket.createSignedUrl("42/front bumper.png", 60);
+    assert.equal(signed.error, null);
+    const signedUrl = signed.data!.signedUrl;
+    assert.ok(
+      signedUrl.startsWith(
+        `${gatewayUrl}/storage/v1/object/sign/lead-photos/42/front%20bumper.png?token=`,
+      ),
+    );
+
+    await t.step("the signed URL serves the bytes without any key", async () => {
+      const res = await fetch(signedUrl);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("content-type"), "image/png");
+      assert.deepEqual(new Uint8Array(await res.arrayBuffer()), photo);
+    });
+    await t.step("a tampered token is refused as InvalidJWT", async () => {
+      const url = new URL(signedUrl);
+      const token = url.searchParams.get("token")!;
+      const last = token.at(-2) === "A" ? "B" : "A";
+      url.searchParams.set("token", `${token.slice(0, -2)}${last}${token.at(-1)}`);
+      const res = await fetch(url);
+      assert.equal(res.status, 400);
+      assert.deepEqual(await res.json(), {
+        statusCode: "400",
+        code: "InvalidJWT",
+        error: "InvalidJWT",
+        message: "invalid signature",
+      });
+    });
+    await t.step("a token for another object is refused", async () => {
+      await bucket.upload("42/other.png", new Blob([photo], { type: "image/png" }));
+      const res = await fetch(signedUrl.replace("front%20bumper.png", "other.png"));
+      assert.equal(res.status, 400);
+      assert.equal((await res.json()).code, "InvalidSignature");
+    });
+    await t.step("createSignedUrls signs many and reports the missing", async () => {
+      const { data, error } = await bucket.createSignedUrls([
+        "42/front bumper.png",
+        "42/missing.png",
+      ], 60);
+      assert.equal(error, null);
+      assert.ok(data![0].signedUrl?.includes("token="));
+      assert.equal(data![0].error, null);
+      assert.equal(data![1].signedUrl, null);
+      assert.match(data![1].error ?? "", /does not exist/);
+    });
+    await t.step("download with the service-role key returns the bytes", async () => {
+      const { data, error } = await bucket.download("42/front bumper.png");
+      assert.equal(error, null);
+      assert.deepEqual(new Uint8Array(await data!.arrayBuffer()), photo);
+    });
+    await t.step("without the service-role key nothing is served", async () => {
+      const res = await fetch(`${gatewayUrl}/storage/v1/object/lead-photos/42/other.png`);
+      assert.equal(res.status, 400);
+      assert.equal((await res.json()).statusCode, "403");
+      const wrong = createStorageClient({ supabaseUrl: gatewayUrl, serviceRoleKey: "not-the-key" });
+      const { error } = await wrong.from("lead-photos").download("42/other.png");
+      assert.equal(error?.name, "StorageApiError");
+    });
+    await t.step("an upload to a taken path without upsert is a Duplicate", async () => {
+      const { error } = await bucket.upload("42/front bumper.png", new Blob([photo]));
+      assert.equal((error as unknown as { statusCode: string }).statusCode, "409");
+    });
+    await t.step("an expired signed URL is refused", async () => {
+      advanceClock(61_000);
+      const res = await fetch(signedUrl);
+      assert.equal(res.status, 400);
+      assert.equal((await res.json()).message, "jwt expired");
+    });
+  });
+});
+
+Deno.test("the inbox lists emails, SMS and uploads newest first, as a page and as JSON", async () => {
+  await withStack(async ({ fakes, resend, twilio: client, storage, advanceClock }) => {
+    await resend.emails.send(email({ subject: "First <email>" }));
+    advanceClock(1000);
+    await resend.emails.send(email({ subject: "Second email" }));
+    await client.messages.create({
+      to: lead.phone,
+      from: shopNumber,
+      body: "Your tech is on the way",
+    });
+    await storage.from("lead-photos").upload(
+      "42/dent.png",
+      new Blob([new Uint8Array([1, 2])], { type: "image/png" }),
+    );
+
+    const api = await getJson<{ emails: FakeEmail[]; sms: FakeSms[]; uploads: FakeUpload[] }>(
+      `${fakes.inboxUrl}/api`,
+    );
+    assert.deepEqual(api.emails.map((e) => e.subject), ["Second email", "First <email>"]);
+    assert.deepEqual(api.sms.map((s) => s.body), ["Your tech is on the way"]);
+    assert.deepEqual(api.uploads.map((u) => `${u.bucket}/${u.path}`), ["lead-photos/42/dent.png"]);
+
+    const page = await (await fetch(fakes.inboxUrl)).text();
+    assert.ok(page.includes("First &lt;email&gt;"), "the subject is escaped");
+    assert.ok(page.includes("srcdoc="), "the email html is rendered in a sandboxed frame");
+    assert.ok(page.includes("Your tech is on the way"));
+    assert.ok(page.includes("/uploads/lead-photos/42/dent.png"));
+    const image = await fetch(`${fakes.inboxUrl}/uploads/lead-photos/42/dent.png`);
+    assert.deepEqual(new Uint8Array(await image.arrayBuffer()), new Uint8Array([1, 2]));
+  });
+});
+
+Deno.test("the fakes log one line per request with phones and emails masked and no secrets", async () => {
+  await withStack(async ({ logs, resend, twilio: client }) => {
+    await client.messages.create({ to: lead.phone, from: shopNumber, body: "hi" });
+    await resend.emails.send(email());
+    const text = logs.join("\n");
+    assert.equal(logs.length, 2);
+    assert.match(text, /\+1720\*\*\*7465/);
+    assert.match(text, /j\*\*\*@example\.com/);
+    for (const secret of [lead.phone, lead.email, authToken, resendApiKey]) {
+      assert.ok(!text.includes(secret), `log leaked ${secret}`);
+    }
+  });
+});
