@@ -10,7 +10,7 @@
  */
 import type postgres from "postgres";
 import { errorResponse, jsonResponse, secretsMatch } from "../http.ts";
-import { describeIssues, leadInsertPayload } from "./webhook_payload.ts";
+import { describeIssues, leadInsertPayload, sweepRequest } from "./webhook_payload.ts";
 import { findUnplannedLeads, LeadNotFoundError, planLeadNotifications } from "./plan.ts";
 import { deadLetterExpired } from "../outbox/store.ts";
 import type { DrainStats } from "../outbox/drain.ts";
@@ -58,9 +58,12 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
     }
   }
 
-  async function sweep(): Promise<Response> {
+  async function sweep(req: Request): Promise<Response> {
+    const body = await req.json().catch(() => ({}));
+    const grace = sweepRequest.safeParse(body);
+    if (!grace.success) return errorResponse(400, "Not a sweep request", describeIssues(grace.error));
     const deadLettered = await deadLetterExpired(deps.sql);
-    const unplanned = await findUnplannedLeads(deps.sql, deps.sweepGraceSeconds ?? 30);
+    const unplanned = await findUnplannedLeads(deps.sql, grace.data.grace_seconds ?? deps.sweepGraceSeconds ?? 30);
     let planned = 0;
     for (const leadId of unplanned) {
       try {
@@ -82,7 +85,7 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
     if (secret === null) return errorResponse(401, "Missing x-webhook-secret header");
     if (!secretsMatch(secret, deps.webhookSecret)) return errorResponse(401, "Wrong x-webhook-secret");
     try {
-      return route === "sweep" ? await sweep() : await webhook(req);
+      return route === "sweep" ? await sweep(req) : await webhook(req);
     } catch (err) {
       console.error(maskPII(`notify-lead ${route} failed: ${(err as Error).stack ?? err}`));
       return errorResponse(500, `notify-lead could not finish the ${route}; nothing was lost (the sweep retries)`);

@@ -9,6 +9,11 @@ export const leadInsertPayload = z.object({
   old_record: z.unknown().optional(),
 });
 
+/** The sweep's body: pg_cron sends `{}`; a caller may shorten the grace given to the webhook. */
+export const sweepRequest = z.object({
+  grace_seconds: z.number().int().min(0).max(86_400).optional(),
+});
+
 export type LeadInsertPayload = z.infer<typeof leadInsertPayload>;
 
 /** Human-readable zod issues: `record.id: record.id must be the lead's uuid`. */

@@ -42,6 +42,8 @@ export interface DrainOptions {
   lingerMs?: number;
   /** Stop claiming after this moment (ms since epoch). */
   deadline?: number;
+  /** Most rows one claim takes. Default 200. */
+  claimLimit?: number;
 }
 
 export interface DrainStats {
@@ -267,7 +269,7 @@ export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Pro
   const stats: DrainStats = { sent: 0, retried: 0, dead: 0, suppressed: 0, deferred: 0 };
   const deadline = opts.deadline ?? Date.now() + 120_000;
   while (Date.now() < deadline) {
-    const rows = await claim(deps.sql, { limit: CLAIM_LIMIT, leaseSeconds: LEASE_SECONDS, onlyKeys: opts.onlyKeys });
+    const rows = await claim(deps.sql, { limit: opts.claimLimit ?? CLAIM_LIMIT, leaseSeconds: LEASE_SECONDS, onlyKeys: opts.onlyKeys });
     if (rows.length === 0) {
       const lingerMs = Math.min(opts.lingerMs ?? 0, deadline - Date.now());
       if (lingerMs <= 0) break;

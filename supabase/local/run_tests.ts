@@ -8,7 +8,6 @@ import { projectRoot } from "./cluster.ts";
 import { startStack } from "./stack.ts";
 
 const logPath = join(projectRoot, ".local", "test-stack.log");
-const junitPath = join(projectRoot, ".local", "junit.xml");
 await Deno.mkdir(join(projectRoot, ".local"), { recursive: true });
 const logFile = await Deno.open(logPath, { create: true, write: true, truncate: true });
 const encoder = new TextEncoder();
@@ -20,29 +19,30 @@ const stack = await startStack({
 });
 
 const targets = Deno.args.length > 0 ? Deno.args : ["tests/unit", "tests/integration", "tests/e2e"];
-const run = await new Deno.Command(Deno.execPath(), {
-  args: ["test", "-A", `--junit-path=${junitPath}`, ...targets],
+const child = new Deno.Command(Deno.execPath(), {
+  args: ["test", "-A", ...targets],
   cwd: projectRoot,
-  env: { LEADWIRE_STACK: "test" },
-  stdout: "inherit",
+  env: { LEADWIRE_STACK: "test", NO_COLOR: "1" },
+  stdout: "piped",
   stderr: "inherit",
-}).output();
+}).spawn();
+
+// Stream deno's report through, keeping its closing line: "ok | 60 passed (134 steps) | 0 failed".
+let tail = "";
+const decoder = new TextDecoder();
+for await (const chunk of child.stdout) {
+  await Deno.stdout.write(chunk);
+  tail = (tail + decoder.decode(chunk, { stream: true })).slice(-4000);
+}
+const status = await child.status;
 
 await stack.stop();
 logFile.close();
 
-let passed = 0;
-let failed = 0;
-try {
-  const xml = await Deno.readTextFile(junitPath);
-  for (const testcase of xml.matchAll(/<testcase\b[^>]*?(\/>|>([\s\S]*?)<\/testcase>)/g)) {
-    if (/<failure\b/.test(testcase[2] ?? "")) failed++;
-    else if (!/<skipped\b/.test(testcase[2] ?? "")) passed++;
-  }
-} catch {
-  failed = Math.max(failed, 1); // no report: the runner itself failed
-}
-if (!run.success && failed === 0) failed = 1; // e.g. a type error stopped the run before any test
+const summary = [...tail.matchAll(/(\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/g)].at(-1);
+const passed = summary ? Number(summary[1]) : 0;
+// No summary means the run stopped before any test (a type error, say): that is a failure.
+const failed = summary ? Number(summary[2]) : 1;
 console.log(`\nstack log: ${logPath}`);
 console.log(`${passed} passed, ${failed} failed`);
-Deno.exit(failed > 0 ? 1 : 0);
+Deno.exit(status.success && failed === 0 ? 0 : 1);

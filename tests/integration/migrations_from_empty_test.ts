@@ -24,11 +24,11 @@ Deno.test("the migrations apply to an empty cluster with the Supabase CLI, and d
       const tables = await sql`
         select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where n.nspname = 'public' and c.relkind = 'r' and not c.relrowsecurity`;
-      assert.deepEqual(tables, [], "every public table has row level security enabled");
+      assert.deepEqual(tables.map((t) => t.relname), [], "every public table has row level security enabled");
       const uncommented = await sql`
         select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where n.nspname = 'public' and c.relkind in ('r', 'v') and obj_description(c.oid, 'pg_class') is null`;
-      assert.deepEqual(uncommented, [], "every public table and view has a comment");
+      assert.deepEqual(uncommented.map((t) => t.relname), [], "every public table and view has a comment");
     } finally {
       await sql.end();
     }
