@@ -185,7 +185,8 @@ async function record(deps: DrainDeps, sentRows: Array<{ row: OutboxRow; result:
     const error = describeFailure(result.failure);
     if (decision.action === "retry") {
       stats.retried++;
-      await markRetry(deps.sql, row.id, error, decision.delayMs);
+      await markRetry(deps.sql, row.id, error, decision.delayMs, decision.countsAsAttempt);
+      if (!decision.countsAsAttempt && row.channel === "email") deps.resendLimiter.pauseFor(decision.delayMs);
       continue;
     }
     stats.dead++;

@@ -6,6 +6,7 @@
 export class RateLimiter {
   #recent: number[] = [];
   #queue: Promise<void> = Promise.resolve();
+  #pausedUntil = 0;
 
   /** At most `perWindow` calls in any `windowMs` (a small margin absorbs clock skew). */
   constructor(readonly perWindow: number, readonly windowMs = 1_000, readonly marginMs = 60) {}
@@ -13,6 +14,7 @@ export class RateLimiter {
   /** Resolves when one more call may go out now. Callers are served in order. */
   take(): Promise<void> {
     const turn = this.#queue.then(async () => {
+      if (this.#pausedUntil > Date.now()) await new Promise((r) => setTimeout(r, this.#pausedUntil - Date.now()));
       const now = Date.now();
       this.#recent = this.#recent.filter((t) => now - t < this.windowMs + this.marginMs);
       if (this.#recent.length >= this.perWindow) {
@@ -24,5 +26,10 @@ export class RateLimiter {
     });
     this.#queue = turn;
     return turn;
+  }
+
+  /** The provider said "too many requests": nobody in this process calls it for `ms`. */
+  pauseFor(ms: number): void {
+    this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + ms);
   }
 }

@@ -19,7 +19,8 @@ export interface SendFailure {
 }
 
 export type FailureDecision =
-  | { action: "retry"; delayMs: number }
+  /** countsAsAttempt false: we were only throttled, the message itself did not fail. */
+  | { action: "retry"; delayMs: number; countsAsAttempt: boolean }
   | { action: "dead"; reason: string };
 
 /** Twilio errors that mean "this message will never go": retrying cannot help. */
@@ -32,6 +33,12 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseDelayMs: 2_000, maxDelayMs: 15 * 60_000 };
+
+/** The provider throttled us (too many requests now), as opposed to failing the message. */
+export function isThrottled(failure: SendFailure): boolean {
+  return failure.code === "rate_limit_exceeded" || failure.code === 20429 ||
+    (failure.status === 429 && failure.code !== "daily_quota_exceeded");
+}
 
 export function isTransient(failure: SendFailure): boolean {
   if (failure.network) return true;
@@ -62,13 +69,20 @@ export function decideAfterFailure(
   opts: { policy?: RetryPolicy; random?: number } = {},
 ): FailureDecision {
   if (!isTransient(failure)) return { action: "dead", reason: `permanent: ${describeFailure(failure)}` };
-  if (attempt >= maxAttempts) return { action: "dead", reason: `gave up after ${attempt} attempts: ${describeFailure(failure)}` };
   const random = opts.random ?? Math.random();
-  if (failure.retryAfterSeconds !== undefined) {
-    // The provider said when: wait that long (plus a little jitter), not the full backoff.
-    return { action: "retry", delayMs: Math.round(failure.retryAfterSeconds * 1000 * (1 + random * 0.2)) };
+  const throttled = isThrottled(failure);
+  // Being throttled says nothing about the message: it never uses up an attempt, or a burst
+  // shared by several senders could dead-letter messages that would have gone a second later.
+  if (!throttled && attempt >= maxAttempts) {
+    return { action: "dead", reason: `gave up after ${attempt} attempts: ${describeFailure(failure)}` };
   }
-  return { action: "retry", delayMs: backoffDelayMs(attempt, opts.policy ?? DEFAULT_RETRY_POLICY, random) };
+  const delayMs = failure.retryAfterSeconds !== undefined
+    // The provider said when: wait that long (plus a little jitter), not the full backoff.
+    ? Math.round(failure.retryAfterSeconds * 1000 * (1 + random * 0.2))
+    : throttled
+    ? Math.round(1000 * (1 + random))
+    : backoffDelayMs(attempt, opts.policy ?? DEFAULT_RETRY_POLICY, random);
+  return { action: "retry", delayMs, countsAsAttempt: !throttled };
 }
 
 export function describeFailure(f: SendFailure): string {

@@ -64,12 +64,13 @@ export async function markSent(sql: postgres.Sql, sent: Array<{ id: string; prov
     where o.id = s.id and o.status = 'sending'`;
 }
 
-/** sending → retry at a later time. */
-export async function markRetry(sql: postgres.Sql, id: string, error: string, delayMs: number) {
+/** sending → retry at a later time; a throttled try gives its attempt back. */
+export async function markRetry(sql: postgres.Sql, id: string, error: string, delayMs: number, countsAsAttempt = true) {
   await sql`
     update public.notifications_outbox
     set status = 'retry', last_error = ${error}, lease_until = null,
-        next_attempt_at = now() + make_interval(secs => ${delayMs / 1000})
+        next_attempt_at = now() + make_interval(secs => ${delayMs / 1000}),
+        attempts = case when ${countsAsAttempt} then attempts else greatest(attempts - 1, 0) end
     where id = ${id} and status = 'sending'`;
 }
 
