@@ -20,8 +20,17 @@ export async function supabase(args: string[]): Promise<string> {
   return text;
 }
 
+/** The local cluster speaks no TLS; the CLI must be told so (it tries TLS first otherwise). */
+export function cliDbUrl(dbUrl: string): string {
+  const url = new URL(dbUrl);
+  if (["127.0.0.1", "localhost"].includes(url.hostname) && !url.searchParams.has("sslmode")) {
+    url.searchParams.set("sslmode", "disable");
+  }
+  return url.href;
+}
+
 export function pushMigrations(dbUrl: string, opts: { includeSeed?: boolean } = {}) {
-  const args = ["db", "push", "--db-url", dbUrl, "--yes"];
+  const args = ["db", "push", "--db-url", cliDbUrl(dbUrl), "--yes"];
   if (opts.includeSeed) args.push("--include-seed");
   return supabase(args);
 }

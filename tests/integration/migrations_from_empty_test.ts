@@ -3,7 +3,7 @@ import { join } from "node:path";
 import postgres from "postgres";
 import { clusterUrl, ensureCluster, projectRoot, startCluster, stopCluster } from "../../supabase/local/cluster.ts";
 import { preparePlatform } from "../../supabase/local/platform.ts";
-import { pushMigrations, supabase } from "../../supabase/local/migrate.ts";
+import { cliDbUrl, pushMigrations, supabase } from "../../supabase/local/migrate.ts";
 
 Deno.test("the migrations apply to an empty cluster with the Supabase CLI, and db lint finds no errors", async () => {
   const dir = join(projectRoot, ".local", `empty-${crypto.randomUUID().slice(0, 8)}`);
@@ -36,7 +36,7 @@ Deno.test("the migrations apply to an empty cluster with the Supabase CLI, and d
     const again = await pushMigrations(url);
     assert.doesNotMatch(again, /Applying migration/, "a second push applies nothing");
 
-    const lint = await supabase(["db", "lint", "--db-url", url, "--level", "error", "--fail-on", "error"]);
+    const lint = await supabase(["db", "lint", "--db-url", cliDbUrl(url), "--level", "error", "--fail-on", "error"]);
     assert.match(lint, /No schema errors found/);
   } finally {
     await stopCluster(cluster);

@@ -1,0 +1,88 @@
+/**
+ * burst: 100 leads committed at once, providers answering in ~150 ms, Resend limited to
+ * 2 requests/s. How long until each message is accepted by its (fake) provider, counted from
+ * just before the INSERT; how many were lost or sent twice.
+ */
+import { connect } from "../support/stack.ts";
+import { makeLead } from "../support/fixtures.ts";
+import { resend, twilio } from "../support/fakes.ts";
+import { smsWindowAlwaysOpen } from "../support/notify_lead.ts";
+import { waitFor } from "../support/wait_for.ts";
+
+const LEADS = 100;
+const LATENCY_MS = 150;
+
+function percentile(sorted: number[], p: number) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+export async function burst(): Promise<boolean> {
+  const sql = connect({ max: 2 });
+  try {
+    await smsWindowAlwaysOpen(sql);
+    await Promise.all([resend.reset(), twilio.reset()]);
+    await Promise.all([resend.latency(LATENCY_MS), twilio.latency(LATENCY_MS)]);
+
+    const leads = Array.from({ length: LEADS }, () => makeLead({ sms_consent: true }));
+    const started = Date.now();
+    const rows = await sql`insert into public.leads ${sql(leads)} returning id`;
+    const committed = Date.now();
+    const ids = rows.map((r) => r.id as string);
+
+    await waitFor("every message of the burst to settle", async () => {
+      const [{ open }] = await sql`
+        select count(*)::int as open from public.leads l
+        where l.id = any (${sql.array(ids)}::uuid[])
+          and (l.notifications_planned_at is null or exists (
+            select from public.notifications_outbox o
+            where o.lead_id = l.id and o.status in ('pending', 'sending', 'retry')))`;
+      return open === 0;
+    }, { timeoutMs: 120_000, intervalMs: 100 });
+
+    const keys = await sql`select key, template, status from public.notifications_outbox where lead_id = any (${sql.array(ids)}::uuid[])`;
+    const keyTemplate = new Map(keys.map((k) => [k.key as string, k.template as string]));
+    const phoneTemplate = new Map(leads.map((l) => [l.phone_e164, "initial_confirmation_sms"]));
+
+    // When each message was accepted: the fake's log of 2xx answers (ms resolution).
+    const accepted = new Map<string, number[]>(); // key or phone → accept times
+    for (const req of await resend.requests()) {
+      if (req.response.status !== 200 || !req.path.startsWith("/emails")) continue;
+      const emails = (Array.isArray(req.body) ? req.body : [req.body]) as Array<{ headers?: Record<string, string> }>;
+      for (const e of emails) {
+        const key = e.headers?.["X-Entity-Ref-ID"];
+        if (key && keyTemplate.has(key)) accepted.set(key, [...(accepted.get(key) ?? []), Date.parse(req.at)]);
+      }
+    }
+    for (const req of await twilio.requests()) {
+      const to = (req.body as { To?: string } | null)?.To;
+      if (req.response.status !== 201 || !to || !phoneTemplate.has(to)) continue;
+      accepted.set(to, [...(accepted.get(to) ?? []), Date.parse(req.at)]);
+    }
+
+    const byKind = new Map<string, number[]>();
+    let duplicated = 0;
+    for (const [id, times] of accepted) {
+      const template = keyTemplate.get(id) ?? phoneTemplate.get(id)!;
+      if (times.length > 1) duplicated += times.length - 1;
+      byKind.set(template, [...(byKind.get(template) ?? []), (Math.min(...times) - started) / 1000]);
+    }
+    const expected = keys.filter((k) => k.status !== "suppressed").length;
+    const lost = expected - accepted.size;
+
+    console.log(`\nburst: ${LEADS} leads in one INSERT (committed in ${committed - started} ms), provider latency ${LATENCY_MS} ms, Resend 2 req/s`);
+    console.log("seconds from INSERT to provider acceptance");
+    console.log(["kind".padEnd(30), "n", "p50", "p95", "p99", "max"].join("\t"));
+    for (const [kind, values] of [...byKind].sort()) {
+      const sorted = values.sort((a, b) => a - b);
+      console.log([kind.padEnd(30), sorted.length, ...[50, 95, 99].map((p) => percentile(sorted, p).toFixed(2)), sorted.at(-1)!.toFixed(2)].join("\t"));
+    }
+    const emailCalls = (await resend.requests()).filter((r) => r.path.startsWith("/emails"));
+    console.log(`resend calls: ${emailCalls.length} (${emailCalls.filter((r) => r.response.status === 429).length} answered 429)`);
+    console.log(`messages expected ${expected}, accepted ${accepted.size}, lost ${lost}, duplicated ${duplicated}`);
+    return lost === 0 && duplicated === 0;
+  } finally {
+    await Promise.all([resend.latency(0), twilio.latency(0)]);
+    await sql.end();
+  }
+}

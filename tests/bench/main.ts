@@ -1,0 +1,35 @@
+/**
+ * Benchmarks: `deno task bench <name>`. Each prints its numbers and asserts nothing about time.
+ * They run against the test stack if one is up (`npm run stack:test`), else start a fresh one.
+ */
+import { burst } from "./burst.ts";
+import { connect } from "../support/stack.ts";
+import { startStack } from "../../supabase/local/stack.ts";
+
+const benches: Record<string, () => Promise<boolean>> = { burst };
+const name = Deno.args[0];
+if (!name || !benches[name]) {
+  console.error(`usage: deno task bench <${Object.keys(benches).join("|")}>`);
+  Deno.exit(2);
+}
+
+async function stackIsUp() {
+  const sql = connect({ max: 1 });
+  try {
+    await sql`select 1`;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await sql.end();
+  }
+}
+
+const own = (await stackIsUp()) ? undefined : await startStack({ mode: "test", fresh: true });
+let ok = false;
+try {
+  ok = await benches[name]();
+} finally {
+  await own?.stop();
+}
+Deno.exit(ok ? 0 : 1);
