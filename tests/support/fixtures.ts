@@ -21,17 +21,23 @@ export interface LeadInput {
   source_form?: string;
 }
 
-let counter = 0;
+/**
+ * A Denver number no other test lead has: consent belongs to a phone number, so two leads
+ * sharing one would share their consent.
+ */
+function uniquePhone(): string {
+  const exchange = 200 + Math.floor(Math.random() * 800);
+  const line = String(Math.floor(Math.random() * 10_000)).padStart(4, "0");
+  return `+1720${exchange}${line}`;
+}
 
 /** A complete full-booking lead with SMS consent; each call gets its own phone and email. */
 export function makeLead(overrides: LeadInput = {}): Required<LeadInput> {
-  counter++;
-  const n = String(1000 + (Date.now() + counter) % 9000);
   return {
     first_name: "Jane",
     last_name: "Doe",
     email: `jane.${crypto.randomUUID().slice(0, 8)}@example.com`,
-    phone_e164: `+1720555${n}`,
+    phone_e164: uniquePhone(),
     vehicle_year: 2019,
     vehicle_make: "Subaru",
     vehicle_model: "Outback",
