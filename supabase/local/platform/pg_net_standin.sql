@@ -45,12 +45,10 @@ as $$
     ) end
 $$;
 
-create or replace function net.http_post(
-  url text,
-  body jsonb default '{}'::jsonb,
-  params jsonb default '{}'::jsonb,
-  headers jsonb default '{"Content-Type": "application/json"}'::jsonb,
-  timeout_milliseconds integer default 5000
+-- Queues one request and wakes the worker. NOTIFY is delivered only when the transaction
+-- commits: the worker is never woken for a request that may still roll back.
+create or replace function net._enqueue(
+  method net.http_method, url text, headers jsonb, body bytea, timeout_milliseconds integer
 ) returns bigint
   language plpgsql volatile security definer
   set search_path = ''
@@ -59,13 +57,25 @@ declare
   request_id bigint;
 begin
   insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
-  values ('POST', net._url_with_params(url, params), headers,
-          convert_to(coalesce(body, '{}'::jsonb)::text, 'UTF8'), timeout_milliseconds)
+  values (method, url, headers, body, timeout_milliseconds)
   returning id into request_id;
-  -- NOTIFY is delivered only when the transaction commits: it wakes the worker, never early.
   perform pg_notify('net_http_request_queue', request_id::text);
   return request_id;
 end
+$$;
+
+create or replace function net.http_post(
+  url text,
+  body jsonb default '{}'::jsonb,
+  params jsonb default '{}'::jsonb,
+  headers jsonb default '{"Content-Type": "application/json"}'::jsonb,
+  timeout_milliseconds integer default 5000
+) returns bigint
+  language sql volatile security definer
+  set search_path = ''
+as $$
+  select net._enqueue('POST', net._url_with_params(url, params), headers,
+                      convert_to(coalesce(body, '{}'::jsonb)::text, 'UTF8'), timeout_milliseconds)
 $$;
 
 create or replace function net.http_get(
@@ -74,18 +84,10 @@ create or replace function net.http_get(
   headers jsonb default '{}'::jsonb,
   timeout_milliseconds integer default 5000
 ) returns bigint
-  language plpgsql volatile security definer
+  language sql volatile security definer
   set search_path = ''
 as $$
-declare
-  request_id bigint;
-begin
-  insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
-  values ('GET', net._url_with_params(url, params), headers, null, timeout_milliseconds)
-  returning id into request_id;
-  perform pg_notify('net_http_request_queue', request_id::text);
-  return request_id;
-end
+  select net._enqueue('GET', net._url_with_params(url, params), headers, null, timeout_milliseconds)
 $$;
 
 revoke all on schema net from public;
