@@ -3,7 +3,7 @@
  * an email (React Email, so every value from the lead is HTML-escaped), body and segment
  * count for an SMS.
  */
-import { render } from "@react-email/render";
+import { render, toPlainText } from "@react-email/render";
 // @ts-types="@types/react"
 import { createElement, type ReactElement } from "react";
 import { SegmentedMessage } from "sms-segments-calculator";

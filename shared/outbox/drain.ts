@@ -235,19 +235,21 @@ async function prepareAll(deps: DrainDeps, rows: OutboxRow[]): Promise<Prepared[
   return prepared;
 }
 
-/** Customer confirmations first: they are the ones a person is waiting for. */
-function customerFirst(a: { row: OutboxRow }, b: { row: OutboxRow }) {
-  const rank = (r: OutboxRow) => (r.template.startsWith("customer_") ? 0 : 1);
-  return rank(a.row) - rank(b.row);
+/**
+ * Customer messages first, then the rest: a customer is waiting on the other end, and
+ * rendering takes a few milliseconds a message, which a burst of hundreds adds up.
+ */
+function customerFirst(rows: OutboxRow[]): OutboxRow[][] {
+  const forCustomer = (r: OutboxRow) => r.template.startsWith("customer_") || r.template === "initial_confirmation_sms";
+  return [rows.filter(forCustomer), rows.filter((r) => !forCustomer(r))].filter((g) => g.length > 0);
 }
 
 /** Sends emails in batches under the rate limit, recording each batch as soon as it is answered. */
 async function sendEmails(deps: DrainDeps, items: Array<Extract<Prepared, { kind: "email" }>>, stats: DrainStats) {
-  const ordered = [...items].sort(customerFirst);
-  for (let i = 0; i < ordered.length; i += BATCH_LIMIT) {
-    const chunk = ordered.slice(i, i + BATCH_LIMIT);
-    await deps.resendLimiter.take();
-    const results = await sendEmailBatch(deps.resend, chunk.map((c) => c.email));
+  for (let i = 0; i < items.length; i += BATCH_LIMIT) {
+    const chunk = items.slice(i, i + BATCH_LIMIT);
+    const answered = await deps.resendLimiter.take();
+    const results = await sendEmailBatch(deps.resend, chunk.map((c) => c.email)).finally(answered);
     await record(deps, chunk.map((c, j) => ({ row: c.row, result: results[j] })), stats);
   }
 }
@@ -265,13 +267,29 @@ async function sendAllSms(deps: DrainDeps, items: Array<Extract<Prepared, { kind
   });
 }
 
-/** Claims and sends until nothing is due (or lingers for retries falling due soon). */
+/**
+ * Claims and sends until nothing is due (or lingers for retries falling due soon). The next
+ * claim does not wait for the previous sends to be answered: a burst that arrives while one
+ * batch is on the wire is claimed and rendered meanwhile.
+ */
 export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Promise<DrainStats> {
   const stats: DrainStats = { sent: 0, retried: 0, dead: 0, suppressed: 0, deferred: 0 };
   const deadline = opts.deadline ?? Date.now() + 120_000;
-  while (Date.now() < deadline) {
+  const inflight = new Set<Promise<void>>();
+  const failures: unknown[] = [];
+  const track = (work: Promise<void>) => {
+    const tracked: Promise<void> = work.catch((err) => void failures.push(err)).finally(() => inflight.delete(tracked));
+    inflight.add(tracked);
+  };
+
+  while (Date.now() < deadline && failures.length === 0) {
     const rows = await claim(deps.sql, { limit: opts.claimLimit ?? CLAIM_LIMIT, leaseSeconds: LEASE_SECONDS, onlyKeys: opts.onlyKeys });
     if (rows.length === 0) {
+      // Sends still on the wire may turn into retries that fall due soon: let them land first.
+      if (inflight.size > 0) {
+        await Promise.race(inflight);
+        continue;
+      }
       const lingerMs = Math.min(opts.lingerMs ?? 0, deadline - Date.now());
       if (lingerMs <= 0) break;
       const due = await nextDueWithin(deps.sql, lingerMs);
@@ -279,11 +297,16 @@ export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Pro
       await new Promise((r) => setTimeout(r, Math.max(20, due.getTime() - Date.now())));
       continue;
     }
-    const prepared = await prepareAll(deps, rows);
-    await settleWithoutSending(deps, prepared, stats);
-    const emails = prepared.filter((p): p is Extract<Prepared, { kind: "email" }> => p.kind === "email");
-    const sms = prepared.filter((p): p is Extract<Prepared, { kind: "sms" }> => p.kind === "sms");
-    await Promise.all([sendEmails(deps, emails, stats), sendAllSms(deps, sms, stats)]);
+    for (const group of customerFirst(rows)) {
+      const prepared = await prepareAll(deps, group);
+      await settleWithoutSending(deps, prepared, stats);
+      const emails = prepared.filter((p): p is Extract<Prepared, { kind: "email" }> => p.kind === "email");
+      const sms = prepared.filter((p): p is Extract<Prepared, { kind: "sms" }> => p.kind === "sms");
+      track(sendEmails(deps, emails, stats));
+      track(sendAllSms(deps, sms, stats));
+    }
   }
+  await Promise.all(inflight);
+  if (failures.length > 0) throw failures[0];
   return stats;
 }

@@ -116,7 +116,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     // Functions see their own path, without the /functions/v1 prefix.
     const inner = new URL(`/${name}${rest}${url.search}`, url);
-    return await handler(new Request(inner, req));
+    // A fresh Request, not new Request(inner, req): copying req's signal trips Deno's
+    // legacy-abort warning, and a function must not see the gateway's connection anyway.
+    const hasBody = req.method !== "GET" && req.method !== "HEAD";
+    return await handler(new Request(inner, { method: req.method, headers: req.headers, body: hasBody ? req.body : null }));
   }
 
   const server = Deno.serve({ hostname: opts.hostname, port: opts.port, onListen() {} }, async (req) => {

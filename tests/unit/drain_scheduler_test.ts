@@ -25,14 +25,30 @@ Deno.test("DrainScheduler starts a new drain after a failed one", async () => {
   assert.equal(await scheduler.request(), 2);
 });
 
-Deno.test("RateLimiter lets 2 calls through per second and makes the third wait", async () => {
-  const limiter = new RateLimiter(2, 200, 0);
+Deno.test("RateLimiter lets 2 calls through per window and makes the third wait a window after an answer", async () => {
+  const limiter = new RateLimiter(2, 200);
   const started = Date.now();
   const times: number[] = [];
   for (let i = 0; i < 3; i++) {
-    await limiter.take();
+    const answered = await limiter.take();
     times.push(Date.now() - started);
+    answered();
   }
   assert.ok(times[1] < 50, `second call at ${times[1]} ms`);
-  assert.ok(times[2] >= 190, `third call waited until ${times[2]} ms`);
+  assert.ok(times[2] >= 195, `third call waited until ${times[2]} ms`);
+});
+
+Deno.test("RateLimiter holds a slot while its call is unanswered", async () => {
+  const limiter = new RateLimiter(1, 50);
+  const first = await limiter.take();
+  let second = false;
+  const waiting = limiter.take().then((done) => {
+    second = true;
+    done();
+  });
+  await new Promise((r) => setTimeout(r, 120));
+  assert.equal(second, false, "still waiting: the first call has not been answered");
+  first();
+  await waiting;
+  assert.equal(second, true);
 });
