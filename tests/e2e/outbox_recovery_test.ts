@@ -2,9 +2,8 @@ import assert from "node:assert/strict";
 import { connect, requireStack, stack } from "../support/stack.ts";
 import { insertLead } from "../support/fixtures.ts";
 import { waitFor } from "../support/wait_for.ts";
-import { emailsTo, resend, switches } from "../support/fakes.ts";
-import { outboxOf, sweep } from "../support/notify_lead.ts";
-import { planLeadNotifications } from "../../shared/notify_lead/plan.ts";
+import { emailsTo, resend } from "../support/fakes.ts";
+import { arrangeLead, outboxOf, sweep } from "../support/notify_lead.ts";
 import { createStorageClient } from "../../shared/providers/storage_client.ts";
 
 await requireStack();
@@ -33,20 +32,17 @@ Deno.test("the webhook trigger never fails an insert: with its Vault secret gone
 Deno.test("a row whose sender died mid-send (lease expired) is taken back by the sweep and sent once", async () => {
   const sql = connect();
   try {
-    await switches.pgNetPaused(true);
-    const lead = await insertLead(sql, { sms_consent: false });
-    await planLeadNotifications(sql, lead.id, { adminEmail: ADMIN });
     // A sender claimed the customer email, then crashed: status sending, lease long gone.
-    await sql`update public.notifications_outbox set status = 'sending', attempts = 1, lease_until = now() - interval '1 minute'
-              where key = ${lead.id + ":customer_confirmation_email"}`;
-    await switches.pgNetPaused(false);
+    const lead = await arrangeLead(sql, { sms_consent: false }, async (lead) => {
+      await sql`update public.notifications_outbox set status = 'sending', attempts = 1, lease_until = now() - interval '1 minute'
+                where key = ${lead.id + ":customer_confirmation_email"}`;
+    });
     await sweep();
     const outbox = await outboxOf(sql, lead.id);
     assert.equal(outbox.customer_confirmation_email.status, "sent");
     assert.equal(outbox.customer_confirmation_email.attempts, 2);
     assert.equal((await emailsTo(lead.email)).length, 1);
   } finally {
-    await switches.pgNetPaused(false);
     await sql.end();
   }
 });
@@ -54,12 +50,11 @@ Deno.test("a row whose sender died mid-send (lease expired) is taken back by the
 Deno.test("a row whose sender died on its last attempt is dead-lettered by the sweep, for an admin to replay", async () => {
   const sql = connect();
   try {
-    await switches.pgNetPaused(true);
-    const lead = await insertLead(sql, { sms_consent: false });
-    await planLeadNotifications(sql, lead.id, { adminEmail: ADMIN });
+    const lead = await arrangeLead(sql, { sms_consent: false }, async (lead) => {
+      await sql`update public.notifications_outbox set status = 'sending', attempts = max_attempts, lease_until = now() - interval '1 minute'
+                where key = ${lead.id + ":customer_confirmation_email"}`;
+    });
     const key = lead.id + ":customer_confirmation_email";
-    await sql`update public.notifications_outbox set status = 'sending', attempts = max_attempts, lease_until = now() - interval '1 minute' where key = ${key}`;
-    await switches.pgNetPaused(false);
     const report = await sweep();
     assert.ok(report.dead_lettered >= 1);
     const [row] = await sql`select status, last_error from public.notifications_outbox where key = ${key}`;
@@ -72,7 +67,6 @@ Deno.test("a row whose sender died on its last attempt is dead-lettered by the s
     await sweep();
     assert.equal((await emailsTo(lead.email)).length, 1);
   } finally {
-    await switches.pgNetPaused(false);
     await sql.end();
   }
 });
@@ -80,13 +74,11 @@ Deno.test("a row whose sender died on its last attempt is dead-lettered by the s
 Deno.test("after max attempts of 5xx an email is dead, logged as email_failed, and never sent", async () => {
   const sql = connect();
   try {
-    await switches.pgNetPaused(true);
-    const lead = await insertLead(sql, { email: null, sms_consent: false, source_form: "quick_quote" });
-    await planLeadNotifications(sql, lead.id, { adminEmail: ADMIN });
+    const lead = await arrangeLead(sql, { email: null, sms_consent: false, source_form: "quick_quote" }, async (lead) => {
+      await sql`update public.notifications_outbox set max_attempts = 2 where key = ${lead.id + ":staff_new_lead_email"}`;
+      await resend.fault({ path: "/emails", times: 2, status: 503 });
+    });
     const key = lead.id + ":staff_new_lead_email";
-    await sql`update public.notifications_outbox set max_attempts = 2 where key = ${key}`;
-    await resend.fault({ path: "/emails", times: 2, status: 503 });
-    await switches.pgNetPaused(false);
     await sweep(); // attempt 1 fails; the sweep lingers for the retry, attempt 2 fails too
     const row = await waitFor("the dead letter", async () =>
       (await sql`select status, attempts, last_error from public.notifications_outbox where key = ${key} and status = 'dead'`)[0]);
@@ -95,7 +87,6 @@ Deno.test("after max attempts of 5xx an email is dead, logged as email_failed, a
     const [activity] = await sql`select metadata from public.lead_activities where lead_id = ${lead.id} and activity_type = 'email_failed'`;
     assert.equal(activity.metadata.final, true);
   } finally {
-    await switches.pgNetPaused(false);
     await sql.end();
   }
 });
@@ -126,15 +117,16 @@ Deno.test("a failure to write the activity log never stops a message going out",
 Deno.test("the staff alert links to the lead's photos with signed Storage URLs that serve the file", async () => {
   const sql = connect();
   try {
-    await switches.pgNetPaused(true);
-    const lead = await insertLead(sql, { sms_consent: false });
     const storage = createStorageClient({ supabaseUrl: stack.apiUrl, serviceRoleKey: stack.serviceRoleKey });
     const photo = new TextEncoder().encode("not really a jpeg, but bytes all the same");
-    const path = `${lead.id}/windshield.jpg`;
-    const { error } = await storage.from("lead-photos").upload(path, photo, { contentType: "image/jpeg" });
-    assert.equal(error, null);
-    await sql`insert into public.media (lead_id, bucket, object_path, content_type, size_bytes) values (${lead.id}, 'lead-photos', ${path}, 'image/jpeg', ${photo.length})`;
-    await switches.pgNetPaused(false);
+    // The site's API uploads the photos and records them before the webhook is handled.
+    const lead = await arrangeLead(sql, { sms_consent: false }, async (lead) => {
+      const path = `${lead.id}/windshield.jpg`;
+      const { error } = await storage.from("lead-photos").upload(path, photo, { contentType: "image/jpeg" });
+      assert.equal(error, null);
+      await sql`insert into public.media (lead_id, bucket, object_path, content_type, size_bytes)
+                values (${lead.id}, 'lead-photos', ${path}, 'image/jpeg', ${photo.length})`;
+    }, { plan: false });
     await sweep();
     const [alert] = (await emailsTo(ADMIN)).filter((e) => e.html?.includes(lead.reference_number));
     const link = alert.html!.match(/href="([^"]*\/storage\/v1\/object\/sign\/lead-photos\/[^"]+)"/)?.[1];
@@ -143,7 +135,6 @@ Deno.test("the staff alert links to the lead's photos with signed Storage URLs t
     assert.equal(res.status, 200);
     assert.deepEqual(new Uint8Array(await res.arrayBuffer()), photo);
   } finally {
-    await switches.pgNetPaused(false);
     await sql.end();
   }
 });

@@ -1,6 +1,9 @@
 /** Calls notify-lead over HTTP as the database and pg_cron do. */
 import type postgres from "postgres";
 import { stack } from "./stack.ts";
+import { insertLead, type LeadInput } from "./fixtures.ts";
+import { switches } from "./fakes.ts";
+import { planLeadNotifications } from "../../shared/notify_lead/plan.ts";
 
 export const WEBHOOK_SECRET = "local-notify-webhook-secret-not-for-production";
 
@@ -34,4 +37,25 @@ export async function outboxOf(sql: postgres.Sql, leadId: string) {
 /** Opens the SMS window around the clock (tests must not depend on the hour they run at). */
 export async function smsWindowAlwaysOpen(sql: postgres.Sql) {
   await sql`update public.business_settings set sms_window_start_hour = 0, sms_window_end_hour = 24`;
+}
+
+/**
+ * Sets a scene the webhook must not disturb: with pg_net held back, inserts a lead, plans its
+ * messages (unless `plan: false`), lets `arrange` change rows, then lets the webhook go.
+ */
+export async function arrangeLead(
+  sql: postgres.Sql,
+  overrides: LeadInput,
+  arrange: (lead: Awaited<ReturnType<typeof insertLead>>) => Promise<void> = async () => {},
+  opts: { plan?: boolean } = {},
+) {
+  await switches.pgNetPaused(true);
+  try {
+    const lead = await insertLead(sql, overrides);
+    if (opts.plan !== false) await planLeadNotifications(sql, lead.id, { adminEmail: "admin@pinkautoglass.com" });
+    await arrange(lead);
+    return lead;
+  } finally {
+    await switches.pgNetPaused(false);
+  }
 }
