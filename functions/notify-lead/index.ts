@@ -24,7 +24,7 @@ const drainDeps = {
   fromEmail: cfg.FROM_EMAIL,
   fromPhone: cfg.TWILIO_PHONE_NUMBER,
   smsStatusCallbackUrl: `${cfg.functionsUrl}/twilio-inbound`,
-  resendLimiter: new RateLimiter(2),
+  resendLimiter: new RateLimiter(sql, "resend", 2),
 };
 
 Deno.serve(createNotifyLeadHandler({

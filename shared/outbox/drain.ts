@@ -186,7 +186,7 @@ async function record(deps: DrainDeps, sentRows: Array<{ row: OutboxRow; result:
     if (decision.action === "retry") {
       stats.retried++;
       await markRetry(deps.sql, row.id, error, decision.delayMs, decision.countsAsAttempt);
-      if (!decision.countsAsAttempt && row.channel === "email") deps.resendLimiter.pauseFor(decision.delayMs);
+      if (!decision.countsAsAttempt && row.channel === "email") await deps.resendLimiter.pauseFor(decision.delayMs);
       continue;
     }
     stats.dead++;
@@ -249,7 +249,12 @@ async function sendEmails(deps: DrainDeps, items: Array<Extract<Prepared, { kind
   for (let i = 0; i < items.length; i += BATCH_LIMIT) {
     const chunk = items.slice(i, i + BATCH_LIMIT);
     const answered = await deps.resendLimiter.take();
-    const results = await sendEmailBatch(deps.resend, chunk.map((c) => c.email)).finally(answered);
+    let results: SendResult[];
+    try {
+      results = await sendEmailBatch(deps.resend, chunk.map((c) => c.email));
+    } finally {
+      await answered();
+    }
     await record(deps, chunk.map((c, j) => ({ row: c.row, result: results[j] })), stats);
   }
 }

@@ -14,14 +14,15 @@ await requireStack();
 
 /** A drainer as a separate function instance would be: its own pool, clients and rate limiter. */
 function drainer(): DrainDeps {
+  const sql = connect({ max: 4 });
   return {
-    sql: connect({ max: 4 }),
+    sql,
     resend: createResendClient({ apiKey: FAKE_RESEND_API_KEY, baseUrl: stack.resendUrl }),
     twilio: createTwilioClient({ accountSid: FAKE_TWILIO_ACCOUNT_SID, authToken: FAKE_TWILIO_AUTH_TOKEN, apiBaseUrl: stack.twilioUrl }),
     storage: createStorageClient({ supabaseUrl: stack.apiUrl, serviceRoleKey: stack.serviceRoleKey }),
     fromEmail: "Pink Auto Glass <noreply@pinkautoglass.com>",
     fromPhone: "+17205550100",
-    resendLimiter: new RateLimiter(2),
+    resendLimiter: new RateLimiter(sql, "resend", 2),
   };
 }
 
@@ -40,10 +41,12 @@ Deno.test("two drainers racing over 200 due rows send each message exactly once"
       where lead_id = any (${sql.array(leads.map((l) => l.id))}::uuid[]) and status = 'pending'`).map((r) => r.key as string);
     assert.equal(keys.length, 200);
 
-    // Small claims so the two really interleave; lingering lets each ride out the other's 429s.
+    // Connected before the start (a pool's first connection costs a SCRAM handshake), and small
+    // claims, so the two really interleave; lingering lets each ride out the other's 429s.
+    await Promise.all([a.sql`select 1`, b.sql`select 1`]);
     const [statsA, statsB] = await Promise.all([
-      drainOutbox(a, { claimLimit: 20, lingerMs: 5_000, onlyKeys: keys }),
-      drainOutbox(b, { claimLimit: 20, lingerMs: 5_000, onlyKeys: keys }),
+      drainOutbox(a, { claimLimit: 10, lingerMs: 5_000, onlyKeys: keys }),
+      drainOutbox(b, { claimLimit: 10, lingerMs: 5_000, onlyKeys: keys }),
     ]);
     assert.ok(statsA.sent > 0 && statsB.sent > 0, `both drainers sent (${statsA.sent} + ${statsB.sent})`);
     assert.equal(statsA.sent + statsB.sent, 200);

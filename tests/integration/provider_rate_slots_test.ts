@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { connect, requireStack } from "../support/stack.ts";
+import { RateLimiter } from "../../shared/outbox/rate_limiter.ts";
+
+await requireStack();
+
+Deno.test("RateLimiter lets 2 calls through per window across senders, and the third waits a window after an answer", async () => {
+  const a = connect({ max: 2 });
+  const b = connect({ max: 2 });
+  const provider = `test-${crypto.randomUUID()}`;
+  try {
+    // Two senders, as two function instances would be: separate pools, one shared limit.
+    const senders = [new RateLimiter(a, provider, 2, 300), new RateLimiter(b, provider, 2, 300)];
+    const started = Date.now();
+    const first = await senders[0].take();
+    const second = await senders[1].take();
+    const gotSecond = Date.now() - started;
+    await first();
+    await second();
+    const third = await senders[0].take();
+    const gotThird = Date.now() - started;
+    await third();
+    assert.ok(gotSecond < 100, `second call at ${gotSecond} ms`);
+    assert.ok(gotThird >= 300, `third call waited until ${gotThird} ms`);
+  } finally {
+    await Promise.all([a.end(), b.end()]);
+  }
+});
+
+Deno.test("RateLimiter holds a slot while its call is unanswered, and honours a pause", async (t) => {
+  const sql = connect({ max: 2 });
+  const provider = `test-${crypto.randomUUID()}`;
+  const limiter = new RateLimiter(sql, provider, 1, 50);
+  try {
+    await t.step("an unanswered call keeps the only slot", async () => {
+      const first = await limiter.take();
+      let second = false;
+      const waiting = limiter.take().then(async (done) => {
+        second = true;
+        await done();
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(second, false);
+      await first();
+      await waiting;
+      assert.equal(second, true);
+    });
+    await t.step("a pause holds everyone back", async () => {
+      await limiter.pauseFor(300);
+      const started = Date.now();
+      await (await limiter.take())();
+      assert.ok(Date.now() - started >= 250, `waited ${Date.now() - started} ms`);
+    });
+  } finally {
+    await sql.end();
+  }
+});
