@@ -172,6 +172,7 @@ function activityFor(row: OutboxRow, outcome: "sent" | "failed", details: Record
 /** Applies the providers' answers to the outbox and the activity log. */
 async function record(deps: DrainDeps, sentRows: Array<{ row: OutboxRow; result: SendResult }>, stats: DrainStats) {
   const activities: ActivityEntry[] = [];
+  let throttledForMs = 0;
   const sent = sentRows.filter((s) => s.result.ok);
   await markSent(deps.sql, sent.map(({ row, result }) => ({ id: row.id, providerMessageId: result.ok ? result.providerMessageId : null })));
   for (const { row, result } of sent) {
@@ -186,7 +187,7 @@ async function record(deps: DrainDeps, sentRows: Array<{ row: OutboxRow; result:
     if (decision.action === "retry") {
       stats.retried++;
       await markRetry(deps.sql, row.id, error, decision.delayMs, decision.countsAsAttempt);
-      if (!decision.countsAsAttempt && row.channel === "email") await deps.resendLimiter.pauseFor(decision.delayMs);
+      if (!decision.countsAsAttempt && row.channel === "email") throttledForMs = Math.max(throttledForMs, decision.delayMs);
       continue;
     }
     stats.dead++;
@@ -196,6 +197,7 @@ async function record(deps: DrainDeps, sentRows: Array<{ row: OutboxRow; result:
       await recordProviderOptOut(deps.sql, row.recipient, row.lead_id);
     }
   }
+  if (throttledForMs > 0) await deps.resendLimiter.pauseFor(throttledForMs);
   await logActivities(deps.sql, activities);
 }
 
