@@ -49,18 +49,13 @@ export type RenderedMessage = RenderedEmail | RenderedSms;
 
 // Headings keep their case in the plain-text part: html-to-text would shout them in capitals.
 const plainTextOptions = {
-  plainText: true,
-  htmlToTextOptions: {
-    selectors: ["h1", "h2"].map((selector) => ({ selector, options: { uppercase: false } })),
-  },
-} as const;
+  selectors: ["h1", "h2"].map((selector) => ({ selector, options: { uppercase: false } })),
+};
 
 async function renderEmail(subject: string, element: ReactElement): Promise<RenderedEmail> {
-  const [html, text] = await Promise.all([
-    render(element),
-    render(element, plainTextOptions),
-  ]);
-  return { channel: "email", subject, html, text };
+  const html = await render(element);
+  // From the rendered HTML: what render(element, { plainText }) does after a second React render.
+  return { channel: "email", subject, html, text: toPlainText(html, plainTextOptions) };
 }
 
 function renderSms(body: string): RenderedSms {
