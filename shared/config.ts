@@ -6,7 +6,10 @@
  */
 import { z } from "zod";
 
-const e164 = z.string().regex(/^\+[1-9]\d{7,14}$/, "must be an E.164 phone number like +17209187465");
+const e164 = z.string().regex(
+  /^\+[1-9]\d{7,14}$/,
+  "must be an E.164 phone number like +17209187465",
+);
 const url = z.url();
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
@@ -16,15 +19,24 @@ export const configSchema = z.object({
   SUPABASE_DB_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection URL"),
   SUPABASE_SERVICE_ROLE_KEY: z.string().min(20, "must be the project's service role key"),
 
-  NOTIFY_WEBHOOK_SECRET: z.string().min(24, "must be at least 24 characters (the database sends it in x-webhook-secret)"),
+  NOTIFY_WEBHOOK_SECRET: z.string().min(
+    24,
+    "must be at least 24 characters (the database sends it in x-webhook-secret)",
+  ),
   PUBLIC_FUNCTIONS_URL: optional(url),
 
   RESEND_API_KEY: z.string().regex(/^re_/, "must be a Resend API key (starts with re_)"),
   RESEND_BASE_URL: optional(url),
-  FROM_EMAIL: z.string().min(3, "must be a sender like 'Pink Auto Glass <noreply@pinkautoglass.com>'"),
+  FROM_EMAIL: z.string().min(
+    3,
+    "must be a sender like 'Pink Auto Glass <noreply@pinkautoglass.com>'",
+  ),
   ADMIN_EMAIL: z.email("must be the staff inbox that gets new-lead alerts"),
 
-  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, "must be a Twilio Account SID (AC + 32 hex)"),
+  TWILIO_ACCOUNT_SID: z.string().regex(
+    /^AC[0-9a-fA-F]{32}$/,
+    "must be a Twilio Account SID (AC + 32 hex)",
+  ),
   TWILIO_AUTH_TOKEN: z.string().min(16, "must be the Twilio auth token"),
   TWILIO_PHONE_NUMBER: e164,
   TWILIO_API_BASE_URL: optional(url),
@@ -59,7 +71,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const cfg = result.data;
   return {
     ...cfg,
-    functionsUrl: (cfg.PUBLIC_FUNCTIONS_URL ?? `${cfg.SUPABASE_URL.replace(/\/$/, "")}/functions/v1`).replace(/\/$/, ""),
+    functionsUrl:
+      (cfg.PUBLIC_FUNCTIONS_URL ?? `${cfg.SUPABASE_URL.replace(/\/$/, "")}/functions/v1`).replace(
+        /\/$/,
+        "",
+      ),
   };
 }
 

@@ -8,7 +8,10 @@ export function jsonResponse(status: number, body: unknown): Response {
 
 /** `{ "error": message }` plus optional details (e.g. zod issues). */
 export function errorResponse(status: number, message: string, details?: unknown): Response {
-  return jsonResponse(status, details === undefined ? { error: message } : { error: message, details });
+  return jsonResponse(
+    status,
+    details === undefined ? { error: message } : { error: message, details },
+  );
 }
 
 /** Constant-time comparison of a presented secret with the expected one. */

@@ -17,7 +17,9 @@ export async function loadLeads(sql: Sql, ids: string[]): Promise<Map<string, Le
 
 /** Locks the lead while its messages are planned, so two planners cannot interleave. */
 export async function lockLead(sql: Sql, id: string): Promise<Lead | undefined> {
-  const [row] = await sql<{ id: string }[]>`select id from public.leads where id = ${id} for update`;
+  const [row] = await sql<
+    { id: string }[]
+  >`select id from public.leads where id = ${id} for update`;
   if (!row) return undefined;
   return (await loadLeads(sql, [id])).get(id);
 }
@@ -37,22 +39,34 @@ export async function loadBusinessSettings(sql: Sql): Promise<BusinessSettings> 
     select business_name, phone_display, phone_e164, postal_address, website_url, reply_to_email,
            time_zone, sms_window_start_hour, sms_window_end_hour, sms_daily_cap
     from public.business_settings`;
-  if (!row) throw new Error("Cannot send notifications: public.business_settings has no row (see supabase/seed.sql)");
+  if (!row) {
+    throw new Error(
+      "Cannot send notifications: public.business_settings has no row (see supabase/seed.sql)",
+    );
+  }
   return row;
 }
 
 /** The latest consent word per phone number. */
-export async function loadSmsConsent(sql: Sql, phones: string[]): Promise<Map<string, SmsConsentState>> {
+export async function loadSmsConsent(
+  sql: Sql,
+  phones: string[],
+): Promise<Map<string, SmsConsentState>> {
   const result = new Map<string, SmsConsentState>();
   if (phones.length === 0) return result;
   const rows = await sql<{ phone_e164: string; may_text: boolean }[]>`
-    select phone_e164, may_text from public.sms_consent_status where phone_e164 = any (${sql.array(phones)}::text[])`;
+    select phone_e164, may_text from public.sms_consent_status where phone_e164 = any (${
+    sql.array(phones)
+  }::text[])`;
   for (const row of rows) result.set(row.phone_e164, row.may_text ? "opted_in" : "opted_out");
   return result;
 }
 
 /** How many SMS each phone was sent in the last 24 hours (for the daily cap). */
-export async function countSmsSentLastDay(sql: Sql, phones: string[]): Promise<Map<string, number>> {
+export async function countSmsSentLastDay(
+  sql: Sql,
+  phones: string[],
+): Promise<Map<string, number>> {
   const result = new Map<string, number>();
   if (phones.length === 0) return result;
   const rows = await sql<{ recipient: string; n: number }[]>`

@@ -19,8 +19,15 @@ const sql = db();
 const drainDeps = {
   sql,
   resend: createResendClient({ apiKey: cfg.RESEND_API_KEY, baseUrl: cfg.RESEND_BASE_URL }),
-  twilio: createTwilioClient({ accountSid: cfg.TWILIO_ACCOUNT_SID, authToken: cfg.TWILIO_AUTH_TOKEN, apiBaseUrl: cfg.TWILIO_API_BASE_URL }),
-  storage: createStorageClient({ supabaseUrl: cfg.SUPABASE_URL, serviceRoleKey: cfg.SUPABASE_SERVICE_ROLE_KEY }),
+  twilio: createTwilioClient({
+    accountSid: cfg.TWILIO_ACCOUNT_SID,
+    authToken: cfg.TWILIO_AUTH_TOKEN,
+    apiBaseUrl: cfg.TWILIO_API_BASE_URL,
+  }),
+  storage: createStorageClient({
+    supabaseUrl: cfg.SUPABASE_URL,
+    serviceRoleKey: cfg.SUPABASE_SERVICE_ROLE_KEY,
+  }),
   fromEmail: cfg.FROM_EMAIL,
   fromPhone: cfg.TWILIO_PHONE_NUMBER,
   smsStatusCallbackUrl: `${cfg.functionsUrl}/twilio-inbound`,

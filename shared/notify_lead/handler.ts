@@ -32,7 +32,11 @@ export interface NotifyLeadDeps {
 export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) => Promise<Response> {
   const scheduler = new DrainScheduler(deps.drain);
   const drainInBackground = () =>
-    deps.waitUntil(scheduler.request().catch((err) => console.error(maskPII(`drain failed: ${(err as Error).stack}`))));
+    deps.waitUntil(
+      scheduler.request().catch((err) =>
+        console.error(maskPII(`drain failed: ${(err as Error).stack}`))
+      ),
+    );
 
   async function webhook(req: Request): Promise<Response> {
     let body: unknown;
@@ -42,15 +46,23 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
       return errorResponse(400, "Request body is not valid JSON");
     }
     const parsed = leadInsertPayload.safeParse(body);
-    if (!parsed.success) return errorResponse(400, "Not a new-lead webhook payload", describeIssues(parsed.error));
+    if (!parsed.success) {
+      return errorResponse(400, "Not a new-lead webhook payload", describeIssues(parsed.error));
+    }
     const leadId = parsed.data.record.id;
     try {
-      const outcome = await planLeadNotifications(deps.sql, leadId, { adminEmail: deps.adminEmail });
+      const outcome = await planLeadNotifications(deps.sql, leadId, {
+        adminEmail: deps.adminEmail,
+      });
       drainInBackground();
       return jsonResponse(202, {
         lead_id: leadId,
         planned: outcome.created.length,
-        messages: outcome.created.map((r) => ({ key: r.key, status: r.status, reason: r.status_reason })),
+        messages: outcome.created.map((r) => ({
+          key: r.key,
+          status: r.status,
+          reason: r.status_reason,
+        })),
       });
     } catch (err) {
       if (err instanceof LeadNotFoundError) return errorResponse(404, err.message);
@@ -61,34 +73,57 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
   async function sweep(req: Request): Promise<Response> {
     const body = await req.json().catch(() => ({}));
     const grace = sweepRequest.safeParse(body);
-    if (!grace.success) return errorResponse(400, "Not a sweep request", describeIssues(grace.error));
+    if (!grace.success) {
+      return errorResponse(400, "Not a sweep request", describeIssues(grace.error));
+    }
     const deadLettered = await deadLetterExpired(deps.sql);
-    const unplanned = await findUnplannedLeads(deps.sql, grace.data.grace_seconds ?? deps.sweepGraceSeconds ?? 30);
+    const unplanned = await findUnplannedLeads(
+      deps.sql,
+      grace.data.grace_seconds ?? deps.sweepGraceSeconds ?? 30,
+    );
     let planned = 0;
     for (const leadId of unplanned) {
       try {
-        planned += (await planLeadNotifications(deps.sql, leadId, { adminEmail: deps.adminEmail })).created.length;
+        planned +=
+          (await planLeadNotifications(deps.sql, leadId, { adminEmail: deps.adminEmail })).created
+            .length;
       } catch (err) {
         if (!(err instanceof LeadNotFoundError)) throw err; // deleted since: nothing to plan
       }
     }
     const stats = await scheduler.request();
-    return jsonResponse(200, { dead_lettered: deadLettered.length, leads_planned: unplanned.length, messages_planned: planned, ...stats });
+    return jsonResponse(200, {
+      dead_lettered: deadLettered.length,
+      leads_planned: unplanned.length,
+      messages_planned: planned,
+      ...stats,
+    });
   }
 
   return async (req: Request) => {
     const path = new URL(req.url).pathname.replace(/\/+$/, "");
-    const route = path.endsWith("/sweep") ? "sweep" : path.endsWith("/notify-lead") || path === "" ? "webhook" : null;
-    if (!route) return errorResponse(404, `No route ${path}: POST /notify-lead or /notify-lead/sweep`);
+    const route = path.endsWith("/sweep")
+      ? "sweep"
+      : path.endsWith("/notify-lead") || path === ""
+      ? "webhook"
+      : null;
+    if (!route) {
+      return errorResponse(404, `No route ${path}: POST /notify-lead or /notify-lead/sweep`);
+    }
     if (req.method !== "POST") return errorResponse(405, `Use POST, not ${req.method}`);
     const secret = req.headers.get("x-webhook-secret");
     if (secret === null) return errorResponse(401, "Missing x-webhook-secret header");
-    if (!secretsMatch(secret, deps.webhookSecret)) return errorResponse(401, "Wrong x-webhook-secret");
+    if (!secretsMatch(secret, deps.webhookSecret)) {
+      return errorResponse(401, "Wrong x-webhook-secret");
+    }
     try {
       return route === "sweep" ? await sweep(req) : await webhook(req);
     } catch (err) {
       console.error(maskPII(`notify-lead ${route} failed: ${(err as Error).stack ?? err}`));
-      return errorResponse(500, `notify-lead could not finish the ${route}; nothing was lost (the sweep retries)`);
+      return errorResponse(
+        500,
+        `notify-lead could not finish the ${route}; nothing was lost (the sweep retries)`,
+      );
     }
   };
 }

@@ -28,17 +28,25 @@ export async function planLeadNotifications(
   const created: OutboxRow[] = await sql.begin(async (tx) => {
     const lead = await lockLead(tx, leadId);
     if (!lead) throw new LeadNotFoundError(`Lead ${leadId} not found`);
-    const consent = lead.phone_e164 ? (await loadSmsConsent(tx, [lead.phone_e164])).get(lead.phone_e164) : undefined;
-    const planned = planNewLeadMessages(lead, { adminEmail: opts.adminEmail, smsConsent: consent ?? "none" });
-    const rows = await insertIfAbsent(tx, planned.map((m) => ({
-      key: m.key,
-      lead_id: lead.id,
-      channel: m.channel,
-      template: m.template,
-      recipient: m.recipient,
-      status: m.suppressedReason ? "suppressed" as const : "pending" as const,
-      status_reason: m.suppressedReason,
-    })));
+    const consent = lead.phone_e164
+      ? (await loadSmsConsent(tx, [lead.phone_e164])).get(lead.phone_e164)
+      : undefined;
+    const planned = planNewLeadMessages(lead, {
+      adminEmail: opts.adminEmail,
+      smsConsent: consent ?? "none",
+    });
+    const rows = await insertIfAbsent(
+      tx,
+      planned.map((m) => ({
+        key: m.key,
+        lead_id: lead.id,
+        channel: m.channel,
+        template: m.template,
+        recipient: m.recipient,
+        status: m.suppressedReason ? "suppressed" as const : "pending" as const,
+        status_reason: m.suppressedReason,
+      })),
+    );
     await tx`update public.leads set notifications_planned_at = coalesce(notifications_planned_at, now()) where id = ${lead.id}`;
     return rows;
   }) as OutboxRow[];
@@ -46,14 +54,24 @@ export async function planLeadNotifications(
     lead_id: r.lead_id,
     activity_type: "notification_suppressed",
     description: `${r.template} not sent: ${r.status_reason}`,
-    metadata: { template: r.template, channel: r.channel, reason: r.status_reason, outbox_key: r.key, recipient: r.recipient ? maskPII(r.recipient) : null },
+    metadata: {
+      template: r.template,
+      channel: r.channel,
+      reason: r.status_reason,
+      outbox_key: r.key,
+      recipient: r.recipient ? maskPII(r.recipient) : null,
+    },
   }));
   await logActivities(sql, suppressed);
   return { leadId, created };
 }
 
 /** Leads the webhook never reached: inserted more than `graceSeconds` ago and still unplanned. */
-export async function findUnplannedLeads(sql: postgres.Sql, graceSeconds: number, limit = 500): Promise<string[]> {
+export async function findUnplannedLeads(
+  sql: postgres.Sql,
+  graceSeconds: number,
+  limit = 500,
+): Promise<string[]> {
   const rows = await sql<{ id: string }[]>`
     select id from public.leads
     where notifications_planned_at is null and created_at < now() - make_interval(secs => ${graceSeconds})

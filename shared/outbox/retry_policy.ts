@@ -54,8 +54,16 @@ export function isTransient(failure: SendFailure): boolean {
  * Backoff for the attempt that just failed (1-based): base * 2^(attempt-1), capped, with
  * ±50 % jitter so retries of a burst spread out; never sooner than Retry-After.
  */
-export function backoffDelayMs(attempt: number, policy: RetryPolicy, random: number, retryAfterSeconds?: number) {
-  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+export function backoffDelayMs(
+  attempt: number,
+  policy: RetryPolicy,
+  random: number,
+  retryAfterSeconds?: number,
+) {
+  const exponential = Math.min(
+    policy.maxDelayMs,
+    policy.baseDelayMs * 2 ** Math.max(0, attempt - 1),
+  );
   const jittered = Math.round(exponential * (0.5 + random));
   const floor = retryAfterSeconds !== undefined ? retryAfterSeconds * 1000 : 0;
   return Math.max(jittered, floor);
@@ -68,13 +76,18 @@ export function decideAfterFailure(
   maxAttempts: number,
   opts: { policy?: RetryPolicy; random?: number } = {},
 ): FailureDecision {
-  if (!isTransient(failure)) return { action: "dead", reason: `permanent: ${describeFailure(failure)}` };
+  if (!isTransient(failure)) {
+    return { action: "dead", reason: `permanent: ${describeFailure(failure)}` };
+  }
   const random = opts.random ?? Math.random();
   const throttled = isThrottled(failure);
   // Being throttled says nothing about the message: it never uses up an attempt, or a burst
   // shared by several senders could dead-letter messages that would have gone a second later.
   if (!throttled && attempt >= maxAttempts) {
-    return { action: "dead", reason: `gave up after ${attempt} attempts: ${describeFailure(failure)}` };
+    return {
+      action: "dead",
+      reason: `gave up after ${attempt} attempts: ${describeFailure(failure)}`,
+    };
   }
   const delayMs = failure.retryAfterSeconds !== undefined
     // The provider said when: wait that long (plus a little jitter), not the full backoff.
@@ -86,6 +99,10 @@ export function decideAfterFailure(
 }
 
 export function describeFailure(f: SendFailure): string {
-  const parts = [f.status !== undefined ? `HTTP ${f.status}` : f.network ? "network" : undefined, f.code, f.message];
+  const parts = [
+    f.status !== undefined ? `HTTP ${f.status}` : f.network ? "network" : undefined,
+    f.code,
+    f.message,
+  ];
   return parts.filter((p) => p !== undefined && p !== "").join(" ");
 }

@@ -18,7 +18,10 @@ export interface OutgoingEmail {
   headers?: Record<string, string>;
 }
 
-export type SendResult = { ok: true; providerMessageId: string | null } | { ok: false; failure: SendFailure };
+export type SendResult = { ok: true; providerMessageId: string | null } | {
+  ok: false;
+  failure: SendFailure;
+};
 
 const TIMEOUT_MS = 10_000;
 export const BATCH_LIMIT = 100;
@@ -36,7 +39,9 @@ function toFailure(error: ResendError, headers: Record<string, string> | null): 
     code: error.name,
     message: error.message ?? "unknown Resend error",
     network: error.statusCode === null || error.statusCode === undefined,
-    retryAfterSeconds: Number.isFinite(retryAfter) && headers?.["retry-after"] ? retryAfter : undefined,
+    retryAfterSeconds: Number.isFinite(retryAfter) && headers?.["retry-after"]
+      ? retryAfter
+      : undefined,
   };
 }
 
@@ -53,17 +58,26 @@ function body(email: OutgoingEmail) {
 }
 
 export async function sendOneEmail(resend: Resend, email: OutgoingEmail): Promise<SendResult> {
-  const { data, error, headers } = await resend.emails.send(body(email), {
-    idempotencyKey: email.key,
-    signal: AbortSignal.timeout(TIMEOUT_MS),
-  } as Parameters<Resend["emails"]["send"]>[1]);
-  if (error) return { ok: false, failure: toFailure(error as ResendError, headers as Record<string, string> | null) };
+  const { data, error, headers } = await resend.emails.send(
+    body(email),
+    {
+      idempotencyKey: email.key,
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    } as Parameters<Resend["emails"]["send"]>[1],
+  );
+  if (error) {
+    return {
+      ok: false,
+      failure: toFailure(error as ResendError, headers as Record<string, string> | null),
+    };
+  }
   return { ok: true, providerMessageId: data?.id ?? null };
 }
 
 /** Idempotency key of a batch: the same set of messages always gets the same key. */
 export function batchIdempotencyKey(keys: string[]): string {
-  return "batch-" + createHash("sha256").update([...keys].sort().join("\n")).digest("hex").slice(0, 48);
+  return "batch-" +
+    createHash("sha256").update([...keys].sort().join("\n")).digest("hex").slice(0, 48);
 }
 
 /**
@@ -71,12 +85,18 @@ export function batchIdempotencyKey(keys: string[]): string {
  * A batch refused as invalid (422) is resent one by one, so one bad address cannot sink
  * the others.
  */
-export async function sendEmailBatch(resend: Resend, emails: OutgoingEmail[]): Promise<SendResult[]> {
+export async function sendEmailBatch(
+  resend: Resend,
+  emails: OutgoingEmail[],
+): Promise<SendResult[]> {
   if (emails.length === 1) return [await sendOneEmail(resend, emails[0])];
-  const { data, error, headers } = await resend.batch.send(emails.map(body), {
-    idempotencyKey: batchIdempotencyKey(emails.map((e) => e.key)),
-    signal: AbortSignal.timeout(TIMEOUT_MS),
-  } as Parameters<Resend["batch"]["send"]>[1]);
+  const { data, error, headers } = await resend.batch.send(
+    emails.map(body),
+    {
+      idempotencyKey: batchIdempotencyKey(emails.map((e) => e.key)),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    } as Parameters<Resend["batch"]["send"]>[1],
+  );
   if (error) {
     const failure = toFailure(error as ResendError, headers as Record<string, string> | null);
     if (failure.status === 422) {

@@ -5,7 +5,14 @@
  */
 import type postgres from "postgres";
 
-export type OutboxStatus = "pending" | "sending" | "sent" | "retry" | "dead" | "suppressed" | "deferred";
+export type OutboxStatus =
+  | "pending"
+  | "sending"
+  | "sent"
+  | "retry"
+  | "dead"
+  | "suppressed"
+  | "deferred";
 export type Channel = "email" | "sms" | "webhook";
 
 /** A row of public.notifications_outbox. */
@@ -38,34 +45,55 @@ export interface NewOutboxRow {
 }
 
 /** Inserts the rows whose key is new; returns only those (a repeated webhook gets none). */
-export async function insertIfAbsent(sql: postgres.Sql | postgres.TransactionSql, rows: NewOutboxRow[]) {
+export async function insertIfAbsent(
+  sql: postgres.Sql | postgres.TransactionSql,
+  rows: NewOutboxRow[],
+) {
   if (rows.length === 0) return [];
   return await sql<OutboxRow[]>`
-    insert into public.notifications_outbox ${sql(rows, "key", "lead_id", "channel", "template", "recipient", "status", "status_reason")}
+    insert into public.notifications_outbox ${
+    sql(rows, "key", "lead_id", "channel", "template", "recipient", "status", "status_reason")
+  }
     on conflict (key) do nothing
     returning *`;
 }
 
 /** Leases up to `limit` due rows to this sender (for update skip locked). */
-export async function claim(sql: postgres.Sql, opts: { limit: number; leaseSeconds: number; onlyKeys?: string[] }) {
+export async function claim(
+  sql: postgres.Sql,
+  opts: { limit: number; leaseSeconds: number; onlyKeys?: string[] },
+) {
   return await sql<OutboxRow[]>`
-    select * from public.claim_outbox_messages(${opts.limit}, ${opts.leaseSeconds}, ${opts.onlyKeys ?? null})`;
+    select * from public.claim_outbox_messages(${opts.limit}, ${opts.leaseSeconds}, ${
+    opts.onlyKeys ?? null
+  })`;
 }
 
 /** sending → sent, recording the provider's id in the same statement. */
-export async function markSent(sql: postgres.Sql, sent: Array<{ id: string; providerMessageId: string | null }>) {
+export async function markSent(
+  sql: postgres.Sql,
+  sent: Array<{ id: string; providerMessageId: string | null }>,
+) {
   if (sent.length === 0) return;
   await sql`
     update public.notifications_outbox o
     set status = 'sent', provider_message_id = s.provider_message_id, sent_at = now(),
         lease_until = null, last_error = null
     from (select unnest(${sql.array(sent.map((s) => s.id))}::bigint[]) as id,
-                 unnest(${sql.array(sent.map((s) => s.providerMessageId ?? ""))}::text[]) as provider_message_id) s
+                 unnest(${
+    sql.array(sent.map((s) => s.providerMessageId ?? ""))
+  }::text[]) as provider_message_id) s
     where o.id = s.id and o.status = 'sending'`;
 }
 
 /** sending → retry at a later time; a throttled try gives its attempt back. */
-export async function markRetry(sql: postgres.Sql, id: string, error: string, delayMs: number, countsAsAttempt = true) {
+export async function markRetry(
+  sql: postgres.Sql,
+  id: string,
+  error: string,
+  delayMs: number,
+  countsAsAttempt = true,
+) {
   await sql`
     update public.notifications_outbox
     set status = 'retry', last_error = ${error}, lease_until = null,

@@ -62,8 +62,20 @@ export async function ensureCluster(opts: ClusterOptions): Promise<boolean> {
   await Deno.writeTextFile(pwFile, opts.password + "\n");
   await handToPostgres(dirname(opts.dataDir));
   await runPg("initdb", [
-    "-D", opts.dataDir, "-U", "postgres", "--pwfile", pwFile, "-E", "UTF8",
-    "--locale", "C.UTF-8", "--auth-host", "scram-sha-256", "--auth-local", "trust",
+    "-D",
+    opts.dataDir,
+    "-U",
+    "postgres",
+    "--pwfile",
+    pwFile,
+    "-E",
+    "UTF8",
+    "--locale",
+    "C.UTF-8",
+    "--auth-host",
+    "scram-sha-256",
+    "--auth-local",
+    "trust",
   ]);
   await Deno.remove(pwFile);
   const conf = [
@@ -101,7 +113,9 @@ export async function stopCluster(opts: Pick<ClusterOptions, "dataDir">): Promis
 }
 
 export function clusterUrl(opts: Pick<ClusterOptions, "port" | "password">, database = "postgres") {
-  return `postgresql://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}/${database}`;
+  return `postgresql://postgres:${
+    encodeURIComponent(opts.password)
+  }@127.0.0.1:${opts.port}/${database}`;
 }
 
 /** The project root: the folder holding supabase/. */

@@ -11,26 +11,47 @@ export async function runDemo(dbUrl: string, inboxUrl: string): Promise<void> {
     const phone = `+1720555${String(Date.now()).slice(-4)}`;
     await sql.begin(async (tx) => {
       await tx`set local role anon`;
-      await tx`insert into public.leads ${tx({
-        first_name: "Demo", last_name: "Customer", email: "demo.customer@example.com", phone_e164: phone,
-        vehicle_year: 2021, vehicle_make: "Tesla", vehicle_model: "Model 3", service_type: "replacement",
-        mobile_service: true, city: "Denver", state: "CO", zip: "80202", sms_consent: true,
-        sms_consent_text: "I agree to receive appointment texts from Pink Auto Glass.", source_form: "full_booking",
-      })}`;
+      await tx`insert into public.leads ${
+        tx({
+          first_name: "Demo",
+          last_name: "Customer",
+          email: "demo.customer@example.com",
+          phone_e164: phone,
+          vehicle_year: 2021,
+          vehicle_make: "Tesla",
+          vehicle_model: "Model 3",
+          service_type: "replacement",
+          mobile_service: true,
+          city: "Denver",
+          state: "CO",
+          zip: "80202",
+          sms_consent: true,
+          sms_consent_text: "I agree to receive appointment texts from Pink Auto Glass.",
+          source_form: "full_booking",
+        })
+      }`;
     });
-    const [lead] = await sql`select id, reference_number from public.leads where phone_e164 = ${phone} order by created_at desc limit 1`;
+    const [lead] =
+      await sql`select id, reference_number from public.leads where phone_e164 = ${phone} order by created_at desc limit 1`;
     console.log(`[demo] a web form submitted lead ${lead.reference_number}`);
     const started = Date.now();
     let rows: postgres.Row[] = [];
     while (Date.now() - started < 20_000) {
-      rows = await sql`select template, recipient, status, status_reason, sent_at - created_at as took
+      rows =
+        await sql`select template, recipient, status, status_reason, sent_at - created_at as took
                        from public.notifications_outbox where lead_id = ${lead.id} order by id`;
-      if (rows.length > 0 && rows.every((r) => !["pending", "sending", "retry"].includes(r.status))) break;
+      if (
+        rows.length > 0 && rows.every((r) => !["pending", "sending", "retry"].includes(r.status))
+      ) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     for (const r of rows) {
-      const detail = r.status === "sent" ? `sent` : `${r.status}${r.status_reason ? ` (${r.status_reason})` : ""}`;
-      console.log(`[demo]   ${r.template.padEnd(28)} → ${maskPII(r.recipient ?? "-").padEnd(26)} ${detail}`);
+      const detail = r.status === "sent"
+        ? `sent`
+        : `${r.status}${r.status_reason ? ` (${r.status_reason})` : ""}`;
+      console.log(
+        `[demo]   ${r.template.padEnd(28)} → ${maskPII(r.recipient ?? "-").padEnd(26)} ${detail}`,
+      );
     }
     console.log(`[demo] see the messages at ${inboxUrl}`);
   } catch (err) {

@@ -57,7 +57,9 @@ const pending = new Set<Promise<unknown>>();
 function installEdgeRuntime() {
   (globalThis as Record<string, unknown>).EdgeRuntime = {
     waitUntil(promise: Promise<unknown>) {
-      const tracked = Promise.resolve(promise).catch(() => {}).finally(() => pending.delete(tracked));
+      const tracked = Promise.resolve(promise).catch(() => {}).finally(() =>
+        pending.delete(tracked)
+      );
       pending.add(tracked);
     },
   };
@@ -71,7 +73,13 @@ async function mountFunction(spec: FunctionSpec): Promise<Handler> {
   (Deno as any).serve = (...args: any[]) => {
     const last = args[args.length - 1];
     captured = typeof last === "function" ? last : last?.handler;
-    return { finished: new Promise(() => {}), shutdown: async () => {}, ref() {}, unref() {}, addr: {} };
+    return {
+      finished: new Promise(() => {}),
+      shutdown: async () => {},
+      ref() {},
+      unref() {},
+      addr: {},
+    };
   };
   try {
     await import(pathToFileURL(spec.entrypoint).href);
@@ -79,7 +87,9 @@ async function mountFunction(spec: FunctionSpec): Promise<Handler> {
     // deno-lint-ignore no-explicit-any
     (Deno as any).serve = realServe;
   }
-  if (!captured) throw new Error(`Function ${spec.name} (${spec.entrypoint}) never called Deno.serve`);
+  if (!captured) {
+    throw new Error(`Function ${spec.name} (${spec.entrypoint}) never called Deno.serve`);
+  }
   return captured;
 }
 
@@ -100,14 +110,23 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       const res = await opts.control(req, url.pathname.slice("/__stack/".length));
       if (res) return res;
     }
-    if (url.pathname.startsWith("/storage/v1") && opts.storageHandler) return opts.storageHandler(req);
+    if (url.pathname.startsWith("/storage/v1") && opts.storageHandler) {
+      return opts.storageHandler(req);
+    }
     const match = url.pathname.match(/^\/functions\/v1\/([^/]+)(\/.*)?$/);
     if (!match) return json(404, { message: "no route matched", path: url.pathname });
     const [, name, rest = ""] = match;
     const spec = functions.find((f) => f.name === name);
     const handler = handlers.get(name);
-    if (!spec || !handler) return json(404, { code: "NOT_FOUND", message: "Requested function was not found" });
-    if (down.has(name)) return json(503, { code: "BOOT_ERROR", message: "Function failed to start (please check logs)" });
+    if (!spec || !handler) {
+      return json(404, { code: "NOT_FOUND", message: "Requested function was not found" });
+    }
+    if (down.has(name)) {
+      return json(503, {
+        code: "BOOT_ERROR",
+        message: "Function failed to start (please check logs)",
+      });
+    }
     if (spec.verifyJwt) {
       const token = req.headers.get("authorization")?.replace(/^Bearer\s+/i, "");
       if (!token || !opts.apiKeys.includes(token)) {
@@ -119,24 +138,38 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     // A fresh Request, not new Request(inner, req): copying req's signal trips Deno's
     // legacy-abort warning, and a function must not see the gateway's connection anyway.
     const hasBody = req.method !== "GET" && req.method !== "HEAD";
-    return await handler(new Request(inner, { method: req.method, headers: req.headers, body: hasBody ? req.body : null }));
+    return await handler(
+      new Request(inner, {
+        method: req.method,
+        headers: req.headers,
+        body: hasBody ? req.body : null,
+      }),
+    );
   }
 
-  const server = Deno.serve({ hostname: opts.hostname, port: opts.port, onListen() {} }, async (req) => {
-    const started = performance.now();
-    let res: Response;
-    try {
-      res = await route(req);
-    } catch (err) {
-      opts.log(`gateway error: ${(err as Error).stack ?? err}`);
-      res = json(500, { code: "INTERNAL_ERROR", message: "The function crashed; see the stack log" });
-    }
-    const path = new URL(req.url).pathname;
-    if (!path.startsWith("/__stack/")) {
-      opts.log(`${req.method} ${path} → ${res.status} (${Math.round(performance.now() - started)} ms)`);
-    }
-    return res;
-  });
+  const server = Deno.serve(
+    { hostname: opts.hostname, port: opts.port, onListen() {} },
+    async (req) => {
+      const started = performance.now();
+      let res: Response;
+      try {
+        res = await route(req);
+      } catch (err) {
+        opts.log(`gateway error: ${(err as Error).stack ?? err}`);
+        res = json(500, {
+          code: "INTERNAL_ERROR",
+          message: "The function crashed; see the stack log",
+        });
+      }
+      const path = new URL(req.url).pathname;
+      if (!path.startsWith("/__stack/")) {
+        opts.log(
+          `${req.method} ${path} → ${res.status} (${Math.round(performance.now() - started)} ms)`,
+        );
+      }
+      return res;
+    },
+  );
 
   return {
     url: `http://${opts.hostname}:${server.addr.port}`,

@@ -16,7 +16,9 @@ export async function supabase(args: string[]): Promise<string> {
     stdin: "null",
   }).output();
   const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  if (!out.success) throw new Error(`supabase ${args.join(" ")} failed (exit ${out.code}):\n${text}`);
+  if (!out.success) {
+    throw new Error(`supabase ${args.join(" ")} failed (exit ${out.code}):\n${text}`);
+  }
   return text;
 }
 

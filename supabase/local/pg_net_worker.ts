@@ -59,7 +59,10 @@ async function perform(req: QueuedRequest) {
   }
 }
 
-export async function startPgNetWorker(dbUrl: string, log: (line: string) => void): Promise<PgNetWorker> {
+export async function startPgNetWorker(
+  dbUrl: string,
+  log: (line: string) => void,
+): Promise<PgNetWorker> {
   const sql = postgres(dbUrl, { max: 4, onnotice: () => {} });
   let paused = false;
   let stopped = false;
@@ -76,7 +79,11 @@ export async function startPgNetWorker(dbUrl: string, log: (line: string) => voi
       await Promise.all(batch.map(async (req) => {
         const outcome = await perform(req);
         await sql`insert into net._http_response ${sql({ id: req.id, ...outcome })}`;
-        log(`pg_net #${req.id} ${req.method} ${new URL(req.url).pathname} → ${outcome.status_code ?? outcome.error_msg}`);
+        log(
+          `pg_net #${req.id} ${req.method} ${new URL(req.url).pathname} → ${
+            outcome.status_code ?? outcome.error_msg
+          }`,
+        );
       }));
     }
   }
@@ -100,7 +107,9 @@ export async function startPgNetWorker(dbUrl: string, log: (line: string) => voi
   await sql.listen("net_http_request_queue", () => wake());
   const poll = setInterval(wake, POLL_MS);
   const cleanup = setInterval(() => {
-    sql`delete from net._http_response where created < now() - ${RESPONSE_TTL}::interval`.catch(() => {});
+    sql`delete from net._http_response where created < now() - ${RESPONSE_TTL}::interval`.catch(
+      () => {},
+    );
   }, 60_000);
   wake();
 

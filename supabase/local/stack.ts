@@ -31,7 +31,6 @@ import { maskPII } from "../../shared/mask.ts";
 import { PORTS, type StackMode } from "./ports.ts";
 import { runDemo } from "./demo.ts";
 
-
 export interface StackOptions {
   mode: StackMode;
   /** Throw away the cluster and start from an empty database. */
@@ -64,7 +63,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await Deno.remove(join(projectRoot, ".local", opts.mode), { recursive: true }).catch(() => {});
   }
   const created = await ensureCluster(cluster);
-  say(created ? `created a PostgreSQL 15 cluster in ${dataDir}` : `reusing the cluster in ${dataDir}`);
+  say(
+    created ? `created a PostgreSQL 15 cluster in ${dataDir}` : `reusing the cluster in ${dataDir}`,
+  );
   await startCluster(cluster);
   const dbUrl = clusterUrl(cluster);
 
@@ -85,7 +86,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     storage: { serviceRoleKey: LOCAL_SERVICE_ROLE_KEY, publicUrl: apiUrl },
     log,
   });
-  const env = functionEnv(dev, { apiUrl, dbUrl, twilioUrl: fakes.twilioUrl, resendUrl: fakes.resendUrl });
+  const env = functionEnv(dev, {
+    apiUrl,
+    dbUrl,
+    twilioUrl: fakes.twilioUrl,
+    resendUrl: fakes.resendUrl,
+  });
   for (const [k, v] of Object.entries(env)) Deno.env.set(k, v);
 
   // What the database's webhooks and cron jobs read (the documented pg_cron + Vault pattern).
@@ -119,8 +125,16 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   say(`database     ${dbUrl}`);
   say(`functions    ${apiUrl}/functions/v1/{${gateway.functions.map((f) => f.name).join(",")}}`);
   say(`storage      ${apiUrl}/storage/v1 (fake)`);
-  say(`twilio       ${usesRealTwilio(dev) ? "REAL Twilio (keys from .env)" : `${fakes.twilioUrl} (fake)`}`);
-  say(`resend       ${usesRealResend(dev) ? "REAL Resend (keys from .env)" : `${fakes.resendUrl} (fake)`}`);
+  say(
+    `twilio       ${
+      usesRealTwilio(dev) ? "REAL Twilio (keys from .env)" : `${fakes.twilioUrl} (fake)`
+    }`,
+  );
+  say(
+    `resend       ${
+      usesRealResend(dev) ? "REAL Resend (keys from .env)" : `${fakes.resendUrl} (fake)`
+    }`,
+  );
   say(`inbox        ${fakes.inboxUrl}  (what the fakes received)`);
 
   return {
@@ -141,9 +155,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 
 if (import.meta.main) {
   const mode: StackMode = Deno.args.includes("--test") ? "test" : "dev";
-  const stack = await startStack({ mode, fresh: Deno.args.includes("--fresh"), log: (line) => console.log(`  ${line}`) });
+  const stack = await startStack({
+    mode,
+    fresh: Deno.args.includes("--fresh"),
+    log: (line) => console.log(`  ${line}`),
+  });
   console.log("[stack] ready (Ctrl-C stops everything)");
-  if (!Deno.args.includes("--no-demo") && mode === "dev") await runDemo(stack.dbUrl, stack.inboxUrl);
+  if (!Deno.args.includes("--no-demo") && mode === "dev") {
+    await runDemo(stack.dbUrl, stack.inboxUrl);
+  }
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

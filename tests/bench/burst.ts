@@ -40,7 +40,10 @@ export async function burst(): Promise<boolean> {
       return open === 0;
     }, { timeoutMs: 120_000, intervalMs: 100 });
 
-    const keys = await sql`select key, template, status from public.notifications_outbox where lead_id = any (${sql.array(ids)}::uuid[])`;
+    const keys =
+      await sql`select key, template, status from public.notifications_outbox where lead_id = any (${
+        sql.array(ids)
+      }::uuid[])`;
     const keyTemplate = new Map(keys.map((k) => [k.key as string, k.template as string]));
     const phoneTemplate = new Map(leads.map((l) => [l.phone_e164, "initial_confirmation_sms"]));
 
@@ -48,10 +51,14 @@ export async function burst(): Promise<boolean> {
     const accepted = new Map<string, number[]>(); // key or phone → accept times
     for (const req of await resend.requests()) {
       if (req.response.status !== 200 || !req.path.startsWith("/emails")) continue;
-      const emails = (Array.isArray(req.body) ? req.body : [req.body]) as Array<{ headers?: Record<string, string> }>;
+      const emails = (Array.isArray(req.body) ? req.body : [req.body]) as Array<
+        { headers?: Record<string, string> }
+      >;
       for (const e of emails) {
         const key = e.headers?.["X-Entity-Ref-ID"];
-        if (key && keyTemplate.has(key)) accepted.set(key, [...(accepted.get(key) ?? []), Date.parse(req.at)]);
+        if (key && keyTemplate.has(key)) {
+          accepted.set(key, [...(accepted.get(key) ?? []), Date.parse(req.at)]);
+        }
       }
     }
     for (const req of await twilio.requests()) {
@@ -65,21 +72,41 @@ export async function burst(): Promise<boolean> {
     for (const [id, times] of accepted) {
       const template = keyTemplate.get(id) ?? phoneTemplate.get(id)!;
       if (times.length > 1) duplicated += times.length - 1;
-      byKind.set(template, [...(byKind.get(template) ?? []), (Math.min(...times) - started) / 1000]);
+      byKind.set(template, [
+        ...(byKind.get(template) ?? []),
+        (Math.min(...times) - started) / 1000,
+      ]);
     }
     const expected = keys.filter((k) => k.status !== "suppressed").length;
     const lost = expected - accepted.size;
 
-    console.log(`\nburst: ${LEADS} leads in one INSERT (committed in ${committed - started} ms), provider latency ${LATENCY_MS} ms, Resend 2 req/s`);
+    console.log(
+      `\nburst: ${LEADS} leads in one INSERT (committed in ${
+        committed - started
+      } ms), provider latency ${LATENCY_MS} ms, Resend 2 req/s`,
+    );
     console.log("seconds from INSERT to provider acceptance");
     console.log(["kind".padEnd(30), "n", "p50", "p95", "p99", "max"].join("\t"));
     for (const [kind, values] of [...byKind].sort()) {
       const sorted = values.sort((a, b) => a - b);
-      console.log([kind.padEnd(30), sorted.length, ...[50, 95, 99].map((p) => percentile(sorted, p).toFixed(2)), sorted.at(-1)!.toFixed(2)].join("\t"));
+      console.log(
+        [
+          kind.padEnd(30),
+          sorted.length,
+          ...[50, 95, 99].map((p) => percentile(sorted, p).toFixed(2)),
+          sorted.at(-1)!.toFixed(2),
+        ].join("\t"),
+      );
     }
     const emailCalls = (await resend.requests()).filter((r) => r.path.startsWith("/emails"));
-    console.log(`resend calls: ${emailCalls.length} (${emailCalls.filter((r) => r.response.status === 429).length} answered 429)`);
-    console.log(`messages expected ${expected}, accepted ${accepted.size}, lost ${lost}, duplicated ${duplicated}`);
+    console.log(
+      `resend calls: ${emailCalls.length} (${
+        emailCalls.filter((r) => r.response.status === 429).length
+      } answered 429)`,
+    );
+    console.log(
+      `messages expected ${expected}, accepted ${accepted.size}, lost ${lost}, duplicated ${duplicated}`,
+    );
     return lost === 0 && duplicated === 0;
   } finally {
     await Promise.all([resend.latency(0), twilio.latency(0)]);

@@ -13,7 +13,9 @@ async function allSettled(sql: Sql, leadIds: string[], timeoutMs = 30_000) {
   await waitFor(`${leadIds.length} leads' messages to settle`, async () => {
     const [{ open }] = await sql`
       select count(*)::int as open from public.notifications_outbox
-      where lead_id = any (${sql.array(leadIds)}::uuid[]) and status in ('pending', 'sending', 'retry')`;
+      where lead_id = any (${
+      sql.array(leadIds)
+    }::uuid[]) and status in ('pending', 'sending', 'retry')`;
     const [{ planned }] = await sql`
       select count(*)::int as planned from public.leads
       where id = any (${sql.array(leadIds)}::uuid[]) and notifications_planned_at is not null`;
@@ -22,12 +24,22 @@ async function allSettled(sql: Sql, leadIds: string[], timeoutMs = 30_000) {
 }
 
 /** Each lead got exactly one customer email, one SMS and one staff alert. */
-async function assertNotifiedExactlyOnce(leads: Array<{ email: string | null; phone_e164: string | null; reference_number: string }>) {
+async function assertNotifiedExactlyOnce(
+  leads: Array<{ email: string | null; phone_e164: string | null; reference_number: string }>,
+) {
   const staff = await emailsTo("admin@pinkautoglass.com");
   for (const lead of leads) {
-    assert.equal((await emailsTo(lead.email)).length, 1, `one customer email for ${lead.reference_number}`);
+    assert.equal(
+      (await emailsTo(lead.email)).length,
+      1,
+      `one customer email for ${lead.reference_number}`,
+    );
     assert.equal((await smsTo(lead.phone_e164)).length, 1, `one SMS for ${lead.reference_number}`);
-    assert.equal(staff.filter((e) => e.html?.includes(lead.reference_number)).length, 1, `one staff alert for ${lead.reference_number}`);
+    assert.equal(
+      staff.filter((e) => e.html?.includes(lead.reference_number)).length,
+      1,
+      `one staff alert for ${lead.reference_number}`,
+    );
   }
 }
 
@@ -36,16 +48,29 @@ Deno.test("Resend answers 500 twice, then 200: the email is accepted exactly onc
   try {
     // A phone-only quick quote without consent: the staff alert is its only message.
     await resend.fault({ path: "/emails", times: 2, status: 500 });
-    const lead = await insertLead(sql, { email: null, sms_consent: false, source_form: "quick_quote" });
+    const lead = await insertLead(sql, {
+      email: null,
+      sms_consent: false,
+      source_form: "quick_quote",
+    });
     await allSettled(sql, [lead.id]);
     const outbox = await outboxOf(sql, lead.id);
     assert.equal(outbox.staff_new_lead_email.status, "sent");
     assert.equal(outbox.staff_new_lead_email.attempts, 3);
-    assert.match(outbox.staff_new_lead_email.last_error ?? "", /^$/, "the error is cleared once sent");
-    const alerts = (await emailsTo("admin@pinkautoglass.com")).filter((e) => e.html?.includes(lead.reference_number));
+    assert.match(
+      outbox.staff_new_lead_email.last_error ?? "",
+      /^$/,
+      "the error is cleared once sent",
+    );
+    const alerts = (await emailsTo("admin@pinkautoglass.com")).filter((e) =>
+      e.html?.includes(lead.reference_number)
+    );
     assert.equal(alerts.length, 1);
     const failed = (await resend.requests())
-      .filter((r) => r.fault && r.response.status === 500 && JSON.stringify(r.body).includes(lead.reference_number));
+      .filter((r) =>
+        r.fault && r.response.status === 500 &&
+        JSON.stringify(r.body).includes(lead.reference_number)
+      );
     assert.equal(failed.length, 2);
   } finally {
     await sql.end();
@@ -60,11 +85,17 @@ Deno.test("Resend answers 429 with Retry-After: the sender waits that long, then
     await allSettled(sql, [lead.id]);
     const outbox = await outboxOf(sql, lead.id);
     assert.equal(outbox.customer_confirmation_email.status, "sent");
-    assert.equal(outbox.customer_confirmation_email.attempts, 1, "being throttled is not a failed attempt");
+    assert.equal(
+      outbox.customer_confirmation_email.attempts,
+      1,
+      "being throttled is not a failed attempt",
+    );
     assert.equal((await emailsTo(lead.email)).length, 1);
     // The calls that carried the customer's confirmation (alone, or in a batch with the staff alert).
     const carriesCustomerEmail = (body: unknown) =>
-      (Array.isArray(body) ? body : [body]).some((e: { to?: string[] }) => e?.to?.includes(lead.email!));
+      (Array.isArray(body) ? body : [body]).some((e: { to?: string[] }) =>
+        e?.to?.includes(lead.email!)
+      );
     const requests = (await resend.requests()).filter((r) => carriesCustomerEmail(r.body));
     assert.deepEqual(requests.map((r) => r.response.status), [429, 200]);
     const [limited, accepted] = requests;
@@ -86,9 +117,12 @@ Deno.test("Twilio 21211 (invalid number): no retry, the failure logged, staff st
     assert.equal(outbox.initial_confirmation_sms.status, "dead");
     assert.equal(outbox.initial_confirmation_sms.attempts, 1);
     assert.match(outbox.initial_confirmation_sms.last_error, /21211/);
-    const sends = (await twilio.requests()).filter((r) => r.at >= startedAt && r.method === "POST" && (r.body as { To?: string })?.To === "+15005550001");
+    const sends = (await twilio.requests()).filter((r) =>
+      r.at >= startedAt && r.method === "POST" && (r.body as { To?: string })?.To === "+15005550001"
+    );
     assert.equal(sends.length, 1, "tried once");
-    const [failure] = await sql`select metadata from public.lead_activities where lead_id = ${lead.id} and activity_type = 'sms_failed'`;
+    const [failure] =
+      await sql`select metadata from public.lead_activities where lead_id = ${lead.id} and activity_type = 'sms_failed'`;
     assert.equal(failure.metadata.error_code, 21211);
     assert.equal(outbox.staff_new_lead_email.status, "sent");
     assert.equal(outbox.customer_confirmation_email.status, "sent");
@@ -102,7 +136,8 @@ Deno.test("functions down while 20 leads are inserted: after they return and the
   try {
     await smsWindowAlwaysOpen(sql);
     await switches.functionDown("notify-lead", true);
-    const [{ before }] = await sql`select coalesce(max(id), 0) as before from net.http_request_queue`;
+    const [{ before }] =
+      await sql`select coalesce(max(id), 0) as before from net.http_request_queue`;
     const [{ last }] = await sql`select coalesce(max(id), 0) as last from net._http_response`;
     const since = Math.max(Number(before), Number(last));
     const leads = [];
@@ -110,14 +145,21 @@ Deno.test("functions down while 20 leads are inserted: after they return and the
     const ids = leads.map((l) => l.id);
     // Every webhook reached the gateway and got the 503 of a function that is down.
     await waitFor("the 20 webhooks to fail with 503", async () => {
-      const [{ failed }] = await sql`select count(*)::int as failed from net._http_response where id > ${since} and status_code = 503`;
+      const [{ failed }] =
+        await sql`select count(*)::int as failed from net._http_response where id > ${since} and status_code = 503`;
       return failed >= 20;
     });
-    const [{ unplanned }] = await sql`select count(*)::int as unplanned from public.leads where id = any (${sql.array(ids)}::uuid[]) and notifications_planned_at is null`;
+    const [{ unplanned }] =
+      await sql`select count(*)::int as unplanned from public.leads where id = any (${
+        sql.array(ids)
+      }::uuid[]) and notifications_planned_at is null`;
     assert.equal(unplanned, 20, "nothing was planned while the function was down");
     await switches.functionDown("notify-lead", false);
     const report = await sweep();
-    assert.ok(report.leads_planned >= 20, `the sweep planned the missed leads (${JSON.stringify(report)})`);
+    assert.ok(
+      report.leads_planned >= 20,
+      `the sweep planned the missed leads (${JSON.stringify(report)})`,
+    );
     await allSettled(sql, ids);
     await assertNotifiedExactlyOnce(leads);
   } finally {

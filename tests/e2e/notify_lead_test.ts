@@ -3,7 +3,14 @@ import { connect, requireStack, stack } from "../support/stack.ts";
 import { insertLead } from "../support/fixtures.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { emailsTo, resend, smsTo, twilio } from "../support/fakes.ts";
-import { outboxOf, postToNotifyLead, smsWindowAlwaysOpen, sweep, WEBHOOK_SECRET, webhookPayloadFor } from "../support/notify_lead.ts";
+import {
+  outboxOf,
+  postToNotifyLead,
+  smsWindowAlwaysOpen,
+  sweep,
+  WEBHOOK_SECRET,
+  webhookPayloadFor,
+} from "../support/notify_lead.ts";
 
 await requireStack();
 const ADMIN = "admin@pinkautoglass.com";
@@ -11,7 +18,9 @@ const ADMIN = "admin@pinkautoglass.com";
 async function settled(sql: ReturnType<typeof connect>, leadId: string, count = 3) {
   return await waitFor(`lead ${leadId}'s messages to settle`, async () => {
     const rows = await outboxOf(sql, leadId);
-    const done = Object.values(rows).filter((r) => ["sent", "dead", "suppressed", "deferred"].includes(r.status));
+    const done = Object.values(rows).filter((r) =>
+      ["sent", "dead", "suppressed", "deferred"].includes(r.status)
+    );
     return done.length === count ? rows : undefined;
   }, { timeoutMs: 20_000 });
 }
@@ -20,7 +29,10 @@ Deno.test("a complete lead with consent: customer email, staff alert and SMS rea
   const sql = connect();
   try {
     await smsWindowAlwaysOpen(sql);
-    const lead = await insertLead(sql, { preferred_date: null, notes: "Crack spreading from the wiper line" });
+    const lead = await insertLead(sql, {
+      preferred_date: null,
+      notes: "Crack spreading from the wiper line",
+    });
     const outbox = await settled(sql, lead.id);
 
     const [customer] = await emailsTo(lead.email);
@@ -41,16 +53,33 @@ Deno.test("a complete lead with consent: customer email, staff alert and SMS rea
     assert.equal(sms.from, "+17205550100");
     assert.match(sms.status_callback ?? "", /\/functions\/v1\/twilio-inbound$/);
 
-    for (const template of ["customer_confirmation_email", "staff_new_lead_email", "initial_confirmation_sms"]) {
+    for (
+      const template of [
+        "customer_confirmation_email",
+        "staff_new_lead_email",
+        "initial_confirmation_sms",
+      ]
+    ) {
       assert.equal(outbox[template].status, "sent", template);
       assert.equal(outbox[template].attempts, 1, template);
       assert.ok(outbox[template].provider_message_id, `${template} has the provider's id`);
     }
     assert.equal(outbox.initial_confirmation_sms.provider_message_id, sms.sid);
-    const activities = await sql`select activity_type, metadata from public.lead_activities where lead_id = ${lead.id} order by id`;
-    assert.deepEqual(activities.map((a) => a.activity_type).sort(), ["email_sent", "email_sent", "sms_sent"]);
-    assert.ok(activities.every((a) => a.metadata.provider_message_id), "activities carry the provider ids");
-    assert.ok(activities.every((a) => !JSON.stringify(a.metadata).includes(lead.phone_e164!)), "recipients are masked in activity metadata");
+    const activities =
+      await sql`select activity_type, metadata from public.lead_activities where lead_id = ${lead.id} order by id`;
+    assert.deepEqual(activities.map((a) => a.activity_type).sort(), [
+      "email_sent",
+      "email_sent",
+      "sms_sent",
+    ]);
+    assert.ok(
+      activities.every((a) => a.metadata.provider_message_id),
+      "activities carry the provider ids",
+    );
+    assert.ok(
+      activities.every((a) => !JSON.stringify(a.metadata).includes(lead.phone_e164!)),
+      "recipients are masked in activity metadata",
+    );
   } finally {
     await sql.end();
   }
@@ -66,7 +95,8 @@ Deno.test("no SMS consent: emails go, the SMS is suppressed with its reason reco
     assert.equal(outbox.initial_confirmation_sms.status, "suppressed");
     assert.equal(outbox.initial_confirmation_sms.status_reason, "no_sms_consent");
     assert.equal((await smsTo(lead.phone_e164)).length, 0);
-    const [activity] = await sql`select metadata from public.lead_activities where lead_id = ${lead.id} and activity_type = 'notification_suppressed'`;
+    const [activity] =
+      await sql`select metadata from public.lead_activities where lead_id = ${lead.id} and activity_type = 'notification_suppressed'`;
     assert.equal(activity.metadata.reason, "no_sms_consent");
   } finally {
     await sql.end();
@@ -92,15 +122,21 @@ Deno.test("outside SMS hours the SMS is deferred to the recipient's next allowed
   const sql = connect();
   try {
     // A window that is closed now, whatever the hour: the single hour that just ended in Denver.
-    const [{ hour }] = await sql`select extract(hour from now() at time zone 'America/Denver')::int as hour`;
+    const [{ hour }] =
+      await sql`select extract(hour from now() at time zone 'America/Denver')::int as hour`;
     const start = (hour + 1) % 24;
-    await sql`update public.business_settings set sms_window_start_hour = ${start === 23 ? 22 : start}, sms_window_end_hour = ${start === 23 ? 23 : start + 1}`;
+    await sql`update public.business_settings set sms_window_start_hour = ${
+      start === 23 ? 22 : start
+    }, sms_window_end_hour = ${start === 23 ? 23 : start + 1}`;
     const lead = await insertLead(sql);
     const outbox = await settled(sql, lead.id);
     assert.equal(outbox.customer_confirmation_email.status, "sent");
     assert.equal(outbox.initial_confirmation_sms.status, "deferred");
     assert.equal(outbox.initial_confirmation_sms.status_reason, "quiet_hours");
-    assert.ok(outbox.initial_confirmation_sms.next_attempt_at > new Date(), "deferred to a later time");
+    assert.ok(
+      outbox.initial_confirmation_sms.next_attempt_at > new Date(),
+      "deferred to a later time",
+    );
     assert.equal((await smsTo(lead.phone_e164)).length, 0);
   } finally {
     await smsWindowAlwaysOpen(sql);
@@ -115,7 +151,10 @@ Deno.test("the same webhook delivered twice adds nothing and sends nothing twice
     const lead = await insertLead(sql);
     await settled(sql, lead.id);
     const payload = await webhookPayloadFor(sql, lead.id);
-    const [a, b] = await Promise.all([postToNotifyLead("notify-lead", payload), postToNotifyLead("notify-lead", payload)]);
+    const [a, b] = await Promise.all([
+      postToNotifyLead("notify-lead", payload),
+      postToNotifyLead("notify-lead", payload),
+    ]);
     assert.equal(a.status, 202);
     assert.equal(b.status, 202);
     assert.equal((await a.json()).planned, 0);
@@ -123,7 +162,8 @@ Deno.test("the same webhook delivered twice adds nothing and sends nothing twice
     await sweep();
     assert.equal((await emailsTo(lead.email)).length, 1);
     assert.equal((await smsTo(lead.phone_e164)).length, 1);
-    const [{ n }] = await sql`select count(*)::int as n from public.notifications_outbox where lead_id = ${lead.id}`;
+    const [{ n }] =
+      await sql`select count(*)::int as n from public.notifications_outbox where lead_id = ${lead.id}`;
     assert.equal(n, 3);
   } finally {
     await sql.end();
@@ -133,16 +173,65 @@ Deno.test("the same webhook delivered twice adds nothing and sends nothing twice
 Deno.test("bad input to notify-lead gets the right status and a clear error, and sends nothing", async (t) => {
   const sql = connect();
   try {
-    const before = { emails: (await resend.emails()).length, sms: (await twilio.messages()).length };
+    const before = {
+      emails: (await resend.emails()).length,
+      sms: (await twilio.messages()).length,
+    };
     const unknownId = crypto.randomUUID();
-    const unknownLead = JSON.stringify({ type: "INSERT", table: "leads", schema: "public", record: { id: unknownId }, old_record: null });
+    const unknownLead = JSON.stringify({
+      type: "INSERT",
+      table: "leads",
+      schema: "public",
+      record: { id: unknownId },
+      old_record: null,
+    });
     const cases: Array<[string, () => Promise<Response>, number, RegExp]> = [
-      ["no secret", () => postToNotifyLead("notify-lead", unknownLead, {}), 401, /Missing x-webhook-secret/],
-      ["wrong secret", () => postToNotifyLead("notify-lead", unknownLead, { "x-webhook-secret": WEBHOOK_SECRET + "x" }), 401, /Wrong x-webhook-secret/],
+      [
+        "no secret",
+        () => postToNotifyLead("notify-lead", unknownLead, {}),
+        401,
+        /Missing x-webhook-secret/,
+      ],
+      [
+        "wrong secret",
+        () =>
+          postToNotifyLead("notify-lead", unknownLead, {
+            "x-webhook-secret": WEBHOOK_SECRET + "x",
+          }),
+        401,
+        /Wrong x-webhook-secret/,
+      ],
       ["malformed JSON", () => postToNotifyLead("notify-lead", "{not json"), 400, /not valid JSON/],
-      ["not a lead payload", () => postToNotifyLead("notify-lead", JSON.stringify({ type: "DELETE", table: "leads", schema: "public", record: { id: "x" } })), 400, /Not a new-lead webhook payload/],
-      ["unknown lead", () => postToNotifyLead("notify-lead", unknownLead), 404, new RegExp(`Lead ${unknownId} not found`)],
-      ["wrong method", () => fetch(`${stack.functionsUrl}/notify-lead`, { headers: { "x-webhook-secret": WEBHOOK_SECRET } }), 405, /Use POST/],
+      [
+        "not a lead payload",
+        () =>
+          postToNotifyLead(
+            "notify-lead",
+            JSON.stringify({
+              type: "DELETE",
+              table: "leads",
+              schema: "public",
+              record: { id: "x" },
+            }),
+          ),
+        400,
+        /Not a new-lead webhook payload/,
+      ],
+      [
+        "unknown lead",
+        () => postToNotifyLead("notify-lead", unknownLead),
+        404,
+        new RegExp(`Lead ${unknownId} not found`),
+      ],
+      [
+        "wrong method",
+        () =>
+          fetch(`${stack.functionsUrl}/notify-lead`, {
+            headers: { "x-webhook-secret": WEBHOOK_SECRET },
+          }),
+        405,
+        /Use POST/,
+      ],
     ];
     for (const [name, send, status, message] of cases) {
       await t.step(name, async () => {
@@ -152,7 +241,8 @@ Deno.test("bad input to notify-lead gets the right status and a clear error, and
         assert.match((await res.json()).error, message);
       });
     }
-    const [{ n }] = await sql`select count(*)::int as n from public.notifications_outbox where lead_id = ${unknownId}`;
+    const [{ n }] =
+      await sql`select count(*)::int as n from public.notifications_outbox where lead_id = ${unknownId}`;
     assert.equal(n, 0);
     assert.equal((await resend.emails()).length, before.emails);
     assert.equal((await twilio.messages()).length, before.sms);

@@ -2,13 +2,17 @@ import assert from "node:assert/strict";
 import { connect, requireStack, stack } from "../support/stack.ts";
 import { insertLead } from "../support/fixtures.ts";
 import { resend, switches } from "../support/fakes.ts";
-import { drainOutbox, type DrainDeps } from "../../shared/outbox/drain.ts";
+import { type DrainDeps, drainOutbox } from "../../shared/outbox/drain.ts";
 import { RateLimiter } from "../../shared/outbox/rate_limiter.ts";
 import { planLeadNotifications } from "../../shared/notify_lead/plan.ts";
 import { createResendClient } from "../../shared/providers/resend_client.ts";
 import { createTwilioClient } from "../../shared/providers/twilio_client.ts";
 import { createStorageClient } from "../../shared/providers/storage_client.ts";
-import { FAKE_RESEND_API_KEY, FAKE_TWILIO_ACCOUNT_SID, FAKE_TWILIO_AUTH_TOKEN } from "../../supabase/local/local_env.ts";
+import {
+  FAKE_RESEND_API_KEY,
+  FAKE_TWILIO_ACCOUNT_SID,
+  FAKE_TWILIO_AUTH_TOKEN,
+} from "../../supabase/local/local_env.ts";
 
 await requireStack();
 
@@ -18,8 +22,15 @@ function drainer(): DrainDeps {
   return {
     sql,
     resend: createResendClient({ apiKey: FAKE_RESEND_API_KEY, baseUrl: stack.resendUrl }),
-    twilio: createTwilioClient({ accountSid: FAKE_TWILIO_ACCOUNT_SID, authToken: FAKE_TWILIO_AUTH_TOKEN, apiBaseUrl: stack.twilioUrl }),
-    storage: createStorageClient({ supabaseUrl: stack.apiUrl, serviceRoleKey: stack.serviceRoleKey }),
+    twilio: createTwilioClient({
+      accountSid: FAKE_TWILIO_ACCOUNT_SID,
+      authToken: FAKE_TWILIO_AUTH_TOKEN,
+      apiBaseUrl: stack.twilioUrl,
+    }),
+    storage: createStorageClient({
+      supabaseUrl: stack.apiUrl,
+      serviceRoleKey: stack.serviceRoleKey,
+    }),
     fromEmail: "Pink Auto Glass <noreply@pinkautoglass.com>",
     fromPhone: "+17205550100",
     resendLimiter: new RateLimiter(sql, "resend", 2),
@@ -35,10 +46,13 @@ Deno.test("two drainers racing over 200 due rows send each message exactly once"
     await switches.pgNetPaused(true);
     const leads = [];
     for (let i = 0; i < 100; i++) leads.push(await insertLead(sql, { sms_consent: false }));
-    for (const lead of leads) await planLeadNotifications(sql, lead.id, { adminEmail: "admin@pinkautoglass.com" });
+    for (const lead of leads) {
+      await planLeadNotifications(sql, lead.id, { adminEmail: "admin@pinkautoglass.com" });
+    }
     const keys = (await sql`
       select key from public.notifications_outbox
-      where lead_id = any (${sql.array(leads.map((l) => l.id))}::uuid[]) and status = 'pending'`).map((r) => r.key as string);
+      where lead_id = any (${sql.array(leads.map((l) => l.id))}::uuid[]) and status = 'pending'`)
+      .map((r) => r.key as string);
     assert.equal(keys.length, 200);
 
     // Connected before the start (a pool's first connection costs a SCRAM handshake), and small
@@ -48,13 +62,21 @@ Deno.test("two drainers racing over 200 due rows send each message exactly once"
       drainOutbox(a, { claimLimit: 10, lingerMs: 5_000, onlyKeys: keys }),
       drainOutbox(b, { claimLimit: 10, lingerMs: 5_000, onlyKeys: keys }),
     ]);
-    assert.ok(statsA.sent > 0 && statsB.sent > 0, `both drainers sent (${statsA.sent} + ${statsB.sent})`);
+    assert.ok(
+      statsA.sent > 0 && statsB.sent > 0,
+      `both drainers sent (${statsA.sent} + ${statsB.sent})`,
+    );
     assert.equal(statsA.sent + statsB.sent, 200);
 
-    const accepted = (await resend.emails()).map((e) => e.headers?.["X-Entity-Ref-ID"]).filter((k) => k && keys.includes(k));
+    const accepted = (await resend.emails()).map((e) => e.headers?.["X-Entity-Ref-ID"]).filter((
+      k,
+    ) => k && keys.includes(k));
     assert.equal(accepted.length, 200, "200 emails accepted");
     assert.equal(new Set(accepted).size, 200, "no key accepted twice");
-    const [{ sent }] = await sql`select count(*)::int as sent from public.notifications_outbox where key = any (${sql.array(keys)}) and status = 'sent'`;
+    const [{ sent }] =
+      await sql`select count(*)::int as sent from public.notifications_outbox where key = any (${
+        sql.array(keys)
+      }) and status = 'sent'`;
     assert.equal(sent, 200);
   } finally {
     await switches.pgNetPaused(false);

@@ -12,7 +12,8 @@ const ADMIN = "admin@pinkautoglass.com";
 Deno.test("the webhook trigger never fails an insert: with its Vault secret gone, the lead is saved and the sweep notifies it", async () => {
   const sql = connect();
   try {
-    const [secret] = await sql`select id, decrypted_secret from vault.decrypted_secrets where name = 'project_url'`;
+    const [secret] =
+      await sql`select id, decrypted_secret from vault.decrypted_secrets where name = 'project_url'`;
     await sql`delete from vault.secrets where id = ${secret.id}`;
     let lead;
     try {
@@ -20,10 +21,14 @@ Deno.test("the webhook trigger never fails an insert: with its Vault secret gone
     } finally {
       await sql`select vault.create_secret(${secret.decrypted_secret}, 'project_url')`;
     }
-    const [saved] = await sql`select notifications_planned_at from public.leads where id = ${lead.id}`;
+    const [saved] =
+      await sql`select notifications_planned_at from public.leads where id = ${lead.id}`;
     assert.equal(saved.notifications_planned_at, null, "saved, not yet planned");
     await sweep();
-    await waitFor("the swept lead's customer email", async () => (await emailsTo(lead.email)).length === 1);
+    await waitFor(
+      "the swept lead's customer email",
+      async () => (await emailsTo(lead.email)).length === 1,
+    );
   } finally {
     await sql.end();
   }
@@ -57,7 +62,8 @@ Deno.test("a row whose sender died on its last attempt is dead-lettered by the s
     const key = lead.id + ":customer_confirmation_email";
     const report = await sweep();
     assert.ok(report.dead_lettered >= 1);
-    const [row] = await sql`select status, last_error from public.notifications_outbox where key = ${key}`;
+    const [row] =
+      await sql`select status, last_error from public.notifications_outbox where key = ${key}`;
     assert.equal(row.status, "dead");
     assert.match(row.last_error, /lease expired on the last attempt/);
     assert.equal((await emailsTo(lead.email)).length, 0);
@@ -74,17 +80,29 @@ Deno.test("a row whose sender died on its last attempt is dead-lettered by the s
 Deno.test("after max attempts of 5xx an email is dead, logged as email_failed, and never sent", async () => {
   const sql = connect();
   try {
-    const lead = await arrangeLead(sql, { email: null, sms_consent: false, source_form: "quick_quote" }, async (lead) => {
-      await sql`update public.notifications_outbox set max_attempts = 2 where key = ${lead.id + ":staff_new_lead_email"}`;
+    const lead = await arrangeLead(sql, {
+      email: null,
+      sms_consent: false,
+      source_form: "quick_quote",
+    }, async (lead) => {
+      await sql`update public.notifications_outbox set max_attempts = 2 where key = ${
+        lead.id + ":staff_new_lead_email"
+      }`;
       await resend.fault({ path: "/emails", times: 2, status: 503 });
     });
     const key = lead.id + ":staff_new_lead_email";
     await sweep(); // attempt 1 fails; the sweep lingers for the retry, attempt 2 fails too
-    const row = await waitFor("the dead letter", async () =>
-      (await sql`select status, attempts, last_error from public.notifications_outbox where key = ${key} and status = 'dead'`)[0]);
+    const row = await waitFor(
+      "the dead letter",
+      async () =>
+        (await sql`select status, attempts, last_error from public.notifications_outbox where key = ${key} and status = 'dead'`)[
+          0
+        ],
+    );
     assert.equal(row.attempts, 2);
     assert.match(row.last_error, /gave up after 2 attempts: HTTP 503/);
-    const [activity] = await sql`select metadata from public.lead_activities where lead_id = ${lead.id} and activity_type = 'email_failed'`;
+    const [activity] =
+      await sql`select metadata from public.lead_activities where lead_id = ${lead.id} and activity_type = 'email_failed'`;
     assert.equal(activity.metadata.final, true);
   } finally {
     await sql.end();
@@ -98,16 +116,24 @@ Deno.test("a failure to write the activity log never stops a message going out",
     let lead;
     try {
       lead = await insertLead(sql, { sms_consent: false });
-      await waitFor("the customer email despite the broken log", async () => (await emailsTo(lead!.email)).length === 1);
+      await waitFor(
+        "the customer email despite the broken log",
+        async () => (await emailsTo(lead!.email)).length === 1,
+      );
       const outbox = await waitFor("the outbox to say sent", async () => {
         const rows = await outboxOf(sql, lead!.id);
         return rows.customer_confirmation_email?.status === "sent" && rows;
       });
-      assert.equal(outbox.staff_new_lead_email.status === "sent" || outbox.staff_new_lead_email.status === "sending", true);
+      assert.equal(
+        outbox.staff_new_lead_email.status === "sent" ||
+          outbox.staff_new_lead_email.status === "sending",
+        true,
+      );
     } finally {
       await sql`alter table public.lead_activities drop constraint test_refuse_all`;
     }
-    const [{ n }] = await sql`select count(*)::int as n from public.lead_activities where lead_id = ${lead.id}`;
+    const [{ n }] =
+      await sql`select count(*)::int as n from public.lead_activities where lead_id = ${lead.id}`;
     assert.equal(n, 0, "nothing could be logged, and that was all that failed");
   } finally {
     await sql.end();
@@ -117,19 +143,25 @@ Deno.test("a failure to write the activity log never stops a message going out",
 Deno.test("the staff alert links to the lead's photos with signed Storage URLs that serve the file", async () => {
   const sql = connect();
   try {
-    const storage = createStorageClient({ supabaseUrl: stack.apiUrl, serviceRoleKey: stack.serviceRoleKey });
+    const storage = createStorageClient({
+      supabaseUrl: stack.apiUrl,
+      serviceRoleKey: stack.serviceRoleKey,
+    });
     const photo = new TextEncoder().encode("not really a jpeg, but bytes all the same");
     // The site's API uploads the photos and records them before the webhook is handled.
     const lead = await arrangeLead(sql, { sms_consent: false }, async (lead) => {
       const path = `${lead.id}/windshield.jpg`;
-      const { error } = await storage.from("lead-photos").upload(path, photo, { contentType: "image/jpeg" });
+      const { error } = await storage.from("lead-photos").upload(path, photo, {
+        contentType: "image/jpeg",
+      });
       assert.equal(error, null);
       await sql`insert into public.media (lead_id, bucket, object_path, content_type, size_bytes)
                 values (${lead.id}, 'lead-photos', ${path}, 'image/jpeg', ${photo.length})`;
     }, { plan: false });
     await sweep();
     const [alert] = (await emailsTo(ADMIN)).filter((e) => e.html?.includes(lead.reference_number));
-    const link = alert.html!.match(/href="([^"]*\/storage\/v1\/object\/sign\/lead-photos\/[^"]+)"/)?.[1];
+    const link = alert.html!.match(/href="([^"]*\/storage\/v1\/object\/sign\/lead-photos\/[^"]+)"/)
+      ?.[1];
     assert.ok(link, "the alert has a signed link to the photo");
     const res = await fetch(link.replaceAll("&amp;", "&"));
     assert.equal(res.status, 200);

@@ -1,13 +1,21 @@
 /** Drives the stack's fake providers and switches (see README "The fakes"). */
-import type { FakeEmail, FakeSms, FaultRule, RecordedRequest } from "../../supabase/local/fakes/mod.ts";
+import type {
+  FakeEmail,
+  FakeSms,
+  FaultRule,
+  RecordedRequest,
+} from "../../supabase/local/fakes/mod.ts";
 import { stack } from "./stack.ts";
 
 async function call<T>(url: string, body?: unknown): Promise<T> {
-  const res = await fetch(url, body === undefined ? {} : {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
+  const res = await fetch(
+    url,
+    body === undefined ? {} : {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    },
+  );
   if (!res.ok) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
   return await res.json() as T;
 }
@@ -15,7 +23,8 @@ async function call<T>(url: string, body?: unknown): Promise<T> {
 export const resend = {
   emails: () => call<FakeEmail[]>(`${stack.resendUrl}/__fake/messages`),
   requests: () => call<RecordedRequest[]>(`${stack.resendUrl}/__fake/requests`),
-  fault: (rule: Partial<FaultRule> & { times: number }) => call(`${stack.resendUrl}/__fake/faults`, rule),
+  fault: (rule: Partial<FaultRule> & { times: number }) =>
+    call(`${stack.resendUrl}/__fake/faults`, rule),
   latency: (ms: number) => call(`${stack.resendUrl}/__fake/latency`, { ms }),
   reset: () => call(`${stack.resendUrl}/__fake/reset`, {}),
 };
@@ -23,14 +32,16 @@ export const resend = {
 export const twilio = {
   messages: () => call<FakeSms[]>(`${stack.twilioUrl}/__fake/messages`),
   requests: () => call<RecordedRequest[]>(`${stack.twilioUrl}/__fake/requests`),
-  fault: (rule: Partial<FaultRule> & { times: number }) => call(`${stack.twilioUrl}/__fake/faults`, rule),
+  fault: (rule: Partial<FaultRule> & { times: number }) =>
+    call(`${stack.twilioUrl}/__fake/faults`, rule),
   latency: (ms: number) => call(`${stack.twilioUrl}/__fake/latency`, { ms }),
   reset: () => call(`${stack.twilioUrl}/__fake/reset`, {}),
 };
 
 /** The stack's switches: a function that is down, a pg_net that stalls. */
 export const switches = {
-  functionDown: (name: string, down: boolean) => call(`${stack.apiUrl}/__stack/functions/${name}`, { down }),
+  functionDown: (name: string, down: boolean) =>
+    call(`${stack.apiUrl}/__stack/functions/${name}`, { down }),
   pgNetPaused: (paused: boolean) => call(`${stack.apiUrl}/__stack/pg_net`, { paused }),
 };
 

@@ -7,7 +7,11 @@ import { planLeadNotifications } from "../../shared/notify_lead/plan.ts";
 
 export const WEBHOOK_SECRET = "local-notify-webhook-secret-not-for-production";
 
-export function postToNotifyLead(path: string, body: string, headers: Record<string, string> = { "x-webhook-secret": WEBHOOK_SECRET }) {
+export function postToNotifyLead(
+  path: string,
+  body: string,
+  headers: Record<string, string> = { "x-webhook-secret": WEBHOOK_SECRET },
+) {
   return fetch(`${stack.functionsUrl}/${path}`, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
@@ -17,21 +21,35 @@ export function postToNotifyLead(path: string, body: string, headers: Record<str
 
 /** The database-webhook payload for a lead row, as the trigger sends it. */
 export async function webhookPayloadFor(sql: postgres.Sql, leadId: string) {
-  const [{ record }] = await sql`select to_jsonb(l) as record from public.leads l where id = ${leadId}`;
-  return JSON.stringify({ type: "INSERT", table: "leads", schema: "public", record, old_record: null });
+  const [{ record }] =
+    await sql`select to_jsonb(l) as record from public.leads l where id = ${leadId}`;
+  return JSON.stringify({
+    type: "INSERT",
+    table: "leads",
+    schema: "public",
+    record,
+    old_record: null,
+  });
 }
 
 /** Runs the sweep now (as pg_cron would) and returns its report. */
 export async function sweep(opts: { graceSeconds?: number } = {}) {
-  const res = await postToNotifyLead("notify-lead/sweep", JSON.stringify({ grace_seconds: opts.graceSeconds ?? 0 }));
+  const res = await postToNotifyLead(
+    "notify-lead/sweep",
+    JSON.stringify({ grace_seconds: opts.graceSeconds ?? 0 }),
+  );
   if (res.status !== 200) throw new Error(`sweep answered ${res.status}: ${await res.text()}`);
   return await res.json();
 }
 
 /** Outbox rows of a lead, keyed by template. */
 export async function outboxOf(sql: postgres.Sql, leadId: string) {
-  const rows = await sql`select * from public.notifications_outbox where lead_id = ${leadId} order by id`;
-  return Object.fromEntries(rows.map((r) => [r.template as string, r])) as Record<string, postgres.Row>;
+  const rows =
+    await sql`select * from public.notifications_outbox where lead_id = ${leadId} order by id`;
+  return Object.fromEntries(rows.map((r) => [r.template as string, r])) as Record<
+    string,
+    postgres.Row
+  >;
 }
 
 /** Opens the SMS window around the clock (tests must not depend on the hour they run at). */
@@ -52,7 +70,9 @@ export async function arrangeLead(
   await switches.pgNetPaused(true);
   try {
     const lead = await insertLead(sql, overrides);
-    if (opts.plan !== false) await planLeadNotifications(sql, lead.id, { adminEmail: "admin@pinkautoglass.com" });
+    if (opts.plan !== false) {
+      await planLeadNotifications(sql, lead.id, { adminEmail: "admin@pinkautoglass.com" });
+    }
     await arrange(lead);
     return lead;
   } finally {

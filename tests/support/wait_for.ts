@@ -14,5 +14,9 @@ export async function waitFor<T>(
     if (last !== undefined && last !== false && last !== null) return last as T;
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 50));
   }
-  throw new Error(`Timed out after ${opts.timeoutMs ?? 10_000} ms waiting for ${description} (last: ${JSON.stringify(last)})`);
+  throw new Error(
+    `Timed out after ${opts.timeoutMs ?? 10_000} ms waiting for ${description} (last: ${
+      JSON.stringify(last)
+    })`,
+  );
 }

@@ -19,7 +19,9 @@ Deno.test("DrainScheduler runs one drain at a time and serves requests made duri
 
 Deno.test("DrainScheduler starts a new drain after a failed one", async () => {
   let runs = 0;
-  const scheduler = new DrainScheduler(() => ++runs === 1 ? Promise.reject(new Error("db down")) : Promise.resolve(runs));
+  const scheduler = new DrainScheduler(() =>
+    ++runs === 1 ? Promise.reject(new Error("db down")) : Promise.resolve(runs)
+  );
   await assert.rejects(scheduler.request(), /db down/);
   assert.equal(await scheduler.request(), 2);
 });

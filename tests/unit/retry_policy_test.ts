@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { backoffDelayMs, decideAfterFailure, DEFAULT_RETRY_POLICY } from "../../shared/outbox/retry_policy.ts";
+import {
+  backoffDelayMs,
+  decideAfterFailure,
+  DEFAULT_RETRY_POLICY,
+} from "../../shared/outbox/retry_policy.ts";
 
 Deno.test("decideAfterFailure() never retries Twilio's permanent errors", async (t) => {
   for (const code of [21211, 21610, 21614]) {
@@ -17,10 +21,17 @@ Deno.test("decideAfterFailure() never retries a Resend validation error (422)", 
 
 Deno.test("decideAfterFailure() retries 5xx, timeouts and network errors with exponential backoff", async (t) => {
   await t.step("5xx, attempt 1 → base delay (random 0.5 = no jitter)", () => {
-    assert.deepEqual(decideAfterFailure({ status: 500, message: "x" }, 1, 6, { random: 0.5 }), { action: "retry", delayMs: 2000, countsAsAttempt: true });
+    assert.deepEqual(decideAfterFailure({ status: 500, message: "x" }, 1, 6, { random: 0.5 }), {
+      action: "retry",
+      delayMs: 2000,
+      countsAsAttempt: true,
+    });
   });
   await t.step("network, attempt 3 → 4× base", () => {
-    assert.deepEqual(decideAfterFailure({ network: true, message: "reset" }, 3, 6, { random: 0.5 }), { action: "retry", delayMs: 8000, countsAsAttempt: true });
+    assert.deepEqual(
+      decideAfterFailure({ network: true, message: "reset" }, 3, 6, { random: 0.5 }),
+      { action: "retry", delayMs: 8000, countsAsAttempt: true },
+    );
   });
   await t.step("the last attempt → dead", () => {
     assert.equal(decideAfterFailure({ status: 503, message: "x" }, 6, 6).action, "dead");
@@ -28,12 +39,22 @@ Deno.test("decideAfterFailure() retries 5xx, timeouts and network errors with ex
 });
 
 Deno.test("decideAfterFailure() honours Retry-After and does not spend an attempt when throttled", () => {
-  const d = decideAfterFailure({ status: 429, code: "rate_limit_exceeded", message: "slow down", retryAfterSeconds: 3 }, 6, 6, { random: 0 });
+  const d = decideAfterFailure(
+    { status: 429, code: "rate_limit_exceeded", message: "slow down", retryAfterSeconds: 3 },
+    6,
+    6,
+    { random: 0 },
+  );
   assert.deepEqual(d, { action: "retry", delayMs: 3000, countsAsAttempt: false });
 });
 
 Deno.test("decideAfterFailure() counts a daily-quota 429 as an attempt", () => {
-  const d = decideAfterFailure({ status: 429, code: "daily_quota_exceeded", message: "quota" }, 1, 6, { random: 0.5 });
+  const d = decideAfterFailure(
+    { status: 429, code: "daily_quota_exceeded", message: "quota" },
+    1,
+    6,
+    { random: 0.5 },
+  );
   assert.equal(d.action === "retry" && d.countsAsAttempt, true);
 });
 
