@@ -320,7 +320,11 @@ async function settleWithoutSending(deps: DrainDeps, prepared: Prepared[], stats
   await logActivities(deps.sql, activities);
 }
 
-async function prepareAll(deps: DrainDeps, rows: OutboxRow[]): Promise<Prepared[]> {
+async function prepareAll(
+  deps: DrainDeps,
+  rows: OutboxRow[],
+  stats: DrainStats,
+): Promise<Prepared[]> {
   const ctx = await loadContext(deps, rows);
   const prepared: Prepared[] = [];
   for (const row of rows) {
@@ -329,13 +333,7 @@ async function prepareAll(deps: DrainDeps, rows: OutboxRow[]): Promise<Prepared[
     } catch (err) {
       // A render or signing failure is ours, not the provider's: retry like a transient error.
       const failure = { message: `could not prepare: ${(err as Error).message}`, network: true };
-      await record(deps, [{ row, result: { ok: false, failure } }], {
-        sent: 0,
-        retried: 0,
-        dead: 0,
-        suppressed: 0,
-        deferred: 0,
-      });
+      await record(deps, [{ row, result: { ok: false, failure } }], stats);
     }
   }
   return prepared;
@@ -345,10 +343,12 @@ async function prepareAll(deps: DrainDeps, rows: OutboxRow[]): Promise<Prepared[
  * Customer messages first, then the rest: a customer is waiting on the other end, and
  * rendering takes a few milliseconds a message, which a burst of hundreds adds up.
  */
+function isForCustomer(row: OutboxRow): boolean {
+  return row.template.startsWith("customer_") || row.template === "initial_confirmation_sms";
+}
+
 function customerFirst(rows: OutboxRow[]): OutboxRow[][] {
-  const forCustomer = (r: OutboxRow) =>
-    r.template.startsWith("customer_") || r.template === "initial_confirmation_sms";
-  return [rows.filter(forCustomer), rows.filter((r) => !forCustomer(r))].filter((g) =>
+  return [rows.filter(isForCustomer), rows.filter((r) => !isForCustomer(r))].filter((g) =>
     g.length > 0
   );
 }
@@ -380,10 +380,9 @@ class EmailPump {
     try {
       while (this.#queue.length > 0) {
         const answered = await this.deps.resendLimiter.take();
-        const forCustomer = (e: EmailItem) => e.row.template.startsWith("customer_");
         this.#queue = [
-          ...this.#queue.filter(forCustomer),
-          ...this.#queue.filter((e) => !forCustomer(e)),
+          ...this.#queue.filter((e) => isForCustomer(e.row)),
+          ...this.#queue.filter((e) => !isForCustomer(e.row)),
         ];
         const chunk = this.#queue.splice(0, BATCH_LIMIT);
         let results: SendResult[];
@@ -459,7 +458,7 @@ export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Pro
       continue;
     }
     for (const group of customerFirst(rows)) {
-      const prepared = await prepareAll(deps, group);
+      const prepared = await prepareAll(deps, group, stats);
       await settleWithoutSending(deps, prepared, stats);
       const emails = prepared.filter((p): p is Extract<Prepared, { kind: "email" }> =>
         p.kind === "email"

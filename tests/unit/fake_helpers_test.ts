@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FaultBook, parseFaultRule } from "../../supabase/local/fakes/faults.ts";
 import { IdempotencyStore } from "../../supabase/local/fakes/idempotency.ts";
-import { maskContacts, maskEmail, maskPhone } from "../../supabase/local/fakes/masking.ts";
+import { maskEmail, maskPhone, maskPII } from "../../shared/mask.ts";
 import { multipartBoundary, parseMultipart } from "../../supabase/local/fakes/multipart.ts";
 import { RollingWindowLimiter } from "../../supabase/local/fakes/rate_limit.ts";
 import { createSignedUrlSigner } from "../../supabase/local/fakes/signed_url_token.ts";
@@ -16,7 +16,7 @@ Deno.test("maskPhone() keeps the country and area code and the last four digits"
   assert.equal(maskPhone("+17205557465"), "+1720***7465");
   assert.equal(maskEmail("jane.doe@example.com"), "j***@example.com");
   assert.equal(
-    maskContacts(
+    maskPII(
       "to=+17205557465 cc=jane.doe@example.com, The 'To' number +15005550001 is invalid",
     ),
     "to=+1720***7465 cc=j***@example.com, The 'To' number +1500***0001 is invalid",

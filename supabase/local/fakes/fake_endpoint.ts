@@ -6,7 +6,7 @@
 import { describeResponseBody, parseBody } from "./body.ts";
 import { BackgroundTasks, sleep } from "./background.ts";
 import { ControlBodyError, FaultBook, parseFaultRule, parseLatency } from "./faults.ts";
-import { maskContacts } from "./masking.ts";
+import { maskPII } from "../../../shared/mask.ts";
 import { redactHeaders, redactQuery, RequestLog } from "./recorder.ts";
 
 /** A request with its body read once and parsed. */
@@ -193,7 +193,7 @@ export function createFakeEndpoint(provider: Provider, opts: FakeEndpointOptions
     const ms = Math.round(performance.now() - started);
     const details = provider.describe?.(incoming);
     const line = `[fake ${provider.name}] ${req.method} ${url.pathname} → ${outcome} ${ms}ms`;
-    opts.log(maskContacts(details ? `${line} ${details}` : line));
+    opts.log(maskPII(details ? `${line} ${details}` : line));
 
     for (const task of deferred) {
       background.run(
@@ -202,7 +202,7 @@ export function createFakeEndpoint(provider: Provider, opts: FakeEndpointOptions
           await task(signal);
         },
         (error) =>
-          opts.log(`[fake ${provider.name}] deferred work failed: ${maskContacts(String(error))}`),
+          opts.log(`[fake ${provider.name}] deferred work failed: ${maskPII(String(error))}`),
       );
     }
     return answer;

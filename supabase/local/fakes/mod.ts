@@ -26,7 +26,7 @@
 import { createFakeEndpoint, DROP } from "./fake_endpoint.ts";
 import type { FakeEndpoint, Provider } from "./fake_endpoint.ts";
 import { handleInbox } from "./inbox_page.ts";
-import { maskContacts } from "./masking.ts";
+import { maskPII } from "../../../shared/mask.ts";
 import { serveOverNodeHttp } from "./node_server.ts";
 import type { RunningServer } from "./node_server.ts";
 import { createResendFake } from "./resend_fake.ts";
@@ -88,8 +88,7 @@ function cutOffResponse(): Response {
 export async function startFakes(opts: FakesOptions): Promise<Fakes> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const now = opts.now ?? Date.now;
-  const onError = (error: unknown) =>
-    log(`[fake] unexpected error: ${maskContacts(String(error))}`);
+  const onError = (error: unknown) => log(`[fake] unexpected error: ${maskPII(String(error))}`);
 
   const twilio = createTwilioFake({
     ...opts.twilio,

@@ -8,7 +8,7 @@ import { sleep } from "./background.ts";
 import type { Incoming, Provider } from "./fake_endpoint.ts";
 import { ControlBodyError } from "./faults.ts";
 import { messageSid, rfc2822 } from "./ids.ts";
-import { maskContacts } from "./masking.ts";
+import { maskPII } from "../../../shared/mask.ts";
 import {
   magicFromNumbers,
   magicToNumbers,
@@ -198,9 +198,7 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
     } catch (error) {
       if (signal.aborted) throw error;
       opts.log(
-        `[fake twilio] status callback ${m.status} to ${where} failed: ${
-          maskContacts(String(error))
-        }`,
+        `[fake twilio] status callback ${m.status} to ${where} failed: ${maskPII(String(error))}`,
       );
     }
   }
