@@ -3,9 +3,9 @@
  * Each helper copes with the fields a quick-quote lead leaves empty, so a template never
  * prints "null", "undefined" or a gap where a missing word was.
  */
-import { TZDate, tzName } from "@date-fns/tz";
+import { TZDate } from "@date-fns/tz";
 import { format } from "date-fns";
-import type { Lead, ServiceType, SourceForm } from "../shared/types.ts";
+import type { Lead, ServiceType, SourceForm } from "../shared/leads/types.ts";
 
 /** Collapses runs of whitespace (line breaks included) to one space; null when nothing is left. */
 export function cleanText(value: string | number | null | undefined): string | null {
@@ -78,10 +78,24 @@ export function formatPreferredDate(isoDate: string): string {
   return format(new TZDate(year, month - 1, day, "UTC"), "EEEE, MMMM d, yyyy");
 }
 
+// One formatter per zone: building an Intl.DateTimeFormat costs far more than using one, and
+// every staff alert names a zone.
+const zoneNamers = new Map<string, Intl.DateTimeFormat>();
+
+/** "MST", "PDT": the zone's short name at that instant (what the wall clock shows). */
+function zoneAbbreviation(timeZone: string, instant: Date): string {
+  let namer = zoneNamers.get(timeZone);
+  if (!namer) {
+    namer = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "short" });
+    zoneNamers.set(timeZone, namer);
+  }
+  return namer.formatToParts(instant).find((p) => p.type === "timeZoneName")?.value ?? timeZone;
+}
+
 /** "Wed, Nov 25, 2026, 9:31 PM MST": an instant as the clock on the wall in `timeZone` shows it. */
 export function formatInstant(instant: Date, timeZone: string): string {
   const wallClock = format(new TZDate(instant.getTime(), timeZone), "EEE, MMM d, yyyy, h:mm a");
-  return `${wallClock} ${tzName(timeZone, instant, "short")}`;
+  return `${wallClock} ${zoneAbbreviation(timeZone, instant)}`;
 }
 
 const SOURCE_FORM_LABELS: Readonly<Record<SourceForm, string>> = {

@@ -1,99 +1,63 @@
 /**
- * Turns a planned message into what a provider is sent: subject, HTML and plain text for
- * an email (React Email, so every value from the lead is HTML-escaped), body and segment
- * count for an SMS.
+ * How a catalog entry turns its template into a channel payload: an email's subject, HTML
+ * and plain text (React Email, so every value from the lead is HTML-escaped), an SMS body.
  */
-import { render, toPlainText } from "@react-email/render";
-// @ts-types="@types/react"
-import { createElement, type ReactElement } from "react";
-import { SegmentedMessage } from "sms-segments-calculator";
-import {
-  CustomerConfirmationEmail,
-  customerConfirmationSubject,
-} from "../../templates/email/customer_confirmation.tsx";
-import {
-  StaffNewLeadAlertEmail,
-  staffNewLeadAlertSubject,
-} from "../../templates/email/staff_new_lead_alert.tsx";
-import { initialConfirmationSms } from "../../templates/sms/initial_confirmation.ts";
-import type { LeadPriority } from "../priority.ts";
-import type { BusinessSettings, Lead } from "../types.ts";
-import type { TemplateName } from "./plan_new_lead.ts";
+import { plainTextSelectors, render } from "@react-email/render";
+// @ts-types="@types/html-to-text"
+import { compile } from "html-to-text";
+import type { ReactElement } from "react";
+// Loaded with React rather than at the first render (where @react-email/render imports it):
+// a process that sets NODE_ENV in between (see shared/platform/production.ts) would otherwise
+// pair a development React with a production renderer, and every render would fail.
+import "react-dom/server";
+import type { EmailMessage } from "../channels/email.ts";
+import type { SmsMessage } from "../channels/sms.ts";
+import type { LeadPriority } from "../compliance/priority.ts";
+import type { BusinessSettings, Lead } from "../leads/types.ts";
+import type { MessageSetup } from "./setup.ts";
 
-/** What a template needs to be rendered. */
+/** What a template is rendered from. */
 export interface RenderContext {
   lead: Lead;
   settings: BusinessSettings;
-  /** Signed URLs of the lead's photos (staff alert only). */
+  /** The outbox row's recipient: an address, a phone, or a webhook receiver's label. */
+  recipient: string;
+  /** Signed URLs of the lead's photos (only for kinds that need them). */
   photoUrls: string[];
   priority: LeadPriority;
+  /** Where webhooks go and the admin inbox, from this deployment's configuration. */
+  setup: MessageSetup;
 }
 
-/** A rendered email. */
-export interface RenderedEmail {
-  channel: "email";
-  subject: string;
-  html: string;
-  text: string;
-}
+// What @react-email/render's toPlainText() does, compiled once: building html-to-text's
+// selector tree per email cost more than converting it. Headings keep their case: html-to-text
+// would shout them in capitals.
+const toPlainText = compile({
+  wordwrap: false,
+  selectors: [
+    ...plainTextSelectors,
+    ...["h1", "h2"].map((selector) => ({ selector, options: { uppercase: false } })),
+  ],
+});
 
-/** A rendered SMS; `segments` is what the carrier bills. */
-export interface RenderedSms {
-  channel: "sms";
-  body: string;
-  segments: number;
-  encoding: "GSM-7" | "UCS-2";
-}
-
-export type RenderedMessage = RenderedEmail | RenderedSms;
-
-// Headings keep their case in the plain-text part: html-to-text would shout them in capitals.
-const plainTextOptions = {
-  selectors: ["h1", "h2"].map((selector) => ({ selector, options: { uppercase: false } })),
-};
-
-async function renderEmail(subject: string, element: ReactElement): Promise<RenderedEmail> {
+/** An email to the row's recipient, replies going to the shop. */
+export async function renderEmail(
+  ctx: RenderContext,
+  subject: string,
+  element: ReactElement,
+): Promise<EmailMessage> {
   const html = await render(element);
-  // From the rendered HTML: what render(element, { plainText }) does after a second React render.
-  return { channel: "email", subject, html, text: toPlainText(html, plainTextOptions) };
-}
-
-function renderSms(body: string): RenderedSms {
-  const message = new SegmentedMessage(body);
   return {
-    channel: "sms",
-    body,
-    segments: message.segmentsCount,
-    encoding: message.encodingName,
+    to: ctx.recipient,
+    replyTo: ctx.settings.reply_to_email,
+    subject,
+    html,
+    // From the rendered HTML: what render(element, { plainText }) does after a second React render.
+    text: toPlainText(html),
   };
 }
 
-/** Renders one template for one lead. */
-export function renderMessage(
-  template: TemplateName,
-  ctx: RenderContext,
-): Promise<RenderedMessage> {
-  switch (template) {
-    case "customer_confirmation_email":
-      return renderEmail(
-        customerConfirmationSubject(ctx.lead),
-        createElement(CustomerConfirmationEmail, { lead: ctx.lead, settings: ctx.settings }),
-      );
-    case "staff_new_lead_email":
-      return renderEmail(
-        staffNewLeadAlertSubject(ctx.lead),
-        createElement(StaffNewLeadAlertEmail, {
-          lead: ctx.lead,
-          settings: ctx.settings,
-          photoUrls: ctx.photoUrls,
-          priority: ctx.priority,
-        }),
-      );
-    case "initial_confirmation_sms":
-      return Promise.resolve(renderSms(initialConfirmationSms(ctx.lead, ctx.settings)));
-    default: {
-      const unknown: never = template;
-      return Promise.reject(new TypeError(`Cannot render unknown template "${unknown}"`));
-    }
-  }
+/** A text to the row's recipient. */
+export function renderSms(ctx: RenderContext, body: string): SmsMessage {
+  return { to: ctx.recipient, body };
 }

@@ -9,18 +9,22 @@
  * Both require the shared secret in `x-webhook-secret`.
  */
 import type postgres from "postgres";
-import { errorResponse, jsonResponse, secretsMatch } from "../http.ts";
+import { errorResponse, jsonResponse, secretsMatch } from "../platform/http.ts";
 import { describeIssues, leadInsertPayload, sweepRequest } from "./webhook_payload.ts";
 import { findUnplannedLeads, LeadNotFoundError, planLeadNotifications } from "./plan.ts";
 import { deadLetterExpired } from "../outbox/store.ts";
 import type { DrainStats } from "../outbox/drain.ts";
-import { DrainScheduler } from "./drain_scheduler.ts";
-import { maskPII } from "../mask.ts";
+import { DrainScheduler } from "../outbox/drain_scheduler.ts";
+import type { MessageSetup } from "../messages/setup.ts";
+import { maskPII } from "../platform/mask.ts";
 
 export interface NotifyLeadDeps {
   sql: postgres.Sql;
   webhookSecret: string;
-  adminEmail: string;
+  /** The deployment's message settings (admin inbox, configured webhooks). */
+  setup: MessageSetup;
+  /** The time planning decisions are made at. Default: the system clock. */
+  clock?: () => Date;
   /** Drains the outbox (sending everything due) and reports what happened. */
   drain: () => Promise<DrainStats>;
   /** Keeps work going after the response (EdgeRuntime.waitUntil on Supabase). */
@@ -31,6 +35,9 @@ export interface NotifyLeadDeps {
 
 export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) => Promise<Response> {
   const scheduler = new DrainScheduler(deps.drain);
+  const clock = deps.clock ?? (() => new Date());
+  const plan = (leadId: string) =>
+    planLeadNotifications(deps.sql, leadId, { setup: deps.setup, now: clock() });
   const drainInBackground = () =>
     deps.waitUntil(
       scheduler.request().catch((err) =>
@@ -51,9 +58,7 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
     }
     const leadId = parsed.data.record.id;
     try {
-      const outcome = await planLeadNotifications(deps.sql, leadId, {
-        adminEmail: deps.adminEmail,
-      });
+      const outcome = await plan(leadId);
       drainInBackground();
       return jsonResponse(202, {
         lead_id: leadId,
@@ -84,9 +89,7 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
     let planned = 0;
     for (const leadId of unplanned) {
       try {
-        planned +=
-          (await planLeadNotifications(deps.sql, leadId, { adminEmail: deps.adminEmail })).created
-            .length;
+        planned += (await plan(leadId)).created.length;
       } catch (err) {
         if (!(err instanceof LeadNotFoundError)) throw err; // deleted since: nothing to plan
       }

@@ -1,14 +1,15 @@
 /**
- * Records a new lead's messages in the outbox: the decision is planNewLeadMessages() (pure);
- * this is the transaction around it. Insert-if-absent on each message key makes a repeated
- * webhook, or a sweep racing the webhook, add nothing.
+ * Records a new lead's messages in the outbox: the decision is planMessages() (pure); this is
+ * the transaction around it. Insert-if-absent on each message key makes a repeated webhook,
+ * or a sweep racing the webhook, add nothing.
  */
 import type postgres from "postgres";
-import { planNewLeadMessages } from "../messages/plan_new_lead.ts";
+import { planMessages } from "../messages/plan.ts";
+import { rankOf } from "../messages/catalog.ts";
+import type { MessageSetup } from "../messages/setup.ts";
 import { insertIfAbsent, type OutboxRow } from "../outbox/store.ts";
-import { loadSmsConsent, lockLead } from "../lead_store.ts";
-import { type ActivityEntry, logActivities } from "../activity_log.ts";
-import { maskPII } from "../mask.ts";
+import { lockLeadForPlanning } from "../leads/lead_store.ts";
+import { activityFor, logActivities } from "../leads/activity_log.ts";
 
 export class LeadNotFoundError extends Error {
   override name = "LeadNotFoundError";
@@ -20,49 +21,54 @@ export interface PlanOutcome {
   created: OutboxRow[];
 }
 
+/** Plans a new lead's messages; `now` is the moment the SMS rules are applied at. */
 export async function planLeadNotifications(
   sql: postgres.Sql,
   leadId: string,
-  opts: { adminEmail: string },
+  opts: { setup: MessageSetup; now: Date },
 ): Promise<PlanOutcome> {
   const created: OutboxRow[] = await sql.begin(async (tx) => {
-    const lead = await lockLead(tx, leadId);
-    if (!lead) throw new LeadNotFoundError(`Lead ${leadId} not found`);
-    const consent = lead.phone_e164
-      ? (await loadSmsConsent(tx, [lead.phone_e164])).get(lead.phone_e164)
-      : undefined;
-    const planned = planNewLeadMessages(lead, {
-      adminEmail: opts.adminEmail,
-      smsConsent: consent ?? "none",
-    });
-    const rows = await insertIfAbsent(
-      tx,
-      planned.map((m) => ({
-        key: m.key,
-        lead_id: lead.id,
-        channel: m.channel,
-        template: m.template,
-        recipient: m.recipient,
-        status: m.suppressedReason ? "suppressed" as const : "pending" as const,
-        status_reason: m.suppressedReason,
-      })),
-    );
-    await tx`update public.leads set notifications_planned_at = coalesce(notifications_planned_at, now()) where id = ${lead.id}`;
+    const facts = await lockLeadForPlanning(tx, leadId);
+    if (!facts) throw new LeadNotFoundError(`Lead ${leadId} not found`);
+    const { lead } = facts;
+    const planned = planMessages("new_lead", lead, { ...facts, setup: opts.setup, now: opts.now });
+    // Pipelined: one round trip for both writes.
+    const [rows] = await Promise.all([
+      insertIfAbsent(
+        tx,
+        planned.map((m) => ({
+          key: m.key,
+          lead_id: lead.id,
+          channel: m.channel,
+          template: m.template,
+          recipient: m.recipient,
+          rank: rankOf(m.template),
+          status: m.suppressedReason ? "suppressed" : m.deferredUntil ? "deferred" : "pending",
+          status_reason: m.suppressedReason ?? (m.deferredUntil ? "quiet_hours" : null),
+          next_attempt_at: m.deferredUntil ?? null,
+        })),
+      ),
+      tx`update public.leads set notifications_planned_at = coalesce(notifications_planned_at, now())
+       where id = ${lead.id}`,
+    ]);
     return rows;
   }) as OutboxRow[];
-  const suppressed: ActivityEntry[] = created.filter((r) => r.status === "suppressed").map((r) => ({
-    lead_id: r.lead_id,
-    activity_type: "notification_suppressed",
-    description: `${r.template} not sent: ${r.status_reason}`,
-    metadata: {
-      template: r.template,
-      channel: r.channel,
-      reason: r.status_reason,
-      outbox_key: r.key,
-      recipient: r.recipient ? maskPII(r.recipient) : null,
-    },
-  }));
-  await logActivities(sql, suppressed);
+  await logActivities(
+    sql,
+    created.flatMap((row) => {
+      const activity = row.status === "suppressed"
+        ? activityFor({ row, kind: "suppressed", reason: row.status_reason ?? "" })
+        : row.status === "deferred"
+        ? activityFor({
+          row,
+          kind: "deferred",
+          reason: row.status_reason ?? "",
+          until: row.next_attempt_at,
+        })
+        : null;
+      return activity ? [activity] : [];
+    }),
+  );
   return { leadId, created };
 }
 

@@ -4,16 +4,23 @@
  * transition; every update checks the state it leaves, so a row is never moved twice.
  */
 import type postgres from "postgres";
+import type { Outcome } from "./channel.ts";
 
-export type OutboxStatus =
-  | "pending"
-  | "sending"
-  | "sent"
-  | "retry"
-  | "dead"
-  | "suppressed"
-  | "deferred";
-export type Channel = "email" | "sms" | "webhook";
+/** `notifications_outbox.status`: the states of the machine drawn in its migration. */
+export const OUTBOX_STATUSES = [
+  "pending",
+  "sending",
+  "sent",
+  "retry",
+  "dead",
+  "suppressed",
+  "deferred",
+] as const;
+export type OutboxStatus = typeof OUTBOX_STATUSES[number];
+
+/** `notifications_outbox.channel`: one sender each (shared/channels/). */
+export const CHANNELS = ["email", "sms", "webhook"] as const;
+export type Channel = typeof CHANNELS[number];
 
 /** A row of public.notifications_outbox. */
 export interface OutboxRow {
@@ -26,6 +33,8 @@ export interface OutboxRow {
   payload: Record<string, unknown>;
   status: OutboxStatus;
   status_reason: string | null;
+  /** Claim order among due rows, lowest first (customers 0, staff 1). */
+  rank: number;
   attempts: number;
   max_attempts: number;
   next_attempt_at: Date;
@@ -40,8 +49,11 @@ export interface NewOutboxRow {
   channel: Channel;
   template: string;
   recipient: string | null;
-  status: "pending" | "suppressed";
+  status: "pending" | "suppressed" | "deferred";
   status_reason: string | null;
+  rank: number;
+  /** When it may first be claimed (a text planned in quiet hours); null: at once. */
+  next_attempt_at: Date | null;
 }
 
 /** Inserts the rows whose key is new; returns only those (a repeated webhook gets none). */
@@ -50,10 +62,16 @@ export async function insertIfAbsent(
   rows: NewOutboxRow[],
 ) {
   if (rows.length === 0) return [];
+  // next_attempt_at defaults to the database's now(), not the caller's clock: a function
+  // clock a little ahead of the database's would hide a new row from the claim that follows.
   return await sql<OutboxRow[]>`
-    insert into public.notifications_outbox ${
-    sql(rows, "key", "lead_id", "channel", "template", "recipient", "status", "status_reason")
-  }
+    insert into public.notifications_outbox
+      (key, lead_id, channel, template, recipient, status, status_reason, rank, next_attempt_at)
+    select r.key, r.lead_id, r.channel, r.template, r.recipient, r.status, r.status_reason,
+           r.rank, coalesce(r.next_attempt_at, now())
+    from jsonb_to_recordset(${sql.json(rows as unknown as postgres.JSONValue)}) as r(
+      key text, lead_id uuid, channel text, template text, recipient text, status text,
+      status_reason text, rank smallint, next_attempt_at timestamptz)
     on conflict (key) do nothing
     returning *`;
 }
@@ -125,6 +143,20 @@ export async function markDeferred(sql: postgres.Sql, id: string, reason: string
     set status = 'deferred', status_reason = ${reason}, lease_until = null,
         next_attempt_at = ${until}, attempts = greatest(attempts - 1, 0)
     where id = ${id} and status = 'sending'`;
+}
+
+/** Applies each outcome's transition: the one way a drain moves the rows it holds. */
+export async function recordOutcomes(sql: postgres.Sql, outcomes: Outcome[]) {
+  const sent = outcomes.flatMap((o) =>
+    o.kind === "sent" ? [{ id: o.row.id, providerMessageId: o.providerMessageId }] : []
+  );
+  await markSent(sql, sent);
+  for (const o of outcomes) {
+    if (o.kind === "retry") await markRetry(sql, o.row.id, o.error, o.delayMs, o.countsAsAttempt);
+    else if (o.kind === "dead") await markDead(sql, o.row.id, o.reason);
+    else if (o.kind === "suppressed") await markSuppressed(sql, o.row.id, o.reason);
+    else if (o.kind === "deferred") await markDeferred(sql, o.row.id, o.reason, o.until);
+  }
 }
 
 /** Rows whose sender died on their last attempt → dead. */

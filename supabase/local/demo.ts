@@ -3,7 +3,7 @@
  * for its messages to reach the providers, and prints what happened.
  */
 import postgres from "postgres";
-import { maskPII } from "../../shared/mask.ts";
+import { maskPII } from "../../shared/platform/mask.ts";
 
 export async function runDemo(dbUrl: string, inboxUrl: string): Promise<void> {
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });

@@ -33,6 +33,11 @@ export interface Gateway {
   functions: FunctionSpec[];
   /** While down, a function answers 503 as a function that fails to boot does. */
   setDown(name: string, down: boolean): void;
+  /**
+   * Sets (string) or unsets (null) environment variables and starts a new instance of the
+   * function with them, as `supabase secrets set` does on a hosted project.
+   */
+  setEnv(name: string, env: Record<string, string | null>): Promise<void>;
   shutdown(): Promise<void>;
 }
 
@@ -65,7 +70,12 @@ function installEdgeRuntime() {
   };
 }
 
-/** Imports a function's entrypoint and returns the handler it passed to Deno.serve. */
+let mounts = 0;
+
+/**
+ * Imports a function's entrypoint and returns the handler it passed to Deno.serve. Each mount
+ * evaluates the entrypoint afresh (a new module URL), as a new function instance would.
+ */
 async function mountFunction(spec: FunctionSpec): Promise<Handler> {
   const realServe = Deno.serve;
   let captured: Handler | undefined;
@@ -82,7 +92,7 @@ async function mountFunction(spec: FunctionSpec): Promise<Handler> {
     };
   };
   try {
-    await import(pathToFileURL(spec.entrypoint).href);
+    await import(`${pathToFileURL(spec.entrypoint).href}?instance=${mounts++}`);
   } finally {
     // deno-lint-ignore no-explicit-any
     (Deno as any).serve = realServe;
@@ -177,6 +187,15 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     setDown(name, isDown) {
       if (isDown) down.add(name);
       else down.delete(name);
+    },
+    async setEnv(name, env) {
+      const spec = functions.find((f) => f.name === name);
+      if (!spec) throw new Error(`No function ${name}`);
+      for (const [key, value] of Object.entries(env)) {
+        if (value === null) Deno.env.delete(key);
+        else Deno.env.set(key, value);
+      }
+      handlers.set(name, await mountFunction(spec));
     },
     async shutdown() {
       await server.shutdown();

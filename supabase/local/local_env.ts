@@ -7,7 +7,7 @@
 import { parse as parseDotenv } from "dotenv";
 import { join } from "node:path";
 import { projectRoot } from "./cluster.ts";
-import { configSchema } from "../../shared/config.ts";
+import { ALL_VARIABLES } from "../../shared/platform/config.ts";
 
 /** Supabase's well-known local demo keys (the CLI prints the same ones). */
 export const LOCAL_ANON_KEY =
@@ -39,7 +39,7 @@ async function readDotenv(): Promise<Record<string, string>> {
 export async function developerEnv(): Promise<Record<string, string>> {
   const fromFile = await readDotenv();
   const merged: Record<string, string> = { ...fromFile };
-  for (const name of Object.keys(configSchema.shape)) {
+  for (const name of ALL_VARIABLES) {
     const value = Deno.env.get(name);
     if (value !== undefined && !name.startsWith("SUPABASE_")) merged[name] = value;
   }

@@ -27,7 +27,7 @@ import {
   usesRealResend,
   usesRealTwilio,
 } from "./local_env.ts";
-import { maskPII } from "../../shared/mask.ts";
+import { maskPII } from "../../shared/platform/mask.ts";
 import { PORTS, type StackMode } from "./ports.ts";
 import { runDemo } from "./demo.ts";
 
@@ -44,6 +44,7 @@ export interface Stack {
   dbUrl: string;
   twilioUrl: string;
   resendUrl: string;
+  webhookUrl: string;
   inboxUrl: string;
   functionsEnv: Record<string, string>;
   stop(): Promise<void>;
@@ -80,6 +81,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     hostname: HOST,
     twilioPort: ports.twilio,
     resendPort: ports.resend,
+    webhookPort: ports.webhooks,
     inboxPort: ports.inbox,
     twilio: { accountSid: FAKE_TWILIO_ACCOUNT_SID, authToken: FAKE_TWILIO_AUTH_TOKEN },
     resendApiKey: FAKE_RESEND_API_KEY,
@@ -106,9 +108,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     storageHandler: fakes.storageHandler,
     log,
     control: async (req, path) => {
-      // Fault switches for tests: a function that is down, a stalled pg_net.
+      // Switches for tests: a function that is down or redeployed with other secrets, a
+      // stalled pg_net.
       const body = req.method === "POST" ? await req.json().catch(() => ({})) : {};
       const fn = path.match(/^functions\/([^/]+)$/);
+      if (fn && req.method === "POST" && body.env !== undefined) {
+        await gateway.setEnv(fn[1], body.env);
+        return Response.json({ function: fn[1], env: Object.keys(body.env) });
+      }
       if (fn && req.method === "POST") {
         gateway.setDown(fn[1], Boolean(body.down));
         return Response.json({ function: fn[1], down: Boolean(body.down) });
@@ -135,6 +142,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       usesRealResend(dev) ? "REAL Resend (keys from .env)" : `${fakes.resendUrl} (fake)`
     }`,
   );
+  say(`webhooks     ${fakes.webhookUrl} (fake receiver)`);
   say(`inbox        ${fakes.inboxUrl}  (what the fakes received)`);
 
   return {
@@ -142,6 +150,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     dbUrl,
     twilioUrl: fakes.twilioUrl,
     resendUrl: fakes.resendUrl,
+    webhookUrl: fakes.webhookUrl,
     inboxUrl: fakes.inboxUrl,
     functionsEnv: env,
     async stop() {

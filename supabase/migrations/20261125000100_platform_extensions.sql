@@ -1,6 +1,6 @@
 -- Platform pieces the schema stands on.
 --
--- pg_cron runs the outbox sweep and the reminder job. pg_net (database webhooks) and Vault
+-- pg_cron runs the outbox sweep (every minute). pg_net (database webhooks) and Vault
 -- (the secrets those webhooks send) are preinstalled on hosted Supabase; the local stack
 -- installs same-surface stand-ins before migrations run (supabase/local/platform/). If
 -- either is missing we stop here with a message saying what to do, rather than fail later

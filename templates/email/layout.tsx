@@ -6,7 +6,7 @@
 import { Link, Text } from "@react-email/components";
 // @ts-types="@types/react"
 import type { CSSProperties } from "react";
-import type { BusinessSettings } from "../../shared/types.ts";
+import type { BusinessSettings } from "../../shared/leads/types.ts";
 
 const brandPink = "#d6336c";
 

@@ -1,5 +1,5 @@
 /**
- * burst: 100 leads committed at once, providers answering in ~150 ms, Resend limited to
+ * burst [leads]: 100 leads (or as many as given) committed at once, providers answering in ~150 ms, Resend limited to
  * 2 requests/s. How long until each message is accepted by its (fake) provider, counted from
  * just before the INSERT; how many were lost or sent twice.
  */
@@ -9,7 +9,7 @@ import { resend, twilio } from "../support/fakes.ts";
 import { smsWindowAlwaysOpen } from "../support/notify_lead.ts";
 import { waitFor } from "../support/wait_for.ts";
 
-const LEADS = 100;
+const DEFAULT_LEADS = 100;
 const LATENCY_MS = 150;
 
 function percentile(sorted: number[], p: number) {
@@ -17,14 +17,27 @@ function percentile(sorted: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-export async function burst(): Promise<boolean> {
+export async function burst(args: string[] = []): Promise<boolean> {
+  const LEADS = args[0] ? Number(args[0]) : DEFAULT_LEADS;
+  if (!Number.isInteger(LEADS) || LEADS < 1) {
+    throw new TypeError(`burst: "${args[0]}" is not a number of leads`);
+  }
   const sql = connect({ max: 2 });
   try {
     await smsWindowAlwaysOpen(sql);
     await Promise.all([resend.reset(), twilio.reset()]);
     await Promise.all([resend.latency(LATENCY_MS), twilio.latency(LATENCY_MS)]);
 
-    const leads = Array.from({ length: LEADS }, () => makeLead({ sms_consent: true }));
+    // One phone per lead (random ones collide in a burst of 1,000; consent and the daily cap
+    // belong to the phone), from an exchange picked per run.
+    const exchange = 200 + Math.floor(Math.random() * 800);
+    const leads = Array.from({ length: LEADS }, (_, i) =>
+      makeLead({
+        sms_consent: true,
+        phone_e164: `+1720${exchange + Math.floor(i / 10_000)}${
+          String(i % 10_000).padStart(4, "0")
+        }`,
+      }));
     const started = Date.now();
     const rows = await sql`insert into public.leads ${sql(leads)} returning id`;
     const committed = Date.now();
@@ -38,7 +51,7 @@ export async function burst(): Promise<boolean> {
             select from public.notifications_outbox o
             where o.lead_id = l.id and o.status in ('pending', 'sending', 'retry')))`;
       return open === 0;
-    }, { timeoutMs: 120_000, intervalMs: 100 });
+    }, { timeoutMs: 600_000, intervalMs: 100 });
 
     const keys =
       await sql`select key, template, status from public.notifications_outbox where lead_id = any (${
@@ -98,7 +111,25 @@ export async function burst(): Promise<boolean> {
         ].join("\t"),
       );
     }
+    const [planned] = await sql`
+      select percentile_disc(0.5) within group (order by s) as p50,
+             percentile_disc(0.99) within group (order by s) as p99, max(s) as max
+      from (select extract(epoch from notifications_planned_at) - ${started / 1000} as s
+            from public.leads where id = any (${sql.array(ids)}::uuid[])) t`;
+    console.log(
+      `planned (outbox rows written) p50 ${Number(planned.p50).toFixed(2)}, p99 ${
+        Number(planned.p99).toFixed(2)
+      }, max ${Number(planned.max).toFixed(2)}`,
+    );
     const emailCalls = (await resend.requests()).filter((r) => r.path.startsWith("/emails"));
+    console.log(
+      "resend calls (s after INSERT:emails): " +
+        emailCalls.map((r) =>
+          `${((Date.parse(r.at) - started) / 1000).toFixed(1)}:${
+            Array.isArray(r.body) ? r.body.length : 1
+          }`
+        ).join(" "),
+    );
     console.log(
       `resend calls: ${emailCalls.length} (${
         emailCalls.filter((r) => r.response.status === 429).length

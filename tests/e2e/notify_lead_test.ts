@@ -15,6 +15,18 @@ import {
 await requireStack();
 const ADMIN = "admin@pinkautoglass.com";
 
+/** The Denver hour two hours from now (0–23). */
+function closedHour(now = new Date()): number {
+  const hour = Number(
+    new Intl.DateTimeFormat("en-US", {
+      timeZone: "America/Denver",
+      hour: "numeric",
+      hourCycle: "h23",
+    }).format(now),
+  );
+  return (hour + 2) % 24;
+}
+
 async function settled(sql: ReturnType<typeof connect>, leadId: string, count = 3) {
   return await waitFor(`lead ${leadId}'s messages to settle`, async () => {
     const rows = await outboxOf(sql, leadId);
@@ -121,13 +133,11 @@ Deno.test("an invalid phone number: email only, the reason recorded", async () =
 Deno.test("outside SMS hours the SMS is deferred to the recipient's next allowed hour; emails go at once", async () => {
   const sql = connect();
   try {
-    // A window that is closed now, whatever the hour: the single hour that just ended in Denver.
-    const [{ hour }] =
-      await sql`select extract(hour from now() at time zone 'America/Denver')::int as hour`;
-    const start = (hour + 1) % 24;
-    await sql`update public.business_settings set sms_window_start_hour = ${
-      start === 23 ? 22 : start
-    }, sms_window_end_hour = ${start === 23 ? 23 : start + 1}`;
+    // A one-hour window two hours from now in Denver: closed now and for the next hour,
+    // whatever the hour the test runs at (and if the hour turns while it runs).
+    const start = closedHour();
+    await sql`update public.business_settings
+              set sms_window_start_hour = ${start}, sms_window_end_hour = ${start + 1}`;
     const lead = await insertLead(sql);
     const outbox = await settled(sql, lead.id);
     assert.equal(outbox.customer_confirmation_email.status, "sent");

@@ -1,40 +1,16 @@
 import assert from "node:assert/strict";
-import { connect, requireStack, stack } from "../support/stack.ts";
+import { connect, requireStack } from "../support/stack.ts";
 import { insertLead } from "../support/fixtures.ts";
 import { resend, switches } from "../support/fakes.ts";
 import { type DrainDeps, drainOutbox } from "../../shared/outbox/drain.ts";
-import { RateLimiter } from "../../shared/outbox/rate_limiter.ts";
-import { planLeadNotifications } from "../../shared/notify_lead/plan.ts";
-import { createResendClient } from "../../shared/providers/resend_client.ts";
-import { createTwilioClient } from "../../shared/providers/twilio_client.ts";
-import { createStorageClient } from "../../shared/providers/storage_client.ts";
-import {
-  FAKE_RESEND_API_KEY,
-  FAKE_TWILIO_ACCOUNT_SID,
-  FAKE_TWILIO_AUTH_TOKEN,
-} from "../../supabase/local/local_env.ts";
+import { notifyLeadDrainDeps } from "../../shared/notify_lead/wiring.ts";
+import { notifyLeadConfig, planAsNotifyLead } from "../support/notify_lead.ts";
 
 await requireStack();
 
 /** A drainer as a separate function instance would be: its own pool, clients and rate limiter. */
 function drainer(): DrainDeps {
-  const sql = connect({ max: 4 });
-  return {
-    sql,
-    resend: createResendClient({ apiKey: FAKE_RESEND_API_KEY, baseUrl: stack.resendUrl }),
-    twilio: createTwilioClient({
-      accountSid: FAKE_TWILIO_ACCOUNT_SID,
-      authToken: FAKE_TWILIO_AUTH_TOKEN,
-      apiBaseUrl: stack.twilioUrl,
-    }),
-    storage: createStorageClient({
-      supabaseUrl: stack.apiUrl,
-      serviceRoleKey: stack.serviceRoleKey,
-    }),
-    fromEmail: "Pink Auto Glass <noreply@pinkautoglass.com>",
-    fromPhone: "+17205550100",
-    resendLimiter: new RateLimiter(sql, "resend", 2),
-  };
+  return notifyLeadDrainDeps(notifyLeadConfig(), connect({ max: 4 }));
 }
 
 Deno.test("two drainers racing over 200 due rows send each message exactly once", async () => {
@@ -47,7 +23,7 @@ Deno.test("two drainers racing over 200 due rows send each message exactly once"
     const leads = [];
     for (let i = 0; i < 100; i++) leads.push(await insertLead(sql, { sms_consent: false }));
     for (const lead of leads) {
-      await planLeadNotifications(sql, lead.id, { adminEmail: "admin@pinkautoglass.com" });
+      await planAsNotifyLead(sql, lead.id);
     }
     const keys = (await sql`
       select key from public.notifications_outbox

@@ -1,8 +1,11 @@
 /**
  * The local fakes, driven by the real SDKs through our provider clients: what our functions
- * will see locally is what they would see from Twilio, Resend and Supabase Storage.
+ * will see locally is what they would see from Twilio, Resend and Supabase Storage. The
+ * webhook receiver is driven with plain fetch, as our webhook sender will call it.
  */
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { createHmac } from "node:crypto";
 import twilio from "twilio";
 import { startFakes } from "../../supabase/local/fakes/mod.ts";
 import type {
@@ -10,6 +13,7 @@ import type {
   Fakes,
   FakeSms,
   FakeUpload,
+  FakeWebhook,
   RecordedRequest,
 } from "../../supabase/local/fakes/mod.ts";
 import { createResendClient } from "../../shared/providers/resend_client.ts";
@@ -23,6 +27,8 @@ const resendApiKey = "re_test_local_fake_key";
 const serviceRoleKey = "service-role-key-for-local-fakes";
 const lead = { phone: "+17205557465", email: "jane.doe@example.com" };
 const shopNumber = "+15005550006";
+const crmToken = "local-crm-token-for-fakes";
+const webhookSecret = `whsec_${btoa("local-webhook-signing-secret")}`;
 
 interface Stack {
   fakes: Fakes;
@@ -51,6 +57,7 @@ async function startStack(opts: { resendRateLimitPerSecond?: number } = {}): Pro
     hostname: "127.0.0.1",
     twilioPort: 0,
     resendPort: 0,
+    webhookPort: 0,
     inboxPort: 0,
     twilio: { accountSid, authToken },
     resendApiKey,
@@ -104,6 +111,20 @@ async function control(baseUrl: string, action: string, body: unknown = {}): Pro
     `POST /__fake/${action} answered ${res.status}: ${await res.clone().text()}`,
   );
   return res;
+}
+
+/** Signs like a Standard Webhooks sender: `v1,` + base64 HMAC-SHA256 of `id.timestamp.body`. */
+function standardWebhookSignature(id: string, timestamp: string, body: string): string {
+  const key = Buffer.from(webhookSecret.slice("whsec_".length), "base64");
+  return `v1,${createHmac("sha256", key).update(`${id}.${timestamp}.${body}`).digest("base64")}`;
+}
+
+function postWebhook(url: string, body: string, headers: Record<string, string> = {}) {
+  return fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+  });
 }
 
 function email(overrides: Record<string, unknown> = {}) {
@@ -672,5 +693,247 @@ Deno.test("the fakes log one line per request with phones and emails masked and 
     for (const secret of [lead.phone, lead.email, authToken, resendApiKey]) {
       assert.ok(!text.includes(secret), `log leaked ${secret}`);
     }
+  });
+});
+
+Deno.test("the webhook receiver records a CRM delivery with its raw body, bearer token and signature headers exactly as sent", async (t) => {
+  await withStack(async ({ fakes, logs }) => {
+    // Spacing, 1.50 and a non-ASCII name: a re-serialised body would not match the signature.
+    const body =
+      '{"event":"lead.created",  "lead":{"name":"Zoë Doe","phone":"+17205557465"},"total":1.50}';
+    const id = "msg_2Lp0Ylk8UaQd3fOSCEuAnmrUY9d";
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const sent = {
+      authorization: `Bearer ${crmToken}`,
+      "webhook-id": id,
+      "webhook-timestamp": timestamp,
+      "webhook-signature": standardWebhookSignature(id, timestamp, body),
+    };
+    const res = await postWebhook(`${fakes.webhookUrl}/crm`, body, sent);
+    assert.equal(res.status, 200);
+    const answer = await res.json();
+    const [delivery, ...others] = await getJson<FakeWebhook[]>(
+      `${fakes.webhookUrl}/__fake/messages`,
+    );
+
+    await t.step("the answer names the recorded delivery", () => {
+      assert.deepEqual(others, []);
+      assert.deepEqual(answer, { received: true, id: delivery.id });
+    });
+    await t.step("the delivery keeps the body and the headers as sent", () => {
+      assert.deepEqual(delivery, {
+        id: delivery.id,
+        at: delivery.at,
+        path: "/crm",
+        content_type: "application/json",
+        headers: sent,
+        raw_body: body,
+        json: JSON.parse(body),
+      });
+      assert.ok(!Number.isNaN(Date.parse(delivery.at)), `at is not a date: ${delivery.at}`);
+    });
+    await t.step("the recorded headers and raw body verify the signature", () => {
+      const { "webhook-id": gotId, "webhook-timestamp": gotTimestamp } = delivery.headers;
+      assert.equal(
+        standardWebhookSignature(gotId!, gotTimestamp!, delivery.raw_body),
+        delivery.headers["webhook-signature"],
+      );
+    });
+    await t.step("an unsigned delivery keeps only the headers it carried", async () => {
+      const plain = await postWebhook(`${fakes.webhookUrl}/crm`, "{}", {
+        authorization: `Bearer ${crmToken}`,
+      });
+      assert.equal(plain.status, 200);
+      await plain.body?.cancel();
+      const deliveries = await getJson<FakeWebhook[]>(`${fakes.webhookUrl}/__fake/messages`);
+      assert.deepEqual(deliveries[1].headers, { authorization: `Bearer ${crmToken}` });
+    });
+    await t.step(
+      "the request log redacts the token, and the log lines do not carry it",
+      async () => {
+        const [request] = await getJson<RecordedRequest[]>(`${fakes.webhookUrl}/__fake/requests`);
+        assert.equal(request.headers.authorization, "[redacted]");
+        assert.match(logs[0], /^\[fake webhooks\] POST \/crm → 200 \d+ms webhook-id=msg_2Lp0/);
+        assert.ok(!logs.join("\n").includes(crmToken), "a log line leaked the bearer token");
+      },
+    );
+  });
+});
+
+Deno.test("the webhook receiver answers a Slack post with ok, and a payload without a text with 400 invalid_payload", async (t) => {
+  await withStack(async ({ fakes }) => {
+    const slackUrl = `${fakes.webhookUrl}/slack/T0001/B0001/abcdef`;
+    await t.step('{"text"} is answered 200 text/plain "ok"', async () => {
+      const res = await postWebhook(
+        slackUrl,
+        JSON.stringify({ text: "New lead: Jane, windshield" }),
+      );
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get("content-type") ?? "", /^text\/plain/);
+      assert.equal(await res.text(), "ok");
+    });
+    const refused = [
+      ["no text", '{"blocks":[]}'],
+      ["an empty text", '{"text":""}'],
+      ["a text that is not a string", '{"text":42}'],
+      ["a body that is not JSON", "text=hi"],
+    ];
+    for (const [what, body] of refused) {
+      await t.step(`${what} is answered 400 "invalid_payload"`, async () => {
+        const res = await postWebhook(slackUrl, body);
+        assert.equal(res.status, 400);
+        assert.match(res.headers.get("content-type") ?? "", /^text\/plain/);
+        assert.equal(await res.text(), "invalid_payload");
+      });
+    }
+    await t.step("only the good post is a delivery", async () => {
+      const deliveries = await getJson<FakeWebhook[]>(`${fakes.webhookUrl}/__fake/messages`);
+      assert.deepEqual(deliveries.map((d) => [d.path, d.json]), [
+        ["/slack/T0001/B0001/abcdef", { text: "New lead: Jane, windshield" }],
+      ]);
+    });
+  });
+});
+
+Deno.test("the webhook receiver refuses a CRM body that is not JSON with 400 and a GET with 405, recording no delivery", async () => {
+  await withStack(async ({ fakes }) => {
+    const notJson = await postWebhook(`${fakes.webhookUrl}/crm`, "{not json", {
+      authorization: `Bearer ${crmToken}`,
+    });
+    assert.equal(notJson.status, 400);
+    assert.deepEqual(await notJson.json(), { error: "The request body is not valid JSON" });
+
+    const get = await fetch(`${fakes.webhookUrl}/crm`);
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.get("allow"), "POST");
+    await get.body?.cancel();
+
+    assert.deepEqual(await getJson(`${fakes.webhookUrl}/__fake/messages`), []);
+    const requests = await getJson<RecordedRequest[]>(`${fakes.webhookUrl}/__fake/requests`);
+    assert.deepEqual(requests.map((r) => [r.method, r.response.status]), [["POST", 400], [
+      "GET",
+      405,
+    ]]);
+  });
+});
+
+Deno.test("a webhook fault answers 500, then 429 with retry-after, as many times as asked, then the receiver accepts again", async (t) => {
+  await withStack(async ({ fakes }) => {
+    const url = fakes.webhookUrl;
+    const send = (n: number) =>
+      postWebhook(`${url}/crm`, JSON.stringify({ n }), { authorization: `Bearer ${crmToken}` });
+    await control(url, "faults", { path: "/crm", times: 2, status: 500 });
+    await control(url, "faults", { path: "/crm", times: 1, status: 429 });
+
+    await t.step("500 twice, as a JSON error", async () => {
+      for (const n of [1, 2]) {
+        const res = await send(n);
+        assert.equal(res.status, 500);
+        assert.deepEqual(await res.json(), { error: "Internal Server Error" });
+      }
+    });
+    await t.step("then 429 with retry-after", async () => {
+      const res = await send(3);
+      assert.equal(res.status, 429);
+      assert.equal(res.headers.get("retry-after"), "1");
+      assert.deepEqual(await res.json(), { error: "Too Many Requests" });
+    });
+    await t.step("then the receiver accepts again, and no fault is left", async () => {
+      const res = await send(4);
+      assert.equal(res.status, 200);
+      assert.equal((await res.json()).received, true);
+      assert.deepEqual(await getJson(`${url}/__fake/faults`), []);
+    });
+    await t.step("on a Slack path the fault is in Slack's plain-text format", async () => {
+      await control(url, "faults", { path: "/slack", times: 1, status: 429 });
+      const res = await postWebhook(`${url}/slack`, JSON.stringify({ text: "hi" }));
+      assert.equal(res.status, 429);
+      assert.equal(res.headers.get("retry-after"), "1");
+      assert.equal(await res.text(), "rate_limited");
+    });
+    await t.step("a delay fault waits, then the delivery is accepted", async () => {
+      await control(url, "faults", { times: 1, delayMs: 150 });
+      const started = performance.now();
+      const res = await send(5);
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+      assert.ok(performance.now() - started >= 150, "the answer came before the delay");
+    });
+    await t.step("a drop fault closes the connection unanswered", async () => {
+      await control(url, "faults", { times: 1, drop: true });
+      await assert.rejects(send(6), TypeError);
+      const res = await send(7);
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+    });
+    await t.step("only accepted deliveries are listed; every request is recorded", async () => {
+      const deliveries = await getJson<FakeWebhook[]>(`${url}/__fake/messages`);
+      assert.deepEqual(deliveries.map((d) => d.json), [{ n: 4 }, { n: 5 }, { n: 7 }]);
+      const requests = await getJson<RecordedRequest[]>(`${url}/__fake/requests`);
+      assert.deepEqual(requests.map((r) => [r.path, r.response.status, r.fault]), [
+        ["/crm", 500, true],
+        ["/crm", 500, true],
+        ["/crm", 429, true],
+        ["/crm", 200, false],
+        ["/slack", 429, true],
+        ["/crm", 200, false],
+        ["/crm", null, true],
+        ["/crm", 200, false],
+      ]);
+    });
+  });
+});
+
+Deno.test("a webhook reset forgets deliveries, requests, faults and latency", async () => {
+  await withStack(async ({ fakes }) => {
+    const url = fakes.webhookUrl;
+    const accepted = await postWebhook(`${url}/crm`, '{"n":1}');
+    await accepted.body?.cancel();
+    await control(url, "faults", { times: 5, status: 500 });
+    await control(url, "latency", { ms: 150 });
+    await control(url, "reset");
+
+    assert.deepEqual(await getJson(`${url}/__fake/messages`), []);
+    assert.deepEqual(await getJson(`${url}/__fake/requests`), []);
+    assert.deepEqual(await getJson(`${url}/__fake/faults`), []);
+    const started = performance.now();
+    const res = await postWebhook(`${url}/crm`, '{"n":2}');
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    assert.ok(performance.now() - started < 150, "latency survived the reset");
+  });
+});
+
+Deno.test("the inbox lists webhook deliveries newest first, with the bearer token masked on the page", async () => {
+  await withStack(async ({ fakes, advanceClock }) => {
+    const body = '{"lead":"Jane"}';
+    const first = await postWebhook(`${fakes.webhookUrl}/crm`, body, {
+      authorization: `Bearer ${crmToken}`,
+      "webhook-id": "msg_1",
+      "webhook-timestamp": "1700000000",
+      "webhook-signature": standardWebhookSignature("msg_1", "1700000000", body),
+    });
+    await first.body?.cancel();
+    advanceClock(1000);
+    const second = await postWebhook(
+      `${fakes.webhookUrl}/slack`,
+      JSON.stringify({ text: "<b>New lead</b>" }),
+    );
+    await second.body?.cancel();
+
+    const api = await getJson<{ webhooks: FakeWebhook[] }>(`${fakes.inboxUrl}/api`);
+    assert.deepEqual(api.webhooks.map((w) => w.path), ["/slack", "/crm"]);
+    assert.equal(api.webhooks[1].headers.authorization, `Bearer ${crmToken}`);
+
+    const page = await (await fetch(fakes.inboxUrl)).text();
+    assert.ok(page.includes("POST /crm") && page.includes("POST /slack"));
+    assert.ok(page.includes("signed · webhook-id <code>msg_1</code>"));
+    assert.ok(page.includes("authorization <code>Bearer loc…</code>"), "the token is masked");
+    assert.ok(!page.includes(crmToken), "the page shows the whole bearer token");
+    assert.ok(page.includes("unsigned · no authorization"));
+    assert.ok(
+      page.includes("{\n  &quot;text&quot;: &quot;&lt;b&gt;New lead&lt;/b&gt;&quot;\n}"),
+      "the JSON body is pretty-printed and escaped",
+    );
   });
 });

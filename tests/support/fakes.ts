@@ -2,6 +2,7 @@
 import type {
   FakeEmail,
   FakeSms,
+  FakeWebhook,
   FaultRule,
   RecordedRequest,
 } from "../../supabase/local/fakes/mod.ts";
@@ -38,10 +39,23 @@ export const twilio = {
   reset: () => call(`${stack.twilioUrl}/__fake/reset`, {}),
 };
 
-/** The stack's switches: a function that is down, a pg_net that stalls. */
+/** The fake receiver of outgoing webhooks (CRM at `/crm`, Slack at `/slack`). */
+export const webhooks = {
+  deliveries: () => call<FakeWebhook[]>(`${stack.webhookUrl}/__fake/messages`),
+  requests: () => call<RecordedRequest[]>(`${stack.webhookUrl}/__fake/requests`),
+  fault: (rule: Partial<FaultRule> & { times: number }) =>
+    call(`${stack.webhookUrl}/__fake/faults`, rule),
+  latency: (ms: number) => call(`${stack.webhookUrl}/__fake/latency`, { ms }),
+  reset: () => call(`${stack.webhookUrl}/__fake/reset`, {}),
+};
+
+/** The stack's switches: a function that is down or redeployed with other secrets, a pg_net that stalls. */
 export const switches = {
   functionDown: (name: string, down: boolean) =>
     call(`${stack.apiUrl}/__stack/functions/${name}`, { down }),
+  /** Redeploys a function with these secrets set (string) or unset (null). */
+  functionEnv: (name: string, env: Record<string, string | null>) =>
+    call(`${stack.apiUrl}/__stack/functions/${name}`, { env }),
   pgNetPaused: (paused: boolean) => call(`${stack.apiUrl}/__stack/pg_net`, { paused }),
 };
 

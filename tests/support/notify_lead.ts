@@ -4,8 +4,30 @@ import { stack } from "./stack.ts";
 import { insertLead, type LeadInput } from "./fixtures.ts";
 import { switches } from "./fakes.ts";
 import { planLeadNotifications } from "../../shared/notify_lead/plan.ts";
+import { messageSetup, type NotifyLeadConfig } from "../../shared/notify_lead/wiring.ts";
+import { notifyLeadConfigSchema, parseConfig } from "../../shared/platform/config.ts";
+import { functionEnv } from "../../supabase/local/local_env.ts";
 
 export const WEBHOOK_SECRET = "local-notify-webhook-secret-not-for-production";
+
+/** notify-lead's configuration on the test stack (fake providers), plus `overrides`. */
+export function notifyLeadConfig(overrides: Record<string, string> = {}): NotifyLeadConfig {
+  const env = functionEnv({}, {
+    apiUrl: stack.apiUrl,
+    dbUrl: stack.dbUrl,
+    twilioUrl: stack.twilioUrl,
+    resendUrl: stack.resendUrl,
+  });
+  return parseConfig(notifyLeadConfigSchema, { ...env, ...overrides });
+}
+
+/** Plans a lead's messages as notify-lead does on the test stack. */
+export function planAsNotifyLead(sql: postgres.Sql, leadId: string) {
+  return planLeadNotifications(sql, leadId, {
+    setup: messageSetup(notifyLeadConfig()),
+    now: new Date(),
+  });
+}
 
 export function postToNotifyLead(
   path: string,
@@ -71,7 +93,7 @@ export async function arrangeLead(
   try {
     const lead = await insertLead(sql, overrides);
     if (opts.plan !== false) {
-      await planLeadNotifications(sql, lead.id, { adminEmail: "admin@pinkautoglass.com" });
+      await planAsNotifyLead(sql, lead.id);
     }
     await arrange(lead);
     return lead;

@@ -15,6 +15,7 @@ export const stack = {
   dbUrl: `postgresql://postgres:postgres@127.0.0.1:${ports.db}/postgres`,
   twilioUrl: `http://127.0.0.1:${ports.twilio}`,
   resendUrl: `http://127.0.0.1:${ports.resend}`,
+  webhookUrl: `http://127.0.0.1:${ports.webhooks}`,
   inboxUrl: `http://127.0.0.1:${ports.inbox}`,
   anonKey: LOCAL_ANON_KEY,
   serviceRoleKey: LOCAL_SERVICE_ROLE_KEY,

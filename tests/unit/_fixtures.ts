@@ -1,5 +1,5 @@
 /** Fixture builders for the unit tests: a complete lead and the shop's settings. */
-import type { BusinessSettings, Lead } from "../../shared/types.ts";
+import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
 
 /** A full-booking lead with every field filled in; override what a test is about. */
 export function makeLead(overrides: Partial<Lead> = {}): Lead {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DrainScheduler } from "../../shared/notify_lead/drain_scheduler.ts";
+import { DrainScheduler } from "../../shared/outbox/drain_scheduler.ts";
 
 Deno.test("DrainScheduler runs one drain at a time and serves requests made during a drain with one follow-up", async () => {
   let runs = 0;

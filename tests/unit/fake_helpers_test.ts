@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FaultBook, parseFaultRule } from "../../supabase/local/fakes/faults.ts";
 import { IdempotencyStore } from "../../supabase/local/fakes/idempotency.ts";
-import { maskEmail, maskPhone, maskPII } from "../../shared/mask.ts";
+import { maskEmail, maskPhone, maskPII } from "../../shared/platform/mask.ts";
 import { multipartBoundary, parseMultipart } from "../../supabase/local/fakes/multipart.ts";
 import { RollingWindowLimiter } from "../../supabase/local/fakes/rate_limit.ts";
 import { createSignedUrlSigner } from "../../supabase/local/fakes/signed_url_token.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { maskEmail, maskPhone, maskPII } from "../../shared/mask.ts";
+import { maskEmail, maskPhone, maskPII } from "../../shared/platform/mask.ts";
 
 Deno.test("maskPhone() keeps the country code, three digits and the last four", async (t) => {
   await t.step("E.164", () => assert.equal(maskPhone("+17209187465"), "+1720***7465"));

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatPhoneForDisplay, smsReachability, toE164 } from "../../shared/phone.ts";
+import { formatPhoneForDisplay, smsReachability, toE164 } from "../../shared/compliance/phone.ts";
 
 Deno.test("toE164() normalises what a form typed to E.164", async (t) => {
   await t.step("US numbers in any common format", () => {

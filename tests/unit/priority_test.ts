@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { calculateLeadPriority } from "../../shared/priority.ts";
+import { calculateLeadPriority } from "../../shared/compliance/priority.ts";
 import { makeLead } from "./_fixtures.ts";
 
 // 9:31 am in Denver on Wednesday, Nov 25, 2026.

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { dailySmsCap, nextAllowedSendTime, timeZoneForLead } from "../../shared/quiet_hours.ts";
+import {
+  dailySmsCap,
+  nextAllowedSendTime,
+  timeZoneForLead,
+} from "../../shared/compliance/quiet_hours.ts";
 
 const denver = { timeZone: "America/Denver", startHour: 8, endHour: 20 };
 

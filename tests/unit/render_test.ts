@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
-import { type RenderContext, renderMessage } from "../../shared/messages/render.ts";
-import type { RenderedEmail, RenderedSms } from "../../shared/messages/render.ts";
-import type { TemplateName } from "../../shared/messages/plan_new_lead.ts";
-import type { Lead } from "../../shared/types.ts";
+import { CATALOG, messageKind, type MessageKindName } from "../../shared/messages/catalog.ts";
+import type { RenderContext } from "../../shared/messages/render.ts";
+import type { EmailMessage } from "../../shared/channels/email.ts";
+import type { SmsMessage } from "../../shared/channels/sms.ts";
+import { type SmsCost, smsCost } from "../../templates/sms/segments.ts";
+import type { Lead } from "../../shared/leads/types.ts";
 import { makeLead, makeQuickQuoteLead, makeSettings } from "./_fixtures.ts";
 
 const settings = makeSettings();
@@ -12,19 +14,30 @@ const photoUrls = [
 ];
 
 function ctx(lead: Lead, overrides: Partial<RenderContext> = {}): RenderContext {
-  return { lead, settings, photoUrls: [], priority: "normal", ...overrides };
+  return {
+    lead,
+    settings,
+    recipient: lead.email ?? "jane.doe@example.com",
+    photoUrls: [],
+    priority: "normal",
+    setup: { adminEmail: "admin@pinkautoglass.com" },
+    ...overrides,
+  };
 }
 
-async function email(template: TemplateName, context: RenderContext): Promise<RenderedEmail> {
-  const rendered = await renderMessage(template, context);
-  assert.equal(rendered.channel, "email");
-  return rendered as RenderedEmail;
+async function email(template: MessageKindName, context: RenderContext): Promise<EmailMessage> {
+  assert.equal(CATALOG[template].channel, "email");
+  return await CATALOG[template].render(context) as EmailMessage;
 }
 
-async function sms(lead: Lead, context: Partial<RenderContext> = {}): Promise<RenderedSms> {
-  const rendered = await renderMessage("initial_confirmation_sms", ctx(lead, context));
-  assert.equal(rendered.channel, "sms");
-  return rendered as RenderedSms;
+async function sms(
+  lead: Lead,
+  context: Partial<RenderContext> = {},
+): Promise<SmsMessage & SmsCost> {
+  const kind = CATALOG.initial_confirmation_sms;
+  assert.equal(kind.channel, "sms");
+  const rendered = await kind.render(ctx(lead, { recipient: lead.phone_e164 ?? "", ...context }));
+  return { ...rendered, ...smsCost(rendered.body) };
 }
 
 function assertNoGaps(text: string, where: string) {
@@ -36,7 +49,7 @@ function assertNoGaps(text: string, where: string) {
   assert.ok(!/ [.,!)]/.test(text), `${where} has a space before punctuation`);
 }
 
-Deno.test("renderMessage() gives emails their exact subject lines", async (t) => {
+Deno.test("the catalog's renderers give emails their exact subject lines", async (t) => {
   await t.step("customer confirmation", async () => {
     const { subject } = await email("customer_confirmation_email", ctx(makeLead()));
     assert.equal(subject, "We received your request - Ref #PAG-261125-0042");
@@ -57,7 +70,7 @@ Deno.test("renderMessage() gives emails their exact subject lines", async (t) =>
   });
 });
 
-Deno.test("renderMessage() confirms the request to the customer (plan §2.1 #1)", async () => {
+Deno.test("the catalog's renderers confirm the request to the customer (plan §2.1 #1)", async () => {
   const { html, text } = await email("customer_confirmation_email", ctx(makeLead()));
   for (
     const expected of [
@@ -79,7 +92,7 @@ Deno.test("renderMessage() confirms the request to the customer (plan §2.1 #1)"
   assert.ok(html.includes("1234 Colfax Ave, Denver, CO 80204"), "postal address in the HTML");
 });
 
-Deno.test("renderMessage() gives staff everything needed to call back", async (t) => {
+Deno.test("the catalog's renderers give staff everything needed to call back", async (t) => {
   const lead = makeLead();
   const { html, text } = await email(
     "staff_new_lead_email",
@@ -146,7 +159,7 @@ Deno.test("renderMessage() gives staff everything needed to call back", async (t
   });
 });
 
-Deno.test("renderMessage() words a quick-quote lead without gaps", async (t) => {
+Deno.test("the catalog's renderers word a quick-quote lead without gaps", async (t) => {
   const lead = makeQuickQuoteLead();
   await t.step("customer email (when the quick quote has an email)", async () => {
     const withEmail = { ...lead, email: "sam@example.com", first_name: "Sam" };
@@ -176,7 +189,7 @@ Deno.test("renderMessage() words a quick-quote lead without gaps", async (t) => 
   });
 });
 
-Deno.test("renderMessage() escapes a malicious first name in HTML", async () => {
+Deno.test("the catalog's renderers escape a malicious first name in HTML", async () => {
   const evil = makeLead({
     first_name: `<script>alert("x")</script>`,
     notes: `<img src=x onerror="alert(1)">`,
@@ -189,7 +202,7 @@ Deno.test("renderMessage() escapes a malicious first name in HTML", async () => 
   }
 });
 
-Deno.test("renderMessage() writes the initial confirmation SMS (plan §3.1 #1)", async (t) => {
+Deno.test("the catalog's renderers write the initial confirmation SMS (plan §3.1 #1)", async (t) => {
   await t.step("the plan's wording with the business phone from settings", async () => {
     const { body } = await sms(makeLead(), {
       settings: makeSettings({ phone_display: "(303) 555-0100" }),
@@ -226,9 +239,7 @@ Deno.test("renderMessage() writes the initial confirmation SMS (plan §3.1 #1)",
   });
 });
 
-Deno.test("renderMessage() rejects an unknown template", async () => {
-  await assert.rejects(
-    () => renderMessage("nope" as TemplateName, ctx(makeLead())),
-    TypeError,
-  );
+Deno.test("the catalog knows no template it was not given", () => {
+  assert.equal(messageKind("nope"), undefined);
+  assert.equal(messageKind("toString"), undefined, "inherited names are not kinds");
 });

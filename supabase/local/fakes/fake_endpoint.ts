@@ -6,7 +6,7 @@
 import { describeResponseBody, parseBody } from "./body.ts";
 import { BackgroundTasks, sleep } from "./background.ts";
 import { ControlBodyError, FaultBook, parseFaultRule, parseLatency } from "./faults.ts";
-import { maskPII } from "../../../shared/mask.ts";
+import { maskPII } from "../../../shared/platform/mask.ts";
 import { redactHeaders, redactQuery, RequestLog } from "./recorder.ts";
 
 /** A request with its body read once and parsed. */
@@ -34,8 +34,12 @@ export interface Provider {
   /** Name in log lines, e.g. "twilio". */
   readonly name: string;
   handle(incoming: Incoming, ctx: HandlerContext): Promise<Response>;
-  /** The provider's own error answer for a fault that gives a status but no body. */
-  faultResponse(status: number): Response;
+  /**
+   * The provider's own error answer for a fault that gives a status but no body. `incoming`
+   * is the faulted request, for a fake that stands in for receivers with different error
+   * formats on different paths (the webhook fake: Slack's plain text, a CRM's JSON).
+   */
+  faultResponse(status: number, incoming?: Incoming): Response;
   /** Accepted sends, for `GET /__fake/messages` and the inbox. */
   messages(): unknown[];
   reset(): void;
@@ -160,7 +164,7 @@ export function createFakeEndpoint(provider: Provider, opts: FakeEndpointOptions
     } else if (fault?.status !== undefined) {
       await ctx.delay();
       const base = fault.body === undefined
-        ? provider.faultResponse(fault.status)
+        ? provider.faultResponse(fault.status, incoming)
         : Response.json(fault.body, { status: fault.status });
       const headers = new Headers(base.headers);
       for (const [name, value] of Object.entries(fault.headers ?? {})) headers.set(name, value);

@@ -1,22 +1,27 @@
 /**
- * The inbox: one page listing what the fakes accepted (emails, SMS, uploads), newest first,
- * like Supabase's local mail catcher. `GET /` is the page, `GET /api` the same as JSON,
- * `GET /uploads/<bucket>/<path>` an uploaded object (so photos show on the page).
+ * The inbox: one page listing what the fakes accepted (emails, SMS, uploads, webhook
+ * deliveries), newest first, like Supabase's local mail catcher. `GET /` is the page,
+ * `GET /api` the same as JSON, `GET /uploads/<bucket>/<path>` an uploaded object (so photos
+ * show on the page). The page masks a webhook's bearer token (it may be on a shared screen);
+ * `/api`, like the webhook fake's `/__fake/messages`, lists deliveries as received.
  */
 import type { FakeEmail } from "./resend_fake.ts";
 import type { FakeUpload } from "./storage_fake.ts";
 import type { FakeSms } from "./twilio_fake.ts";
+import type { FakeWebhook } from "./webhook_fake.ts";
 
 export interface InboxSnapshot {
   emails: FakeEmail[];
   sms: FakeSms[];
   uploads: FakeUpload[];
+  webhooks: FakeWebhook[];
 }
 
 export interface InboxSources {
   emails(): FakeEmail[];
   sms(): FakeSms[];
   uploads(): FakeUpload[];
+  webhooks(): FakeWebhook[];
   object(
     bucket: string,
     path: string,
@@ -33,6 +38,7 @@ export function inboxSnapshot(sources: InboxSources): InboxSnapshot {
     emails: newestFirst(sources.emails(), (e) => e.created_at),
     sms: newestFirst(sources.sms(), (s) => s.date_created),
     uploads: newestFirst(sources.uploads(), (u) => u.created_at),
+    webhooks: newestFirst(sources.webhooks(), (w) => w.at),
   };
 }
 
@@ -105,6 +111,31 @@ function uploadCard(u: FakeUpload): string {
 </article>`;
 }
 
+/** `Bearer local-crm-token` → `Bearer loc…`: enough to tell tokens apart, not to reuse one. */
+function maskAuthorization(value: string): string {
+  const space = value.indexOf(" ");
+  const scheme = space < 0 ? "" : value.slice(0, space + 1);
+  const credential = value.slice(space + 1);
+  return `${scheme}${credential.length > 6 ? credential.slice(0, 3) : ""}…`;
+}
+
+function webhookCard(w: FakeWebhook): string {
+  const { authorization, "webhook-id": webhookId } = w.headers;
+  const meta = [
+    w.headers["webhook-signature"] === undefined ? "unsigned" : "signed",
+    webhookId === undefined ? "" : `webhook-id <code>${escapeHtml(webhookId)}</code>`,
+    authorization === undefined
+      ? "no authorization"
+      : `authorization <code>${escapeHtml(maskAuthorization(authorization))}</code>`,
+    w.content_type === null ? "" : escapeHtml(w.content_type),
+  ].filter(Boolean).join(" · ");
+  return `<article class="card webhook">
+  <div class="meta"><strong>POST ${escapeHtml(w.path)}</strong> ${time(w.at)}</div>
+  <div class="meta">${meta}</div>
+  <pre>${escapeHtml(JSON.stringify(w.json, null, 2))}</pre>
+</article>`;
+}
+
 function section(title: string, cards: string[], empty: string): string {
   return `<section><h2>${title} <small>(${cards.length})</small></h2>${
     cards.length ? cards.join("\n") : `<p class="empty">${empty}</p>`
@@ -113,7 +144,8 @@ function section(title: string, cards: string[], empty: string): string {
 
 /** The inbox page. It reloads itself when the fakes receive something new. */
 export function renderInbox(snapshot: InboxSnapshot): string {
-  const count = snapshot.emails.length + snapshot.sms.length + snapshot.uploads.length;
+  const count = snapshot.emails.length + snapshot.sms.length + snapshot.uploads.length +
+    snapshot.webhooks.length;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -122,12 +154,13 @@ export function renderInbox(snapshot: InboxSnapshot): string {
 <style>
   body { font: 14px/1.4 system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1c1e21; }
   h1 { margin: 0; padding: 12px 20px; background: #1f2937; color: #fff; font-size: 18px; }
-  main { display: grid; grid-template-columns: 2fr 1fr 1fr; gap: 16px; padding: 16px; }
+  main { display: grid; grid-template-columns: 2fr 1fr 1fr 1fr; gap: 16px; padding: 16px; }
   h2 { font-size: 15px; margin: 0 0 8px; }
   .card { background: #fff; border-radius: 8px; padding: 10px 12px; margin-bottom: 12px; box-shadow: 0 1px 2px #0002; }
   .meta { color: #5f6368; font-size: 12px; margin: 2px 0; word-break: break-all; }
   iframe { width: 100%; height: 360px; border: 1px solid #e0e0e0; border-radius: 4px; margin-top: 6px; background: #fff; }
   .bubble { background: #34c759; color: #fff; border-radius: 16px 16px 4px 16px; padding: 8px 12px; margin: 6px 0; white-space: pre-wrap; }
+  .webhook pre { white-space: pre-wrap; word-break: break-all; font-size: 12px; margin: 6px 0 0; }
   img { max-width: 100%; border-radius: 4px; margin-top: 6px; }
   .empty { color: #888; }
   time { float: right; color: #888; font-size: 12px; }
@@ -139,12 +172,15 @@ export function renderInbox(snapshot: InboxSnapshot): string {
 ${section("Emails", snapshot.emails.map(emailCard), "No email yet.")}
 ${section("SMS", snapshot.sms.map(smsCard), "No SMS yet.")}
 ${section("Uploads", snapshot.uploads.map(uploadCard), "No upload yet.")}
+${section("Webhooks", snapshot.webhooks.map(webhookCard), "No webhook yet.")}
 </main>
 <script>
   const seen = ${count};
   setInterval(async () => {
     const now = await fetch("/api").then((r) => r.json()).catch(() => null);
-    if (now && now.emails.length + now.sms.length + now.uploads.length !== seen) location.reload();
+    if (!now) return;
+    const total = now.emails.length + now.sms.length + now.uploads.length + now.webhooks.length;
+    if (total !== seen) location.reload();
   }, 2000);
 </script>
 </body>

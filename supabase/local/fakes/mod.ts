@@ -1,11 +1,16 @@
 /**
  * Local fakes of Twilio, Resend and Supabase Storage that speak the real wire formats, so
- * our functions run unchanged against them with the real SDKs. Each fake records every
- * request and has a control API to reset it, inject faults and add latency.
+ * our functions run unchanged against them with the real SDKs, and a fake receiver of our
+ * outgoing webhooks (`webhookUrl`, webhook_fake.ts): `POST` to any path, e.g. `/crm`
+ * (answers `{"received": true, "id"}`) or `/slack` (answers like Slack's incoming webhooks:
+ * `ok`, or 400 `invalid_payload`). Each fake records every request and has a control API to
+ * reset it, inject faults and add latency.
  *
  * Control API, on each fake's own origin (Storage: under `/storage/v1`, through the gateway):
  * - `GET  /__fake/requests`  every request received, with its answer (credentials redacted)
- * - `GET  /__fake/messages`  accepted sends only (emails / SMS / uploads)
+ * - `GET  /__fake/messages`  accepted sends only (emails / SMS / uploads / webhook deliveries;
+ *                            a delivery keeps its raw body and its signature and authorization
+ *                            headers as received, for tests to verify)
  * - `GET  /__fake/faults`    faults still pending
  * - `POST /__fake/reset`     forget recordings, messages, faults, latency, idempotency keys,
  *                            the rate window; cancel pending status callbacks
@@ -26,17 +31,19 @@
 import { createFakeEndpoint, DROP } from "./fake_endpoint.ts";
 import type { FakeEndpoint, Provider } from "./fake_endpoint.ts";
 import { handleInbox } from "./inbox_page.ts";
-import { maskPII } from "../../../shared/mask.ts";
+import { maskPII } from "../../../shared/platform/mask.ts";
 import { serveOverNodeHttp } from "./node_server.ts";
 import type { RunningServer } from "./node_server.ts";
 import { createResendFake } from "./resend_fake.ts";
 import { createSignedUrlSigner } from "./signed_url_token.ts";
 import { createStorageFake } from "./storage_fake.ts";
 import { createTwilioFake } from "./twilio_fake.ts";
+import { createWebhookFake } from "./webhook_fake.ts";
 
 export type { FakeEmail } from "./resend_fake.ts";
 export type { FakeSms } from "./twilio_fake.ts";
 export type { FakeUpload } from "./storage_fake.ts";
+export type { FakeWebhook } from "./webhook_fake.ts";
 export type { RecordedRequest } from "./recorder.ts";
 export type { FaultRule } from "./faults.ts";
 
@@ -47,6 +54,8 @@ export interface FakesOptions {
   twilioPort: number;
   /** 0 = ephemeral. */
   resendPort: number;
+  /** 0 = ephemeral: the fake receiver of outgoing webhooks. */
+  webhookPort: number;
   /** 0 = ephemeral: an HTML page listing what the fakes received. */
   inboxPort: number;
   twilio: { accountSid: string; authToken: string };
@@ -66,6 +75,8 @@ export interface FakesOptions {
 export interface Fakes {
   twilioUrl: string;
   resendUrl: string;
+  /** The webhook receiver's origin; a sender posts to `${webhookUrl}/crm`, `/slack`, …. */
+  webhookUrl: string;
   inboxUrl: string;
   /** Handles requests whose path starts with /storage/v1 (mounted by the API gateway on 54321). */
   storageHandler(req: Request): Promise<Response>;
@@ -84,7 +95,7 @@ function cutOffResponse(): Response {
   );
 }
 
-/** Starts the Twilio, Resend and inbox servers, and builds the Storage handler. */
+/** Starts the Twilio, Resend, webhook and inbox servers, and builds the Storage handler. */
 export async function startFakes(opts: FakesOptions): Promise<Fakes> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const now = opts.now ?? Date.now;
@@ -101,6 +112,7 @@ export async function startFakes(opts: FakesOptions): Promise<Fakes> {
     rateLimitPerSecond: opts.resendRateLimitPerSecond ?? 2,
     now,
   });
+  const webhooks = createWebhookFake({ now });
   const storage = createStorageFake({
     serviceRoleKey: opts.storage.serviceRoleKey,
     publicUrl: opts.storage.publicUrl,
@@ -144,6 +156,7 @@ export async function startFakes(opts: FakesOptions): Promise<Fakes> {
   try {
     const twilioUrl = await serveProvider(twilio, opts.twilioPort);
     const resendUrl = await serveProvider(resend, opts.resendPort);
+    const webhookUrl = await serveProvider(webhooks, opts.webhookPort);
     const inbox = await serveOverNodeHttp(
       opts.hostname,
       opts.inboxPort,
@@ -152,6 +165,7 @@ export async function startFakes(opts: FakesOptions): Promise<Fakes> {
           emails: () => resend.messages(),
           sms: () => twilio.messages(),
           uploads: () => storage.messages(),
+          webhooks: () => webhooks.messages(),
           object: (bucket, path) => storage.object(bucket, path),
         })),
       { onError },
@@ -161,6 +175,7 @@ export async function startFakes(opts: FakesOptions): Promise<Fakes> {
     return {
       twilioUrl,
       resendUrl,
+      webhookUrl,
       inboxUrl: inbox.url,
       async storageHandler(req) {
         try {

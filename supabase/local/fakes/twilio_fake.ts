@@ -8,7 +8,7 @@ import { sleep } from "./background.ts";
 import type { Incoming, Provider } from "./fake_endpoint.ts";
 import { ControlBodyError } from "./faults.ts";
 import { messageSid, rfc2822 } from "./ids.ts";
-import { maskPII } from "../../../shared/mask.ts";
+import { maskPII } from "../../../shared/platform/mask.ts";
 import {
   magicFromNumbers,
   magicToNumbers,

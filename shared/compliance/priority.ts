@@ -1,10 +1,10 @@
 /**
- * Lead priority (plan §4.2): a high-priority lead is flagged in the staff alert and pages
- * the on-call staff member.
+ * Lead priority (plan §4.2): a high-priority lead is flagged in the staff alert, the CRM
+ * payload and the Slack message.
  */
 import { TZDate } from "@date-fns/tz";
 import { timeZoneForLead } from "./quiet_hours.ts";
-import type { Lead } from "./types.ts";
+import type { Lead } from "../leads/types.ts";
 
 /** `"high"` when the score reaches {@linkcode HIGH_PRIORITY_SCORE}. */
 export type LeadPriority = "high" | "normal";

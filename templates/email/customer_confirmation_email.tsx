@@ -15,7 +15,7 @@ import {
   Section,
   Text,
 } from "@react-email/components";
-import type { BusinessSettings, Lead } from "../../shared/types.ts";
+import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
 import {
   formatPreferredDate,
   greetingName,

@@ -3,7 +3,7 @@
  * customer who gave SMS consent. Only GSM-7 characters in the fixed wording (a straight
  * apostrophe, no dashes or emoji), so a typical lead costs two segments, not four.
  */
-import type { BusinessSettings, Lead } from "../../shared/types.ts";
+import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
 import { greetingName, servicePhrase, vehicleDescription } from "../wording.ts";
 
 /** The opt-out line every marketing-capable SMS ends with. */

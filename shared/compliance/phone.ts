@@ -5,6 +5,36 @@
  */
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
 
+/** What we need to know of a stored number. */
+interface NumberFacts {
+  e164: string;
+  valid: boolean;
+  country: CountryCode | undefined;
+  type: string | undefined;
+  display: string;
+}
+
+// Parsing and validating with the full metadata costs about a millisecond, and a burst looks
+// at each number several times (planning, sending, the templates): remember the last few
+// thousand.
+const known = new Map<string, NumberFacts | undefined>();
+const KNOWN_KEPT = 5_000;
+
+function factsOf(phone: string): NumberFacts | undefined {
+  if (known.has(phone)) return known.get(phone);
+  if (known.size >= KNOWN_KEPT) known.clear();
+  const number = parsePhoneNumberFromString(phone);
+  const facts = number && {
+    e164: number.number,
+    valid: number.isValid(),
+    country: number.country,
+    type: number.getType(),
+    display: number.country === "US" ? number.formatNational() : number.formatInternational(),
+  };
+  known.set(phone, facts);
+  return facts;
+}
+
 /**
  * Normalises a phone number as typed ("(720) 918-7465", "720.918.7465", "+1 720 918 7465")
  * to E.164 ("+17209187465").
@@ -30,9 +60,7 @@ export function toE164(
  * Returns the input unchanged when it does not parse, so a bad number still shows.
  */
 export function formatPhoneForDisplay(phoneE164: string): string {
-  const parsed = parsePhoneNumberFromString(phoneE164);
-  if (!parsed) return phoneE164;
-  return parsed.country === "US" ? parsed.formatNational() : parsed.formatInternational();
+  return factsOf(phoneE164)?.display ?? phoneE164;
 }
 
 /** Why a number cannot be texted; written to the outbox as the suppression reason. */
@@ -80,14 +108,14 @@ export function smsReachability(
   if (phoneE164 === null || phoneE164 === undefined || phoneE164.trim() === "") {
     return { ok: false, reason: "missing_phone" };
   }
-  const parsed = parsePhoneNumberFromString(phoneE164);
-  if (!parsed || !parsed.isValid() || parsed.number !== phoneE164) {
+  const number = factsOf(phoneE164);
+  if (!number || !number.valid || number.e164 !== phoneE164) {
     return { ok: false, reason: "invalid_phone" };
   }
-  if (!parsed.country || !allowedCountries.includes(parsed.country)) {
+  if (!number.country || !allowedCountries.includes(number.country)) {
     return { ok: false, reason: "unsupported_country" };
   }
-  const type = parsed.getType();
+  const type = number.type;
   if (type !== undefined && NOT_TEXTABLE_TYPES.has(type)) {
     return { ok: false, reason: "not_mobile_capable" };
   }

@@ -19,8 +19,8 @@ import {
 } from "@react-email/components";
 // @ts-types="@types/react"
 import { Fragment, type ReactNode } from "react";
-import { formatPhoneForDisplay } from "../../shared/phone.ts";
-import type { BusinessSettings, Lead } from "../../shared/types.ts";
+import { formatPhoneForDisplay } from "../../shared/compliance/phone.ts";
+import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
 import {
   cleanText,
   formatInstant,

@@ -4,7 +4,7 @@
  * moved to the next window start.
  */
 import { TZDate } from "@date-fns/tz";
-import type { Lead } from "./types.ts";
+import type { Lead } from "../leads/types.ts";
 
 // One zone per state. Where a state spans two zones, the zone most of its people live in
 // wins (e.g. Florida's panhandle is Central, the rest Eastern): one wrong hour for a few is

@@ -75,6 +75,7 @@ export const ACTIVITY_TYPES = [
   "appointment_scheduled",
   "status_updated",
   "webhook_sent",
+  "webhook_failed",
   "notification_failed",
   "notification_suppressed",
   "notification_deferred",

@@ -1,8 +1,26 @@
 import assert from "node:assert/strict";
-import { planNewLeadMessages } from "../../shared/messages/plan_new_lead.ts";
-import { makeLead, makeQuickQuoteLead } from "./_fixtures.ts";
+import { type PlanFacts, planMessages } from "../../shared/messages/plan.ts";
+import type { SmsConsentState } from "../../shared/compliance/sms_eligibility.ts";
+import type { Lead } from "../../shared/leads/types.ts";
+import { makeLead, makeQuickQuoteLead, makeSettings } from "./_fixtures.ts";
 
 const adminEmail = "admin@pinkautoglass.com";
+// 10:00 in Denver: inside the default SMS window, so the hour never decides these cases.
+const morning = new Date("2026-11-25T17:00:00Z");
+
+/** Plans a new lead's messages with every fact but the ones a case is about fixed. */
+function planNewLeadMessages(
+  lead: Lead,
+  opts: { adminEmail: string; smsConsent: SmsConsentState } & Partial<PlanFacts>,
+) {
+  return planMessages("new_lead", lead, {
+    setup: { adminEmail: opts.adminEmail, ...opts.setup },
+    smsConsent: opts.smsConsent,
+    smsSentLast24h: opts.smsSentLast24h ?? 0,
+    settings: opts.settings ?? makeSettings(),
+    now: opts.now ?? morning,
+  });
+}
 
 function smsOf(plan: ReturnType<typeof planNewLeadMessages>) {
   const sms = plan.find((m) => m.template === "initial_confirmation_sms");
@@ -10,7 +28,7 @@ function smsOf(plan: ReturnType<typeof planNewLeadMessages>) {
   return sms;
 }
 
-Deno.test("planNewLeadMessages() plans all three messages for a consenting customer", () => {
+Deno.test("planMessages(new_lead) plans all three messages for a consenting customer", () => {
   const lead = makeLead();
   assert.deepEqual(planNewLeadMessages(lead, { adminEmail, smsConsent: "opted_in" }), [
     {
@@ -37,7 +55,7 @@ Deno.test("planNewLeadMessages() plans all three messages for a consenting custo
   ]);
 });
 
-Deno.test("planNewLeadMessages() gives every message a unique, repeatable key", () => {
+Deno.test("planMessages(new_lead) gives every message a unique, repeatable key", () => {
   const lead = makeLead();
   const first = planNewLeadMessages(lead, { adminEmail, smsConsent: "opted_in" });
   const again = planNewLeadMessages(lead, { adminEmail, smsConsent: "none" });
@@ -45,7 +63,7 @@ Deno.test("planNewLeadMessages() gives every message a unique, repeatable key", 
   assert.deepEqual(first.map((m) => m.key), again.map((m) => m.key));
 });
 
-Deno.test("planNewLeadMessages() suppresses the SMS when the lead gave no consent", async (t) => {
+Deno.test("planMessages(new_lead) suppresses the SMS when the lead gave no consent", async (t) => {
   await t.step("no consent on record", () => {
     const plan = planNewLeadMessages(makeLead({ sms_consent: false }), {
       adminEmail,
@@ -63,7 +81,7 @@ Deno.test("planNewLeadMessages() suppresses the SMS when the lead gave no consen
   });
 });
 
-Deno.test("planNewLeadMessages() suppresses the SMS when the phone cannot be texted", async (t) => {
+Deno.test("planMessages(new_lead) suppresses the SMS when the phone cannot be texted", async (t) => {
   const cases = [
     { phone: null, reason: "missing_phone", recipient: null },
     { phone: "+1555", reason: "invalid_phone", recipient: "+1555" },
@@ -88,7 +106,7 @@ Deno.test("planNewLeadMessages() suppresses the SMS when the phone cannot be tex
   });
 });
 
-Deno.test("planNewLeadMessages() records a suppressed customer email when there is no address", () => {
+Deno.test("planMessages(new_lead) records a suppressed customer email when there is no address", () => {
   const plan = planNewLeadMessages(makeQuickQuoteLead(), { adminEmail, smsConsent: "none" });
   assert.deepEqual(plan.map((m) => [m.template, m.recipient, m.suppressedReason]), [
     ["customer_confirmation_email", null, "missing_email"],
@@ -97,7 +115,7 @@ Deno.test("planNewLeadMessages() records a suppressed customer email when there 
   ]);
 });
 
-Deno.test("planNewLeadMessages() always alerts staff and refuses a blank admin email", async (t) => {
+Deno.test("planMessages(new_lead) always alerts staff and refuses a blank admin email", async (t) => {
   await t.step("the staff alert goes out even for a lead with no email and no phone", () => {
     const lead = makeQuickQuoteLead({ phone_e164: null, email: "x@example.com" });
     const staff = planNewLeadMessages(lead, { adminEmail, smsConsent: "none" })

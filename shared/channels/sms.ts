@@ -1,0 +1,102 @@
+/**
+ * The SMS channel: Twilio's Messages API, a few calls at a time (Twilio queues what a number
+ * cannot send at once), each with a status callback so delivery is reported back. Twilio has
+ * no idempotency key, so each answer is settled as soon as it arrives.
+ */
+import type { Twilio } from "twilio";
+import {
+  byRank,
+  type ChannelSender,
+  type SendFailure,
+  type SendResult,
+} from "../outbox/channel.ts";
+import { forEachPooled } from "../platform/pooled.ts";
+
+/** What an SMS catalog entry renders. */
+export interface SmsMessage {
+  to: string;
+  body: string;
+}
+
+/** Twilio errors that mean "this message will never go": retrying cannot help. */
+export const PERMANENT_TWILIO_CODES = new Set([21211, 21408, 21610, 21612, 21614]);
+
+/** Twilio 21610: the recipient replied STOP; Twilio refuses every later send to them. */
+export const TWILIO_UNSUBSCRIBED = 21610;
+
+interface TwilioLikeError {
+  status?: number;
+  code?: number;
+  message?: string;
+}
+
+/** A Twilio answer (or its absence) as a classified failure. */
+export function twilioFailure(err: unknown): SendFailure {
+  const e = err as TwilioLikeError;
+  const status = typeof e?.status === "number" && e.status > 0 ? e.status : undefined;
+  const code = typeof e?.code === "number" ? e.code : undefined;
+  const network = status === undefined;
+  const throttled = code === 20429 || status === 429;
+  const permanent = code !== undefined && PERMANENT_TWILIO_CODES.has(code);
+  return {
+    status,
+    code,
+    message: e?.message ?? String(err),
+    network,
+    throttled,
+    transient: !permanent &&
+      (network || throttled || status === 408 || (status !== undefined && status >= 500)),
+  };
+}
+
+/** Options for {@linkcode createSmsSender}. */
+export interface SmsSenderOptions {
+  twilio: Twilio;
+  /** The shop's number (`TWILIO_PHONE_NUMBER`). */
+  from: string;
+  /** Where Twilio posts delivery status (twilio-inbound). */
+  statusCallbackUrl?: string;
+  /** Calls in flight at once. Default 32. */
+  concurrency?: number;
+  /** Told when Twilio says a recipient has unsubscribed (21610), so consent follows the phone. */
+  onUnsubscribed?: (phone: string, leadId: string | null) => Promise<void>;
+}
+
+/** Sends one SMS and reduces Twilio's answer to a result. */
+export async function sendSms(
+  twilio: Twilio,
+  sms: SmsMessage & { from: string; statusCallback?: string },
+): Promise<SendResult> {
+  try {
+    const message = await twilio.messages.create({
+      to: sms.to,
+      from: sms.from,
+      body: sms.body,
+      ...(sms.statusCallback ? { statusCallback: sms.statusCallback } : {}),
+    });
+    return { ok: true, providerMessageId: message.sid };
+  } catch (err) {
+    return { ok: false, failure: twilioFailure(err) };
+  }
+}
+
+/** The SMS channel sender. */
+export function createSmsSender(opts: SmsSenderOptions): ChannelSender<SmsMessage> {
+  return {
+    channel: "sms",
+    provider: "Twilio",
+    async send(deliveries, settle) {
+      await forEachPooled(byRank(deliveries), opts.concurrency ?? 32, async ({ row, payload }) => {
+        const result = await sendSms(opts.twilio, {
+          ...payload,
+          from: opts.from,
+          statusCallback: opts.statusCallbackUrl,
+        });
+        await settle([{ row, result }]);
+        if (!result.ok && result.failure.code === TWILIO_UNSUBSCRIBED) {
+          await opts.onUnsubscribed?.(payload.to, row.lead_id);
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The catalog's side of a drain: for each claimed row, load what its kind needs, ask the SMS
+ * rules again for texts to customers, and render the channel payload. Context is loaded once
+ * per claim (one query per table), not per row.
+ */
+import type postgres from "postgres";
+import type { Preparation, Prepare } from "../outbox/channel.ts";
+import type { OutboxRow } from "../outbox/store.ts";
+import type { StorageClient } from "../providers/storage_client.ts";
+import type { Media } from "../leads/types.ts";
+import {
+  countSmsSentLastDay,
+  loadBusinessSettings,
+  loadLeads,
+  loadMediaByLead,
+  loadSmsConsent,
+} from "../leads/lead_store.ts";
+import { calculateLeadPriority } from "../compliance/priority.ts";
+import { smsEligibility } from "../compliance/sms_eligibility.ts";
+import { isCustomerSms, messageKind } from "./catalog.ts";
+import type { MessageSetup } from "./setup.ts";
+
+/** Options for {@linkcode createPreparer}. */
+export interface PreparerDeps {
+  sql: postgres.Sql;
+  storage: StorageClient;
+  setup: MessageSetup;
+}
+
+const PHOTO_LINK_TTL_SECONDS = 7 * 24 * 3600;
+
+async function signedPhotoUrls(storage: StorageClient, media: Media[]): Promise<string[]> {
+  const urls: string[] = [];
+  for (const [bucket, items] of Map.groupBy(media, (m) => m.bucket)) {
+    const { data, error } = await storage.from(bucket).createSignedUrls(
+      items.map((m) => m.object_path),
+      PHOTO_LINK_TTL_SECONDS,
+    );
+    if (error) throw new Error(`Cannot sign photo links in bucket ${bucket}: ${error.message}`);
+    for (const item of data ?? []) if (item.signedUrl) urls.push(item.signedUrl);
+  }
+  return urls;
+}
+
+/** The preparer a drain is handed. */
+export function createPreparer(deps: PreparerDeps): Prepare {
+  return async (rows: OutboxRow[], now: Date): Promise<Preparation[]> => {
+    const leadIds = [...new Set(rows.flatMap((r) => (r.lead_id ? [r.lead_id] : [])))];
+    const phones = [
+      ...new Set(rows.flatMap((r) => {
+        const kind = messageKind(r.template);
+        return kind && isCustomerSms(kind) && r.recipient ? [r.recipient] : [];
+      })),
+    ];
+    const [settings, leads, media, consent, smsSent] = await Promise.all([
+      loadBusinessSettings(deps.sql),
+      loadLeads(deps.sql, leadIds),
+      loadMediaByLead(deps.sql, leadIds),
+      loadSmsConsent(deps.sql, phones),
+      countSmsSentLastDay(deps.sql, phones),
+    ]);
+
+    const prepareOne = async (row: OutboxRow): Promise<Preparation> => {
+      const kind = messageKind(row.template);
+      if (!kind) return { row, action: "dead", reason: `unknown message kind "${row.template}"` };
+      const lead = row.lead_id ? leads.get(row.lead_id) : undefined;
+      if (!lead) return { row, action: "dead", reason: `lead ${row.lead_id} no longer exists` };
+      if (!row.recipient) return { row, action: "dead", reason: "no recipient" };
+      if (isCustomerSms(kind)) {
+        const sms = smsEligibility({
+          phone: row.recipient,
+          consent: consent.get(row.recipient) ?? "none",
+          sentLast24h: smsSent.get(row.recipient) ?? 0,
+          lead,
+          settings,
+          now,
+        });
+        if (sms.action === "suppress") return { row, action: "suppress", reason: sms.reason };
+        if (sms.action === "defer") {
+          return { row, action: "defer", reason: sms.reason, until: sms.until };
+        }
+        // Counted now so two texts to one phone in the same claim both respect the cap.
+        smsSent.set(row.recipient, (smsSent.get(row.recipient) ?? 0) + 1);
+      }
+      const photos = media.get(lead.id) ?? [];
+      try {
+        const payload = await kind.render({
+          lead,
+          settings,
+          recipient: row.recipient,
+          photoUrls: kind.needs?.photoLinks && photos.length > 0
+            ? await signedPhotoUrls(deps.storage, photos)
+            : [],
+          priority: calculateLeadPriority(lead, { mediaCount: photos.length, now }),
+          setup: deps.setup,
+        });
+        return { row, action: "send", payload };
+      } catch (err) {
+        // A render or signing failure is ours, not the provider's: retried like a transient one.
+        const message = `could not prepare: ${(err as Error).message}`;
+        return {
+          row,
+          action: "fail",
+          failure: { message, network: true, transient: true, throttled: false },
+        };
+      }
+    };
+
+    const prepared: Preparation[] = [];
+    for (const row of rows) prepared.push(await prepareOne(row));
+    return prepared;
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * What notify-lead's outbox engine is handed: the message catalog's preparer,
+ * one sender per channel, and the activity journal, built from the function's configuration.
+ * Tests build a drainer the same way, so they exercise what production runs.
+ */
+import type postgres from "postgres";
+import type { z } from "zod";
+import { functionsUrl, type notifyLeadConfigSchema } from "../platform/config.ts";
+import type { DrainDeps } from "../outbox/drain.ts";
+import { RateLimiter } from "../outbox/rate_limiter.ts";
+import { createEmailSender } from "../channels/email.ts";
+import { createSmsSender } from "../channels/sms.ts";
+import { createWebhookSender } from "../channels/webhook.ts";
+import { createPreparer } from "../messages/prepare.ts";
+import type { MessageSetup } from "../messages/setup.ts";
+import { createJournal } from "../leads/activity_log.ts";
+import { recordProviderOptOut } from "../leads/lead_store.ts";
+import { createResendClient } from "../providers/resend_client.ts";
+import { createTwilioClient } from "../providers/twilio_client.ts";
+import { createStorageClient } from "../providers/storage_client.ts";
+
+export type NotifyLeadConfig = z.infer<typeof notifyLeadConfigSchema>;
+
+/** The deployment's message settings: admin inbox and the webhooks that are configured. */
+export function messageSetup(cfg: NotifyLeadConfig): MessageSetup {
+  return {
+    adminEmail: cfg.ADMIN_EMAIL,
+    crm: cfg.WEBHOOK_CRM_URL
+      ? { url: cfg.WEBHOOK_CRM_URL, token: cfg.WEBHOOK_CRM_TOKEN }
+      : undefined,
+    slack: cfg.WEBHOOK_SLACK_URL ? { url: cfg.WEBHOOK_SLACK_URL } : undefined,
+  };
+}
+
+/** A drain's dependencies: one set per function instance (senders share batches and limits). */
+export function notifyLeadDrainDeps(cfg: NotifyLeadConfig, sql: postgres.Sql): DrainDeps {
+  return {
+    sql,
+    prepare: createPreparer({
+      sql,
+      storage: createStorageClient({
+        supabaseUrl: cfg.SUPABASE_URL,
+        serviceRoleKey: cfg.SUPABASE_SERVICE_ROLE_KEY,
+      }),
+      setup: messageSetup(cfg),
+    }),
+    senders: {
+      email: createEmailSender({
+        resend: createResendClient({ apiKey: cfg.RESEND_API_KEY, baseUrl: cfg.RESEND_BASE_URL }),
+        from: cfg.FROM_EMAIL,
+        limiter: new RateLimiter(sql, "resend", 2),
+      }),
+      sms: createSmsSender({
+        twilio: createTwilioClient({
+          accountSid: cfg.TWILIO_ACCOUNT_SID,
+          authToken: cfg.TWILIO_AUTH_TOKEN,
+          apiBaseUrl: cfg.TWILIO_API_BASE_URL,
+        }),
+        from: cfg.TWILIO_PHONE_NUMBER,
+        statusCallbackUrl: `${functionsUrl(cfg)}/twilio-inbound`,
+        onUnsubscribed: (phone, leadId) => recordProviderOptOut(sql, phone, leadId),
+      }),
+      webhook: createWebhookSender({ signingSecret: cfg.WEBHOOK_SIGNING_SECRET }),
+    },
+    journal: createJournal(sql),
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * The contract between the outbox engine and what it is handed: a preparer that turns
+ * claimed rows into channel payloads (the message catalog's side), channel senders that put
+ * payloads on the wire (one per channel), and a journal that records outcomes where admins
+ * read them. The engine itself knows no message kind, template, provider or SMS rule.
+ */
+import type { Channel, OutboxRow } from "./store.ts";
+
+/**
+ * A failed send, classified by the channel that made it: only the channel knows its
+ * provider's error codes. The engine decides when (or whether) to try again from
+ * `transient`, `throttled` and `retryAfterSeconds` alone.
+ */
+export interface SendFailure {
+  /** HTTP status, when the provider answered. */
+  status?: number;
+  /** Provider error code (Twilio's number, Resend's `name`). */
+  code?: string | number;
+  message: string;
+  /** No answer at all: connection refused or dropped, timeout. */
+  network?: boolean;
+  /** Trying again later may work (5xx, 429, timeout); false: this message will never go. */
+  transient: boolean;
+  /** The provider said "too many requests": the message did not fail, we were early. */
+  throttled: boolean;
+  /** Seconds from a Retry-After header, when given. */
+  retryAfterSeconds?: number;
+}
+
+/** A provider's answer to one message. */
+export type SendResult =
+  | { ok: true; providerMessageId: string | null }
+  | { ok: false; failure: SendFailure };
+
+/** One claimed row with the payload its catalog entry rendered for it. */
+export interface Delivery<P = unknown> {
+  row: OutboxRow;
+  payload: P;
+}
+
+/** The deliveries in the order they should go out: lowest row rank first, stable. */
+export function byRank<P>(deliveries: readonly Delivery<P>[]): Delivery<P>[] {
+  return [...deliveries].sort((a, b) => a.row.rank - b.row.rank);
+}
+
+/** A delivery with its answer. */
+export interface Answer {
+  row: OutboxRow;
+  result: SendResult;
+}
+
+/** Called with answers as they arrive; resolves once they are recorded. */
+export type Settle = (answers: Answer[]) => Promise<void>;
+
+/**
+ * Puts one channel's messages on the wire. Each sender owns its batching, its provider's
+ * rate limit and the classification of its provider's errors.
+ */
+export interface ChannelSender<P = unknown> {
+  readonly channel: Channel;
+  /** Who accepts the messages, for the activity log ("Resend", "Twilio"…). */
+  readonly provider: string;
+  /** Sends the deliveries, settling each as its answer arrives; resolves when all are settled. */
+  send(deliveries: Delivery<P>[], settle: Settle): Promise<void>;
+}
+
+/** What to do with one claimed row, decided before any provider is called. */
+export type Preparation =
+  | { row: OutboxRow; action: "send"; payload: unknown }
+  | { row: OutboxRow; action: "suppress"; reason: string }
+  | { row: OutboxRow; action: "defer"; reason: string; until: Date }
+  /** Can never be sent (its lead is gone, it has no recipient). */
+  | { row: OutboxRow; action: "dead"; reason: string }
+  /** Could not be prepared now (a render or signing error): retried like a transient failure. */
+  | { row: OutboxRow; action: "fail"; failure: SendFailure };
+
+/** Turns claimed rows into preparations, in the same order. */
+export type Prepare = (rows: OutboxRow[], now: Date) => Promise<Preparation[]>;
+
+/** Where a claimed row ended up after a drain step. */
+export type Outcome =
+  | { row: OutboxRow; kind: "sent"; provider: string; providerMessageId: string | null }
+  /** countsAsAttempt false: we were only throttled, so the attempt is given back. */
+  | { row: OutboxRow; kind: "retry"; error: string; delayMs: number; countsAsAttempt: boolean }
+  /** `failure` is absent when the row could not even be tried. */
+  | { row: OutboxRow; kind: "dead"; reason: string; failure?: SendFailure }
+  | { row: OutboxRow; kind: "suppressed"; reason: string }
+  | { row: OutboxRow; kind: "deferred"; reason: string; until: Date };
+
+/** Records outcomes where admins read them (the lead's activity log). */
+export type Journal = (outcomes: Outcome[]) => Promise<void>;

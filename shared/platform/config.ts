@@ -1,0 +1,118 @@
+/**
+ * Configuration, validated per function: each function declares the variables it needs (a
+ * schema composed of the groups below) and fails fast, naming each missing or malformed
+ * variable, on those alone. Values are never shown. Supabase injects SUPABASE_*; the rest are
+ * our secrets (`supabase secrets set`). Locally, `npm start` supplies every value (see
+ * supabase/local/local_env.ts).
+ */
+import { z } from "zod";
+
+const e164 = z.string().regex(
+  /^\+[1-9]\d{7,14}$/,
+  "must be an E.164 phone number like +17209187465",
+);
+const url = z.url();
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
+
+/** What Supabase injects into every function. */
+export const platformVariables = {
+  SUPABASE_URL: url,
+  SUPABASE_DB_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection URL"),
+  SUPABASE_SERVICE_ROLE_KEY: z.string().min(20, "must be the project's service role key"),
+};
+
+/** A function the database calls (webhooks, pg_cron) and that Twilio calls back. */
+export const calledByDatabaseVariables = {
+  NOTIFY_WEBHOOK_SECRET: z.string().min(
+    24,
+    "must be at least 24 characters (the database sends it in x-webhook-secret)",
+  ),
+  PUBLIC_FUNCTIONS_URL: optional(url),
+};
+
+/** Sending email through Resend. */
+export const emailVariables = {
+  RESEND_API_KEY: z.string().regex(/^re_/, "must be a Resend API key (starts with re_)"),
+  RESEND_BASE_URL: optional(url),
+  FROM_EMAIL: z.string().min(
+    3,
+    "must be a sender like 'Pink Auto Glass <noreply@pinkautoglass.com>'",
+  ),
+  ADMIN_EMAIL: z.email("must be the staff inbox that gets new-lead alerts"),
+};
+
+/** Sending SMS through Twilio. */
+export const smsVariables = {
+  TWILIO_ACCOUNT_SID: z.string().regex(
+    /^AC[0-9a-fA-F]{32}$/,
+    "must be a Twilio Account SID (AC + 32 hex)",
+  ),
+  TWILIO_AUTH_TOKEN: z.string().min(16, "must be the Twilio auth token"),
+  TWILIO_PHONE_NUMBER: e164,
+  TWILIO_API_BASE_URL: optional(url),
+};
+
+/** Outgoing webhooks: each is sent only when its URL is set. */
+export const webhookVariables = {
+  WEBHOOK_CRM_URL: optional(url),
+  WEBHOOK_CRM_TOKEN: optional(z.string().min(1)),
+  WEBHOOK_SLACK_URL: optional(url),
+  WEBHOOK_SIGNING_SECRET: optional(
+    z.string().regex(
+      /^(whsec_)?[A-Za-z0-9+/]{24,}={0,2}$/,
+      "must be a Standard Webhooks secret: whsec_ followed by base64 (at least 24 characters)",
+    ),
+  ),
+};
+
+/** notify-lead: new leads and the sweep; sends email, SMS and webhooks. */
+export const notifyLeadConfigSchema = z.object({
+  ...platformVariables,
+  ...calledByDatabaseVariables,
+  ...emailVariables,
+  ...smsVariables,
+  ...webhookVariables,
+}).refine((env) => !env.WEBHOOK_CRM_URL || env.WEBHOOK_CRM_TOKEN, {
+  path: ["WEBHOOK_CRM_TOKEN"],
+  message: "must be set when WEBHOOK_CRM_URL is (the CRM gets it as Authorization: Bearer)",
+});
+
+/** Every variable any function reads (the local stack passes these through from .env). */
+export const ALL_VARIABLES: readonly string[] = Object.keys({
+  ...platformVariables,
+  ...calledByDatabaseVariables,
+  ...emailVariables,
+  ...smsVariables,
+  ...webhookVariables,
+});
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Public base URL of our functions, e.g. https://<ref>.supabase.co/functions/v1. */
+export function functionsUrl(
+  env: { SUPABASE_URL: string; PUBLIC_FUNCTIONS_URL?: string },
+): string {
+  return (env.PUBLIC_FUNCTIONS_URL ?? `${env.SUPABASE_URL.replace(/\/$/, "")}/functions/v1`)
+    .replace(/\/$/, "");
+}
+
+/** Validates an environment against a function's schema; throws ConfigError listing every bad variable. */
+export function parseConfig<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return env[name] === undefined || env[name] === ""
+        ? `${name} is missing${issue.code === "custom" ? ` (${issue.message})` : ""}`
+        : `${name} ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${problems.join("; ")}. See .env.example.`);
+  }
+  return result.data;
+}
