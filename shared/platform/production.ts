@@ -6,4 +6,4 @@
  */
 import process from "node:process";
 
-process.env.NODE_ENV ??= "production";
+if (!process.env.NODE_ENV) process.env.NODE_ENV = "production";

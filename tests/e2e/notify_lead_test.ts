@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { connect, requireStack, stack } from "../support/stack.ts";
 import { insertLead } from "../support/fixtures.ts";
-import { waitFor } from "../support/wait_for.ts";
 import { emailsTo, resend, smsTo, twilio } from "../support/fakes.ts";
 import {
-  outboxOf,
   postToNotifyLead,
+  settledOutbox,
   smsWindowAlwaysOpen,
   sweep,
   WEBHOOK_SECRET,
@@ -27,15 +26,8 @@ function closedHour(now = new Date()): number {
   return (hour + 2) % 24;
 }
 
-async function settled(sql: ReturnType<typeof connect>, leadId: string, count = 3) {
-  return await waitFor(`lead ${leadId}'s messages to settle`, async () => {
-    const rows = await outboxOf(sql, leadId);
-    const done = Object.values(rows).filter((r) =>
-      ["sent", "dead", "suppressed", "deferred"].includes(r.status)
-    );
-    return done.length === count ? rows : undefined;
-  }, { timeoutMs: 20_000 });
-}
+/** The lead's three new-lead messages, once all have reached a final state. */
+const settled = (sql: ReturnType<typeof connect>, leadId: string) => settledOutbox(sql, leadId, 3);
 
 Deno.test("a complete lead with consent: customer email, staff alert and SMS reach the providers, all logged as sent", async () => {
   const sql = connect();

@@ -6,9 +6,8 @@ import assert from "node:assert/strict";
 import { Webhook } from "standardwebhooks";
 import { connect, requireStack, stack } from "../support/stack.ts";
 import { insertLead } from "../support/fixtures.ts";
-import { waitFor } from "../support/wait_for.ts";
 import { switches, webhooks } from "../support/fakes.ts";
-import { outboxOf, smsWindowAlwaysOpen } from "../support/notify_lead.ts";
+import { settledOutbox, smsWindowAlwaysOpen } from "../support/notify_lead.ts";
 import type { FakeWebhook } from "../../supabase/local/fakes/mod.ts";
 
 await requireStack();
@@ -34,16 +33,6 @@ async function withWebhooks(body: () => Promise<void>) {
       Object.fromEntries(Object.keys(WEBHOOK_ENV).map((k) => [k, null])),
     );
   }
-}
-
-async function settledOutbox(sql: ReturnType<typeof connect>, leadId: string, count: number) {
-  return await waitFor(`lead ${leadId}'s ${count} messages to settle`, async () => {
-    const rows = await outboxOf(sql, leadId);
-    const done = Object.values(rows).filter((r) =>
-      ["sent", "dead", "suppressed", "deferred"].includes(r.status)
-    );
-    return done.length === count ? rows : undefined;
-  }, { timeoutMs: 30_000 });
 }
 
 async function deliveriesFor(reference: string, path: string): Promise<FakeWebhook[]> {

@@ -21,32 +21,30 @@ async function call<T>(url: string, body?: unknown): Promise<T> {
   return await res.json() as T;
 }
 
+/** The control API every fake shares (README "The fakes"). */
+function controls(origin: string) {
+  return {
+    requests: () => call<RecordedRequest[]>(`${origin}/__fake/requests`),
+    fault: (rule: Partial<FaultRule> & { times: number }) => call(`${origin}/__fake/faults`, rule),
+    latency: (ms: number) => call(`${origin}/__fake/latency`, { ms }),
+    reset: () => call(`${origin}/__fake/reset`, {}),
+  };
+}
+
 export const resend = {
   emails: () => call<FakeEmail[]>(`${stack.resendUrl}/__fake/messages`),
-  requests: () => call<RecordedRequest[]>(`${stack.resendUrl}/__fake/requests`),
-  fault: (rule: Partial<FaultRule> & { times: number }) =>
-    call(`${stack.resendUrl}/__fake/faults`, rule),
-  latency: (ms: number) => call(`${stack.resendUrl}/__fake/latency`, { ms }),
-  reset: () => call(`${stack.resendUrl}/__fake/reset`, {}),
+  ...controls(stack.resendUrl),
 };
 
 export const twilio = {
   messages: () => call<FakeSms[]>(`${stack.twilioUrl}/__fake/messages`),
-  requests: () => call<RecordedRequest[]>(`${stack.twilioUrl}/__fake/requests`),
-  fault: (rule: Partial<FaultRule> & { times: number }) =>
-    call(`${stack.twilioUrl}/__fake/faults`, rule),
-  latency: (ms: number) => call(`${stack.twilioUrl}/__fake/latency`, { ms }),
-  reset: () => call(`${stack.twilioUrl}/__fake/reset`, {}),
+  ...controls(stack.twilioUrl),
 };
 
-/** The fake receiver of outgoing webhooks (CRM at `/crm`, Slack at `/slack`). */
+/** The fake receiver of outgoing webhooks (any path: the tests use /crm… and /slack…). */
 export const webhooks = {
   deliveries: () => call<FakeWebhook[]>(`${stack.webhookUrl}/__fake/messages`),
-  requests: () => call<RecordedRequest[]>(`${stack.webhookUrl}/__fake/requests`),
-  fault: (rule: Partial<FaultRule> & { times: number }) =>
-    call(`${stack.webhookUrl}/__fake/faults`, rule),
-  latency: (ms: number) => call(`${stack.webhookUrl}/__fake/latency`, { ms }),
-  reset: () => call(`${stack.webhookUrl}/__fake/reset`, {}),
+  ...controls(stack.webhookUrl),
 };
 
 /** The stack's switches: a function that is down or redeployed with other secrets, a pg_net that stalls. */

@@ -3,6 +3,7 @@ import type postgres from "postgres";
 import { stack } from "./stack.ts";
 import { insertLead, type LeadInput } from "./fixtures.ts";
 import { switches } from "./fakes.ts";
+import { waitFor } from "./wait_for.ts";
 import { planLeadNotifications } from "../../shared/notify_lead/plan.ts";
 import { messageSetup, type NotifyLeadConfig } from "../../shared/notify_lead/wiring.ts";
 import { notifyLeadConfigSchema, parseConfig } from "../../shared/platform/config.ts";
@@ -62,6 +63,17 @@ export async function sweep(opts: { graceSeconds?: number } = {}) {
   );
   if (res.status !== 200) throw new Error(`sweep answered ${res.status}: ${await res.text()}`);
   return await res.json();
+}
+
+/** A lead's outbox rows, keyed by template, once `count` of them have reached a final state. */
+export async function settledOutbox(sql: postgres.Sql, leadId: string, count: number) {
+  return await waitFor(`lead ${leadId}'s ${count} messages to settle`, async () => {
+    const rows = await outboxOf(sql, leadId);
+    const done = Object.values(rows).filter((r) =>
+      ["sent", "dead", "suppressed", "deferred"].includes(r.status)
+    );
+    return done.length === count ? rows : undefined;
+  }, { timeoutMs: 30_000 });
 }
 
 /** Outbox rows of a lead, keyed by template. */
