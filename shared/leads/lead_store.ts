@@ -19,7 +19,7 @@ export async function loadLeads(sql: Sql, ids: string[]): Promise<Map<string, Le
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-/** A lead with what planning its messages needs to know, read in one round trip. */
+/** A lead with what planning its messages needs to know. */
 export interface LeadForPlanning {
   lead: Lead;
   smsConsent: SmsConsentState;
@@ -28,16 +28,14 @@ export interface LeadForPlanning {
 }
 
 /**
- * Locks the lead while its messages are planned, so two planners cannot interleave, and reads
- * its phone's consent and texts of the last 24 hours and the shop's settings with it: one
- * round trip, because a burst plans hundreds of leads at once. Undefined when there is no
- * such lead.
+ * Locks the leads while their messages are planned, so two planners cannot interleave (in id
+ * order, so two batches cannot deadlock), and reads each phone's consent and texts of the
+ * last 24 hours and the shop's settings with them: one round trip for a whole burst. Ids
+ * with no lead are left out.
  */
-export async function lockLeadForPlanning(
-  sql: Sql,
-  id: string,
-): Promise<LeadForPlanning | undefined> {
-  const [row] = await sql<(Lead & {
+export async function lockLeadsForPlanning(sql: Sql, ids: string[]): Promise<LeadForPlanning[]> {
+  if (ids.length === 0) return [];
+  const rows = await sql<(Lead & {
     sms_may_text: boolean | null;
     sms_sent_last_24h: number;
     settings: BusinessSettings | null;
@@ -49,16 +47,17 @@ export async function lockLeadForPlanning(
         where o.channel = 'sms' and o.status = 'sent' and o.sent_at > now() - interval '24 hours'
           and o.recipient = l.phone_e164) as sms_sent_last_24h,
       (select to_jsonb(s) from public.business_settings s) as settings
-    from public.leads l where l.id = ${id} for update of l`;
-  if (!row) return undefined;
-  const { sms_may_text, sms_sent_last_24h, settings, ...lead } = row;
-  if (!settings) throw new MissingSettingsError();
-  return {
-    lead,
-    smsConsent: sms_may_text === null ? "none" : sms_may_text ? "opted_in" : "opted_out",
-    smsSentLast24h: sms_sent_last_24h,
-    settings,
-  };
+    from public.leads l where l.id = any (${sql.array(ids)}::uuid[])
+    order by l.id for update of l`;
+  return rows.map(({ sms_may_text, sms_sent_last_24h, settings, ...lead }) => {
+    if (!settings) throw new MissingSettingsError();
+    return {
+      lead,
+      smsConsent: sms_may_text === null ? "none" : sms_may_text ? "opted_in" : "opted_out",
+      smsSentLast24h: sms_sent_last_24h,
+      settings,
+    };
+  });
 }
 
 /** The shop has not been set up: nothing can be sent without its name, phone and address. */

@@ -11,7 +11,8 @@
 import type postgres from "postgres";
 import { errorResponse, jsonResponse, secretsMatch } from "../platform/http.ts";
 import { describeIssues, leadInsertPayload, sweepRequest } from "./webhook_payload.ts";
-import { findUnplannedLeads, LeadNotFoundError, planLeadNotifications } from "./plan.ts";
+import { findUnplannedLeads, planLeadsNotifications } from "./plan.ts";
+import { createBatcher } from "../platform/batcher.ts";
 import { deadLetterExpired } from "../outbox/store.ts";
 import type { DrainStats } from "../outbox/drain.ts";
 import { DrainScheduler } from "../outbox/drain_scheduler.ts";
@@ -33,11 +34,17 @@ export interface NotifyLeadDeps {
   sweepGraceSeconds?: number;
 }
 
+/** Most leads planned in one transaction. */
+const PLAN_BATCH = 100;
+
 export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) => Promise<Response> {
   const scheduler = new DrainScheduler(deps.drain);
   const clock = deps.clock ?? (() => new Date());
-  const plan = (leadId: string) =>
-    planLeadNotifications(deps.sql, leadId, { setup: deps.setup, now: clock() });
+  // Webhooks of a burst arrive together: their leads are planned together, a batch at a time.
+  const planInBatch = createBatcher(
+    (ids: string[]) => planLeadsNotifications(deps.sql, ids, { setup: deps.setup, now: clock() }),
+    { max: PLAN_BATCH },
+  );
   const drainInBackground = () =>
     deps.waitUntil(
       scheduler.request().catch((err) =>
@@ -57,22 +64,14 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
       return errorResponse(400, "Not a new-lead webhook payload", describeIssues(parsed.error));
     }
     const leadId = parsed.data.record.id;
-    try {
-      const outcome = await plan(leadId);
-      drainInBackground();
-      return jsonResponse(202, {
-        lead_id: leadId,
-        planned: outcome.created.length,
-        messages: outcome.created.map((r) => ({
-          key: r.key,
-          status: r.status,
-          reason: r.status_reason,
-        })),
-      });
-    } catch (err) {
-      if (err instanceof LeadNotFoundError) return errorResponse(404, err.message);
-      throw err;
-    }
+    const created = await planInBatch(leadId);
+    if (!created) return errorResponse(404, `Lead ${leadId} not found`);
+    drainInBackground();
+    return jsonResponse(202, {
+      lead_id: leadId,
+      planned: created.length,
+      messages: created.map((r) => ({ key: r.key, status: r.status, reason: r.status_reason })),
+    });
   }
 
   async function sweep(req: Request): Promise<Response> {
@@ -87,12 +86,13 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
       grace.data.grace_seconds ?? deps.sweepGraceSeconds ?? 30,
     );
     let planned = 0;
-    for (const leadId of unplanned) {
-      try {
-        planned += (await plan(leadId)).created.length;
-      } catch (err) {
-        if (!(err instanceof LeadNotFoundError)) throw err; // deleted since: nothing to plan
-      }
+    for (let i = 0; i < unplanned.length; i += PLAN_BATCH) {
+      // A lead deleted since it was found is simply not planned.
+      const created = await planLeadsNotifications(deps.sql, unplanned.slice(i, i + PLAN_BATCH), {
+        setup: deps.setup,
+        now: clock(),
+      });
+      for (const rows of created.values()) planned += rows.length;
     }
     const stats = await scheduler.request();
     return jsonResponse(200, {

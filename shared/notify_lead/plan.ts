@@ -8,7 +8,7 @@ import { planMessages } from "../messages/plan.ts";
 import { rankOf } from "../messages/catalog.ts";
 import type { MessageSetup } from "../messages/setup.ts";
 import { insertIfAbsent, type OutboxRow } from "../outbox/store.ts";
-import { lockLeadForPlanning } from "../leads/lead_store.ts";
+import { lockLeadsForPlanning } from "../leads/lead_store.ts";
 import { activityFor, logActivities } from "../leads/activity_log.ts";
 
 export class LeadNotFoundError extends Error {
@@ -21,41 +21,48 @@ export interface PlanOutcome {
   created: OutboxRow[];
 }
 
-/** Plans a new lead's messages; `now` is the moment the SMS rules are applied at. */
-export async function planLeadNotifications(
+/**
+ * Plans the messages of new leads in one transaction; `now` is the moment the SMS rules are
+ * applied at. Returns the rows each lead got from this call (none when it was planned
+ * before); ids with no lead are not in the map.
+ */
+export async function planLeadsNotifications(
   sql: postgres.Sql,
-  leadId: string,
+  leadIds: string[],
   opts: { setup: MessageSetup; now: Date },
-): Promise<PlanOutcome> {
-  const created: OutboxRow[] = await sql.begin(async (tx) => {
-    const facts = await lockLeadForPlanning(tx, leadId);
-    if (!facts) throw new LeadNotFoundError(`Lead ${leadId} not found`);
-    const { lead } = facts;
-    const planned = planMessages("new_lead", lead, { ...facts, setup: opts.setup, now: opts.now });
-    // Pipelined: one round trip for both writes.
-    const [rows] = await Promise.all([
-      insertIfAbsent(
-        tx,
-        planned.map((m) => ({
+): Promise<Map<string, OutboxRow[]>> {
+  const { found, rows } = await sql.begin(async (tx) => {
+    const leads = await lockLeadsForPlanning(tx, leadIds);
+    const planned = leads.flatMap((facts) =>
+      planMessages("new_lead", facts.lead, { ...facts, setup: opts.setup, now: opts.now })
+        .map((m) => ({
           key: m.key,
-          lead_id: lead.id,
+          lead_id: facts.lead.id,
           channel: m.channel,
           template: m.template,
           recipient: m.recipient,
           rank: rankOf(m.template),
-          status: m.suppressedReason ? "suppressed" : m.deferredUntil ? "deferred" : "pending",
+          status: m.suppressedReason
+            ? "suppressed" as const
+            : m.deferredUntil
+            ? "deferred" as const
+            : "pending" as const,
           status_reason: m.suppressedReason ?? (m.deferredUntil ? "quiet_hours" : null),
           next_attempt_at: m.deferredUntil ?? null,
-        })),
-      ),
+        }))
+    );
+    const ids = leads.map((f) => f.lead.id);
+    // Pipelined: one round trip for both writes.
+    const [rows] = await Promise.all([
+      insertIfAbsent(tx, planned),
       tx`update public.leads set notifications_planned_at = coalesce(notifications_planned_at, now())
-       where id = ${lead.id}`,
+         where id = any (${tx.array(ids)}::uuid[])`,
     ]);
-    return rows;
-  }) as OutboxRow[];
+    return { found: ids, rows };
+  }) as { found: string[]; rows: OutboxRow[] };
   await logActivities(
     sql,
-    created.flatMap((row) => {
+    rows.flatMap((row) => {
       const activity = row.status === "suppressed"
         ? activityFor({ row, kind: "suppressed", reason: row.status_reason ?? "" })
         : row.status === "deferred"
@@ -69,6 +76,19 @@ export async function planLeadNotifications(
       return activity ? [activity] : [];
     }),
   );
+  const created = new Map(found.map((id) => [id, [] as OutboxRow[]]));
+  for (const row of rows) created.get(row.lead_id!)?.push(row);
+  return created;
+}
+
+/** Plans one new lead's messages (see {@linkcode planLeadsNotifications}). */
+export async function planLeadNotifications(
+  sql: postgres.Sql,
+  leadId: string,
+  opts: { setup: MessageSetup; now: Date },
+): Promise<PlanOutcome> {
+  const created = (await planLeadsNotifications(sql, [leadId], opts)).get(leadId);
+  if (!created) throw new LeadNotFoundError(`Lead ${leadId} not found`);
   return { leadId, created };
 }
 

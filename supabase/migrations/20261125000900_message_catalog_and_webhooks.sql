@@ -93,3 +93,8 @@ as $$
   )
   returning o.*
 $$;
+
+-- The daily SMS cap counts a phone's texts of the last 24 hours, once when a lead is planned
+-- and again before each text: without this index every count read the whole outbox.
+create index notifications_outbox_sms_sent_idx on public.notifications_outbox (recipient, sent_at)
+  where channel = 'sms' and status = 'sent';
