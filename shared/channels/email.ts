@@ -81,7 +81,7 @@ function body(email: OutgoingEmail) {
   };
 }
 
-export async function sendOneEmail(resend: Resend, email: OutgoingEmail): Promise<SendResult> {
+async function sendOneEmail(resend: Resend, email: OutgoingEmail): Promise<SendResult> {
   const { data, error, headers } = await resend.emails.send(
     body(email),
     {
@@ -99,7 +99,7 @@ export async function sendOneEmail(resend: Resend, email: OutgoingEmail): Promis
 }
 
 /** Idempotency key of a batch: the same set of messages always gets the same key. */
-export function batchIdempotencyKey(keys: string[]): string {
+function batchIdempotencyKey(keys: string[]): string {
   return "batch-" +
     createHash("sha256").update([...keys].sort().join("\n")).digest("hex").slice(0, 48);
 }
@@ -109,7 +109,7 @@ export function batchIdempotencyKey(keys: string[]): string {
  * A batch refused as invalid (422) is resent one by one, so one bad address cannot sink
  * the others.
  */
-export async function sendEmailBatch(
+async function sendEmailBatch(
   resend: Resend,
   emails: OutgoingEmail[],
 ): Promise<SendResult[]> {

@@ -63,7 +63,7 @@ export interface SmsSenderOptions {
 }
 
 /** Sends one SMS and reduces Twilio's answer to a result. */
-export async function sendSms(
+async function sendSms(
   twilio: Twilio,
   sms: SmsMessage & { from: string; statusCallback?: string },
 ): Promise<SendResult> {

@@ -5,9 +5,10 @@
  * drains may run at once: claims skip rows another drain holds.
  */
 import type postgres from "postgres";
-import type { Answer, ChannelSender, Delivery, Journal, Outcome, Prepare } from "./channel.ts";
+import type { ChannelSender, Journal, Outcome, Prepare } from "./channel.ts";
+import { outcomeOf, sortPreparations } from "./outcomes.ts";
 import { type Channel, claim, nextDueWithin, type OutboxRow, recordOutcomes } from "./store.ts";
-import { decideAfterFailure, describeFailure, type RetryPolicy } from "./retry_policy.ts";
+import type { RetryPolicy } from "./retry_policy.ts";
 
 export interface DrainDeps {
   sql: postgres.Sql;
@@ -51,28 +52,6 @@ const STAT_OF: Record<Outcome["kind"], keyof DrainStats> = {
   suppressed: "suppressed",
   deferred: "deferred",
 };
-
-/** A provider's answer as an outcome: sent, or what the retry policy makes of the failure (pure). */
-export function outcomeOf(
-  { row, result }: Answer,
-  provider: string,
-  policy: RetryPolicy | undefined,
-): Outcome {
-  if (result.ok) {
-    return { row, kind: "sent", provider, providerMessageId: result.providerMessageId };
-  }
-  const decision = decideAfterFailure(result.failure, row.attempts, row.max_attempts, { policy });
-  if (decision.action === "dead") {
-    return { row, kind: "dead", reason: decision.reason, failure: result.failure };
-  }
-  return {
-    row,
-    kind: "retry",
-    error: describeFailure(result.failure),
-    delayMs: decision.delayMs,
-    countsAsAttempt: decision.countsAsAttempt,
-  };
-}
 
 /** Groups rows by rank, lowest first. */
 function byRankGroups(rows: OutboxRow[]): OutboxRow[][] {
@@ -125,41 +104,11 @@ export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Pro
     }
     // Rank by rank: the first group's messages are on the wire before the next is prepared.
     for (const group of byRankGroups(rows)) {
-      const held: Outcome[] = [];
-      const toSend = new Map<Channel, Delivery[]>();
-      for (const p of await deps.prepare(group, clock())) {
-        const sender = deps.senders[p.row.channel];
-        if (p.action === "send" && sender) {
-          toSend.set(p.row.channel, [
-            ...(toSend.get(p.row.channel) ?? []),
-            { row: p.row, payload: p.payload },
-          ]);
-        } else if (p.action === "send") {
-          // Another function may have this channel's sender: give the row back for later.
-          const failure = {
-            message: `no ${p.row.channel} sender here`,
-            transient: true,
-            throttled: false,
-          };
-          held.push(
-            outcomeOf({ row: p.row, result: { ok: false, failure } }, "", deps.retryPolicy),
-          );
-        } else if (p.action === "fail") {
-          held.push(
-            outcomeOf(
-              { row: p.row, result: { ok: false, failure: p.failure } },
-              "",
-              deps.retryPolicy,
-            ),
-          );
-        } else if (p.action === "suppress") {
-          held.push({ row: p.row, kind: "suppressed", reason: p.reason });
-        } else if (p.action === "defer") {
-          held.push({ row: p.row, kind: "deferred", reason: p.reason, until: p.until });
-        } else {
-          held.push({ row: p.row, kind: "dead", reason: p.reason });
-        }
-      }
+      const { held, toSend } = sortPreparations(
+        await deps.prepare(group, clock()),
+        (channel) => channel in deps.senders,
+        deps.retryPolicy,
+      );
       await record(held);
       for (const [channel, deliveries] of toSend) {
         const sender = deps.senders[channel]!;

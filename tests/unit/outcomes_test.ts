@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { outcomeOf } from "../../shared/outbox/drain.ts";
+import { outcomeOf, sortPreparations } from "../../shared/outbox/outcomes.ts";
 import { activityFor } from "../../shared/leads/activity_log.ts";
 import { byRank, type Outcome } from "../../shared/outbox/channel.ts";
 import { rankOf } from "../../shared/messages/catalog.ts";
@@ -172,4 +172,29 @@ Deno.test("customers go first: rankOf() puts customer kinds before staff kinds, 
     { row: sms, payload: "d" },
   ];
   assert.deepEqual(byRank(deliveries).map((d) => d.payload), ["b", "d", "a", "c"]);
+});
+
+Deno.test("sortPreparations() sends what may go by channel and settles the rest without a provider", () => {
+  const until = new Date("2026-11-26T15:00:00Z");
+  const { held, toSend } = sortPreparations(
+    [
+      { row: email, action: "send", payload: "e" },
+      { row: sms, action: "defer", reason: "quiet_hours", until },
+      { row: crm, action: "send", payload: "w" },
+      { row: sms, action: "suppress", reason: "opted_out" },
+      { row: email, action: "dead", reason: "lead gone" },
+      {
+        row: crm,
+        action: "fail",
+        failure: { message: "render", network: true, transient: true, throttled: false },
+      },
+    ],
+    (channel) => channel !== "webhook",
+    undefined,
+  );
+  assert.deepEqual([...toSend.keys()], ["email"]);
+  assert.deepEqual(toSend.get("email")!.map((d) => d.payload), ["e"]);
+  assert.deepEqual(held.map((o) => o.kind), ["deferred", "retry", "suppressed", "dead", "retry"]);
+  const noSender = held[1];
+  assert.match(noSender.kind === "retry" ? noSender.error : "", /no webhook sender here/);
 });

@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { ConfigError, notifyLeadConfigSchema, parseConfig } from "../../shared/platform/config.ts";
+
+const valid = {
+  SUPABASE_URL: "https://abc.supabase.co",
+  SUPABASE_DB_URL: "postgresql://postgres:pw@db.abc.supabase.co:5432/postgres",
+  SUPABASE_SERVICE_ROLE_KEY: "service-role-key-of-the-project",
+  NOTIFY_WEBHOOK_SECRET: "a-shared-secret-of-24-chars-or-more",
+  RESEND_API_KEY: "re_123",
+  FROM_EMAIL: "Pink Auto Glass <noreply@pinkautoglass.com>",
+  ADMIN_EMAIL: "admin@pinkautoglass.com",
+  TWILIO_ACCOUNT_SID: "AC0123456789abcdef0123456789abcdef",
+  TWILIO_AUTH_TOKEN: "0123456789abcdef0123",
+  TWILIO_PHONE_NUMBER: "+17205550100",
+};
+
+Deno.test("parseConfig(notify-lead) accepts a deployment without webhooks and reads them when set", () => {
+  const bare = parseConfig(notifyLeadConfigSchema, { ...valid, WEBHOOK_SLACK_URL: "" });
+  assert.equal(bare.WEBHOOK_CRM_URL, undefined);
+  assert.equal(bare.WEBHOOK_SLACK_URL, undefined, "an empty variable counts as unset");
+  const full = parseConfig(notifyLeadConfigSchema, {
+    ...valid,
+    WEBHOOK_CRM_URL: "https://crm.example.com/hooks/leads",
+    WEBHOOK_CRM_TOKEN: "t0k",
+    WEBHOOK_SLACK_URL: "https://hooks.slack.com/services/T/B/x",
+    WEBHOOK_SIGNING_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+  });
+  assert.equal(full.WEBHOOK_CRM_TOKEN, "t0k");
+});
+
+Deno.test("parseConfig(notify-lead) names every bad variable and never shows a value", async (t) => {
+  const cases: Array<[string, Record<string, string>, RegExp]> = [
+    ["a missing key", { RESEND_API_KEY: "" }, /RESEND_API_KEY is missing/],
+    [
+      "a malformed phone",
+      { TWILIO_PHONE_NUMBER: "720-555-0100" },
+      /TWILIO_PHONE_NUMBER must be an E\.164/,
+    ],
+    [
+      "a CRM URL without its token",
+      { WEBHOOK_CRM_URL: "https://crm.example.com/h" },
+      /WEBHOOK_CRM_TOKEN is missing/,
+    ],
+    [
+      "a signing secret that is not base64",
+      { WEBHOOK_SIGNING_SECRET: "whsec_not base64!" },
+      /WEBHOOK_SIGNING_SECRET must be a Standard Webhooks secret/,
+    ],
+  ];
+  for (const [name, change, message] of cases) {
+    await t.step(name, () => {
+      try {
+        parseConfig(notifyLeadConfigSchema, { ...valid, ...change });
+        assert.fail("accepted");
+      } catch (err) {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, message);
+        for (const value of Object.values(change)) {
+          if (value) assert.ok(!err.message.includes(value), "the value is not shown");
+        }
+      }
+    });
+  }
+});
