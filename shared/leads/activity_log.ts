@@ -81,23 +81,38 @@ export function activityFor(outcome: Outcome): ActivityEntry | null {
   }
 }
 
+function toRows(sql: postgres.Sql | postgres.TransactionSql, entries: ActivityEntry[]) {
+  return entries.map((e) => ({
+    lead_id: e.lead_id,
+    activity_type: e.activity_type,
+    description: e.description,
+    metadata: sql.json((e.metadata ?? {}) as postgres.JSONValue),
+    created_by: e.created_by ?? "system",
+  }));
+}
+
+function reportUnlogged(count: number, err: unknown) {
+  console.error(maskPII(`could not log ${count} activities: ${(err as Error).message}`));
+}
+
+/** Writes activity rows on their own (outside any outbox transition). */
 export async function logActivities(sql: postgres.Sql, entries: ActivityEntry[]): Promise<void> {
   if (entries.length === 0) return;
   try {
-    const rows = entries.map((e) => ({
-      lead_id: e.lead_id,
-      activity_type: e.activity_type,
-      description: e.description,
-      metadata: sql.json((e.metadata ?? {}) as postgres.JSONValue),
-      created_by: e.created_by ?? "system",
-    }));
-    await sql`insert into public.lead_activities ${sql(rows)}`;
+    await sql`insert into public.lead_activities ${sql(toRows(sql, entries))}`;
   } catch (err) {
-    console.error(maskPII(`could not log ${entries.length} activities: ${(err as Error).message}`));
+    reportUnlogged(entries.length, err);
   }
 }
 
-/** The journal a drain is handed: each outcome's activity, written in one statement. */
-export function createJournal(sql: postgres.Sql) {
-  return (outcomes: Outcome[]) => logActivities(sql, outcomes.flatMap((o) => activityFor(o) ?? []));
+/**
+ * The journal a drain is handed: each applied outcome's activity, written in one statement
+ * inside the outcome's transaction. A broken activity log must not stop messages: the write
+ * runs in a savepoint, and its failure leaves the outcomes committed and is reported.
+ */
+export function journalOutcomes(tx: postgres.TransactionSql, outcomes: Outcome[]): Promise<void> {
+  const entries = outcomes.flatMap((o) => activityFor(o) ?? []);
+  if (entries.length === 0) return Promise.resolve();
+  return tx.savepoint((sp) => sp`insert into public.lead_activities ${sp(toRows(sp, entries))}`)
+    .then(() => {}, (err) => reportUnlogged(entries.length, err));
 }

@@ -29,7 +29,8 @@ export interface LeadForPlanning {
 
 /**
  * Locks the leads while their messages are planned, so two planners cannot interleave (in id
- * order, so two batches cannot deadlock), and reads each phone's consent and texts of the
+ * order, so two batches cannot deadlock; `no key update`, so activity rows being written for
+ * the same leads do not wait on it), and reads each phone's consent and texts of the
  * last 24 hours and the shop's settings with them: one round trip for a whole burst. Ids
  * with no lead are left out.
  */
@@ -48,7 +49,7 @@ export async function lockLeadsForPlanning(sql: Sql, ids: string[]): Promise<Lea
           and o.recipient = l.phone_e164) as sms_sent_last_24h,
       (select to_jsonb(s) from public.business_settings s) as settings
     from public.leads l where l.id = any (${sql.array(ids)}::uuid[])
-    order by l.id for update of l`;
+    order by l.id for no key update of l`;
   return rows.map(({ sms_may_text, sms_sent_last_24h, settings, ...lead }) => {
     if (!settings) throw new MissingSettingsError();
     return {

@@ -45,12 +45,16 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
     (ids: string[]) => planLeadsNotifications(deps.sql, ids, { setup: deps.setup, now: clock() }),
     { max: PLAN_BATCH },
   );
-  const drainInBackground = () =>
-    deps.waitUntil(
-      scheduler.request().catch((err) =>
-        console.error(maskPII(`drain failed: ${(err as Error).stack}`))
-      ),
-    );
+  // Many webhooks share one drain: its failure is logged once, not once per webhook.
+  const reported = new WeakSet<Promise<unknown>>();
+  const drainInBackground = () => {
+    const drain = scheduler.request();
+    if (!reported.has(drain)) {
+      reported.add(drain);
+      drain.catch((err) => console.error(maskPII(`drain failed: ${(err as Error).stack}`)));
+    }
+    deps.waitUntil(drain.catch(() => {}));
+  };
 
   async function webhook(req: Request): Promise<Response> {
     let body: unknown;
@@ -94,12 +98,16 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
       });
       for (const rows of created.values()) planned += rows.length;
     }
-    const stats = await scheduler.request();
+    const { sent, retried, dead, suppressed, deferred } = await scheduler.request();
     return jsonResponse(200, {
       dead_lettered: deadLettered.length,
       leads_planned: unplanned.length,
       messages_planned: planned,
-      ...stats,
+      sent,
+      retried,
+      dead,
+      suppressed,
+      deferred,
     });
   }
 

@@ -13,7 +13,7 @@ import { createSmsSender } from "../channels/sms.ts";
 import { createWebhookSender } from "../channels/webhook.ts";
 import { createPreparer } from "../messages/prepare.ts";
 import type { MessageSetup } from "../messages/setup.ts";
-import { createJournal } from "../leads/activity_log.ts";
+import { journalOutcomes } from "../leads/activity_log.ts";
 import { recordProviderOptOut } from "../leads/lead_store.ts";
 import { createResendClient } from "../providers/resend_client.ts";
 import { createTwilioClient } from "../providers/twilio_client.ts";
@@ -62,6 +62,6 @@ export function notifyLeadDrainDeps(cfg: NotifyLeadConfig, sql: postgres.Sql): D
       }),
       webhook: createWebhookSender({ signingSecret: cfg.WEBHOOK_SIGNING_SECRET }),
     },
-    journal: createJournal(sql),
+    journal: journalOutcomes,
   };
 }

@@ -4,6 +4,7 @@
  * payloads on the wire (one per channel), and a journal that records outcomes where admins
  * read them. The engine itself knows no message kind, template, provider or SMS rule.
  */
+import type postgres from "postgres";
 import type { Channel, OutboxRow } from "./store.ts";
 
 /**
@@ -87,5 +88,8 @@ export type Outcome =
   | { row: OutboxRow; kind: "suppressed"; reason: string }
   | { row: OutboxRow; kind: "deferred"; reason: string; until: Date };
 
-/** Records outcomes where admins read them (the lead's activity log). */
-export type Journal = (outcomes: Outcome[]) => Promise<void>;
+/**
+ * Records applied outcomes where admins read them (the lead's activity log), inside the
+ * transaction that applies them, so the timeline is complete whenever the outbox says sent.
+ */
+export type Journal = (tx: postgres.TransactionSql, outcomes: Outcome[]) => Promise<void>;

@@ -7,7 +7,8 @@
 import type postgres from "postgres";
 import type { ChannelSender, Journal, Outcome, Prepare } from "./channel.ts";
 import { outcomeOf, sortPreparations } from "./outcomes.ts";
-import { type Channel, claim, nextDueWithin, type OutboxRow, recordOutcomes } from "./store.ts";
+import { createBatcher } from "../platform/batcher.ts";
+import { type Channel, claim, nextDueWithin, type OutboxRow, settleOutcomes } from "./store.ts";
 import type { RetryPolicy } from "./retry_policy.ts";
 
 export interface DrainDeps {
@@ -40,12 +41,15 @@ export interface DrainStats {
   dead: number;
   suppressed: number;
   deferred: number;
+  /** Outcomes refused because another sender had taken the row over (its lease had run out). */
+  leaseLost: number;
 }
 
 const CLAIM_LIMIT = 200;
 const LEASE_SECONDS = 60;
+const SETTLE_BATCH = 500;
 
-const STAT_OF: Record<Outcome["kind"], keyof DrainStats> = {
+const STAT_OF: Record<Outcome["kind"], Exclude<keyof DrainStats, "leaseLost">> = {
   sent: "sent",
   retry: "retried",
   dead: "dead",
@@ -65,7 +69,14 @@ function byRankGroups(rows: OutboxRow[]): OutboxRow[][] {
  * batch is on the wire is claimed and prepared meanwhile.
  */
 export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Promise<DrainStats> {
-  const stats: DrainStats = { sent: 0, retried: 0, dead: 0, suppressed: 0, deferred: 0 };
+  const stats: DrainStats = {
+    sent: 0,
+    retried: 0,
+    dead: 0,
+    suppressed: 0,
+    deferred: 0,
+    leaseLost: 0,
+  };
   const clock = deps.clock ?? (() => new Date());
   const deadline = opts.deadline ?? Date.now() + 120_000;
   const inflight = new Set<Promise<void>>();
@@ -76,17 +87,36 @@ export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Pro
     );
     inflight.add(tracked);
   };
+  // An outcome and its activity commit together; outcomes whose lease another sender took
+  // over change nothing (their attempt is still in the history) and are counted here. Answers
+  // that arrive while one transaction runs share the next, so a burst costs few of them.
+  const settle = createBatcher(async (batch: Outcome[]) => {
+    const owned = await deps.sql.begin(async (tx) => {
+      const owned = await settleOutcomes(tx, batch);
+      await deps.journal(tx, batch.filter((o) => owned.has(String(o.row.id))));
+      return owned;
+    }) as Set<string>;
+    return new Map(batch.map((o) => [o, owned.has(String(o.row.id))]));
+  }, { max: SETTLE_BATCH });
   const record = async (outcomes: Outcome[]) => {
-    if (outcomes.length === 0) return;
-    await recordOutcomes(deps.sql, outcomes);
-    for (const o of outcomes) stats[STAT_OF[o.kind]]++;
-    await deps.journal(outcomes);
+    const applied = await Promise.all(outcomes.map(settle));
+    outcomes.forEach((o, i) => {
+      if (applied[i]) stats[STAT_OF[o.kind]]++;
+    });
+    const lost = applied.filter((a) => !a).length;
+    stats.leaseLost += lost;
+    if (lost > 0) {
+      console.warn(
+        `outbox: ${lost} outcome(s) not applied: their lease had passed to another sender`,
+      );
+    }
   };
 
   while (Date.now() < deadline && failures.length === 0) {
     const rows = await claim(deps.sql, {
       limit: opts.claimLimit ?? CLAIM_LIMIT,
       leaseSeconds: LEASE_SECONDS,
+      token: crypto.randomUUID(),
       onlyKeys: opts.onlyKeys,
     });
     if (rows.length === 0) {

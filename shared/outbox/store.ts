@@ -40,6 +40,8 @@ export interface OutboxRow {
   next_attempt_at: Date;
   provider_message_id: string | null;
   last_error: string | null;
+  /** The claim's token while sending; outcomes are applied only with it. */
+  lease_token: string | null;
 }
 
 /** A message to record: insert-if-absent on its key. */
@@ -76,87 +78,105 @@ export async function insertIfAbsent(
     returning *`;
 }
 
-/** Leases up to `limit` due rows to this sender (for update skip locked). */
+/** Leases up to `limit` due rows to the holder of `token` (for update skip locked). */
 export async function claim(
-  sql: postgres.Sql,
-  opts: { limit: number; leaseSeconds: number; onlyKeys?: string[] },
+  sql: postgres.Sql | postgres.TransactionSql,
+  opts: { limit: number; leaseSeconds: number; token: string; onlyKeys?: string[] },
 ) {
   return await sql<OutboxRow[]>`
-    select * from public.claim_outbox_messages(${opts.limit}, ${opts.leaseSeconds}, ${
-    opts.onlyKeys ?? null
-  })`;
+    select * from public.claim_outbox_messages(
+      ${opts.limit}, ${opts.leaseSeconds}, ${opts.token}, ${opts.onlyKeys ?? null})`;
 }
 
-/** sending → sent, recording the provider's id in the same statement. */
-export async function markSent(
-  sql: postgres.Sql,
-  sent: Array<{ id: string; providerMessageId: string | null }>,
-) {
-  if (sent.length === 0) return;
-  await sql`
-    update public.notifications_outbox o
-    set status = 'sent', provider_message_id = s.provider_message_id, sent_at = now(),
-        lease_until = null, last_error = null
-    from (select unnest(${sql.array(sent.map((s) => s.id))}::bigint[]) as id,
-                 unnest(${
-    sql.array(sent.map((s) => s.providerMessageId ?? ""))
-  }::text[]) as provider_message_id) s
-    where o.id = s.id and o.status = 'sending'`;
-}
-
-/** sending → retry at a later time; a throttled try gives its attempt back. */
-export async function markRetry(
-  sql: postgres.Sql,
-  id: string,
-  error: string,
-  delayMs: number,
-  countsAsAttempt = true,
-) {
-  await sql`
-    update public.notifications_outbox
-    set status = 'retry', last_error = ${error}, lease_until = null,
-        next_attempt_at = now() + make_interval(secs => ${delayMs / 1000}),
-        attempts = case when ${countsAsAttempt} then attempts else greatest(attempts - 1, 0) end
-    where id = ${id} and status = 'sending'`;
-}
-
-/** sending → dead: permanent error or out of attempts. An admin can replay it. */
-export async function markDead(sql: postgres.Sql, id: string, error: string) {
-  await sql`
-    update public.notifications_outbox
-    set status = 'dead', last_error = ${error}, lease_until = null
-    where id = ${id} and status = 'sending'`;
-}
-
-/** sending → suppressed: not allowed to send (consent withdrawn, daily cap…). */
-export async function markSuppressed(sql: postgres.Sql, id: string, reason: string) {
-  await sql`
-    update public.notifications_outbox
-    set status = 'suppressed', status_reason = ${reason}, lease_until = null
-    where id = ${id} and status = 'sending'`;
-}
-
-/** sending → deferred until the recipient's next allowed hour; the attempt is given back. */
-export async function markDeferred(sql: postgres.Sql, id: string, reason: string, until: Date) {
-  await sql`
-    update public.notifications_outbox
-    set status = 'deferred', status_reason = ${reason}, lease_until = null,
-        next_attempt_at = ${until}, attempts = greatest(attempts - 1, 0)
-    where id = ${id} and status = 'sending'`;
-}
-
-/** Applies each outcome's transition: the one way a drain moves the rows it holds. */
-export async function recordOutcomes(sql: postgres.Sql, outcomes: Outcome[]) {
-  const sent = outcomes.flatMap((o) =>
-    o.kind === "sent" ? [{ id: o.row.id, providerMessageId: o.providerMessageId }] : []
-  );
-  await markSent(sql, sent);
-  for (const o of outcomes) {
-    if (o.kind === "retry") await markRetry(sql, o.row.id, o.error, o.delayMs, o.countsAsAttempt);
-    else if (o.kind === "dead") await markDead(sql, o.row.id, o.reason);
-    else if (o.kind === "suppressed") await markSuppressed(sql, o.row.id, o.reason);
-    else if (o.kind === "deferred") await markDeferred(sql, o.row.id, o.reason, o.until);
+/** An outcome as the settle statement reads it. */
+function transition(o: Outcome) {
+  const base = {
+    id: o.row.id,
+    token: o.row.lease_token,
+    attempt: o.row.attempts,
+    status: o.kind,
+    provider_message_id: null as string | null,
+    error: null as string | null,
+    reason: null as string | null,
+    next_attempt_at: null as string | null,
+    retry_after_ms: null as number | null,
+    gives_attempt_back: false,
+  };
+  switch (o.kind) {
+    case "sent":
+      return { ...base, provider_message_id: o.providerMessageId };
+    case "retry":
+      return {
+        ...base,
+        error: o.error,
+        retry_after_ms: o.delayMs,
+        gives_attempt_back: !o.countsAsAttempt,
+      };
+    case "dead":
+      return { ...base, error: o.reason };
+    case "suppressed":
+      return { ...base, reason: o.reason };
+    case "deferred":
+      return {
+        ...base,
+        reason: o.reason,
+        next_attempt_at: o.until.toISOString(),
+        gives_attempt_back: true,
+      };
   }
+}
+
+/**
+ * Applies outcomes in one statement, each only where the row is still leased to the token it
+ * was claimed with, and records every attempt (applied or not) in notification_attempts.
+ * Returns the ids whose outcome was applied; the others had lost their lease.
+ */
+export async function settleOutcomes(
+  sql: postgres.TransactionSql,
+  outcomes: Outcome[],
+): Promise<Set<string>> {
+  if (outcomes.length === 0) return new Set();
+  const rows = outcomes.map(transition);
+  // One statement: the transitions and the history rows of every attempt, applied or not.
+  const settled = await sql<{ outbox_id: string; lease_lost: boolean }[]>`
+    with s as (
+      select * from jsonb_to_recordset(${sql.json(rows as unknown as postgres.JSONValue)}) as s(
+        id bigint, token uuid, attempt integer, status text, provider_message_id text,
+        error text, reason text, next_attempt_at timestamptz, retry_after_ms numeric,
+        gives_attempt_back boolean)
+    ), applied as (
+      update public.notifications_outbox o
+      set status = s.status,
+          lease_until = null,
+          lease_token = null,
+          provider_message_id = case when s.status = 'sent' then s.provider_message_id
+                                     else o.provider_message_id end,
+          sent_at = case when s.status = 'sent' then now() else o.sent_at end,
+          last_error = case s.status when 'sent' then null
+                                     when 'retry' then s.error
+                                     when 'dead' then s.error
+                                     else o.last_error end,
+          status_reason = case when s.status in ('suppressed', 'deferred') then s.reason
+                               else o.status_reason end,
+          -- A retry's delay counts from the database's clock, as claims do.
+          next_attempt_at = case s.status
+            when 'retry' then now() + make_interval(secs => s.retry_after_ms / 1000.0)
+            when 'deferred' then s.next_attempt_at
+            else o.next_attempt_at end,
+          attempts = case when s.gives_attempt_back then greatest(o.attempts - 1, 0)
+                          else o.attempts end
+      from s
+      where o.id = s.id and o.status = 'sending' and o.lease_token = s.token
+      returning o.id
+    )
+    insert into public.notification_attempts
+      (outbox_id, attempt, lease_token, outcome, lease_lost, provider_message_id, error)
+    select s.id, s.attempt, s.token, s.status, applied.id is null, s.provider_message_id,
+           coalesce(s.error, s.reason)
+    from s left join applied on applied.id = s.id
+    returning outbox_id::text, lease_lost`;
+  const owned = new Set(settled.filter((r) => !r.lease_lost).map((r) => r.outbox_id));
+  return owned;
 }
 
 /** Rows whose sender died on their last attempt → dead. */

@@ -28,6 +28,7 @@ function row(key: string, overrides: Partial<OutboxRow> = {}): OutboxRow {
     next_attempt_at: new Date(0),
     provider_message_id: null,
     last_error: null,
+    lease_token: "00000000-0000-4000-8000-00000000000a",
     ...overrides,
   };
 }

@@ -23,6 +23,7 @@ function row(channel: Channel, template: string, recipient: string): OutboxRow {
     next_attempt_at: new Date(0),
     provider_message_id: null,
     last_error: null,
+    lease_token: "00000000-0000-4000-8000-00000000000a",
   };
 }
 
