@@ -5,10 +5,11 @@
  * drains may run at once: claims skip rows another drain holds.
  */
 import type postgres from "postgres";
-import type { ChannelSender, Journal, Outcome, Prepare } from "./channel.ts";
+import type { ChannelSender, Journal, Prepare } from "./channel.ts";
 import { outcomeOf, sortPreparations } from "./outcomes.ts";
-import { createBatcher } from "../platform/batcher.ts";
-import { type Channel, claim, nextDueWithin, type OutboxRow, settleOutcomes } from "./store.ts";
+import { createRecorder } from "./recorder.ts";
+import { whileDatabaseAway } from "../platform/db_retry.ts";
+import { type Channel, claim, nextDueWithin, type OutboxRow } from "./store.ts";
 import type { RetryPolicy } from "./retry_policy.ts";
 
 export interface DrainDeps {
@@ -47,15 +48,6 @@ export interface DrainStats {
 
 const CLAIM_LIMIT = 200;
 const LEASE_SECONDS = 60;
-const SETTLE_BATCH = 500;
-
-const STAT_OF: Record<Outcome["kind"], Exclude<keyof DrainStats, "leaseLost">> = {
-  sent: "sent",
-  retry: "retried",
-  dead: "dead",
-  suppressed: "suppressed",
-  deferred: "deferred",
-};
 
 /** Groups rows by rank, lowest first. */
 function byRankGroups(rows: OutboxRow[]): OutboxRow[][] {
@@ -87,38 +79,32 @@ export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Pro
     );
     inflight.add(tracked);
   };
-  // An outcome and its activity commit together; outcomes whose lease another sender took
-  // over change nothing (their attempt is still in the history) and are counted here. Answers
-  // that arrive while one transaction runs share the next, so a burst costs few of them.
-  const settle = createBatcher(async (batch: Outcome[]) => {
-    const owned = await deps.sql.begin(async (tx) => {
-      const owned = await settleOutcomes(tx, batch);
-      await deps.journal(tx, batch.filter((o) => owned.has(String(o.row.id))));
-      return owned;
-    }) as Set<string>;
-    return new Map(batch.map((o) => [o, owned.has(String(o.row.id))]));
-  }, { max: SETTLE_BATCH });
-  const record = async (outcomes: Outcome[]) => {
-    const applied = await Promise.all(outcomes.map(settle));
-    outcomes.forEach((o, i) => {
-      if (applied[i]) stats[STAT_OF[o.kind]]++;
+  let outages = 0;
+  const resilient = <T>(work: () => Promise<T>, until = deadline) =>
+    whileDatabaseAway(work, {
+      deadline: until,
+      onOutage: (err) => {
+        // Logged once per drain, however many of its steps wait for the database.
+        if (outages++ === 0) {
+          console.warn(`outbox: database unavailable (${(err as Error).message}); retrying`);
+        }
+      },
     });
-    const lost = applied.filter((a) => !a).length;
-    stats.leaseLost += lost;
-    if (lost > 0) {
-      console.warn(
-        `outbox: ${lost} outcome(s) not applied: their lease had passed to another sender`,
-      );
-    }
-  };
+  const record = createRecorder(deps, stats, (work) =>
+    // Worth retrying for as long as the lease it settles can still be ours.
+    resilient(work, Date.now() + LEASE_SECONDS * 1000));
 
   while (Date.now() < deadline && failures.length === 0) {
-    const rows = await claim(deps.sql, {
-      limit: opts.claimLimit ?? CLAIM_LIMIT,
-      leaseSeconds: LEASE_SECONDS,
-      token: crypto.randomUUID(),
-      onlyKeys: opts.onlyKeys,
-    });
+    // A claim lost with its connection leaves its rows leased to nobody: they come back when
+    // the lease ends, never sent twice.
+    const rows = await resilient(() =>
+      claim(deps.sql, {
+        limit: opts.claimLimit ?? CLAIM_LIMIT,
+        leaseSeconds: LEASE_SECONDS,
+        token: crypto.randomUUID(),
+        onlyKeys: opts.onlyKeys,
+      })
+    );
     if (rows.length === 0) {
       // Sends still on the wire may turn into retries that fall due soon: let them land first.
       if (inflight.size > 0) {
@@ -127,7 +113,7 @@ export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Pro
       }
       const lingerMs = Math.min(opts.lingerMs ?? 0, deadline - Date.now());
       if (lingerMs <= 0) break;
-      const due = await nextDueWithin(deps.sql, lingerMs);
+      const due = await resilient(() => nextDueWithin(deps.sql, lingerMs));
       if (!due) break;
       await new Promise((r) => setTimeout(r, Math.max(20, due.getTime() - Date.now())));
       continue;
@@ -135,7 +121,7 @@ export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Pro
     // Rank by rank: the first group's messages are on the wire before the next is prepared.
     for (const group of byRankGroups(rows)) {
       const { held, toSend } = sortPreparations(
-        await deps.prepare(group, clock()),
+        await resilient(() => deps.prepare(group, clock())),
         (channel) => channel in deps.senders,
         deps.retryPolicy,
       );

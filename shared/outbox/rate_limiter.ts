@@ -4,6 +4,15 @@
  * public.provider_rate_slots, so all function instances share them (see its migration).
  */
 import type postgres from "postgres";
+import { whileDatabaseAway } from "../platform/db_retry.ts";
+
+// A slot is a few queries: while the database is away they wait for it rather than fail the
+// sends behind them (a slot whose release never lands frees itself after 30 s).
+const OUTAGE_PATIENCE_MS = 30_000;
+
+function patiently<T>(work: () => Promise<T>): Promise<T> {
+  return whileDatabaseAway(work, { deadline: Date.now() + OUTAGE_PATIENCE_MS });
+}
 
 export class RateLimiter {
   /** At most `perWindow` calls to `provider` in any `windowMs`, across all senders. */
@@ -17,12 +26,15 @@ export class RateLimiter {
   /** Resolves when one more call may go out now, with the function to call once it is answered (or failed). */
   async take(): Promise<() => Promise<void>> {
     for (;;) {
-      const [slot] = await this.sql<{ slot_id: string | null; wait_ms: number }[]>`
-        select slot_id, wait_ms from public.take_provider_slot(${this.provider}, ${this.perWindow}, ${this.windowMs})`;
+      const [slot] = await patiently(() =>
+        this.sql<{ slot_id: string | null; wait_ms: number }[]>`
+          select slot_id, wait_ms
+          from public.take_provider_slot(${this.provider}, ${this.perWindow}, ${this.windowMs})`
+      );
       if (slot.slot_id !== null) {
         const id = slot.slot_id;
         return async () => {
-          await this.sql`select public.release_provider_slot(${id})`;
+          await patiently(() => this.sql`select public.release_provider_slot(${id})`);
         };
       }
       await new Promise((r) => setTimeout(r, slot.wait_ms));
@@ -31,6 +43,8 @@ export class RateLimiter {
 
   /** The provider said "too many requests": no sender calls it for `ms`. */
   async pauseFor(ms: number): Promise<void> {
-    await this.sql`select public.pause_provider(${this.provider}, ${Math.round(ms)})`;
+    await patiently(() =>
+      this.sql`select public.pause_provider(${this.provider}, ${Math.round(ms)})`
+    );
   }
 }

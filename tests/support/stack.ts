@@ -23,8 +23,17 @@ export const stack = {
 
 /** A connection pool to the stack's database as the superuser (what the dashboard uses). */
 export function connect(opts: { max?: number } = {}) {
-  return postgres(stack.dbUrl, { max: opts.max ?? 4, onnotice: () => {}, connect_timeout: 5 });
+  return postgres(stack.dbUrl, {
+    max: opts.max ?? 4,
+    onnotice: () => {},
+    connect_timeout: 5,
+    // Tests that drop the stack's connections leave their own alone.
+    connection: { application_name: TEST_APPLICATION_NAME },
+  });
 }
+
+/** The application_name of the tests' own connections. */
+export const TEST_APPLICATION_NAME = "leadwire-tests";
 
 /** Fails with a clear message when no stack runs, instead of a wall of connection errors. */
 export async function requireStack() {

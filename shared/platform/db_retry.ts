@@ -1,0 +1,58 @@
+/**
+ * Riding out a database that is briefly away (a restart, a failover, a dropped connection):
+ * the work is tried again with backoff until the database answers, instead of failing the
+ * drain and leaving its messages to the next cron tick. Errors that are not about the
+ * connection are thrown at once.
+ */
+
+// postgres.js's own codes for a connection that is gone or never came, and the network's.
+const CONNECTION_CODES = new Set([
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+]);
+
+/**
+ * True for a lost or refused connection: SQLSTATE class 08 (connection exception), 57P01–57P03
+ * (the server is shutting down, crashed or starting), or a socket error.
+ */
+export function isConnectionError(err: unknown): boolean {
+  const code = String((err as { code?: unknown })?.code ?? "");
+  return CONNECTION_CODES.has(code) || code.startsWith("08") ||
+    ["57P01", "57P02", "57P03"].includes(code);
+}
+
+/** Options for {@linkcode whileDatabaseAway}. */
+export interface DatabaseRetryOptions {
+  /** Give up (rethrow) after this moment, ms since epoch. */
+  deadline: number;
+  /** First wait; doubled each time up to `maxDelayMs`. Default 100 ms. */
+  baseDelayMs?: number;
+  /** Default 2 s. */
+  maxDelayMs?: number;
+  /** Told once per outage, when the first retry is scheduled. */
+  onOutage?: (err: unknown) => void;
+}
+
+/** Runs `work`, trying again with backoff while the database connection is what fails. */
+export async function whileDatabaseAway<T>(
+  work: () => Promise<T>,
+  opts: DatabaseRetryOptions,
+): Promise<T> {
+  let delay = opts.baseDelayMs ?? 100;
+  for (let tries = 0;; tries++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (!isConnectionError(err) || Date.now() + delay > opts.deadline) throw err;
+      if (tries === 0) opts.onOutage?.(err);
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, opts.maxDelayMs ?? 2_000);
+    }
+  }
+}

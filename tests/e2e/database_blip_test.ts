@@ -1,0 +1,57 @@
+/**
+ * The database drops every connection while messages are on the wire (what a restart or a
+ * failover does to the functions): the answers already in hand are recorded once the database
+ * answers again, without waiting for the sweep's lease takeover, and nothing goes twice.
+ */
+import assert from "node:assert/strict";
+import { connect, requireStack, TEST_APPLICATION_NAME } from "../support/stack.ts";
+import { insertLead } from "../support/fixtures.ts";
+import { waitFor } from "../support/wait_for.ts";
+import { emailsTo, smsTo, twilio } from "../support/fakes.ts";
+import { outboxOf, settledOutbox, smsWindowAlwaysOpen } from "../support/notify_lead.ts";
+
+await requireStack();
+
+Deno.test("connections dropped while an SMS is on the wire: every message is recorded once, and none is sent twice", async () => {
+  const sql = connect();
+  const admin = connect({ max: 1 });
+  try {
+    await smsWindowAlwaysOpen(sql);
+    await twilio.latency(1_500);
+    const lead = await insertLead(sql);
+    await waitFor("the SMS to be claimed", async () => {
+      const rows = await outboxOf(sql, lead.id);
+      return rows.initial_confirmation_sms?.status === "sending";
+    });
+    const [{ dropped }] = await admin`
+      select count(pg_terminate_backend(pid))::int as dropped from pg_stat_activity
+      where backend_type = 'client backend' and datname = current_database()
+        and application_name is distinct from ${TEST_APPLICATION_NAME}`;
+    assert.ok(dropped > 0, "the functions' connections were dropped");
+
+    // Well inside the 60 s lease: only the sender that holds the answers can finish this.
+    const outbox = await settledOutbox(sql, lead.id, 3);
+    for (const [template, row] of Object.entries(outbox)) {
+      assert.equal(row.status, "sent", template);
+      assert.equal(row.attempts, 1, `${template} was tried once`);
+    }
+    assert.equal((await smsTo(lead.phone_e164)).length, 1, "one SMS");
+    assert.equal((await emailsTo(lead.email)).length, 1, "one customer email");
+    const activities = await sql`
+      select activity_type from public.lead_activities where lead_id = ${lead.id} order by id`;
+    assert.deepEqual(activities.map((a) => a.activity_type).sort(), [
+      "email_sent",
+      "email_sent",
+      "sms_sent",
+    ]);
+    const lost = await sql`
+      select count(*)::int as n from public.notification_attempts a
+      join public.notifications_outbox o on o.id = a.outbox_id
+      where o.lead_id = ${lead.id} and a.lease_lost`;
+    assert.equal(lost[0].n, 0);
+  } finally {
+    await twilio.latency(0);
+    await admin.end();
+    await sql.end();
+  }
+});

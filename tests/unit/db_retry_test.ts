@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { isConnectionError, whileDatabaseAway } from "../../shared/platform/db_retry.ts";
+
+Deno.test("isConnectionError() tells a lost database from a bad query", async (t) => {
+  const cases: Array<[string, unknown, boolean]> = [
+    ["postgres.js: connection closed", { code: "CONNECTION_CLOSED" }, true],
+    ["refused", { code: "ECONNREFUSED" }, true],
+    ["terminated by the administrator (restart)", { code: "57P01" }, true],
+    ["the database is starting up", { code: "57P03" }, true],
+    ["connection exception class 08", { code: "08006" }, true],
+    ["unique violation", { code: "23505" }, false],
+    ["check violation", { code: "23514" }, false],
+    ["a plain error", new Error("boom"), false],
+  ];
+  for (const [name, err, expected] of cases) {
+    await t.step(name, () => assert.equal(isConnectionError(err), expected));
+  }
+});
+
+Deno.test("whileDatabaseAway() retries while the connection fails, reports the outage once, and rethrows anything else", async () => {
+  let calls = 0;
+  const outages: unknown[] = [];
+  const value = await whileDatabaseAway(() => {
+    calls++;
+    return calls < 4 ? Promise.reject({ code: "57P01" }) : Promise.resolve("answered");
+  }, { deadline: Date.now() + 5_000, baseDelayMs: 1, onOutage: (e) => outages.push(e) });
+  assert.equal(value, "answered");
+  assert.equal(calls, 4);
+  assert.equal(outages.length, 1);
+
+  await assert.rejects(
+    whileDatabaseAway(() => Promise.reject(Object.assign(new Error("dup"), { code: "23505" })), {
+      deadline: Date.now() + 5_000,
+    }),
+    /dup/,
+  );
+  await assert.rejects(
+    whileDatabaseAway(() => Promise.reject({ code: "ECONNREFUSED" }), {
+      deadline: Date.now() + 50,
+      baseDelayMs: 20,
+    }),
+    (err: { code: string }) => err.code === "ECONNREFUSED",
+    "gives up at the deadline",
+  );
+});
