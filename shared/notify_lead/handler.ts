@@ -13,6 +13,7 @@ import { errorResponse, jsonResponse, secretsMatch } from "../platform/http.ts";
 import { describeIssues, leadInsertPayload, sweepRequest } from "./webhook_payload.ts";
 import { findUnplannedLeads, planLeadsNotifications } from "./plan.ts";
 import { createBatcher } from "../platform/batcher.ts";
+import { whileDatabaseAway } from "../platform/db_retry.ts";
 import { deadLetterExpired } from "../outbox/store.ts";
 import type { DrainStats } from "../outbox/drain.ts";
 import { DrainScheduler } from "../outbox/drain_scheduler.ts";
@@ -36,13 +37,21 @@ export interface NotifyLeadDeps {
 
 /** Most leads planned in one transaction. */
 const PLAN_BATCH = 100;
+/** How long a webhook waits for a database that is away (pg_net gives up after 10 s). */
+const PLAN_PATIENCE_MS = 5_000;
 
 export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) => Promise<Response> {
   const scheduler = new DrainScheduler(deps.drain);
   const clock = deps.clock ?? (() => new Date());
   // Webhooks of a burst arrive together: their leads are planned together, a batch at a time.
+  // Planning is insert-if-absent, so a transaction cut off with its connection is simply
+  // run again; a database away for longer fails the webhook, and the sweep plans the lead.
   const planInBatch = createBatcher(
-    (ids: string[]) => planLeadsNotifications(deps.sql, ids, { setup: deps.setup, now: clock() }),
+    (ids: string[]) =>
+      whileDatabaseAway(
+        () => planLeadsNotifications(deps.sql, ids, { setup: deps.setup, now: clock() }),
+        { deadline: Date.now() + PLAN_PATIENCE_MS },
+      ),
     { max: PLAN_BATCH },
   );
   // Many webhooks share one drain: its failure is logged once, not once per webhook.

@@ -3,8 +3,29 @@
  * Claims need transactions and `skip locked`, which the REST layer cannot do.
  */
 import postgres from "postgres";
+import { isConnectionError } from "./db_retry.ts";
 
 const pools = new Map<string, postgres.Sql>();
+
+let guarded = false;
+
+/**
+ * postgres.js 3.4.9 can write to a connection the server has just closed from a queued
+ * setImmediate; on Deno that write throws outside any query, as an unhandled rejection that
+ * would end the whole function (porsager/postgres#1208, denoland/deno#34667). When a database
+ * restarts, such connection errors also reach rejections no query holds. The queries
+ * themselves are failed through the connection's close, and callers retry those, so these
+ * stray errors are logged and kept from taking the process down. Nothing else is caught.
+ */
+function guardAgainstStrayConnectionErrors() {
+  if (guarded) return;
+  guarded = true;
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    if (!isConnectionError(event.reason)) return;
+    event.preventDefault();
+    console.warn(`postgres: stray connection error ignored (${event.reason?.message})`);
+  });
+}
 
 /**
  * The pool for one purpose of a function instance, however often the function's module is
@@ -14,6 +35,7 @@ export function db(url: string, opts: { purpose?: string; max?: number } = {}): 
   const key = `${opts.purpose ?? "main"} ${url}`;
   let pool = pools.get(key);
   if (!pool) {
+    guardAgainstStrayConnectionErrors();
     // prepare: false keeps the pool usable behind Supavisor's transaction mode.
     pool = postgres(url, { max: opts.max ?? 10, prepare: false, onnotice: () => {} });
     pools.set(key, pool);

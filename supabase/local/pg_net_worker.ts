@@ -59,11 +59,20 @@ async function perform(req: QueuedRequest) {
   }
 }
 
+/** The application_name of the stand-in worker's connections. */
+export const PG_NET_APPLICATION_NAME = "pg_net";
+
 export async function startPgNetWorker(
   dbUrl: string,
   log: (line: string) => void,
 ): Promise<PgNetWorker> {
-  const sql = postgres(dbUrl, { max: 4, onnotice: () => {} });
+  // Named like the real worker: pg_net runs inside PostgreSQL as a background worker, not as
+  // a client, so tests that drop the clients' connections leave this one alone.
+  const sql = postgres(dbUrl, {
+    max: 4,
+    onnotice: () => {},
+    connection: { application_name: PG_NET_APPLICATION_NAME },
+  });
   let paused = false;
   let stopped = false;
   let running: Promise<void> | null = null;

@@ -44,8 +44,6 @@ comment on column public.notifications_outbox.template is
   'The message kind (public.message_kinds): which catalog entry plans and renders it.';
 comment on column public.notifications_outbox.recipient is
   'Email address or E.164 phone the message goes to; for a webhook, the receiver and its host (e.g. "CRM (crm.example.com)"), never its secret URL.';
-comment on function public.claim_outbox_messages(integer, integer, text[]) is
-  'Claims due outbox rows (for update skip locked) and leases them to the caller. only_keys narrows the claim to the given message keys (an admin draining chosen rows; tests isolating theirs).';
 
 alter table public.lead_activities drop constraint lead_activities_activity_type_check;
 alter table public.lead_activities add constraint lead_activities_activity_type_check
@@ -58,7 +56,8 @@ alter table public.lead_activities add constraint lead_activities_activity_type_
 
 -- Customers first, across leads: in a burst, every lead's confirmation is claimed before any
 -- lead's staff alert or webhook. The catalog gives each message its rank when it is planned
--- (customer 0, staff 1); the claim takes due rows lowest rank first, then oldest first.
+-- (customer 0, staff 1); the claim (next migration) takes due rows lowest rank first, then
+-- oldest first.
 alter table public.notifications_outbox add column rank smallint not null default 0;
 comment on column public.notifications_outbox.rank is
   'Claim order among due rows, lowest first: 0 for messages to customers (someone is waiting), 1 for staff.';
@@ -66,33 +65,6 @@ comment on column public.notifications_outbox.rank is
 drop index public.notifications_outbox_due_idx;
 create index notifications_outbox_due_idx on public.notifications_outbox (rank, next_attempt_at)
   where status in ('pending', 'retry', 'deferred');
-
-create or replace function public.claim_outbox_messages(
-  batch_size integer,
-  lease_seconds integer default 60,
-  only_keys text[] default null
-) returns setof public.notifications_outbox
-  language sql
-  volatile
-  security invoker
-  set search_path = ''
-as $$
-  update public.notifications_outbox o
-  set status = 'sending',
-      attempts = o.attempts + 1,
-      lease_until = now() + make_interval(secs => lease_seconds)
-  where o.id in (
-    select c.id
-    from public.notifications_outbox c
-    where ((c.status in ('pending', 'retry', 'deferred') and c.next_attempt_at <= now())
-        or (c.status = 'sending' and c.lease_until < now() and c.attempts < c.max_attempts))
-      and (only_keys is null or c.key = any (only_keys))
-    order by c.rank, c.next_attempt_at, c.id
-    limit batch_size
-    for update skip locked
-  )
-  returning o.*
-$$;
 
 -- The daily SMS cap counts a phone's texts of the last 24 hours, once when a lead is planned
 -- and again before each text: without this index every count read the whole outbox.
