@@ -107,12 +107,13 @@ export async function logActivities(sql: postgres.Sql, entries: ActivityEntry[])
 
 /**
  * The journal a drain is handed: each applied outcome's activity, written in one statement
- * inside the outcome's transaction. A broken activity log must not stop messages: the write
- * runs in a savepoint, and its failure leaves the outcomes committed and is reported.
+ * inside the outcome's transaction.
  */
-export function journalOutcomes(tx: postgres.TransactionSql, outcomes: Outcome[]): Promise<void> {
+export async function journalOutcomes(
+  tx: postgres.TransactionSql,
+  outcomes: Outcome[],
+): Promise<void> {
   const entries = outcomes.flatMap((o) => activityFor(o) ?? []);
-  if (entries.length === 0) return Promise.resolve();
-  return tx.savepoint((sp) => sp`insert into public.lead_activities ${sp(toRows(sp, entries))}`)
-    .then(() => {}, (err) => reportUnlogged(entries.length, err));
+  if (entries.length === 0) return;
+  await tx`insert into public.lead_activities ${tx(toRows(tx, entries))}`;
 }

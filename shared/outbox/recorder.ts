@@ -8,6 +8,8 @@ import type { DrainDeps, DrainStats } from "./drain.ts";
 import type { Outcome } from "./channel.ts";
 import { settleOutcomes } from "./store.ts";
 import { createBatcher } from "../platform/batcher.ts";
+import { isConnectionError } from "../platform/db_retry.ts";
+import { maskPII } from "../platform/mask.ts";
 
 const SETTLE_BATCH = 500;
 
@@ -31,13 +33,30 @@ export function createRecorder(
   resilient: <T>(work: () => Promise<T>) => Promise<T>,
 ): (outcomes: Outcome[]) => Promise<void> {
   const settle = createBatcher(async (batch: Outcome[]) => {
-    const owned = await resilient(() =>
+    let journalFailure: unknown;
+    const commit = (withJournal: boolean) =>
       deps.sql.begin(async (tx) => {
         const owned = await settleOutcomes(tx, batch);
-        await deps.journal(tx, batch.filter((o) => owned.has(String(o.row.id))));
+        if (withJournal) {
+          await deps.journal(tx, batch.filter((o) => owned.has(String(o.row.id))))
+            .catch((err) => {
+              journalFailure = err;
+              throw err;
+            });
+        }
         return owned;
-      }) as Promise<Set<string>>
-    );
+      }) as Promise<Set<string>>;
+    const owned = await resilient(async () => {
+      journalFailure = undefined;
+      try {
+        return await commit(true);
+      } catch (err) {
+        if (err !== journalFailure || isConnectionError(err)) throw err;
+        // A broken activity log must not stop messages: the outcomes commit without it.
+        console.error(maskPII(`outbox: activities not written: ${(err as Error).message}`));
+        return await commit(false);
+      }
+    });
     return new Map(batch.map((o) => [o, owned.has(String(o.row.id))]));
   }, { max: SETTLE_BATCH });
 
