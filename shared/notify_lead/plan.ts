@@ -11,16 +11,6 @@ import { insertIfAbsent, type OutboxRow } from "../outbox/store.ts";
 import { lockLeadsForPlanning } from "../leads/lead_store.ts";
 import { activityFor, logActivities } from "../leads/activity_log.ts";
 
-export class LeadNotFoundError extends Error {
-  override name = "LeadNotFoundError";
-}
-
-export interface PlanOutcome {
-  leadId: string;
-  /** Rows recorded by this call (empty when the lead was already planned). */
-  created: OutboxRow[];
-}
-
 /**
  * Plans the messages of new leads in one transaction; `now` is the moment the SMS rules are
  * applied at. Returns the rows each lead got from this call (none when it was planned
@@ -79,17 +69,6 @@ export async function planLeadsNotifications(
   const created = new Map(found.map((id) => [id, [] as OutboxRow[]]));
   for (const row of rows) created.get(row.lead_id!)?.push(row);
   return created;
-}
-
-/** Plans one new lead's messages (see {@linkcode planLeadsNotifications}). */
-export async function planLeadNotifications(
-  sql: postgres.Sql,
-  leadId: string,
-  opts: { setup: MessageSetup; now: Date },
-): Promise<PlanOutcome> {
-  const created = (await planLeadsNotifications(sql, [leadId], opts)).get(leadId);
-  if (!created) throw new LeadNotFoundError(`Lead ${leadId} not found`);
-  return { leadId, created };
 }
 
 /** Leads the webhook never reached: inserted more than `graceSeconds` ago and still unplanned. */

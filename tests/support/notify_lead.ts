@@ -4,7 +4,7 @@ import { stack } from "./stack.ts";
 import { insertLead, type LeadInput } from "./fixtures.ts";
 import { switches } from "./fakes.ts";
 import { waitFor } from "./wait_for.ts";
-import { planLeadNotifications } from "../../shared/notify_lead/plan.ts";
+import { planLeadsNotifications } from "../../shared/notify_lead/plan.ts";
 import { messageSetup, type NotifyLeadConfig } from "../../shared/notify_lead/wiring.ts";
 import { notifyLeadConfigSchema, parseConfig } from "../../shared/platform/config.ts";
 import { functionEnv } from "../../supabase/local/local_env.ts";
@@ -24,7 +24,7 @@ export function notifyLeadConfig(overrides: Record<string, string> = {}): Notify
 
 /** Plans a lead's messages as notify-lead does on the test stack. */
 export function planAsNotifyLead(sql: postgres.Sql, leadId: string) {
-  return planLeadNotifications(sql, leadId, {
+  return planLeadsNotifications(sql, [leadId], {
     setup: messageSetup(notifyLeadConfig()),
     now: new Date(),
   });
