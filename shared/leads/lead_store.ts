@@ -12,6 +12,21 @@ function leadColumns(sql: Sql) {
     sms_consent_at, sms_consent_source, source_form`;
 }
 
+function settingsColumns(sql: Sql) {
+  return sql`business_name, phone_display, phone_e164, postal_address, website_url,
+    reply_to_email, time_zone, sms_window_start_hour, sms_window_end_hour, sms_daily_cap`;
+}
+
+/** Outbox rows (alias `o`) that count toward a phone's daily SMS cap. */
+function smsSentInLastDay(sql: Sql) {
+  return sql`o.channel = 'sms' and o.status = 'sent' and o.sent_at > now() - interval '24 hours'`;
+}
+
+/** A phone's consent from `sms_consent_status.may_text` (no row: none on record). */
+function consentOf(mayText: boolean | null | undefined): SmsConsentState {
+  return mayText === null || mayText === undefined ? "none" : mayText ? "opted_in" : "opted_out";
+}
+
 export async function loadLeads(sql: Sql, ids: string[]): Promise<Map<string, Lead>> {
   if (ids.length === 0) return new Map();
   const rows = await sql<Lead[]>`
@@ -45,16 +60,16 @@ export async function lockLeadsForPlanning(sql: Sql, ids: string[]): Promise<Lea
       (select c.may_text from public.sms_consent_status c where c.phone_e164 = l.phone_e164)
         as sms_may_text,
       (select count(*)::int from public.notifications_outbox o
-        where o.channel = 'sms' and o.status = 'sent' and o.sent_at > now() - interval '24 hours'
-          and o.recipient = l.phone_e164) as sms_sent_last_24h,
-      (select to_jsonb(s) from public.business_settings s) as settings
+        where ${smsSentInLastDay(sql)} and o.recipient = l.phone_e164) as sms_sent_last_24h,
+      (select to_jsonb(s) from (select ${settingsColumns(sql)} from public.business_settings) s)
+        as settings
     from public.leads l where l.id = any (${sql.array(ids)}::uuid[])
     order by l.id for no key update of l`;
   return rows.map(({ sms_may_text, sms_sent_last_24h, settings, ...lead }) => {
     if (!settings) throw new MissingSettingsError();
     return {
       lead,
-      smsConsent: sms_may_text === null ? "none" : sms_may_text ? "opted_in" : "opted_out",
+      smsConsent: consentOf(sms_may_text),
       smsSentLast24h: sms_sent_last_24h,
       settings,
     };
@@ -83,9 +98,7 @@ export async function loadMediaByLead(sql: Sql, leadIds: string[]): Promise<Map<
 
 export async function loadBusinessSettings(sql: Sql): Promise<BusinessSettings> {
   const [row] = await sql<BusinessSettings[]>`
-    select business_name, phone_display, phone_e164, postal_address, website_url, reply_to_email,
-           time_zone, sms_window_start_hour, sms_window_end_hour, sms_daily_cap
-    from public.business_settings`;
+    select ${settingsColumns(sql)} from public.business_settings`;
   if (!row) throw new MissingSettingsError();
   return row;
 }
@@ -101,7 +114,7 @@ export async function loadSmsConsent(
     select phone_e164, may_text from public.sms_consent_status where phone_e164 = any (${
     sql.array(phones)
   }::text[])`;
-  for (const row of rows) result.set(row.phone_e164, row.may_text ? "opted_in" : "opted_out");
+  for (const row of rows) result.set(row.phone_e164, consentOf(row.may_text));
   return result;
 }
 
@@ -113,10 +126,9 @@ export async function countSmsSentLastDay(
   const result = new Map<string, number>();
   if (phones.length === 0) return result;
   const rows = await sql<{ recipient: string; n: number }[]>`
-    select recipient, count(*)::int as n from public.notifications_outbox
-    where channel = 'sms' and status = 'sent' and sent_at > now() - interval '24 hours'
-      and recipient = any (${sql.array(phones)}::text[])
-    group by recipient`;
+    select o.recipient, count(*)::int as n from public.notifications_outbox o
+    where ${smsSentInLastDay(sql)} and o.recipient = any (${sql.array(phones)}::text[])
+    group by o.recipient`;
   for (const row of rows) result.set(row.recipient, row.n);
   return result;
 }
