@@ -22,6 +22,7 @@ Deno.serve(createNotifyLeadHandler({
   sql,
   webhookSecret: cfg.NOTIFY_WEBHOOK_SECRET,
   setup: messageSetup(cfg),
-  drain: () => drainOutbox(drainDeps, { lingerMs: 15_000 }),
+  // Lingers past a lease (20 s), so a sweep also picks up a dead sender's messages.
+  drain: () => drainOutbox(drainDeps, { lingerMs: 25_000 }),
   waitUntil: (work) => typeof EdgeRuntime !== "undefined" ? EdgeRuntime.waitUntil(work) : void work,
 }));

@@ -2,17 +2,20 @@
  * The email channel: Resend. Emails wait in one queue; whenever a slot under Resend's rate
  * limit (shared by every function instance) opens, the next call takes everything queued by
  * then, lowest rank first, up to the batch endpoint's 100. The wait for a slot thus fills the
- * batch instead of wasting it. Resend's Idempotency-Key makes a retried call harmless: a
- * single email's key is its outbox key; a batch's key is derived from the keys it carries.
+ * batch instead of wasting it. Resend's Idempotency-Key makes a repeated call harmless: a
+ * single email's key is its outbox key, a batch's is derived from the keys it carries, and the
+ * key is recorded on the rows before the call (send_ref). An email whose call got no answer
+ * goes again under that same key, with the same batch mates, never in a new batch: Resend
+ * then replays its first answer (or refuses the changed body) instead of sending it twice.
  */
 import type { Resend } from "resend";
 import { createHash } from "node:crypto";
 import type {
   ChannelSender,
   Delivery,
+  SendContext,
   SendFailure,
   SendResult,
-  Settle,
 } from "../outbox/channel.ts";
 import type { RateLimiter } from "../outbox/rate_limiter.ts";
 
@@ -33,6 +36,13 @@ export interface OutgoingEmail extends EmailMessage {
 }
 
 const TIMEOUT_MS = 10_000;
+
+/** A row another sender took over before our call: it must not go from here. */
+const LEASE_LOST: SendFailure = {
+  message: "lease passed to another sender before the call",
+  transient: true,
+  throttled: false,
+};
 export const BATCH_LIMIT = 100;
 
 interface ResendError {
@@ -104,34 +114,42 @@ function batchIdempotencyKey(keys: string[]): string {
     createHash("sha256").update([...keys].sort().join("\n")).digest("hex").slice(0, 48);
 }
 
+/** True when `ref` names a batch call (else it is an outbox key, for a single send). */
+const isBatchRef = (ref: string) => ref.startsWith("batch-");
+
 /**
- * Sends up to BATCH_LIMIT emails in one call. The result for each email is in input order.
- * A batch refused as invalid (422) is resent one by one, so one bad address cannot sink
- * the others.
+ * Sends up to BATCH_LIMIT emails in one call under `key`. The result for each email is in
+ * input order. `reconciling`: the key was used before by a call whose answer was lost; if
+ * Resend refuses it as used with another body, that call was accepted: the emails went.
  */
 async function sendEmailBatch(
   resend: Resend,
   emails: OutgoingEmail[],
-): Promise<SendResult[]> {
-  if (emails.length === 1) return [await sendOneEmail(resend, emails[0])];
+  key: string,
+  reconciling: boolean,
+): Promise<{ results: SendResult[]; invalid: boolean }> {
   const { data, error, headers } = await resend.batch.send(
     emails.map(body),
     {
-      idempotencyKey: batchIdempotencyKey(emails.map((e) => e.key)),
+      idempotencyKey: key,
       signal: AbortSignal.timeout(TIMEOUT_MS),
     } as Parameters<Resend["batch"]["send"]>[1],
   );
   if (error) {
     const failure = resendFailure(error as ResendError, headers as Record<string, string> | null);
-    if (failure.status === 422) {
-      const results: SendResult[] = [];
-      for (const email of emails) results.push(await sendOneEmail(resend, email));
-      return results;
+    if (reconciling && failure.code === "invalid_idempotent_request") {
+      return {
+        results: emails.map(() => ({ ok: true, providerMessageId: null, reconciled: true })),
+        invalid: false,
+      };
     }
-    return emails.map(() => ({ ok: false, failure }));
+    return { results: emails.map(() => ({ ok: false, failure })), invalid: failure.status === 422 };
   }
   const ids = (data as { data?: Array<{ id: string }> } | null)?.data ?? [];
-  return emails.map((_, i) => ({ ok: true, providerMessageId: ids[i]?.id ?? null }));
+  return {
+    results: emails.map((_, i) => ({ ok: true, providerMessageId: ids[i]?.id ?? null })),
+    invalid: false,
+  };
 }
 
 /** Options for {@linkcode createEmailSender}. */
@@ -145,7 +163,22 @@ export interface EmailSenderOptions {
 
 interface Queued {
   delivery: Delivery<EmailMessage>;
-  settle: Settle;
+  ctx: SendContext;
+}
+
+/** The key an email in doubt must go again under, or null when it is free to join any call. */
+function pendingRef({ delivery: { row } }: Queued): string | null {
+  return row.in_doubt_since !== null ? row.send_ref : null;
+}
+
+/**
+ * The next call's members, from a queue sorted by rank: an email in doubt goes with exactly
+ * the mates of its earlier call (under that call's key); the others fill a batch (pure).
+ */
+export function nextCall<Q extends Queued>(queue: Q[]): { members: Q[]; ref: string | null } {
+  const ref = pendingRef(queue[0]);
+  const members = queue.filter((q) => pendingRef(q) === ref).slice(0, BATCH_LIMIT);
+  return { members, ref };
 }
 
 /** The email channel sender; one per function instance, so concurrent drains share batches. */
@@ -153,29 +186,66 @@ export function createEmailSender(opts: EmailSenderOptions): ChannelSender<Email
   let queue: Queued[] = [];
   let running: Promise<void> | null = null;
 
-  async function sendChunk(chunk: Queued[], answered: () => Promise<void>) {
-    let results: SendResult[];
+  const outgoing = ({ delivery: { row, payload } }: Queued): OutgoingEmail => ({
+    ...payload,
+    key: row.key,
+    from: opts.from,
+    headers: { "X-Entity-Ref-ID": row.key },
+  });
+
+  /** Records the call's key on its rows, then makes the call with the rows still ours. */
+  async function call(members: Queued[], ref: string | null): Promise<Map<Queued, SendResult>> {
+    const reconciling = ref !== null;
+    const key = ref ??
+      (members.length === 1 ? members[0].delivery.row.key : batchIdempotencyKey(
+        members.map((q) => q.delivery.row.key),
+      ));
+    const held = new Set(
+      (await members[0].ctx.onTheWire(members.map((q) => q.delivery.row), key)).map((r) => r.id),
+    );
+    const results = new Map<Queued, SendResult>();
+    const ours = members.filter((q) => held.has(q.delivery.row.id));
+    for (const q of members) {
+      if (!held.has(q.delivery.row.id)) {
+        results.set(q, { ok: false, failure: LEASE_LOST });
+      }
+    }
+    if (ours.length === 0) return results;
+    if (!isBatchRef(key)) {
+      results.set(ours[0], await sendOneEmail(opts.resend, outgoing(ours[0])));
+      return results;
+    }
+    const batch = await sendEmailBatch(opts.resend, ours.map(outgoing), key, reconciling);
+    if (batch.invalid) {
+      // One bad address must not sink the others: each goes alone, under its own key.
+      for (const q of ours) {
+        const [mine] = await q.ctx.onTheWire([q.delivery.row], q.delivery.row.key);
+        results.set(
+          q,
+          mine ? await sendOneEmail(opts.resend, outgoing(q)) : { ok: false, failure: LEASE_LOST },
+        );
+      }
+      return results;
+    }
+    ours.forEach((q, i) => results.set(q, batch.results[i]));
+    return results;
+  }
+
+  async function sendChunk(chunk: Queued[], ref: string | null, answered: () => Promise<void>) {
+    let results: Map<Queued, SendResult>;
     try {
-      results = await sendEmailBatch(
-        opts.resend,
-        chunk.map(({ delivery: { row, payload } }) => ({
-          ...payload,
-          key: row.key,
-          from: opts.from,
-          headers: { "X-Entity-Ref-ID": row.key },
-        })),
-      );
+      results = await call(chunk, ref);
     } finally {
       await answered();
     }
-    const throttled = results.flatMap((r) =>
+    const throttled = [...results.values()].flatMap((r) =>
       !r.ok && r.failure.throttled ? [r.failure.retryAfterSeconds ?? 1] : []
     );
     // One pause for the whole batch: every sender waits, not only this one.
     if (throttled.length > 0) await opts.limiter.pauseFor(Math.max(...throttled) * 1000);
-    const bySettle = Map.groupBy(chunk.map((q, i) => ({ q, i })), ({ q }) => q.settle);
+    const bySettle = Map.groupBy(chunk, (q) => q.ctx.settle);
     for (const [settle, items] of bySettle) {
-      await settle(items.map(({ q, i }) => ({ row: q.delivery.row, result: results[i] })));
+      await settle(items.map((q) => ({ row: q.delivery.row, result: results.get(q)! })));
     }
   }
 
@@ -198,7 +268,10 @@ export function createEmailSender(opts: EmailSenderOptions): ChannelSender<Email
         const answered = await opts.limiter.take();
         // Taken after the slot opened: whatever arrived during the wait rides along.
         queue.sort((a, b) => a.delivery.row.rank - b.delivery.row.rank);
-        const work: Promise<void> = sendChunk(queue.splice(0, BATCH_LIMIT), answered)
+        const { members, ref } = nextCall(queue);
+        const taken = new Set(members);
+        queue = queue.filter((q) => !taken.has(q));
+        const work: Promise<void> = sendChunk(members, ref, answered)
           .catch((err) => void errors.push(err))
           .finally(() => inflight.delete(work));
         inflight.add(work);
@@ -217,9 +290,9 @@ export function createEmailSender(opts: EmailSenderOptions): ChannelSender<Email
   return {
     channel: "email",
     provider: "Resend",
-    send(deliveries, settle) {
+    send(deliveries, ctx) {
       if (deliveries.length === 0) return Promise.resolve();
-      queue.push(...deliveries.map((delivery) => ({ delivery, settle })));
+      queue.push(...deliveries.map((delivery) => ({ delivery, ctx })));
       wake?.();
       running ??= run();
       return running;

@@ -1,7 +1,8 @@
 /**
  * The SMS channel: Twilio's Messages API, a few calls at a time (Twilio queues what a number
  * cannot send at once), each with a status callback so delivery is reported back. Twilio has
- * no idempotency key, so each answer is settled as soon as it arrives.
+ * no idempotency key, so each answer is settled as soon as it arrives, and a message whose
+ * earlier attempt got no answer is looked up in Twilio's message list before it goes again.
  */
 import type { Twilio } from "twilio";
 import {
@@ -80,18 +81,72 @@ async function sendSms(
   }
 }
 
+/** A message as Twilio's list shows it (the fields the lookup reads). */
+export interface ListedSms {
+  sid: string;
+  body: string;
+  dateCreated: Date;
+}
+
+// Our clock and Twilio's may disagree by a little.
+const CLOCK_SLACK_MS = 60_000;
+
+/**
+ * The message an earlier attempt sent, if Twilio's list (already narrowed to its To and From)
+ * shows one with the same body created since that attempt began (pure).
+ */
+export function earlierSend(listed: ListedSms[], body: string, since: Date): string | null {
+  const earliest = since.getTime() - CLOCK_SLACK_MS;
+  return listed.find((m) => m.body === body && m.dateCreated.getTime() >= earliest)?.sid ?? null;
+}
+
+/**
+ * Asks Twilio whether it already has this message. The list is filtered by To and From, not
+ * by DateSent: a message Twilio accepted but has not yet handed to the carrier (a burst
+ * queues for minutes on one number) has no date_sent, and a DateSent filter would hide it.
+ */
+async function lookUpEarlierSend(
+  twilio: Twilio,
+  sms: SmsMessage & { from: string },
+  since: Date,
+): Promise<string | null> {
+  const listed = await twilio.messages.list({ to: sms.to, from: sms.from, limit: 50 });
+  return earlierSend(listed, sms.body, since);
+}
+
+/**
+ * Sends one SMS unless an earlier attempt, whose answer was lost, already did: a message in
+ * doubt is looked up first, and sent only when Twilio confirms it does not have it.
+ */
+async function sendOnce(
+  twilio: Twilio,
+  sms: SmsMessage & { from: string; statusCallback?: string },
+  inDoubtSince: Date | null,
+): Promise<SendResult> {
+  if (inDoubtSince !== null) {
+    try {
+      const sid = await lookUpEarlierSend(twilio, sms, inDoubtSince);
+      if (sid !== null) return { ok: true, providerMessageId: sid, reconciled: true };
+    } catch (err) {
+      // Not knowing is not "absent": try again later rather than risk a second text.
+      return { ok: false, failure: { ...twilioFailure(err), transient: true } };
+    }
+  }
+  return await sendSms(twilio, sms);
+}
+
 /** The SMS channel sender. */
 export function createSmsSender(opts: SmsSenderOptions): ChannelSender<SmsMessage> {
   return {
     channel: "sms",
     provider: "Twilio",
-    async send(deliveries, settle) {
+    async send(deliveries, { settle }) {
       await forEachPooled(byRank(deliveries), opts.concurrency ?? 32, async ({ row, payload }) => {
-        const result = await sendSms(opts.twilio, {
+        const result = await sendOnce(opts.twilio, {
           ...payload,
           from: opts.from,
           statusCallback: opts.statusCallbackUrl,
-        });
+        }, row.in_doubt_since);
         await settle([{ row, result }]);
         if (!result.ok && result.failure.code === TWILIO_UNSUBSCRIBED) {
           await opts.onUnsubscribed?.(payload.to, row.lead_id);

@@ -112,7 +112,9 @@ export function createWebhookSender(
   return {
     channel: "webhook",
     provider: "webhook receiver",
-    async send(deliveries, settle) {
+    // A delivery in doubt goes again with the same webhook-id (its outbox key): Standard
+    // Webhooks receivers drop a webhook-id they have already processed.
+    async send(deliveries, { settle }) {
       await forEachPooled(byRank(deliveries), opts.concurrency ?? 8, async ({ row, payload }) => {
         await settle([{ row, result: await postWebhook(payload, { ...opts, id: row.key }) }]);
       });

@@ -35,6 +35,13 @@ export interface NotifyLeadDeps {
   sweepGraceSeconds?: number;
 }
 
+/**
+ * A lead unplanned this long is the sweep's: its webhook was lost (pg_net's queue does not
+ * survive a crash) or failed. Short, so a lost webhook costs at most a cron minute and this;
+ * planning twice is harmless (insert-if-absent).
+ */
+const SWEEP_GRACE_SECONDS = 10;
+
 /** Most leads planned in one transaction. */
 const PLAN_BATCH = 100;
 /** How long a webhook waits for a database that is away (pg_net gives up after 10 s). */
@@ -96,7 +103,7 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
     const deadLettered = await deadLetterExpired(deps.sql);
     const unplanned = await findUnplannedLeads(
       deps.sql,
-      grace.data.grace_seconds ?? deps.sweepGraceSeconds ?? 30,
+      grace.data.grace_seconds ?? deps.sweepGraceSeconds ?? SWEEP_GRACE_SECONDS,
     );
     let planned = 0;
     for (let i = 0; i < unplanned.length; i += PLAN_BATCH) {

@@ -30,7 +30,8 @@ export interface SendFailure {
 
 /** A provider's answer to one message. */
 export type SendResult =
-  | { ok: true; providerMessageId: string | null }
+  /** reconciled: nothing was sent; the provider showed that an earlier attempt had gone. */
+  | { ok: true; providerMessageId: string | null; reconciled?: boolean }
   | { ok: false; failure: SendFailure };
 
 /** One claimed row with the payload its catalog entry rendered for it. */
@@ -54,6 +55,19 @@ export interface Answer {
 export type Settle = (answers: Answer[]) => Promise<void>;
 
 /**
+ * Records, before a call goes out, what the provider will know it by (a batch's
+ * Idempotency-Key), so a call whose answer is lost can be repeated under the same name.
+ * Resolves with the rows still leased to this sender: only those may go.
+ */
+export type OnTheWire = (rows: OutboxRow[], ref: string) => Promise<OutboxRow[]>;
+
+/** What the drain hands a sender with each set of deliveries. */
+export interface SendContext {
+  settle: Settle;
+  onTheWire: OnTheWire;
+}
+
+/**
  * Puts one channel's messages on the wire. Each sender owns its batching, its provider's
  * rate limit and the classification of its provider's errors.
  */
@@ -61,8 +75,12 @@ export interface ChannelSender<P = unknown> {
   readonly channel: Channel;
   /** Who accepts the messages, for the activity log ("Resend", "Twilio"…). */
   readonly provider: string;
-  /** Sends the deliveries, settling each as its answer arrives; resolves when all are settled. */
-  send(deliveries: Delivery<P>[], settle: Settle): Promise<void>;
+  /**
+   * Sends the deliveries, settling each as its answer arrives; resolves when all are settled.
+   * A delivery whose row is `in_doubt_since` may already have been accepted by the provider
+   * (its last attempt got no answer): the sender must find out before sending it again.
+   */
+  send(deliveries: Delivery<P>[], ctx: SendContext): Promise<void>;
 }
 
 /** What to do with one claimed row, decided before any provider is called. */
@@ -80,9 +98,26 @@ export type Prepare = (rows: OutboxRow[], now: Date) => Promise<Preparation[]>;
 
 /** Where a claimed row ended up after a drain step. */
 export type Outcome =
-  | { row: OutboxRow; kind: "sent"; provider: string; providerMessageId: string | null }
-  /** countsAsAttempt false: we were only throttled, so the attempt is given back. */
-  | { row: OutboxRow; kind: "retry"; error: string; delayMs: number; countsAsAttempt: boolean }
+  | {
+    row: OutboxRow;
+    kind: "sent";
+    provider: string;
+    providerMessageId: string | null;
+    /** Found at the provider: an earlier attempt whose answer was lost had been accepted. */
+    reconciled?: boolean;
+  }
+  /**
+   * countsAsAttempt false: we were only throttled, so the attempt is given back. inDoubt: no
+   * answer came (timeout, dropped connection), so the provider may have accepted the message.
+   */
+  | {
+    row: OutboxRow;
+    kind: "retry";
+    error: string;
+    delayMs: number;
+    countsAsAttempt: boolean;
+    inDoubt?: boolean;
+  }
   /** `failure` is absent when the row could not even be tried. */
   | { row: OutboxRow; kind: "dead"; reason: string; failure?: SendFailure }
   | { row: OutboxRow; kind: "suppressed"; reason: string }

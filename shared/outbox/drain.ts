@@ -9,7 +9,14 @@ import type { ChannelSender, Journal, Prepare } from "./channel.ts";
 import { outcomeOf, sortPreparations } from "./outcomes.ts";
 import { createRecorder } from "./recorder.ts";
 import { whileDatabaseAway } from "../platform/db_retry.ts";
-import { type Channel, claim, nextDueWithin, type OutboxRow } from "./store.ts";
+import {
+  type Channel,
+  claim,
+  markOnTheWire,
+  nextDueWithin,
+  type OutboxRow,
+  renewLeases,
+} from "./store.ts";
 import type { RetryPolicy } from "./retry_policy.ts";
 
 export interface DrainDeps {
@@ -47,7 +54,14 @@ export interface DrainStats {
 }
 
 const CLAIM_LIMIT = 200;
-const LEASE_SECONDS = 60;
+/**
+ * A lease outlasts the slowest provider call (10 s timeouts) with margin, so a row is never
+ * taken over while its call may still be on the wire, even when heartbeats cannot reach the
+ * database. A live drain renews its leases every few seconds (rows may wait longer than that
+ * for a rate-limit slot); a dead one's rows come back 20 s after its last heartbeat.
+ */
+export const LEASE_SECONDS = 20;
+const HEARTBEAT_MS = 5_000;
 
 /** Groups rows by rank, lowest first. */
 function byRankGroups(rows: OutboxRow[]): OutboxRow[][] {
@@ -93,52 +107,65 @@ export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Pro
   const record = createRecorder(deps, stats, (work) =>
     // Worth retrying for as long as the lease it settles can still be ours.
     resilient(work, Date.now() + LEASE_SECONDS * 1000));
+  const tokens = new Set<string>();
+  const heartbeat = setInterval(() => {
+    // Best effort: a missed beat is covered by the lease's margin.
+    renewLeases(deps.sql, [...tokens], LEASE_SECONDS).catch(() => {});
+  }, HEARTBEAT_MS);
+  const onTheWire = (rows: OutboxRow[], ref: string) =>
+    resilient(() => markOnTheWire(deps.sql, rows, ref), Date.now() + LEASE_SECONDS * 1000);
 
-  while (Date.now() < deadline && failures.length === 0) {
-    // A claim lost with its connection leaves its rows leased to nobody: they come back when
-    // the lease ends, never sent twice.
-    const rows = await resilient(() =>
-      claim(deps.sql, {
-        limit: opts.claimLimit ?? CLAIM_LIMIT,
-        leaseSeconds: LEASE_SECONDS,
-        token: crypto.randomUUID(),
-        onlyKeys: opts.onlyKeys,
-      })
-    );
-    if (rows.length === 0) {
-      // Sends still on the wire may turn into retries that fall due soon: let them land first.
-      if (inflight.size > 0) {
-        await Promise.race(inflight);
+  try {
+    while (Date.now() < deadline && failures.length === 0) {
+      // A claim lost with its connection leaves its rows leased to nobody: they come back when
+      // the lease ends, never sent twice.
+      const token = crypto.randomUUID();
+      const rows = await resilient(() =>
+        claim(deps.sql, {
+          limit: opts.claimLimit ?? CLAIM_LIMIT,
+          leaseSeconds: LEASE_SECONDS,
+          token,
+          onlyKeys: opts.onlyKeys,
+        })
+      );
+      if (rows.length > 0) tokens.add(token);
+      if (rows.length === 0) {
+        // Sends still on the wire may turn into retries that fall due soon: let them land first.
+        if (inflight.size > 0) {
+          await Promise.race(inflight);
+          continue;
+        }
+        const lingerMs = Math.min(opts.lingerMs ?? 0, deadline - Date.now());
+        if (lingerMs <= 0) break;
+        const due = await resilient(() => nextDueWithin(deps.sql, lingerMs));
+        if (!due) break;
+        await new Promise((r) => setTimeout(r, Math.max(20, due.getTime() - Date.now())));
         continue;
       }
-      const lingerMs = Math.min(opts.lingerMs ?? 0, deadline - Date.now());
-      if (lingerMs <= 0) break;
-      const due = await resilient(() => nextDueWithin(deps.sql, lingerMs));
-      if (!due) break;
-      await new Promise((r) => setTimeout(r, Math.max(20, due.getTime() - Date.now())));
-      continue;
-    }
-    // Rank by rank: the first group's messages are on the wire before the next is prepared.
-    for (const group of byRankGroups(rows)) {
-      const { held, toSend } = sortPreparations(
-        await resilient(() => deps.prepare(group, clock())),
-        (channel) => channel in deps.senders,
-        deps.retryPolicy,
-      );
-      await record(held);
-      for (const [channel, deliveries] of toSend) {
-        const sender = deps.senders[channel]!;
-        track(
-          sender.send(
-            deliveries,
-            (answers) =>
-              record(answers.map((a) => outcomeOf(a, sender.provider, deps.retryPolicy))),
-          ),
+      // Rank by rank: the first group's messages are on the wire before the next is prepared.
+      for (const group of byRankGroups(rows)) {
+        const { held, toSend } = sortPreparations(
+          await resilient(() => deps.prepare(group, clock())),
+          (channel) => channel in deps.senders,
+          deps.retryPolicy,
         );
+        await record(held);
+        for (const [channel, deliveries] of toSend) {
+          const sender = deps.senders[channel]!;
+          track(
+            sender.send(deliveries, {
+              settle: (answers) =>
+                record(answers.map((a) => outcomeOf(a, sender.provider, deps.retryPolicy))),
+              onTheWire,
+            }),
+          );
+        }
       }
     }
+    await Promise.all(inflight);
+  } finally {
+    clearInterval(heartbeat);
   }
-  await Promise.all(inflight);
   if (failures.length > 0) throw failures[0];
   return stats;
 }

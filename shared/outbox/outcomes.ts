@@ -13,7 +13,13 @@ export function outcomeOf(
   policy: RetryPolicy | undefined,
 ): Outcome {
   if (result.ok) {
-    return { row, kind: "sent", provider, providerMessageId: result.providerMessageId };
+    return {
+      row,
+      kind: "sent",
+      provider,
+      providerMessageId: result.providerMessageId,
+      ...(result.reconciled ? { reconciled: true } : {}),
+    };
   }
   const decision = decideAfterFailure(result.failure, row.attempts, row.max_attempts, { policy });
   if (decision.action === "dead") {
@@ -25,6 +31,7 @@ export function outcomeOf(
     error: describeFailure(result.failure),
     delayMs: decision.delayMs,
     countsAsAttempt: decision.countsAsAttempt,
+    ...(result.failure.network ? { inDoubt: true } : {}),
   };
 }
 

@@ -42,6 +42,12 @@ export interface OutboxRow {
   last_error: string | null;
   /** The claim's token while sending; outcomes are applied only with it. */
   lease_token: string | null;
+  /** When the current attempt was claimed. */
+  claimed_at: Date | null;
+  /** An attempt since then got no answer: the provider may have the message already. */
+  in_doubt_since: Date | null;
+  /** What the provider knows the last call by (a Resend batch's Idempotency-Key). */
+  send_ref: string | null;
 }
 
 /** A message to record: insert-if-absent on its key. */
@@ -101,16 +107,23 @@ function transition(o: Outcome) {
     next_attempt_at: null as string | null,
     retry_after_ms: null as number | null,
     gives_attempt_back: false,
+    in_doubt: false,
+    reconciled: false,
   };
   switch (o.kind) {
     case "sent":
-      return { ...base, provider_message_id: o.providerMessageId };
+      return {
+        ...base,
+        provider_message_id: o.providerMessageId,
+        reconciled: o.reconciled === true,
+      };
     case "retry":
       return {
         ...base,
         error: o.error,
         retry_after_ms: o.delayMs,
         gives_attempt_back: !o.countsAsAttempt,
+        in_doubt: o.inDoubt === true,
       };
     case "dead":
       return { ...base, error: o.reason };
@@ -143,7 +156,7 @@ export async function settleOutcomes(
       select * from jsonb_to_recordset(${sql.json(rows as unknown as postgres.JSONValue)}) as s(
         id bigint, token uuid, attempt integer, status text, provider_message_id text,
         error text, reason text, next_attempt_at timestamptz, retry_after_ms numeric,
-        gives_attempt_back boolean)
+        gives_attempt_back boolean, in_doubt boolean, reconciled boolean)
     ), applied as (
       update public.notifications_outbox o
       set status = s.status,
@@ -164,19 +177,58 @@ export async function settleOutcomes(
             when 'deferred' then s.next_attempt_at
             else o.next_attempt_at end,
           attempts = case when s.gives_attempt_back then greatest(o.attempts - 1, 0)
-                          else o.attempts end
+                          else o.attempts end,
+          -- No answer: the provider may have the message; it is looked up before it goes again.
+          in_doubt_since = case when s.in_doubt
+                                then coalesce(o.in_doubt_since, o.claimed_at, now())
+                                else o.in_doubt_since end
       from s
       where o.id = s.id and o.status = 'sending' and o.lease_token = s.token
       returning o.id
     )
     insert into public.notification_attempts
-      (outbox_id, attempt, lease_token, outcome, lease_lost, provider_message_id, error)
+      (outbox_id, attempt, lease_token, outcome, lease_lost, provider_message_id, error,
+       reconciled)
     select s.id, s.attempt, s.token, s.status, applied.id is null, s.provider_message_id,
-           coalesce(s.error, s.reason)
+           coalesce(s.error, s.reason), s.reconciled
     from s left join applied on applied.id = s.id
     returning outbox_id::text, lease_lost`;
   const owned = new Set(settled.filter((r) => !r.lease_lost).map((r) => r.outbox_id));
   return owned;
+}
+
+/**
+ * Records `ref` as what the provider will know the next call by, on the rows still leased to
+ * their claim's token; returns those rows (with `send_ref` set). The others lost their lease.
+ */
+export async function markOnTheWire(
+  sql: postgres.Sql,
+  rows: OutboxRow[],
+  ref: string,
+): Promise<OutboxRow[]> {
+  if (rows.length === 0) return [];
+  const held = await sql<{ id: string }[]>`
+    update public.notifications_outbox o
+    set send_ref = ${ref}
+    from jsonb_to_recordset(${
+    sql.json(rows.map((r) => ({ id: r.id, token: r.lease_token })))
+  }) as r(id bigint, token uuid)
+    where o.id = r.id and o.status = 'sending' and o.lease_token = r.token
+    returning o.id::text`;
+  const ids = new Set(held.map((h) => h.id));
+  return rows.filter((r) => ids.has(String(r.id))).map((r) => ({ ...r, send_ref: ref }));
+}
+
+/** The heartbeat: renews the leases the given claims still hold; returns how many. */
+export async function renewLeases(
+  sql: postgres.Sql,
+  tokens: string[],
+  leaseSeconds: number,
+): Promise<number> {
+  if (tokens.length === 0) return 0;
+  const [row] = await sql<{ renewed: number }[]>`
+    select public.renew_outbox_leases(${tokens}::uuid[], ${leaseSeconds}) as renewed`;
+  return row.renewed;
 }
 
 /** Rows whose sender died on their last attempt → dead. */
@@ -184,11 +236,17 @@ export async function deadLetterExpired(sql: postgres.Sql) {
   return await sql<OutboxRow[]>`select * from public.dead_letter_expired()`;
 }
 
-/** When the next waiting row falls due, if any does within `withinMs`. */
+/**
+ * When the next waiting row falls due, or the next lease of a dead sender runs out, if either
+ * happens within `withinMs`.
+ */
 export async function nextDueWithin(sql: postgres.Sql, withinMs: number): Promise<Date | null> {
   const [row] = await sql<{ at: Date | null }[]>`
-    select min(next_attempt_at) as at from public.notifications_outbox
-    where status in ('pending', 'retry', 'deferred')
-      and next_attempt_at <= now() + make_interval(secs => ${withinMs / 1000})`;
+    select min(case when status = 'sending' then lease_until else next_attempt_at end) as at
+    from public.notifications_outbox
+    where ((status in ('pending', 'retry', 'deferred')
+            and next_attempt_at <= now() + make_interval(secs => ${withinMs / 1000}))
+        or (status = 'sending' and attempts < max_attempts
+            and lease_until <= now() + make_interval(secs => ${withinMs / 1000})))`;
   return row?.at ?? null;
 }

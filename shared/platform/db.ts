@@ -11,13 +11,15 @@ let guarded = false;
 
 /**
  * postgres.js 3.4.9 can write to a connection the server has just closed from a queued
- * setImmediate; on Deno that write throws outside any query, as an unhandled rejection that
- * would end the whole function (porsager/postgres#1208, denoland/deno#34667). When a database
+ * setImmediate; on Deno that write throws outside any query, as an unhandled rejection or,
+ * from the immediate itself, an uncaught TypeError ("Cannot read properties of null (reading
+ * 'write')"), either of which would end the whole function (porsager/postgres#1154, #1208,
+ * denoland/deno#34667; seen here on a PostgreSQL restart). When a database
  * restarts, such connection errors also reach rejections no query holds. The queries
  * themselves are failed through the connection's close, and callers retry those, so these
  * stray errors are logged and kept from taking the process down. Nothing else is caught.
  */
-function guardAgainstStrayConnectionErrors() {
+export function guardAgainstStrayConnectionErrors() {
   if (guarded) return;
   guarded = true;
   globalThis.addEventListener("unhandledrejection", (event) => {
@@ -25,6 +27,17 @@ function guardAgainstStrayConnectionErrors() {
     event.preventDefault();
     console.warn(`postgres: stray connection error ignored (${event.reason?.message})`);
   });
+  globalThis.addEventListener("error", (event) => {
+    if (!isWriteToClosedSocket(event.error)) return;
+    event.preventDefault();
+    console.warn("postgres: write to a closed connection ignored (porsager/postgres#1154)");
+  });
+}
+
+/** The null-socket write of postgres.js's nextWrite, and nothing else. */
+function isWriteToClosedSocket(err: unknown): boolean {
+  return err instanceof TypeError && /reading 'write'/.test(err.message) &&
+    /postgres[/@][^\n]*connection\.js/.test(err.stack ?? "");
 }
 
 /**

@@ -25,11 +25,21 @@ export function rewriteTwilioUri(uri: string, apiBaseUrl: string): string {
   return uri.replace(twilioApiOrigin, apiBaseUrl.replace(/\/+$/, ""));
 }
 
+/**
+ * Every call gives up after 10 s (the SDK's default is 30 s): an outbox lease must outlast
+ * the slowest call, and a short lease is what brings a dead sender's messages back quickly.
+ * Keep-alive is off: under Deno, node:http sends a POST again by itself when a request on a
+ * reused keep-alive socket is aborted, so a timed-out SMS went out twice (measured against
+ * the fake; `fetch` does not do this). A fresh connection per call costs a handshake.
+ */
+export const TWILIO_TIMEOUT_MS = 10_000;
+const HTTP_OPTIONS = { timeout: TWILIO_TIMEOUT_MS, keepAlive: false };
+
 class RedirectingRequestClient extends twilio.RequestClient {
   readonly #apiBaseUrl: string;
 
   constructor(apiBaseUrl: string) {
-    super();
+    super(HTTP_OPTIONS);
     this.#apiBaseUrl = apiBaseUrl;
   }
 
@@ -40,6 +50,8 @@ class RedirectingRequestClient extends twilio.RequestClient {
 
 /** Creates the real Twilio SDK client; with `apiBaseUrl` every API call goes there instead. */
 export function createTwilioClient(opts: TwilioClientOptions): TwilioClient {
-  const httpClient = opts.apiBaseUrl ? new RedirectingRequestClient(opts.apiBaseUrl) : undefined;
-  return twilio(opts.accountSid, opts.authToken, httpClient ? { httpClient } : {});
+  const httpClient = opts.apiBaseUrl
+    ? new RedirectingRequestClient(opts.apiBaseUrl)
+    : new twilio.RequestClient(HTTP_OPTIONS);
+  return twilio(opts.accountSid, opts.authToken, { httpClient });
 }

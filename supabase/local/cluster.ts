@@ -112,6 +112,19 @@ export async function stopCluster(opts: Pick<ClusterOptions, "dataDir">): Promis
   await runPg("pg_ctl", ["stop", "-m", "fast", "-w", "-D", opts.dataDir], { quiet: true });
 }
 
+/**
+ * Restarts the cluster as an operator or a failover would: "fast" ends every session and
+ * checkpoints; "immediate" is a crash (the restart replays the WAL). Waits until it accepts
+ * connections again.
+ */
+export async function restartCluster(
+  opts: Pick<ClusterOptions, "dataDir">,
+  mode: "fast" | "immediate",
+): Promise<void> {
+  const log = join(dirname(opts.dataDir), "postgres.log");
+  await runPg("pg_ctl", ["restart", "-m", mode, "-w", "-t", "60", "-D", opts.dataDir, "-l", log]);
+}
+
 export function clusterUrl(opts: Pick<ClusterOptions, "port" | "password">, database = "postgres") {
   return `postgresql://postgres:${
     encodeURIComponent(opts.password)

@@ -6,6 +6,7 @@
  * it picks it up and never retries.
  */
 import postgres from "postgres";
+import { guardAgainstStrayConnectionErrors } from "../../shared/platform/db.ts";
 
 export interface PgNetWorker {
   /** Stops picking up requests (pg_net "stalled"); queued requests stay queued. */
@@ -68,6 +69,8 @@ export async function startPgNetWorker(
 ): Promise<PgNetWorker> {
   // Named like the real worker: pg_net runs inside PostgreSQL as a background worker, not as
   // a client, so tests that drop the clients' connections leave this one alone.
+  // The real worker lives inside PostgreSQL and outlives its restarts; this one must too.
+  guardAgainstStrayConnectionErrors();
   const sql = postgres(dbUrl, {
     max: 4,
     onnotice: () => {},

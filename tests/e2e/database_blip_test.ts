@@ -31,7 +31,7 @@ Deno.test("connections dropped while an SMS is on the wire: every message is rec
         and application_name not in (${TEST_APPLICATION_NAME}, ${PG_NET_APPLICATION_NAME})`;
     assert.ok(dropped > 0, "the functions' connections were dropped");
 
-    // Well inside the 60 s lease: only the sender that holds the answers can finish this.
+    // Well inside the 20 s lease: only the sender that holds the answers can finish this.
     const outbox = await settledOutbox(sql, lead.id, 3);
     for (const [template, row] of Object.entries(outbox)) {
       assert.equal(row.status, "sent", template);

@@ -5,6 +5,8 @@
 import postgres from "postgres";
 import { PORTS, type StackMode } from "../../supabase/local/ports.ts";
 import { LOCAL_ANON_KEY, LOCAL_SERVICE_ROLE_KEY } from "../../supabase/local/local_env.ts";
+import { projectRoot, restartCluster } from "../../supabase/local/cluster.ts";
+import { join } from "node:path";
 
 const mode = (Deno.env.get("LEADWIRE_STACK") ?? "test") as StackMode;
 const ports = PORTS[mode];
@@ -48,4 +50,9 @@ export async function requireStack() {
   } finally {
     await sql.end();
   }
+}
+
+/** Restarts the stack's PostgreSQL ("fast": an operator's restart; "immediate": a crash). */
+export async function restartPostgres(how: "fast" | "immediate") {
+  await restartCluster({ dataDir: join(projectRoot, ".local", mode, "pg") }, how);
 }

@@ -3,9 +3,9 @@ import { Webhook } from "standardwebhooks";
 import type { Resend } from "resend";
 import type { Twilio } from "twilio";
 import { postWebhook, webhookFailure } from "../../shared/channels/webhook.ts";
-import { createEmailSender } from "../../shared/channels/email.ts";
-import { createSmsSender } from "../../shared/channels/sms.ts";
-import type { Answer, Delivery } from "../../shared/outbox/channel.ts";
+import { createEmailSender, nextCall } from "../../shared/channels/email.ts";
+import { createSmsSender, earlierSend } from "../../shared/channels/sms.ts";
+import type { Answer, Delivery, SendContext } from "../../shared/outbox/channel.ts";
 import type { OutboxRow } from "../../shared/outbox/store.ts";
 import type { RateLimiter } from "../../shared/outbox/rate_limiter.ts";
 
@@ -29,7 +29,27 @@ function row(key: string, overrides: Partial<OutboxRow> = {}): OutboxRow {
     provider_message_id: null,
     last_error: null,
     lease_token: "00000000-0000-4000-8000-00000000000a",
+    claimed_at: new Date(0),
+    in_doubt_since: null,
+    send_ref: null,
     ...overrides,
+  };
+}
+
+/**
+ * A drain's side of a send: answers are collected; every row is still ours (unless listed in
+ * `lost`), and each call's key is noted.
+ */
+function drainSide(answers: Answer[], refs: string[] = [], lost: string[] = []): SendContext {
+  return {
+    settle: (a) => {
+      answers.push(...a);
+      return Promise.resolve();
+    },
+    onTheWire: (rows, ref) => {
+      refs.push(ref);
+      return Promise.resolve(rows.filter((r) => !lost.includes(r.key)));
+    },
   };
 }
 
@@ -154,10 +174,7 @@ Deno.test("the email sender batches up to 100 per call, customers first, and set
     });
   }
   const answers: Answer[] = [];
-  await sender.send(deliveries, (a) => {
-    answers.push(...a);
-    return Promise.resolve();
-  });
+  await sender.send(deliveries, drainSide(answers));
   assert.deepEqual(calls.map((c) => c.length), [100, 100, 50]);
   assert.ok(
     calls[0].every((e) => e.to[0].startsWith("c")),
@@ -187,10 +204,7 @@ Deno.test("the email sender pauses the shared limiter once when Resend throttles
       row: row(`t${i}`),
       payload: { to: `c${i}@example.com`, subject: "s", html: "h", text: "t" },
     })),
-    (a) => {
-      answers.push(...a);
-      return Promise.resolve();
-    },
+    drainSide(answers),
   );
   assert.deepEqual(pauses, [2000]);
   assert.ok(answers.every((a) => !a.result.ok && a.result.failure.throttled));
@@ -220,10 +234,7 @@ Deno.test("the SMS sender reports Twilio's 21610 as an unsubscribed phone and ne
       row: row(to, { channel: "sms", recipient: to }),
       payload: { to, body: "hi" },
     })),
-    (a) => {
-      answers.push(...a);
-      return Promise.resolve();
-    },
+    drainSide(answers),
   );
   assert.deepEqual(unsubscribed, ["+17205550001"]);
   const refused = answers.find((a) => a.row.key === "+17205550001")!;
@@ -233,4 +244,196 @@ Deno.test("the SMS sender reports Twilio's 21610 as an unsubscribed phone and ne
     ok: true,
     providerMessageId: "SM0002",
   });
+});
+
+const email = (key: string, overrides: Partial<OutboxRow> = {}) => ({
+  row: row(key, overrides),
+  payload: { to: `${key}@example.com`, subject: "s", html: "h", text: "t" },
+});
+
+/** A Resend whose batch endpoint answers with `answer` and records each call's key. */
+function fakeBatchResend(
+  calls: Array<{ to: string[]; key: string }>,
+  answer: (emails: unknown[]) => unknown = (emails) => ({
+    data: { data: emails.map((_, i) => ({ id: `em_${i}` })) },
+    error: null,
+    headers: {},
+  }),
+) {
+  return {
+    batch: {
+      send: (emails: { to: string[] }[], opts: { idempotencyKey: string }) => {
+        for (const e of emails) calls.push({ to: e.to, key: opts.idempotencyKey });
+        return Promise.resolve(answer(emails));
+      },
+    },
+    emails: {
+      send: (e: { to: string[] }, opts: { idempotencyKey: string }) => {
+        calls.push({ to: e.to, key: opts.idempotencyKey });
+        return Promise.resolve({ data: { id: "em_single" }, error: null, headers: {} });
+      },
+    },
+  } as unknown as Resend;
+}
+
+Deno.test("nextCall() keeps an email in doubt with exactly the mates of its earlier call", async (t) => {
+  const doubt = new Date(0);
+  const q = (key: string, send_ref: string | null, in_doubt_since: Date | null) => ({
+    delivery: email(key, { send_ref, in_doubt_since }),
+    ctx: drainSide([]),
+  });
+  const cases: Array<[string, ReturnType<typeof q>[], string[], string | null]> = [
+    ["fresh emails fill one call", [q("a", null, null), q("b", null, null)], ["a", "b"], null],
+    [
+      "a fresh email never joins a batch in doubt",
+      [q("a", "batch-1", doubt), q("b", null, null), q("c", "batch-1", doubt)],
+      ["a", "c"],
+      "batch-1",
+    ],
+    [
+      "in doubt after a single send: alone, under its own key",
+      [q("a", "a", doubt), q("b", null, null)],
+      ["a"],
+      "a",
+    ],
+    [
+      "in doubt but never on the wire: it joins the others",
+      [q("a", null, doubt), q("b", null, null)],
+      ["a", "b"],
+      null,
+    ],
+    [
+      "a key from an answered (failed) call is not reused",
+      [q("a", "batch-9", null), q("b", null, null)],
+      ["a", "b"],
+      null,
+    ],
+  ];
+  for (const [name, queue, members, ref] of cases) {
+    await t.step(name, () => {
+      const call = nextCall(queue);
+      assert.deepEqual(call.members.map((m) => m.delivery.row.key), members);
+      assert.equal(call.ref, ref);
+    });
+  }
+});
+
+Deno.test("the email sender records each call's key before the call and sends only rows still leased", async () => {
+  const calls: Array<{ to: string[]; key: string }> = [];
+  const sender = createEmailSender({
+    resend: fakeBatchResend(calls),
+    from: "s@x.com",
+    limiter: openLimiter(),
+  });
+  const answers: Answer[] = [];
+  const refs: string[] = [];
+  await sender.send([email("a"), email("b"), email("c")], drainSide(answers, refs, ["b"]));
+  assert.equal(refs.length, 1);
+  assert.match(refs[0], /^batch-[0-9a-f]{48}$/);
+  assert.deepEqual(calls.map((c) => c.to[0]), ["a@example.com", "c@example.com"]);
+  assert.ok(calls.every((c) => c.key === refs[0]), "the call goes under the recorded key");
+  const lost = answers.find((a) => a.row.key === "b")!;
+  assert.equal(lost.result.ok, false);
+});
+
+Deno.test("an email batch in doubt goes again under its first key; Resend refusing the changed body means it went", async () => {
+  const calls: Array<{ to: string[]; key: string }> = [];
+  const refused = {
+    data: null,
+    error: {
+      statusCode: 409,
+      name: "invalid_idempotent_request",
+      message: "Same idempotency key used with a different request payload.",
+    },
+    headers: {},
+  };
+  const sender = createEmailSender({
+    resend: fakeBatchResend(calls, () => refused),
+    from: "s@x.com",
+    limiter: openLimiter(),
+  });
+  const answers: Answer[] = [];
+  const inDoubt = { send_ref: "batch-first", in_doubt_since: new Date(0) };
+  await sender.send(
+    [email("a", inDoubt), email("fresh"), email("b", inDoubt)],
+    drainSide(answers),
+  );
+  assert.deepEqual(
+    calls.map((c) => [c.to[0], c.key]),
+    [["a@example.com", "batch-first"], ["b@example.com", "batch-first"], [
+      "fresh@example.com",
+      "fresh",
+    ]],
+  );
+  for (const key of ["a", "b"]) {
+    assert.deepEqual(answers.find((a) => a.row.key === key)!.result, {
+      ok: true,
+      providerMessageId: null,
+      reconciled: true,
+    });
+  }
+});
+
+Deno.test("earlierSend() finds the same body sent since the attempt began, and nothing else", async (t) => {
+  const since = new Date("2026-11-25T18:00:00Z");
+  const at = (iso: string) => new Date(iso);
+  const cases: Array<[string, Array<[string, string, string]>, string | null]> = [
+    ["accepted after the attempt began", [["SM1", "hi Jane", "2026-11-25T18:00:02Z"]], "SM1"],
+    ["clock 30 s behind ours", [["SM1", "hi Jane", "2026-11-25T17:59:30Z"]], "SM1"],
+    ["another body", [["SM1", "hi John", "2026-11-25T18:00:02Z"]], null],
+    ["the same body, a day earlier", [["SM1", "hi Jane", "2026-11-24T18:00:02Z"]], null],
+    ["nothing listed", [], null],
+  ];
+  for (const [name, listed, sid] of cases) {
+    await t.step(name, () => {
+      assert.equal(
+        earlierSend(
+          listed.map(([sid, body, created]) => ({ sid, body, dateCreated: at(created) })),
+          "hi Jane",
+          since,
+        ),
+        sid,
+      );
+    });
+  }
+});
+
+Deno.test("an SMS in doubt is looked up first: found is recorded sent without a second text; absent is sent; unknown waits", async () => {
+  const created: string[] = [];
+  let listFails = false;
+  const twilio = {
+    messages: {
+      list: ({ to }: { to: string }) =>
+        listFails
+          ? Promise.reject(Object.assign(new Error("upstream"), { status: 503 }))
+          : Promise.resolve(
+            to === "+17205550001"
+              ? [{ sid: "SMearlier", body: "hi", dateCreated: new Date() }]
+              : [],
+          ),
+      create: ({ to }: { to: string }) => {
+        created.push(to);
+        return Promise.resolve({ sid: `SMnew${to.slice(-1)}` });
+      },
+    },
+  } as unknown as Twilio;
+  const sender = createSmsSender({ twilio, from: "+17205550100" });
+  const sms = (to: string) => ({
+    row: row(to, { channel: "sms", recipient: to, in_doubt_since: new Date(Date.now() - 5000) }),
+    payload: { to, body: "hi" },
+  });
+  const answers: Answer[] = [];
+  await sender.send([sms("+17205550001"), sms("+17205550002")], drainSide(answers));
+  assert.deepEqual(created, ["+17205550002"]);
+  assert.deepEqual(answers.find((a) => a.row.key === "+17205550001")!.result, {
+    ok: true,
+    providerMessageId: "SMearlier",
+    reconciled: true,
+  });
+  listFails = true;
+  const later: Answer[] = [];
+  await sender.send([sms("+17205550003")], drainSide(later));
+  assert.deepEqual(created, ["+17205550002"], "not sent while Twilio cannot say");
+  assert.equal(later[0].result.ok, false);
+  assert.equal(!later[0].result.ok && later[0].result.failure.transient, true);
 });

@@ -24,6 +24,9 @@ function row(channel: Channel, template: string, recipient: string): OutboxRow {
     provider_message_id: null,
     last_error: null,
     lease_token: "00000000-0000-4000-8000-00000000000a",
+    claimed_at: new Date(0),
+    in_doubt_since: null,
+    send_ref: null,
   };
 }
 

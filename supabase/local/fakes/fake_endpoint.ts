@@ -5,7 +5,13 @@
  */
 import { describeResponseBody, parseBody } from "./body.ts";
 import { BackgroundTasks, sleep } from "./background.ts";
-import { ControlBodyError, FaultBook, parseFaultRule, parseLatency } from "./faults.ts";
+import {
+  ControlBodyError,
+  FaultBook,
+  type FaultRule,
+  parseFaultRule,
+  parseLatency,
+} from "./faults.ts";
 import { maskPII } from "../../../shared/platform/mask.ts";
 import { redactHeaders, redactQuery, RequestLog } from "./recorder.ts";
 
@@ -157,18 +163,27 @@ export function createFakeEndpoint(provider: Provider, opts: FakeEndpointOptions
       later: (task) => deferred.push(task),
     };
 
+    const faultAnswer = (rule: FaultRule): Response => {
+      const base = rule.body === undefined
+        ? provider.faultResponse(rule.status!, incoming)
+        : Response.json(rule.body, { status: rule.status });
+      const headers = new Headers(base.headers);
+      for (const [name, value] of Object.entries(rule.headers ?? {})) headers.set(name, value);
+      return new Response(base.body, { status: base.status, headers });
+    };
+
     let answer: Answer;
-    if (fault?.drop) {
+    if (fault?.acceptFirst) {
+      // The provider has the message; only its answer is late, lost or wrong.
+      const served = await provider.handle(incoming, { ...ctx, delay: () => Promise.resolve() });
+      await ctx.delay();
+      answer = fault.drop ? DROP : fault.status !== undefined ? faultAnswer(fault) : served;
+    } else if (fault?.drop) {
       await ctx.delay();
       answer = DROP;
     } else if (fault?.status !== undefined) {
       await ctx.delay();
-      const base = fault.body === undefined
-        ? provider.faultResponse(fault.status, incoming)
-        : Response.json(fault.body, { status: fault.status });
-      const headers = new Headers(base.headers);
-      for (const [name, value] of Object.entries(fault.headers ?? {})) headers.set(name, value);
-      answer = new Response(base.body, { status: base.status, headers });
+      answer = faultAnswer(fault);
     } else {
       answer = await provider.handle(incoming, ctx);
       await ctx.delay();

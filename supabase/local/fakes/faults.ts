@@ -17,6 +17,11 @@ const faultRuleSchema = z.strictObject({
   delayMs: z.number().int().nonnegative().max(120_000).optional(),
   /** Close the connection without answering. */
   drop: z.boolean().optional(),
+  /**
+   * Serve the request first (the provider accepts the message), then apply the delay, drop or
+   * status: the answer to an accepted message is late, lost or wrong.
+   */
+  acceptFirst: z.boolean().optional(),
 });
 
 export type FaultRule = z.infer<typeof faultRuleSchema>;
@@ -44,6 +49,11 @@ export function parseFaultRule(input: unknown): FaultRule {
   if (rule.drop && (rule.status !== undefined || rule.body !== undefined)) {
     throw new ControlBodyError(
       'Cannot set a fault: "drop" closes the connection, so it takes no status or body',
+    );
+  }
+  if (rule.acceptFirst && !rule.drop && rule.status === undefined && !rule.delayMs) {
+    throw new ControlBodyError(
+      'Cannot set a fault: "acceptFirst" needs a "drop", a "status" or a "delayMs" to apply after',
     );
   }
   if (rule.body !== undefined && rule.status === undefined) {

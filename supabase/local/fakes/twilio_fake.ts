@@ -1,6 +1,6 @@
 /**
- * A fake of Twilio's Programmable Messaging API (2010-04-01): send and fetch a message, the
- * magic test numbers, STOP opt-outs, and signed status callbacks (`sent`, then `delivered`).
+ * A fake of Twilio's Programmable Messaging API (2010-04-01): send, fetch and list messages,
+ * the magic test numbers, STOP opt-outs, and signed status callbacks (`sent`, then `delivered`).
  */
 import twilio from "twilio";
 import { SegmentedMessage } from "sms-segments-calculator";
@@ -120,6 +120,50 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
     };
   }
 
+  /**
+   * `GET Messages.json`: newest first, filtered by To, From and DateSent (a day, or with `<` /
+   * `>` a bound, inclusive). A message not yet handed to the carrier has no date_sent, so no
+   * DateSent filter matches it, as on Twilio.
+   */
+  function listPage(url: URL) {
+    const q = url.searchParams;
+    const day = (value: string) => value.slice(0, 10);
+    const sentOn = q.get("DateSent");
+    const sentBefore = q.get("DateSent<");
+    const sentAfter = q.get("DateSent>");
+    const matches = [...messages.values()].filter((m) => {
+      if (q.has("To") && m.to !== q.get("To")) return false;
+      if (q.has("From") && m.from !== q.get("From")) return false;
+      if (!sentOn && !sentBefore && !sentAfter) return true;
+      if (m.sent_ms === null) return false;
+      const sent = new Date(m.sent_ms).toISOString();
+      if (sentOn && day(sent) !== day(sentOn)) return false;
+      if (sentBefore && sent > new Date(sentBefore).toISOString()) return false;
+      if (sentAfter && sent < new Date(sentAfter).toISOString()) return false;
+      return true;
+    }).sort((a, b) => b.created_ms - a.created_ms);
+    const pageSize = Math.min(Math.max(Number(q.get("PageSize") ?? 50) || 50, 1), 1000);
+    const page = Math.max(Number(q.get("Page") ?? 0) || 0, 0);
+    const slice = matches.slice(page * pageSize, (page + 1) * pageSize);
+    const pageUri = (n: number) => {
+      const next = new URLSearchParams(q);
+      next.set("PageSize", String(pageSize));
+      next.set("Page", String(n));
+      return `${accountPath}/Messages.json?${next}`;
+    };
+    return {
+      messages: slice.map(resource),
+      end: page * pageSize + Math.max(slice.length - 1, 0),
+      first_page_uri: pageUri(0),
+      next_page_uri: (page + 1) * pageSize < matches.length ? pageUri(page + 1) : null,
+      page,
+      page_size: pageSize,
+      previous_page_uri: page > 0 ? pageUri(page - 1) : null,
+      start: page * pageSize,
+      uri: `${accountPath}/Messages.json?${q}`,
+    };
+  }
+
   /** The first reason Twilio would refuse this send, or undefined. */
   function refusal(
     to?: string,
@@ -230,6 +274,9 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
       }
       await ctx.delay();
 
+      if (path === `${accountPath}/Messages.json` && incoming.method === "GET") {
+        return Response.json(listPage(incoming.url));
+      }
       if (path === `${accountPath}/Messages.json`) {
         if (incoming.method !== "POST") return twilioError(405, 20004, "Method not allowed");
         const to = field(incoming.body, "To");
