@@ -62,10 +62,22 @@ const CLAIM_LIMIT = 200;
  */
 export const LEASE_SECONDS = 20;
 const HEARTBEAT_MS = 5_000;
+/** A drain step (claim, prepare, outcome transaction) unanswered this long is tried again. */
+const STALLED_QUERY_MS = 15_000;
 
-/** Groups rows by rank, lowest first. */
-function byRankGroups(rows: OutboxRow[]): OutboxRow[][] {
-  const groups = Map.groupBy(rows, (row) => row.rank);
+/**
+ * Groups rows by rank, lowest first. Rows in doubt that share a provider call (`send_ref`) stay
+ * in one group, at their lowest rank: that call must be repeated whole, under its own key.
+ */
+export function byRankGroups(rows: OutboxRow[]): OutboxRow[][] {
+  const callRank = new Map<string, number>();
+  for (const row of rows) {
+    if (row.in_doubt_since === null || row.send_ref === null) continue;
+    callRank.set(row.send_ref, Math.min(callRank.get(row.send_ref) ?? row.rank, row.rank));
+  }
+  const rankOf = (row: OutboxRow) =>
+    row.in_doubt_since !== null && row.send_ref !== null ? callRank.get(row.send_ref)! : row.rank;
+  const groups = Map.groupBy(rows, rankOf);
   return [...groups.keys()].sort((a, b) => a - b).map((k) => groups.get(k)!);
 }
 
@@ -97,6 +109,7 @@ export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Pro
   const resilient = <T>(work: () => Promise<T>, until = deadline) =>
     whileDatabaseAway(work, {
       deadline: until,
+      attemptTimeoutMs: STALLED_QUERY_MS,
       onOutage: (err) => {
         // Logged once per drain, however many of its steps wait for the database.
         if (outages++ === 0) {

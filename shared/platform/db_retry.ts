@@ -15,6 +15,8 @@ const CONNECTION_CODES = new Set([
   "ECONNRESET",
   "EPIPE",
   "ETIMEDOUT",
+  // Ours: a query that never settled (see attemptTimeoutMs).
+  "QUERY_STALLED",
 ]);
 
 /**
@@ -37,6 +39,30 @@ export interface DatabaseRetryOptions {
   maxDelayMs?: number;
   /** Told once per outage, when the first retry is scheduled. */
   onOutage?: (err: unknown) => void;
+  /**
+   * An attempt still unsettled after this long is given up and tried again: postgres.js can
+   * drop a query's write on a connection the server just closed, and that query then never
+   * settles (porsager/postgres#1209). Default: no limit.
+   */
+  attemptTimeoutMs?: number;
+}
+
+/** `work()`, or a QUERY_STALLED error once `ms` have passed without an answer. */
+function withinTime<T>(work: () => Promise<T>, ms: number | undefined): Promise<T> {
+  if (ms === undefined) return work();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          Object.assign(new Error(`no answer from the database in ${ms} ms`), {
+            code: "QUERY_STALLED",
+          }),
+        ),
+      ms,
+    );
+  });
+  return Promise.race([work(), stalled]).finally(() => clearTimeout(timer));
 }
 
 /** Runs `work`, trying again with backoff while the database connection is what fails. */
@@ -47,7 +73,7 @@ export async function whileDatabaseAway<T>(
   let delay = opts.baseDelayMs ?? 100;
   for (let tries = 0;; tries++) {
     try {
-      return await work();
+      return await withinTime(work, opts.attemptTimeoutMs);
     } catch (err) {
       if (!isConnectionError(err) || Date.now() + delay > opts.deadline) throw err;
       if (tries === 0) opts.onOutage?.(err);

@@ -1,25 +1,27 @@
 /**
  * The local API gateway on api.port: serves every function declared in
  * supabase/config.toml at /functions/v1/<name> (Supabase's local URL shape) and mounts the
- * Storage fake at /storage/v1. Each function's own `Deno.serve` handler is mounted
- * unchanged: we capture it while importing the function's entrypoint.
+ * Storage fake at /storage/v1. The functions run in a child process of their own
+ * (functions_host.ts), which the gateway starts, proxies to and restarts when it dies, so
+ * that a crash test can kill them without killing the fakes.
  */
-import { parse as parseToml } from "smol-toml";
-import { dirname, join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { join } from "node:path";
 import { projectRoot } from "./cluster.ts";
-
-type Handler = (req: Request, info?: unknown) => Response | Promise<Response>;
-
-export interface FunctionSpec {
-  name: string;
-  entrypoint: string;
-  verifyJwt: boolean;
-}
+import {
+  bootError,
+  type FunctionSpec,
+  HOST_READY,
+  type HostOptions,
+  readFunctionSpecs,
+} from "./functions_host.ts";
 
 export interface GatewayOptions {
   hostname: string;
   port: number;
+  /** The internal port of the functions process. */
+  functionsPort: number;
+  /** The functions' environment, over the stack's own. */
+  env: Record<string, string>;
   /** Keys the gateway accepts as a JWT for functions with verify_jwt = true. */
   apiKeys: string[];
   storageHandler?: (req: Request) => Promise<Response>;
@@ -32,87 +34,192 @@ export interface Gateway {
   url: string;
   functions: FunctionSpec[];
   /** While down, a function answers 503 as a function that fails to boot does. */
-  setDown(name: string, down: boolean): void;
+  setDown(name: string, down: boolean): Promise<void>;
   /**
    * Sets (string) or unsets (null) environment variables and starts a new instance of the
    * function with them, as `supabase secrets set` does on a hosted project.
    */
   setEnv(name: string, env: Record<string, string | null>): Promise<void>;
+  /**
+   * SIGKILLs the functions process: requests in it and their waitUntil work die unanswered.
+   * Resolves once a new process answers; until then functions answer 503 BOOT_ERROR.
+   */
+  killFunctions(): Promise<{ killed: number | null; pid: number }>;
   shutdown(): Promise<void>;
 }
 
-/** Reads the [functions.NAME] tables of supabase/config.toml. */
-export async function readFunctionSpecs(): Promise<FunctionSpec[]> {
-  const configPath = join(projectRoot, "supabase", "config.toml");
-  const config = parseToml(await Deno.readTextFile(configPath)) as {
-    functions?: Record<string, { entrypoint?: string; verify_jwt?: boolean; enabled?: boolean }>;
-  };
-  return Object.entries(config.functions ?? {})
-    .filter(([, f]) => f.enabled !== false)
-    .map(([name, f]) => ({
-      name,
-      entrypoint: resolve(dirname(configPath), f.entrypoint ?? `./functions/${name}/index.ts`),
-      verifyJwt: f.verify_jwt ?? true,
-    }));
+interface FunctionsProcess {
+  pid: number;
+  url: string;
+  child: Deno.ChildProcess;
+  /** Its own connections: a dead process's kept-alive ones must never be reused. */
+  client: Deno.HttpClient;
+  /** Resolves once the process has exited and all its output is logged. */
+  exited: Promise<Deno.CommandStatus>;
 }
 
-const pending = new Set<Promise<unknown>>();
-
-/** Supabase's EdgeRuntime.waitUntil: work that goes on after the response. */
-function installEdgeRuntime() {
-  (globalThis as Record<string, unknown>).EdgeRuntime = {
-    waitUntil(promise: Promise<unknown>) {
-      const tracked = Promise.resolve(promise).catch(() => {}).finally(() =>
-        pending.delete(tracked)
-      );
-      pending.add(tracked);
-    },
-  };
-}
-
-let mounts = 0;
-
-/**
- * Imports a function's entrypoint and returns the handler it passed to Deno.serve. Each mount
- * evaluates the entrypoint afresh (a new module URL), as a new function instance would.
- */
-async function mountFunction(spec: FunctionSpec): Promise<Handler> {
-  const realServe = Deno.serve;
-  let captured: Handler | undefined;
-  // deno-lint-ignore no-explicit-any
-  (Deno as any).serve = (...args: any[]) => {
-    const last = args[args.length - 1];
-    captured = typeof last === "function" ? last : last?.handler;
-    return {
-      finished: new Promise(() => {}),
-      shutdown: async () => {},
-      ref() {},
-      unref() {},
-      addr: {},
-    };
-  };
-  try {
-    await import(`${pathToFileURL(spec.entrypoint).href}?instance=${mounts++}`);
-  } finally {
-    // deno-lint-ignore no-explicit-any
-    (Deno as any).serve = realServe;
-  }
-  if (!captured) {
-    throw new Error(`Function ${spec.name} (${spec.entrypoint}) never called Deno.serve`);
-  }
-  return captured;
-}
+const RETRY_MS = 1_000;
 
 function json(status: number, body: unknown) {
   return Response.json(body, { status });
 }
 
+function describe(status: Deno.CommandStatus) {
+  return status.signal ? `killed by ${status.signal}` : `exit code ${status.code}`;
+}
+
+/** Calls onLine with each line of a child's output. */
+async function eachLine(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
+  const decoder = new TextDecoder();
+  let partial = "";
+  for await (const chunk of stream) {
+    const lines = (partial + decoder.decode(chunk, { stream: true })).split("\n");
+    partial = lines.pop()!;
+    lines.forEach(onLine);
+  }
+  if (partial) onLine(partial);
+}
+
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
-  installEdgeRuntime();
   const functions = await readFunctionSpecs();
-  const handlers = new Map<string, Handler>();
-  for (const spec of functions) handlers.set(spec.name, await mountFunction(spec));
+  const publicUrl = `http://${opts.hostname}:${opts.port}`;
+  // The switches outlive a process: a new one starts with them.
   const down = new Set<string>();
+  const envOverrides: Record<string, string | null> = {};
+
+  /** Starts a functions process and waits until it answers (or throws with its last words). */
+  async function spawnFunctions(): Promise<FunctionsProcess> {
+    // NO_COLOR: its output goes to the stack's log, often a file.
+    const env: Record<string, string> = { ...Deno.env.toObject(), ...opts.env, NO_COLOR: "1" };
+    for (const [key, value] of Object.entries(envOverrides)) {
+      if (value === null) delete env[key];
+      else env[key] = value;
+    }
+    const hostOptions: HostOptions = {
+      port: opts.functionsPort,
+      publicUrl,
+      apiKeys: opts.apiKeys,
+      down: [...down],
+    };
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--config",
+        join(projectRoot, "deno.json"),
+        join(projectRoot, "supabase", "local", "functions_host.ts"),
+        JSON.stringify(hostOptions),
+      ],
+      cwd: projectRoot,
+      clearEnv: true,
+      env,
+      // Never written to: the child exits when it closes, that is when this process dies.
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const ready = Promise.withResolvers<null>();
+    const lastWords: string[] = [];
+    const logLine = (line: string) => {
+      lastWords.push(line);
+      if (lastWords.length > 20) lastWords.shift();
+      opts.log(line);
+    };
+    const output = Promise.all([
+      eachLine(child.stdout, (line) => line === HOST_READY ? ready.resolve(null) : logLine(line)),
+      eachLine(child.stderr, logLine),
+    ]);
+    const exited = Promise.all([child.status, output]).then(([status]) => {
+      child.stdin.close().catch(() => {});
+      return status;
+    });
+    const early = await Promise.race([ready.promise, exited]);
+    if (early) {
+      throw new Error(
+        `the functions process exited (${describe(early)}) before it was ready:\n` +
+          lastWords.join("\n"),
+      );
+    }
+    const client = Deno.createHttpClient({});
+    return {
+      pid: child.pid,
+      url: `http://127.0.0.1:${opts.functionsPort}`,
+      child,
+      client,
+      exited: exited.finally(() => client.close()),
+    };
+  }
+
+  /** The process answering requests; null while none does (starting, killed, crashed). */
+  let current: FunctionsProcess | null = null;
+  let stopping = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  // Starts, kills and switches run one at a time, so each sees the process the last one left.
+  let lifecycle: Promise<unknown> = Promise.resolve();
+  function serially<T>(op: () => Promise<T>): Promise<T> {
+    const run = lifecycle.then(op);
+    lifecycle = run.catch(() => {});
+    return run;
+  }
+
+  async function launch(): Promise<FunctionsProcess> {
+    const fp = await spawnFunctions();
+    current = fp;
+    fp.exited.then((status) => {
+      if (current !== fp) return; // killed on purpose
+      current = null;
+      opts.log(`functions process ${fp.pid} died (${describe(status)}); starting a new one`);
+      relaunch();
+    });
+    return fp;
+  }
+
+  /** Starts a process after a crash, and again every RETRY_MS while it cannot start. */
+  function relaunch() {
+    if (stopping) return;
+    serially(launch).catch(() => {
+      opts.log(`the functions process could not start (see above); again in ${RETRY_MS} ms`);
+      retry = setTimeout(relaunch, RETRY_MS);
+    });
+  }
+
+  /** Passes a switch to the running process; one that is not running starts with it. */
+  function tell(path: string, body: unknown) {
+    return serially(async () => {
+      if (!current) return;
+      const res = await fetch(`${current.url}${path}`, {
+        method: "POST",
+        body: JSON.stringify(body),
+        client: current.client,
+      });
+      const answer = await res.text();
+      if (!res.ok) throw new Error(`functions process: ${path} answered ${res.status}: ${answer}`);
+    });
+  }
+
+  async function proxy(req: Request, url: URL): Promise<Response> {
+    const fp = current;
+    if (!fp) return bootError();
+    const hasBody = req.method !== "GET" && req.method !== "HEAD";
+    let res: Response;
+    try {
+      res = await fetch(new URL(`${url.pathname}${url.search}`, fp.url), {
+        method: req.method,
+        headers: req.headers,
+        body: hasBody ? req.body : null,
+        redirect: "manual",
+        client: fp.client,
+      });
+    } catch {
+      // The process died with the request in it: nothing answered, as for a worker that is gone.
+      return bootError();
+    }
+    return new Response(res.body, {
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers,
+    });
+  }
 
   async function route(req: Request): Promise<Response> {
     const url = new URL(req.url);
@@ -123,39 +230,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     if (url.pathname.startsWith("/storage/v1") && opts.storageHandler) {
       return opts.storageHandler(req);
     }
-    const match = url.pathname.match(/^\/functions\/v1\/([^/]+)(\/.*)?$/);
-    if (!match) return json(404, { message: "no route matched", path: url.pathname });
-    const [, name, rest = ""] = match;
-    const spec = functions.find((f) => f.name === name);
-    const handler = handlers.get(name);
-    if (!spec || !handler) {
-      return json(404, { code: "NOT_FOUND", message: "Requested function was not found" });
-    }
-    if (down.has(name)) {
-      return json(503, {
-        code: "BOOT_ERROR",
-        message: "Function failed to start (please check logs)",
-      });
-    }
-    if (spec.verifyJwt) {
-      const token = req.headers.get("authorization")?.replace(/^Bearer\s+/i, "");
-      if (!token || !opts.apiKeys.includes(token)) {
-        return json(401, { code: 401, message: "Missing authorization header or invalid JWT" });
-      }
-    }
-    // Functions see their own path, without the /functions/v1 prefix.
-    const inner = new URL(`/${name}${rest}${url.search}`, url);
-    // A fresh Request, not new Request(inner, req): copying req's signal trips Deno's
-    // legacy-abort warning, and a function must not see the gateway's connection anyway.
-    const hasBody = req.method !== "GET" && req.method !== "HEAD";
-    return await handler(
-      new Request(inner, {
-        method: req.method,
-        headers: req.headers,
-        body: hasBody ? req.body : null,
-      }),
-    );
+    if (url.pathname.startsWith("/functions/v1/")) return await proxy(req, url);
+    return json(404, { message: "no route matched", path: url.pathname });
   }
+
+  await serially(launch);
 
   const server = Deno.serve(
     { hostname: opts.hostname, port: opts.port, onListen() {} },
@@ -182,24 +261,45 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   );
 
   return {
-    url: `http://${opts.hostname}:${server.addr.port}`,
+    url: publicUrl,
     functions,
-    setDown(name, isDown) {
+    async setDown(name, isDown) {
       if (isDown) down.add(name);
       else down.delete(name);
+      await tell(`/__host/down/${name}`, { down: isDown });
     },
     async setEnv(name, env) {
-      const spec = functions.find((f) => f.name === name);
-      if (!spec) throw new Error(`No function ${name}`);
-      for (const [key, value] of Object.entries(env)) {
-        if (value === null) Deno.env.delete(key);
-        else Deno.env.set(key, value);
-      }
-      handlers.set(name, await mountFunction(spec));
+      if (!functions.some((f) => f.name === name)) throw new Error(`No function ${name}`);
+      Object.assign(envOverrides, env);
+      await tell(`/__host/env/${name}`, { env });
     },
+    killFunctions: () =>
+      serially(async () => {
+        const old = current;
+        current = null;
+        if (old) {
+          old.child.kill("SIGKILL");
+          await old.exited;
+        }
+        try {
+          return { killed: old?.pid ?? null, pid: (await launch()).pid };
+        } catch (err) {
+          retry = setTimeout(relaunch, RETRY_MS);
+          throw err;
+        }
+      }),
     async shutdown() {
+      stopping = true;
+      clearTimeout(retry);
       await server.shutdown();
-      await Promise.all([...pending]);
+      await lifecycle;
+      const fp = current;
+      current = null;
+      if (fp) {
+        // Not SIGKILL: the functions finish what they accepted, as they did in one process.
+        fp.child.kill("SIGTERM");
+        await fp.exited;
+      }
     },
   };
 }

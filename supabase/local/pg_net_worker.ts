@@ -71,26 +71,53 @@ export async function startPgNetWorker(
   // a client, so tests that drop the clients' connections leave this one alone.
   // The real worker lives inside PostgreSQL and outlives its restarts; this one must too.
   guardAgainstStrayConnectionErrors();
-  const sql = postgres(dbUrl, {
-    max: 4,
-    onnotice: () => {},
-    connection: { application_name: PG_NET_APPLICATION_NAME },
-  });
+  const connectPool = () =>
+    postgres(dbUrl, {
+      max: 4,
+      onnotice: () => {},
+      connection: { application_name: PG_NET_APPLICATION_NAME },
+    });
+  let sql = connectPool();
   let paused = false;
   let stopped = false;
   let running: Promise<void> | null = null;
   let again = false;
 
+  // A query whose write postgres.js dropped on a restart never settles (porsager/postgres#1209):
+  // past this, the pool is replaced so the worker does not stall with it.
+  const QUERY_PATIENCE_MS = 30_000;
+  async function patiently<T>(query: Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error("query stalled; new connections")),
+        QUERY_PATIENCE_MS,
+      );
+    });
+    try {
+      return await Promise.race([query, stalled]);
+    } catch (err) {
+      if (timer !== undefined && (err as Error).message.startsWith("query stalled")) {
+        const old = sql;
+        sql = connectPool();
+        old.end({ timeout: 0 }).catch(() => {});
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async function drain() {
     while (!paused && !stopped) {
-      const batch = await sql<QueuedRequest[]>`
+      const batch = await patiently(sql<QueuedRequest[]>`
         delete from net.http_request_queue
         where id in (select id from net.http_request_queue order by id limit ${BATCH_SIZE} for update skip locked)
-        returning id, method::text as method, url, headers, body, timeout_milliseconds`;
+        returning id, method::text as method, url, headers, body, timeout_milliseconds`);
       if (batch.length === 0) return;
       await Promise.all(batch.map(async (req) => {
         const outcome = await perform(req);
-        await sql`insert into net._http_response ${sql({ id: req.id, ...outcome })}`;
+        await patiently(sql`insert into net._http_response ${sql({ id: req.id, ...outcome })}`);
         log(
           `pg_net #${req.id} ${req.method} ${new URL(req.url).pathname} → ${
             outcome.status_code ?? outcome.error_msg

@@ -6,7 +6,8 @@
  *   PostgreSQL 15 + pg_cron ........ db port (54322)
  *   pg_net + Vault stand-ins ........ in that database, plus the pg_net worker here
  *   migrations ...................... applied by the real Supabase CLI (db push)
- *   functions + Storage fake ........ api port (54321): /functions/v1/<name>, /storage/v1
+ *   functions + Storage fake ........ api port (54321): /functions/v1/<name>, /storage/v1;
+ *                                     the functions run in a child process (54328)
  *   Twilio fake, Resend fake, inbox . their own ports
  */
 import { join } from "node:path";
@@ -96,7 +97,6 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     twilioUrl: fakes.twilioUrl,
     resendUrl: fakes.resendUrl,
   });
-  for (const [k, v] of Object.entries(env)) Deno.env.set(k, v);
 
   // What the database's webhooks and cron jobs read (the documented pg_cron + Vault pattern).
   await upsertVaultSecret(dbUrl, "project_url", apiUrl);
@@ -106,12 +106,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const gateway = await startGateway({
     hostname: HOST,
     port: ports.api,
+    functionsPort: ports.functions,
+    env,
     apiKeys: [LOCAL_ANON_KEY, LOCAL_SERVICE_ROLE_KEY],
     storageHandler: fakes.storageHandler,
     log,
     control: async (req, path) => {
-      // Switches for tests: a function that is down or redeployed with other secrets, a
-      // stalled pg_net.
+      // Switches for tests: a function that is down or redeployed with other secrets, the
+      // functions process killed, a stalled pg_net.
       const body = req.method === "POST" ? await req.json().catch(() => ({})) : {};
       const fn = path.match(/^functions\/([^/]+)$/);
       if (fn && req.method === "POST" && body.env !== undefined) {
@@ -119,8 +121,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         return Response.json({ function: fn[1], env: Object.keys(body.env) });
       }
       if (fn && req.method === "POST") {
-        gateway.setDown(fn[1], Boolean(body.down));
+        await gateway.setDown(fn[1], Boolean(body.down));
         return Response.json({ function: fn[1], down: Boolean(body.down) });
+      }
+      if (path === "functions-runtime/kill" && req.method === "POST") {
+        return Response.json(await gateway.killFunctions());
       }
       if (path === "pg_net" && req.method === "POST") {
         if (body.paused) worker.pause();

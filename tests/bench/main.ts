@@ -5,10 +5,11 @@
 // First: the functions mounted in this process render with production React, as deployed.
 import "../../shared/platform/production.ts";
 import { burst } from "./burst.ts";
+import { faults } from "./faults.ts";
 import { connect } from "../support/stack.ts";
 import { startStack } from "../../supabase/local/stack.ts";
 
-const benches: Record<string, (args: string[]) => Promise<boolean>> = { burst };
+const benches: Record<string, (args: string[]) => Promise<boolean>> = { burst, faults };
 const name = Deno.args[0];
 if (!name || !benches[name]) {
   console.error(`usage: deno task bench <${Object.keys(benches).join("|")}> [args]`);

@@ -47,13 +47,25 @@ export const webhooks = {
   ...controls(stack.webhookUrl),
 };
 
-/** The stack's switches: a function that is down or redeployed with other secrets, a pg_net that stalls. */
+/**
+ * The stack's switches: a function that is down or redeployed with other secrets, the functions
+ * process killed, a pg_net that stalls.
+ */
 export const switches = {
   functionDown: (name: string, down: boolean) =>
     call(`${stack.apiUrl}/__stack/functions/${name}`, { down }),
   /** Redeploys a function with these secrets set (string) or unset (null). */
   functionEnv: (name: string, env: Record<string, string | null>) =>
     call(`${stack.apiUrl}/__stack/functions/${name}`, { env }),
+  /**
+   * SIGKILLs the functions process (their requests and waitUntil work die; the fakes keep what
+   * they accepted) and resolves once a new one answers.
+   */
+  killFunctions: () =>
+    call<{ killed: number | null; pid: number }>(
+      `${stack.apiUrl}/__stack/functions-runtime/kill`,
+      {},
+    ),
   pgNetPaused: (paused: boolean) => call(`${stack.apiUrl}/__stack/pg_net`, { paused }),
 };
 

@@ -43,3 +43,20 @@ Deno.test("whileDatabaseAway() retries while the connection fails, reports the o
     "gives up at the deadline",
   );
 });
+
+Deno.test("whileDatabaseAway() gives up on an attempt that never settles and tries again", async () => {
+  let calls = 0;
+  const outages: unknown[] = [];
+  const result = await whileDatabaseAway(
+    () => ++calls === 1 ? new Promise<string>(() => {}) : Promise.resolve("answered"),
+    {
+      deadline: Date.now() + 5_000,
+      attemptTimeoutMs: 50,
+      baseDelayMs: 1,
+      onOutage: (err) => outages.push(err),
+    },
+  );
+  assert.equal(result, "answered");
+  assert.equal(calls, 2);
+  assert.equal((outages[0] as { code: string }).code, "QUERY_STALLED");
+});

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { outcomeOf, sortPreparations } from "../../shared/outbox/outcomes.ts";
+import { byRankGroups } from "../../shared/outbox/drain.ts";
 import { activityFor } from "../../shared/leads/activity_log.ts";
 import { byRank, type Outcome } from "../../shared/outbox/channel.ts";
 import { rankOf } from "../../shared/messages/catalog.ts";
@@ -201,4 +202,25 @@ Deno.test("sortPreparations() sends what may go by channel and settles the rest 
   assert.deepEqual(held.map((o) => o.kind), ["deferred", "retry", "suppressed", "dead", "retry"]);
   const noSender = held[1];
   assert.match(noSender.kind === "retry" ? noSender.error : "", /no webhook sender here/);
+});
+
+Deno.test("byRankGroups() keeps the rows of one call in doubt together, at their lowest rank", () => {
+  const at = (key: string, rank: number, send_ref: string | null, inDoubt: boolean): OutboxRow => ({
+    ...email,
+    id: key,
+    key,
+    rank,
+    send_ref,
+    in_doubt_since: inDoubt ? new Date(0) : null,
+  });
+  const groups = byRankGroups([
+    at("staff-fresh", 1, null, false),
+    at("customer-doubt", 0, "batch-1", true),
+    at("staff-doubt", 1, "batch-1", true),
+    at("staff-answered", 1, "batch-2", false),
+  ]);
+  assert.deepEqual(groups.map((g) => g.map((r) => r.key)), [
+    ["customer-doubt", "staff-doubt"],
+    ["staff-fresh", "staff-answered"],
+  ]);
 });

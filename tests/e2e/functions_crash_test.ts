@@ -1,0 +1,122 @@
+/**
+ * The functions process is SIGKILLed at a protocol event (a provider has accepted, its answer
+ * is still on the wire; a batch has just reached Resend; webhooks are being planned) and a
+ * new one starts, as a crashed edge worker is replaced. The fakes live in another process and
+ * record every message they accept: each lead must end with exactly one of each message.
+ * Recovery is the sweep's (pg_cron's, every minute): the tests run it at once instead.
+ */
+import assert from "node:assert/strict";
+import { connect, requireStack } from "../support/stack.ts";
+import { insertLead } from "../support/fixtures.ts";
+import { waitFor } from "../support/wait_for.ts";
+import { emailsTo, resend, smsTo, switches, twilio } from "../support/fakes.ts";
+import { settledOutbox, smsWindowAlwaysOpen, sweep } from "../support/notify_lead.ts";
+
+await requireStack();
+
+type Sql = ReturnType<typeof connect>;
+type Lead = Awaited<ReturnType<typeof insertLead>>;
+
+/** Every lead has one customer email, one staff alert and (with consent) one SMS, all sent. */
+async function assertEachOnce(sql: Sql, leads: Lead[], withSms: boolean) {
+  const staff = await emailsTo("admin@pinkautoglass.com");
+  for (const lead of leads) {
+    // Inside the sweep's linger: it claims each dead sender's row once its 20 s lease ends.
+    const outbox = await settledOutbox(sql, lead.id, 3);
+    assert.equal(outbox.customer_confirmation_email.status, "sent");
+    assert.equal(outbox.staff_new_lead_email.status, "sent");
+    assert.equal((await emailsTo(lead.email)).length, 1, `one email to ${lead.reference_number}`);
+    assert.equal(
+      staff.filter((e) => e.html?.includes(lead.reference_number)).length,
+      1,
+      `one staff alert for ${lead.reference_number}`,
+    );
+    if (withSms) {
+      assert.equal(outbox.initial_confirmation_sms.status, "sent");
+      assert.equal((await smsTo(lead.phone_e164)).length, 1, `one SMS to ${lead.reference_number}`);
+    }
+  }
+}
+
+/** Runs the sweep as pg_cron would, without failing on a function still booting. */
+async function sweepAfterRestart() {
+  await waitFor("the new functions process to sweep", async () => {
+    try {
+      return await sweep();
+    } catch {
+      return undefined;
+    }
+  }, { timeoutMs: 60_000, intervalMs: 200 });
+}
+
+Deno.test("killed after Twilio accepted SMS whose answers were on the wire: they are found at Twilio, none texted twice", async () => {
+  const sql = connect();
+  try {
+    await smsWindowAlwaysOpen(sql);
+    await twilio.fault({ path: "/Messages.json", times: 3, acceptFirst: true, delayMs: 3_000 });
+    const leads = await Promise.all([1, 2, 3].map(() => insertLead(sql)));
+    const phones = new Set(leads.map((l) => l.phone_e164));
+    await waitFor("Twilio to accept our texts", async () => {
+      const texts = (await twilio.messages()).filter((m) => phones.has(m.to));
+      return texts.length === leads.length;
+    }, { intervalMs: 10 });
+    await switches.killFunctions();
+    await sweepAfterRestart();
+    await assertEachOnce(sql, leads, true);
+    const [{ reconciled }] = await sql`
+      select count(*)::int as reconciled from public.notification_attempts a
+      join public.notifications_outbox o on o.id = a.outbox_id
+      where o.lead_id = any (${leads.map((l) => l.id)}::uuid[]) and o.channel = 'sms'
+        and a.reconciled`;
+    assert.equal(reconciled, leads.length, "each text was found at Twilio, not sent again");
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("killed 20 ms after a batch reached Resend: the batch goes again under its key, each email arrives once", async () => {
+  const sql = connect();
+  try {
+    await switches.pgNetPaused(true);
+    const leads = await Promise.all(
+      [1, 2, 3, 4].map(() => insertLead(sql, { sms_consent: false })),
+    );
+    await resend.fault({ path: "/emails/batch", times: 1, acceptFirst: true, delayMs: 3_000 });
+    const before = (await resend.requests()).length;
+    await switches.pgNetPaused(false);
+    await waitFor("a batch to reach Resend", async () => {
+      const calls = (await resend.requests()).slice(before);
+      return calls.some((r) => r.path === "/emails/batch");
+    }, { intervalMs: 5 });
+    await new Promise((r) => setTimeout(r, 20));
+    await switches.killFunctions();
+    await sweepAfterRestart();
+    await assertEachOnce(sql, leads, false);
+  } finally {
+    await switches.pgNetPaused(false);
+    await sql.end();
+  }
+});
+
+Deno.test("killed while webhooks are being planned: the sweep plans what was cut off, and each lead is notified once", async () => {
+  const sql = connect();
+  try {
+    await smsWindowAlwaysOpen(sql);
+    await switches.pgNetPaused(true);
+    const leads = await Promise.all([1, 2, 3, 4, 5].map(() => insertLead(sql)));
+    await switches.pgNetPaused(false);
+    await waitFor("the first webhook to plan its lead", async () => {
+      const [{ planned }] = await sql`
+        select count(*)::int as planned from public.leads
+        where id = any (${
+        leads.map((l) => l.id)
+      }::uuid[]) and notifications_planned_at is not null`;
+      return planned > 0;
+    }, { intervalMs: 5 });
+    await switches.killFunctions();
+    await sweepAfterRestart();
+    await assertEachOnce(sql, leads, true);
+  } finally {
+    await sql.end();
+  }
+});
