@@ -1,5 +1,6 @@
 /** Fixture builders for the unit tests: a complete lead and the shop's settings. */
 import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
+import type { OutboxRow } from "../../shared/outbox/store.ts";
 
 /** A full-booking lead with every field filled in; override what a test is about. */
 export function makeLead(overrides: Partial<Lead> = {}): Lead {
@@ -67,6 +68,32 @@ export function makeSettings(overrides: Partial<BusinessSettings> = {}): Busines
     sms_window_start_hour: 8,
     sms_window_end_hour: 20,
     sms_daily_cap: 4,
+    ...overrides,
+  };
+}
+
+/** A claimed outbox row (a customer email on its first attempt); override what a test is about. */
+export function makeOutboxRow(overrides: Partial<OutboxRow> = {}): OutboxRow {
+  return {
+    id: "1",
+    key: "lead-1:customer_confirmation_email",
+    lead_id: "00000000-0000-4000-8000-000000000001",
+    channel: "email",
+    template: "customer_confirmation_email",
+    recipient: "jane@example.com",
+    payload: {},
+    status: "sending",
+    status_reason: null,
+    rank: 0,
+    attempts: 1,
+    max_attempts: 6,
+    next_attempt_at: new Date(0),
+    provider_message_id: null,
+    last_error: null,
+    lease_token: "00000000-0000-4000-8000-00000000000a",
+    claimed_at: new Date(0),
+    in_doubt_since: null,
+    send_ref: null,
     ...overrides,
   };
 }

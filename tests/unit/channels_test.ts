@@ -8,32 +8,12 @@ import { createSmsSender, earlierSend } from "../../shared/channels/sms.ts";
 import type { Answer, Delivery, SendContext } from "../../shared/outbox/channel.ts";
 import type { OutboxRow } from "../../shared/outbox/store.ts";
 import type { RateLimiter } from "../../shared/outbox/rate_limiter.ts";
+import { makeOutboxRow } from "./_fixtures.ts";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 function row(key: string, overrides: Partial<OutboxRow> = {}): OutboxRow {
-  return {
-    id: key,
-    key,
-    lead_id: "00000000-0000-4000-8000-000000000001",
-    channel: "email",
-    template: "customer_confirmation_email",
-    recipient: "jane@example.com",
-    payload: {},
-    status: "sending",
-    status_reason: null,
-    rank: 0,
-    attempts: 1,
-    max_attempts: 6,
-    next_attempt_at: new Date(0),
-    provider_message_id: null,
-    last_error: null,
-    lease_token: "00000000-0000-4000-8000-00000000000a",
-    claimed_at: new Date(0),
-    in_doubt_since: null,
-    send_ref: null,
-    ...overrides,
-  };
+  return makeOutboxRow({ id: key, key, ...overrides });
 }
 
 /**

@@ -5,30 +5,18 @@ import { activityFor } from "../../shared/leads/activity_log.ts";
 import { byRank, type Outcome } from "../../shared/outbox/channel.ts";
 import { rankOf } from "../../shared/messages/catalog.ts";
 import type { Channel, OutboxRow } from "../../shared/outbox/store.ts";
+import { makeOutboxRow } from "./_fixtures.ts";
 
 function row(channel: Channel, template: string, recipient: string): OutboxRow {
-  const rank = rankOf(template);
-  return {
-    id: "1",
+  return makeOutboxRow({
     key: `lead-1:${template}`,
     lead_id: "lead-1",
     channel,
     template,
     recipient,
-    payload: {},
-    status: "sending",
-    status_reason: null,
-    rank,
+    rank: rankOf(template),
     attempts: 2,
-    max_attempts: 6,
-    next_attempt_at: new Date(0),
-    provider_message_id: null,
-    last_error: null,
-    lease_token: "00000000-0000-4000-8000-00000000000a",
-    claimed_at: new Date(0),
-    in_doubt_since: null,
-    send_ref: null,
-  };
+  });
 }
 
 const email = row("email", "customer_confirmation_email", "jane.doe@example.com");
