@@ -195,7 +195,6 @@ export function createEmailSender(opts: EmailSenderOptions): ChannelSender<Email
 
   /** Records the call's key on its rows, then makes the call with the rows still ours. */
   async function call(members: Queued[], ref: string | null): Promise<Map<Queued, SendResult>> {
-    const reconciling = ref !== null;
     const key = ref ??
       (members.length === 1 ? members[0].delivery.row.key : batchIdempotencyKey(
         members.map((q) => q.delivery.row.key),
@@ -203,19 +202,16 @@ export function createEmailSender(opts: EmailSenderOptions): ChannelSender<Email
     const held = new Set(
       (await members[0].ctx.onTheWire(members.map((q) => q.delivery.row), key)).map((r) => r.id),
     );
-    const results = new Map<Queued, SendResult>();
     const ours = members.filter((q) => held.has(q.delivery.row.id));
-    for (const q of members) {
-      if (!held.has(q.delivery.row.id)) {
-        results.set(q, { ok: false, failure: LEASE_LOST });
-      }
-    }
+    const results = new Map<Queued, SendResult>(
+      members.filter((q) => !ours.includes(q)).map((q) => [q, { ok: false, failure: LEASE_LOST }]),
+    );
     if (ours.length === 0) return results;
     if (!isBatchRef(key)) {
       results.set(ours[0], await sendOneEmail(opts.resend, outgoing(ours[0])));
       return results;
     }
-    const batch = await sendEmailBatch(opts.resend, ours.map(outgoing), key, reconciling);
+    const batch = await sendEmailBatch(opts.resend, ours.map(outgoing), key, ref !== null);
     if (batch.invalid) {
       // One bad address must not sink the others: each goes alone, under its own key.
       for (const q of ours) {
