@@ -174,10 +174,12 @@ function pendingRef({ delivery: { row } }: Queued): string | null {
 /**
  * The next call's members, from a queue sorted by rank: an email in doubt goes with exactly
  * the mates of its earlier call (under that call's key); the others fill a batch (pure).
+ * Members are in outbox order, so a call repeated under its key carries the same batch.
  */
 export function nextCall<Q extends Queued>(queue: Q[]): { members: Q[]; ref: string | null } {
   const ref = pendingRef(queue[0]);
-  const members = queue.filter((q) => pendingRef(q) === ref).slice(0, BATCH_LIMIT);
+  const members = queue.filter((q) => pendingRef(q) === ref).slice(0, BATCH_LIMIT)
+    .sort((a, b) => Number(a.delivery.row.id) - Number(b.delivery.row.id));
   return { members, ref };
 }
 

@@ -86,6 +86,8 @@ export interface ListedSms {
   sid: string;
   body: string;
   dateCreated: Date;
+  /** `outbound-api` for what we sent; replies answered in TwiML are `outbound-reply`. */
+  direction: string;
 }
 
 // Our clock and Twilio's may disagree by a little.
@@ -93,11 +95,13 @@ const CLOCK_SLACK_MS = 60_000;
 
 /**
  * The message an earlier attempt sent, if Twilio's list (already narrowed to its To and From)
- * shows one with the same body created since that attempt began (pure).
+ * shows one sent through the API with the same body, created since that attempt began (pure).
  */
 export function earlierSend(listed: ListedSms[], body: string, since: Date): string | null {
   const earliest = since.getTime() - CLOCK_SLACK_MS;
-  return listed.find((m) => m.body === body && m.dateCreated.getTime() >= earliest)?.sid ?? null;
+  return listed.find((m) =>
+    m.direction === "outbound-api" && m.body === body && m.dateCreated.getTime() >= earliest
+  )?.sid ?? null;
 }
 
 /**

@@ -14,6 +14,7 @@ export type SmsConsentState = "opted_in" | "opted_out" | "none";
 /** Why a text must not go at all. */
 export type SmsSuppressedReason =
   | SmsUnreachableReason
+  | "unreachable"
   | "opted_out"
   | "no_sms_consent"
   | `daily_cap (${number} per 24 h)`;
@@ -24,6 +25,8 @@ export interface SmsFacts {
   phone: string | null;
   /** The latest consent event for that number; "none" when there is none. */
   consent: SmsConsentState;
+  /** The carrier said the number cannot take texts (Twilio 30003, 30005, 30006). */
+  unreachable: boolean;
   /** Texts that number was sent in the last 24 hours. */
   sentLast24h: number;
   /** The recipient's state (decides their time zone and stricter state rules). */
@@ -41,13 +44,15 @@ export type SmsEligibility =
   | { action: "defer"; reason: "quiet_hours"; until: Date };
 
 /**
- * Decides in the order the law asks: a number that can take a text, consent on record and no
- * opt-out, under the daily cap (3 in FL, OK and MD), and inside the recipient's allowed hours
- * (otherwise deferred to the next window start, recipient local time).
+ * Decides in the order the law asks: a number that can take a text (by its form, and by what
+ * the carrier reported), consent on record and no opt-out, under the daily cap (3 in FL, OK
+ * and MD), and inside the recipient's allowed hours (otherwise deferred to the next window
+ * start, recipient local time).
  */
 export function smsEligibility(facts: SmsFacts): SmsEligibility {
   const reachable = smsReachability(facts.phone);
   if (!reachable.ok) return { action: "suppress", reason: reachable.reason };
+  if (facts.unreachable) return { action: "suppress", reason: "unreachable" };
   if (facts.consent === "opted_out") return { action: "suppress", reason: "opted_out" };
   if (facts.consent !== "opted_in") return { action: "suppress", reason: "no_sms_consent" };
   const cap = dailySmsCap(facts.settings.sms_daily_cap, facts.lead.state);

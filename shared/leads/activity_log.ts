@@ -5,7 +5,7 @@
  * (masked) and swallowed.
  */
 import type postgres from "postgres";
-import type { ActivityType } from "./types.ts";
+import type { ActivityType, InboundSms } from "./types.ts";
 import type { Outcome } from "../outbox/channel.ts";
 import type { Channel } from "../outbox/store.ts";
 import { maskPII } from "../platform/mask.ts";
@@ -81,6 +81,79 @@ export function activityFor(outcome: Outcome): ActivityEntry | null {
   }
 }
 
+/** A change of a phone's SMS consent, on one of its leads (null: a number no lead gave). */
+export function consentActivity(change: {
+  event: "opt_out" | "opt_in";
+  source: string;
+  phone: string;
+  detail: string | null;
+  leadId: string | null;
+  suppressed: number;
+}): ActivityEntry {
+  const how = change.source === "sms_keyword"
+    ? `by text${change.detail ? ` ("${change.detail.slice(0, 80)}")` : ""}`
+    : `(${change.source}${change.detail ? `: ${change.detail}` : ""})`;
+  return {
+    lead_id: change.leadId,
+    activity_type: change.event === "opt_out" ? "sms_opt_out" : "sms_opt_in",
+    description: change.event === "opt_out"
+      ? `Opted out of texts ${how}; ${change.suppressed} waiting text(s) suppressed`
+      : `Opted in to texts ${how}`,
+    metadata: {
+      phone: maskPII(change.phone),
+      source: change.source,
+      text: change.detail,
+      ...(change.event === "opt_out" ? { suppressed: change.suppressed } : {}),
+    },
+  };
+}
+
+/** A customer's text that goes to a person (`sms_received`). */
+export function smsReceivedActivity(inbound: InboundSms): ActivityEntry {
+  const media = inbound.media.length;
+  return {
+    lead_id: inbound.lead_id,
+    activity_type: "sms_received",
+    description: `Customer texted: ${inbound.body.slice(0, 200)}${
+      media > 0 ? ` (+${media} attachment${media > 1 ? "s" : ""})` : ""
+    }`,
+    metadata: {
+      message_sid: inbound.message_sid,
+      from: maskPII(inbound.from_phone),
+      text: inbound.body,
+      media: inbound.media,
+    },
+  };
+}
+
+/** A text's final delivery report (`sms_delivered`, `sms_failed`). */
+export function deliveryActivity(report: {
+  leadId: string | null;
+  outboxKey: string;
+  template: string;
+  messageSid: string;
+  status: string;
+  errorCode: number | null;
+}): ActivityEntry {
+  const delivered = report.status === "delivered";
+  return {
+    lead_id: report.leadId,
+    activity_type: delivered ? "sms_delivered" : "sms_failed",
+    description: delivered
+      ? `${report.template} delivered`
+      : `${report.template} ${report.status}${
+        report.errorCode ? ` (Twilio ${report.errorCode})` : ""
+      }`,
+    metadata: {
+      outbox_key: report.outboxKey,
+      template: report.template,
+      provider_message_id: report.messageSid,
+      delivery_status: report.status,
+      error_code: report.errorCode,
+    },
+  };
+}
+
 function toRows(sql: postgres.Sql | postgres.TransactionSql, entries: ActivityEntry[]) {
   return entries.map((e) => ({
     lead_id: e.lead_id,
@@ -113,7 +186,14 @@ export async function journalOutcomes(
   tx: postgres.TransactionSql,
   outcomes: Outcome[],
 ): Promise<void> {
-  const entries = outcomes.flatMap((o) => activityFor(o) ?? []);
+  await insertActivities(tx, outcomes.flatMap((o) => activityFor(o) ?? []));
+}
+
+/** Writes activity rows inside the caller's transaction: they commit with what they record. */
+export async function insertActivities(
+  tx: postgres.TransactionSql,
+  entries: ActivityEntry[],
+): Promise<void> {
   if (entries.length === 0) return;
   await tx`insert into public.lead_activities ${tx(toRows(tx, entries))}`;
 }

@@ -1,6 +1,6 @@
 /** Reads of leads and what the messages about them need. One exported function per query. */
 import type postgres from "postgres";
-import type { BusinessSettings, Lead, Media } from "./types.ts";
+import type { BusinessSettings, InboundSms, Lead, Media, UnreachablePhone } from "./types.ts";
 import type { SmsConsentState } from "../compliance/sms_eligibility.ts";
 
 type Sql = postgres.Sql | postgres.TransactionSql;
@@ -15,6 +15,10 @@ function leadColumns(sql: Sql) {
 function settingsColumns(sql: Sql) {
   return sql`business_name, phone_display, phone_e164, postal_address, website_url,
     reply_to_email, time_zone, sms_window_start_hour, sms_window_end_hour, sms_daily_cap`;
+}
+
+function unreachableColumns(sql: Sql) {
+  return sql`phone_e164, error_code, reason`;
 }
 
 /** Outbox rows (alias `o`) that count toward a phone's daily SMS cap. */
@@ -38,6 +42,8 @@ export async function loadLeads(sql: Sql, ids: string[]): Promise<Map<string, Le
 export interface LeadForPlanning {
   lead: Lead;
   smsConsent: SmsConsentState;
+  /** Set when the carrier said the lead's phone cannot take texts. */
+  smsUnreachable: UnreachablePhone | null;
   smsSentLast24h: number;
   settings: BusinessSettings;
 }
@@ -53,23 +59,29 @@ export async function lockLeadsForPlanning(sql: Sql, ids: string[]): Promise<Lea
   if (ids.length === 0) return [];
   const rows = await sql<(Lead & {
     sms_may_text: boolean | null;
+    sms_unreachable: UnreachablePhone | null;
     sms_sent_last_24h: number;
     settings: BusinessSettings | null;
   })[]>`
     select ${leadColumns(sql)},
       (select c.may_text from public.sms_consent_status c where c.phone_e164 = l.phone_e164)
         as sms_may_text,
+      (select to_jsonb(u) from (select ${
+    unreachableColumns(sql)
+  } from public.sms_unreachable_phones u
+        where u.phone_e164 = l.phone_e164) u) as sms_unreachable,
       (select count(*)::int from public.notifications_outbox o
         where ${smsSentInLastDay(sql)} and o.recipient = l.phone_e164) as sms_sent_last_24h,
       (select to_jsonb(s) from (select ${settingsColumns(sql)} from public.business_settings) s)
         as settings
     from public.leads l where l.id = any (${sql.array(ids)}::uuid[])
     order by l.id for no key update of l`;
-  return rows.map(({ sms_may_text, sms_sent_last_24h, settings, ...lead }) => {
+  return rows.map(({ sms_may_text, sms_unreachable, sms_sent_last_24h, settings, ...lead }) => {
     if (!settings) throw new MissingSettingsError();
     return {
       lead,
       smsConsent: consentOf(sms_may_text),
+      smsUnreachable: sms_unreachable,
       smsSentLast24h: sms_sent_last_24h,
       settings,
     };
@@ -133,9 +145,24 @@ export async function countSmsSentLastDay(
   return result;
 }
 
-/** Records an opt-out the provider told us about (Twilio 21610), for every lead with that phone. */
-export async function recordProviderOptOut(sql: Sql, phone: string, leadId: string | null) {
-  await sql`
-    insert into public.sms_consent_events (phone_e164, event, source, detail, lead_id)
-    values (${phone}, 'opt_out', 'provider', 'Twilio 21610: recipient unsubscribed', ${leadId})`;
+/** Numbers the carrier said cannot take texts, among `phones`. */
+export async function loadUnreachablePhones(
+  sql: Sql,
+  phones: string[],
+): Promise<Map<string, UnreachablePhone>> {
+  if (phones.length === 0) return new Map();
+  const rows = await sql<UnreachablePhone[]>`
+    select ${unreachableColumns(sql)} from public.sms_unreachable_phones
+    where phone_e164 = any (${sql.array(phones)}::text[])`;
+  return new Map(rows.map((r) => [r.phone_e164, r]));
+}
+
+/** Customers' texts by id (`sms_inbound_messages`). */
+export async function loadInboundSms(sql: Sql, ids: string[]): Promise<Map<string, InboundSms>> {
+  if (ids.length === 0) return new Map();
+  const rows = await sql<InboundSms[]>`
+    select id::text, message_sid, from_phone, to_phone, body, media, intent, opt_out_type, lead_id,
+      received_at
+    from public.sms_inbound_messages where id = any (${sql.array(ids)}::bigint[])`;
+  return new Map(rows.map((r) => [r.id, r]));
 }

@@ -3,6 +3,7 @@
  * Column names are the database's own (snake_case), so a row read with
  * `npm:postgres` can be used as it is.
  */
+import type { InboundIntent } from "../compliance/sms_keywords.ts";
 
 /** The kinds of work a shop does; `leads.service_type` holds one of these. */
 export type ServiceType = "repair" | "replacement" | "calibration" | "other";
@@ -46,6 +47,32 @@ export interface Media {
   size_bytes: number | null;
 }
 
+/** A row of `public.sms_inbound_messages`: a text a customer sent to the shop's number. */
+export interface InboundSms {
+  id: string;
+  message_sid: string;
+  /** The customer's number (E.164). */
+  from_phone: string;
+  to_phone: string | null;
+  body: string;
+  /** MMS attachments, as Twilio hosts them. */
+  media: { url: string; content_type: string | null }[];
+  intent: InboundIntent;
+  /** Twilio Advanced Opt-Out's reading, when it answered the customer itself. */
+  opt_out_type: string | null;
+  lead_id: string | null;
+  received_at: Date;
+}
+
+/** A row of `public.sms_unreachable_phones`: the carrier said this number cannot take texts. */
+export interface UnreachablePhone {
+  phone_e164: string;
+  /** Twilio's error code: 30003 unreachable, 30005 unknown number, 30006 landline. */
+  error_code: number;
+  /** What the code means, in words staff read ("landline or unreachable carrier"). */
+  reason: string;
+}
+
 /** The single row of `public.business_settings`. */
 export interface BusinessSettings {
   business_name: string;
@@ -71,6 +98,7 @@ export const ACTIVITY_TYPES = [
   "sms_failed",
   "sms_opt_out",
   "sms_opt_in",
+  "sms_received",
   "call_made",
   "appointment_scheduled",
   "status_updated",

@@ -10,7 +10,8 @@
 // @ts-types="@types/react"
 import { createElement } from "react";
 import type { Channel } from "../outbox/store.ts";
-import type { Lead } from "../leads/types.ts";
+import type { InboundSms, Lead } from "../leads/types.ts";
+import type { InboundIntent } from "../compliance/sms_keywords.ts";
 import {
   CustomerConfirmationEmail,
   customerConfirmationSubject,
@@ -19,10 +20,17 @@ import {
   StaffNewLeadAlertEmail,
   staffNewLeadAlertSubject,
 } from "../../templates/email/staff_new_lead_email.tsx";
+import {
+  StaffSmsReplyEmail,
+  staffSmsReplySubject,
+} from "../../templates/email/staff_sms_reply_email.tsx";
 import { initialConfirmationSms } from "../../templates/sms/initial_confirmation_sms.ts";
+import { optOutConfirmationSms } from "../../templates/sms/opt_out_confirmation_sms.ts";
+import { optInConfirmationSms } from "../../templates/sms/opt_in_confirmation_sms.ts";
+import { helpReplySms } from "../../templates/sms/help_reply_sms.ts";
 import { crmNewLeadPayload } from "../../templates/webhook/crm_new_lead_webhook.ts";
 import { slackNewLeadMessage } from "../../templates/webhook/slack_new_lead_webhook.ts";
-import { type RenderContext, renderEmail, renderSms } from "./render.ts";
+import { type InboundRenderContext, type RenderContext, renderEmail, renderSms } from "./render.ts";
 import { type MessageSetup, receiverLabel } from "./setup.ts";
 import type { EmailMessage } from "../channels/email.ts";
 import type { SmsMessage } from "../channels/sms.ts";
@@ -31,21 +39,24 @@ import type { WebhookRequest } from "../channels/webhook.ts";
 /** Who a message is for. */
 export type Audience = "customer" | "staff";
 
-/** What makes a message planned. */
-export type MessageEvent = "new_lead";
+/** What makes a message planned: a new lead, or a text a customer sent the shop. */
+export type MessageEvent = "new_lead" | "sms_received";
 
-/** Where a message goes for one lead; `recipient` null with the reason there is none. */
+/** Where a message goes; `recipient` null with the reason there is none. */
 export type Address =
   | { recipient: string; missing?: undefined }
   | { recipient: null; missing: string };
 
-/** One kind of message. `P` is its channel's payload. */
-export interface MessageKind<P> {
+interface KindBase {
   channel: Channel;
   audience: Audience;
-  event: MessageEvent;
   /** One line for admins (`message_kinds.description`). */
   description: string;
+}
+
+/** A message about a lead. `P` is its channel's payload. */
+export interface LeadMessageKind<P> extends KindBase {
+  event: "new_lead";
   /** Context the renderer needs beyond the lead and the shop. */
   needs?: { photoLinks?: boolean };
   /**
@@ -56,10 +67,34 @@ export interface MessageKind<P> {
   render(ctx: RenderContext): P | Promise<P>;
 }
 
+/** A message a customer's text calls for; it may have no lead. */
+export interface InboundMessageKind<P> extends KindBase {
+  event: "sms_received";
+  /** The reading of the customer's text it answers. */
+  answers: InboundIntent;
+  /**
+   * Answered in the TwiML of Twilio's webhook (Twilio sends it), not by a channel sender;
+   * left out when Twilio's Advanced Opt-Out already answered the customer.
+   */
+  inTwiml?: boolean;
+  address(inbound: InboundSms, setup: MessageSetup): Address;
+  render(ctx: InboundRenderContext): P | Promise<P>;
+}
+
+/** One kind of message. */
+export type MessageKind<P> = LeadMessageKind<P> | InboundMessageKind<P>;
+
 /** The recipient a lead gave, or why there is none. */
 function given(value: string | null, missing: string): Address {
   const trimmed = value?.trim();
   return trimmed ? { recipient: trimmed } : { recipient: null, missing };
+}
+
+/** The staff inbox (`ADMIN_EMAIL`): where alerts and customers' texts go. */
+function staffInbox(setup: MessageSetup, what: string): Address {
+  const admin = setup.adminEmail.trim();
+  if (admin === "") throw new TypeError(`Cannot plan ${what}: no admin email to send it to`);
+  return { recipient: admin };
 }
 
 /** A configured receiver's URL, or the error that says it was unconfigured since planning. */
@@ -68,7 +103,7 @@ function configured(target: { url: string } | undefined, variable: string): stri
   return target.url;
 }
 
-const customerConfirmationEmail: MessageKind<EmailMessage> = {
+const customerConfirmationEmail: LeadMessageKind<EmailMessage> = {
   channel: "email",
   audience: "customer",
   event: "new_lead",
@@ -82,21 +117,13 @@ const customerConfirmationEmail: MessageKind<EmailMessage> = {
     ),
 };
 
-const staffNewLeadEmail: MessageKind<EmailMessage> = {
+const staffNewLeadEmail: LeadMessageKind<EmailMessage> = {
   channel: "email",
   audience: "staff",
   event: "new_lead",
   description: "Alerts the shop's inbox with everything needed to call the customer back.",
   needs: { photoLinks: true },
-  address(lead, setup) {
-    const admin = setup.adminEmail.trim();
-    if (admin === "") {
-      throw new TypeError(
-        `Cannot plan lead ${lead.reference_number}: no admin email to send the staff alert to`,
-      );
-    }
-    return { recipient: admin };
-  },
+  address: (lead, setup) => staffInbox(setup, `the staff alert of lead ${lead.reference_number}`),
   render: (ctx) =>
     renderEmail(
       ctx,
@@ -106,11 +133,12 @@ const staffNewLeadEmail: MessageKind<EmailMessage> = {
         settings: ctx.settings,
         photoUrls: ctx.photoUrls,
         priority: ctx.priority,
+        phoneSms: ctx.phoneSms,
       }),
     ),
 };
 
-const initialConfirmationSmsKind: MessageKind<SmsMessage> = {
+const initialConfirmationSmsKind: LeadMessageKind<SmsMessage> = {
   channel: "sms",
   audience: "customer",
   event: "new_lead",
@@ -119,7 +147,7 @@ const initialConfirmationSmsKind: MessageKind<SmsMessage> = {
   render: (ctx) => renderSms(ctx, initialConfirmationSms(ctx.lead, ctx.settings)),
 };
 
-const crmNewLeadWebhook: MessageKind<WebhookRequest> = {
+const crmNewLeadWebhook: LeadMessageKind<WebhookRequest> = {
   channel: "webhook",
   audience: "staff",
   event: "new_lead",
@@ -136,7 +164,7 @@ const crmNewLeadWebhook: MessageKind<WebhookRequest> = {
   }),
 };
 
-const slackNewLeadWebhook: MessageKind<WebhookRequest> = {
+const slackNewLeadWebhook: LeadMessageKind<WebhookRequest> = {
   channel: "webhook",
   audience: "staff",
   event: "new_lead",
@@ -149,6 +177,44 @@ const slackNewLeadWebhook: MessageKind<WebhookRequest> = {
   }),
 };
 
+const staffSmsReplyEmail: InboundMessageKind<EmailMessage> = {
+  channel: "email",
+  audience: "staff",
+  event: "sms_received",
+  answers: "reply",
+  description:
+    "Forwards a customer's text (and its photos) to the shop's inbox, with the lead it belongs to.",
+  address: (_inbound, setup) => staffInbox(setup, "the staff email of a customer's text"),
+  render: (ctx) =>
+    renderEmail(
+      ctx,
+      staffSmsReplySubject(ctx.inbound, ctx.lead),
+      createElement(StaffSmsReplyEmail, {
+        inbound: ctx.inbound,
+        lead: ctx.lead,
+        settings: ctx.settings,
+      }),
+    ),
+};
+
+/** A keyword's one reply, to the number that texted. */
+function keywordReply(
+  answers: InboundIntent,
+  description: string,
+  body: (ctx: InboundRenderContext) => string,
+): InboundMessageKind<SmsMessage> {
+  return {
+    channel: "sms",
+    audience: "customer",
+    event: "sms_received",
+    answers,
+    inTwiml: true,
+    description,
+    address: (inbound) => ({ recipient: inbound.from_phone }),
+    render: (ctx) => renderSms(ctx, body(ctx)),
+  };
+}
+
 /** Every message kind, in the order a lead's messages are planned. */
 export const CATALOG = {
   customer_confirmation_email: customerConfirmationEmail,
@@ -156,6 +222,22 @@ export const CATALOG = {
   initial_confirmation_sms: initialConfirmationSmsKind,
   crm_new_lead_webhook: crmNewLeadWebhook,
   slack_new_lead_webhook: slackNewLeadWebhook,
+  staff_sms_reply_email: staffSmsReplyEmail,
+  opt_out_confirmation_sms: keywordReply(
+    "opt_out",
+    "The one reply to an opt-out: no more texts will come (answered in TwiML).",
+    (ctx) => optOutConfirmationSms(ctx.settings),
+  ),
+  opt_in_confirmation_sms: keywordReply(
+    "opt_in",
+    "The reply to START, YES or UNSTOP: texts are back on (answered in TwiML).",
+    (ctx) => optInConfirmationSms(ctx.settings),
+  ),
+  help_reply_sms: keywordReply(
+    "help",
+    "The reply to HELP or INFO: who we are, what the texts are, how to stop (answered in TwiML).",
+    (ctx) => helpReplySms(ctx.settings),
+  ),
 } as const satisfies Record<string, MessageKind<unknown>>;
 
 /** A catalog key: `notifications_outbox.template`. */

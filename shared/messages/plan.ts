@@ -3,15 +3,24 @@
  * each addressed, suppressed with its reason, or deferred to when it may go. notify-lead
  * writes these rows to `notifications_outbox` as they are; nothing here sends or reads.
  */
-import { CATALOG, isCustomerSms, type MessageEvent, type MessageKindName } from "./catalog.ts";
+import {
+  CATALOG,
+  isCustomerSms,
+  type LeadMessageKind,
+  type MessageKind,
+  type MessageKindName,
+} from "./catalog.ts";
 import type { MessageSetup } from "./setup.ts";
 import type { Channel } from "../outbox/store.ts";
-import type { BusinessSettings, Lead } from "../leads/types.ts";
+import type { BusinessSettings, InboundSms, Lead, UnreachablePhone } from "../leads/types.ts";
 import { type SmsConsentState, smsEligibility } from "../compliance/sms_eligibility.ts";
 
 /** One intended message: an outbox row before it is written. */
 export interface PlannedMessage {
-  /** `${lead.id}:${template}`: the outbox's unique key, so planning twice adds nothing. */
+  /**
+   * The outbox's unique key, so planning twice adds nothing: `${lead.id}:${template}`, or
+   * `sms:${MessageSid}:${template}` for what a customer's text calls for.
+   */
   key: string;
   channel: Channel;
   template: MessageKindName;
@@ -28,6 +37,8 @@ export interface PlanFacts {
   setup: MessageSetup;
   /** The latest consent event for the lead's phone; "none" when there is none. */
   smsConsent: SmsConsentState;
+  /** Set when the carrier said the lead's phone cannot take texts. */
+  smsUnreachable: UnreachablePhone | null;
   /** Texts the lead's phone was sent in the last 24 hours. */
   smsSentLast24h: number;
   settings: BusinessSettings;
@@ -37,24 +48,19 @@ export interface PlanFacts {
 /**
  * Plans the messages `event` sends about `lead`, in catalog order. A message that must not
  * go out is still planned, with `suppressedReason` set ("missing_email", "missing_phone",
- * "invalid_phone", "not_mobile_capable", "unsupported_country", "opted_out",
+ * "invalid_phone", "not_mobile_capable", "unsupported_country", "unreachable", "opted_out",
  * "no_sms_consent", "daily_cap …"), so the outbox shows why a customer heard nothing. Kinds
  * the deployment does not send (an unconfigured webhook) are left out.
  *
  * @throws {TypeError} When the setup lacks what a kind must have (a blank admin email).
  */
 export function planMessages(
-  event: MessageEvent,
+  event: LeadMessageKind<unknown>["event"],
   lead: Lead,
   facts: PlanFacts,
 ): PlannedMessage[] {
   const planned: PlannedMessage[] = [];
-  for (
-    const [template, kind] of Object.entries(CATALOG) as [
-      MessageKindName,
-      typeof CATALOG[MessageKindName],
-    ][]
-  ) {
+  for (const [template, kind] of catalogEntries()) {
     if (kind.event !== event) continue;
     const address = kind.address(lead, facts.setup);
     if (address === null) continue;
@@ -75,6 +81,7 @@ export function planMessages(
     const sms = smsEligibility({
       phone: address.recipient,
       consent: facts.smsConsent,
+      unreachable: facts.smsUnreachable !== null,
       sentLast24h: facts.smsSentLast24h,
       lead,
       settings: facts.settings,
@@ -87,6 +94,42 @@ export function planMessages(
         ? { ...message, suppressedReason: null, deferredUntil: sms.until }
         : { ...message, suppressedReason: null },
     );
+  }
+  return planned;
+}
+
+function catalogEntries() {
+  return Object.entries(CATALOG) as [MessageKindName, MessageKind<unknown>][];
+}
+
+/** What a customer's text calls for: a reply in TwiML, or a message through the outbox. */
+export interface PlannedInboundMessage extends PlannedMessage {
+  /** Answered in the response to Twilio's webhook, not sent by a channel sender. */
+  inTwiml: boolean;
+}
+
+/**
+ * Plans what a customer's text calls for (pure): the keyword's one reply (none when Twilio's
+ * Advanced Opt-Out answered already, `opt_out_type` set), or the staff email of a reply.
+ */
+export function planInboundMessages(
+  inbound: Pick<InboundSms, "message_sid" | "from_phone" | "intent" | "opt_out_type">,
+  setup: MessageSetup,
+): PlannedInboundMessage[] {
+  const planned: PlannedInboundMessage[] = [];
+  for (const [template, kind] of catalogEntries()) {
+    if (kind.event !== "sms_received" || kind.answers !== inbound.intent) continue;
+    const inTwiml = kind.inTwiml === true;
+    if (inTwiml && inbound.opt_out_type) continue;
+    const address = kind.address(inbound as InboundSms, setup);
+    planned.push({
+      key: `sms:${inbound.message_sid}:${template}`,
+      channel: kind.channel,
+      template,
+      recipient: address.recipient,
+      suppressedReason: address.recipient === null ? address.missing : null,
+      inTwiml,
+    });
   }
   return planned;
 }

@@ -11,9 +11,11 @@ import type { Media } from "../leads/types.ts";
 import {
   countSmsSentLastDay,
   loadBusinessSettings,
+  loadInboundSms,
   loadLeads,
   loadMediaByLead,
   loadSmsConsent,
+  loadUnreachablePhones,
 } from "../leads/lead_store.ts";
 import { calculateLeadPriority } from "../compliance/priority.ts";
 import { smsEligibility } from "../compliance/sms_eligibility.ts";
@@ -42,6 +44,26 @@ async function signedPhotoUrls(storage: StorageClient, media: Media[]): Promise<
   return urls;
 }
 
+/** A render failure is ours, not the provider's: retried like a transient one. */
+async function rendered(row: OutboxRow, render: () => unknown): Promise<Preparation> {
+  try {
+    return { row, action: "send", payload: await render() };
+  } catch (err) {
+    const message = `could not prepare: ${(err as Error).message}`;
+    return {
+      row,
+      action: "fail",
+      failure: { message, network: true, transient: true, throttled: false },
+    };
+  }
+}
+
+/** The id of the customer's text an inbound kind's row answers (`payload.inbound_sms_id`). */
+function inboundIdOf(row: OutboxRow): string | null {
+  const id = row.payload?.inbound_sms_id;
+  return id === undefined || id === null ? null : String(id);
+}
+
 /** The preparer a drain is handed. */
 export function createPreparer(deps: PreparerDeps): Prepare {
   return async (rows: OutboxRow[], now: Date): Promise<Preparation[]> => {
@@ -52,24 +74,46 @@ export function createPreparer(deps: PreparerDeps): Prepare {
         return kind && isCustomerSms(kind) && r.recipient ? [r.recipient] : [];
       })),
     ];
-    const [settings, leads, media, consent, smsSent] = await Promise.all([
+    const inboundIds = [...new Set(rows.flatMap((r) => inboundIdOf(r) ?? []))];
+    const [settings, leads, media, inbound, smsSent] = await Promise.all([
       loadBusinessSettings(deps.sql),
       loadLeads(deps.sql, leadIds),
       loadMediaByLead(deps.sql, leadIds),
-      loadSmsConsent(deps.sql, phones),
+      loadInboundSms(deps.sql, inboundIds),
       countSmsSentLastDay(deps.sql, phones),
+    ]);
+    // Consent and carrier reports for the texts, and for the phones staff alerts describe.
+    const leadPhones = [...leads.values()].flatMap((l) => l.phone_e164 ?? []);
+    const allPhones = [...new Set([...phones, ...leadPhones])];
+    const [consent, unreachable] = await Promise.all([
+      loadSmsConsent(deps.sql, allPhones),
+      loadUnreachablePhones(deps.sql, allPhones),
     ]);
 
     const prepareOne = async (row: OutboxRow): Promise<Preparation> => {
       const kind = messageKind(row.template);
       if (!kind) return { row, action: "dead", reason: `unknown message kind "${row.template}"` };
-      const lead = row.lead_id ? leads.get(row.lead_id) : undefined;
-      if (!lead) return { row, action: "dead", reason: `lead ${row.lead_id} no longer exists` };
       if (!row.recipient) return { row, action: "dead", reason: "no recipient" };
+      const lead = row.lead_id ? leads.get(row.lead_id) : undefined;
+      if (kind.event === "sms_received") {
+        const text = inbound.get(inboundIdOf(row) ?? "");
+        if (!text) return { row, action: "dead", reason: "the customer's text no longer exists" };
+        if (kind.inTwiml) return { row, action: "dead", reason: "answered in TwiML, not sent" };
+        return await rendered(row, () =>
+          kind.render({
+            inbound: text,
+            lead: lead ?? null,
+            settings,
+            recipient: row.recipient!,
+            setup: deps.setup,
+          }));
+      }
+      if (!lead) return { row, action: "dead", reason: `lead ${row.lead_id} no longer exists` };
       if (isCustomerSms(kind)) {
         const sms = smsEligibility({
           phone: row.recipient,
           consent: consent.get(row.recipient) ?? "none",
+          unreachable: unreachable.has(row.recipient),
           sentLast24h: smsSent.get(row.recipient) ?? 0,
           lead,
           settings,
@@ -83,27 +127,23 @@ export function createPreparer(deps: PreparerDeps): Prepare {
         smsSent.set(row.recipient, (smsSent.get(row.recipient) ?? 0) + 1);
       }
       const photos = media.get(lead.id) ?? [];
-      try {
-        const payload = await kind.render({
+      return await rendered(row, async () =>
+        kind.render({
           lead,
           settings,
-          recipient: row.recipient,
+          recipient: row.recipient!,
           photoUrls: kind.needs?.photoLinks && photos.length > 0
             ? await signedPhotoUrls(deps.storage, photos)
             : [],
           priority: calculateLeadPriority(lead, { mediaCount: photos.length, now }),
+          phoneSms: lead.phone_e164
+            ? {
+              consent: consent.get(lead.phone_e164) ?? "none",
+              unreachable: unreachable.get(lead.phone_e164) ?? null,
+            }
+            : undefined,
           setup: deps.setup,
-        });
-        return { row, action: "send", payload };
-      } catch (err) {
-        // A render or signing failure is ours, not the provider's: retried like a transient one.
-        const message = `could not prepare: ${(err as Error).message}`;
-        return {
-          row,
-          action: "fail",
-          failure: { message, network: true, transient: true, throttled: false },
-        };
-      }
+        }));
     };
 
     const prepared: Preparation[] = [];

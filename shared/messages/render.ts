@@ -13,10 +13,11 @@ import "react-dom/server";
 import type { EmailMessage } from "../channels/email.ts";
 import type { SmsMessage } from "../channels/sms.ts";
 import type { LeadPriority } from "../compliance/priority.ts";
-import type { BusinessSettings, Lead } from "../leads/types.ts";
+import type { BusinessSettings, InboundSms, Lead, UnreachablePhone } from "../leads/types.ts";
+import type { SmsConsentState } from "../compliance/sms_eligibility.ts";
 import type { MessageSetup } from "./setup.ts";
 
-/** What a template is rendered from. */
+/** What a message about a lead is rendered from. */
 export interface RenderContext {
   lead: Lead;
   settings: BusinessSettings;
@@ -25,9 +26,28 @@ export interface RenderContext {
   /** Signed URLs of the lead's photos (only for kinds that need them). */
   photoUrls: string[];
   priority: LeadPriority;
+  /** What is known about texting the lead's phone (for staff): consent and carrier reports. */
+  phoneSms?: { consent: SmsConsentState; unreachable: UnreachablePhone | null };
   /** Where webhooks go and the admin inbox, from this deployment's configuration. */
   setup: MessageSetup;
 }
+
+/** What a message about a text a customer sent is rendered from. */
+export interface InboundRenderContext {
+  inbound: InboundSms;
+  /**
+   * The phone's latest lead when the text arrived; null for a number no lead gave, and for
+   * the keyword replies answered in TwiML (they name only the shop).
+   */
+  lead: Lead | null;
+  settings: BusinessSettings;
+  /** The outbox row's recipient: the staff inbox, or the customer's phone for a reply. */
+  recipient: string;
+  setup: MessageSetup;
+}
+
+/** What every renderer knows: where the message goes and the shop. */
+type Addressed = Pick<RenderContext, "recipient" | "settings">;
 
 // What @react-email/render's toPlainText() does, compiled once: building html-to-text's
 // selector tree per email cost more than converting it. Headings keep their case: html-to-text
@@ -42,7 +62,7 @@ const toPlainText = compile({
 
 /** An email to the row's recipient, replies going to the shop. */
 export async function renderEmail(
-  ctx: RenderContext,
+  ctx: Addressed,
   subject: string,
   element: ReactElement,
 ): Promise<EmailMessage> {
@@ -58,6 +78,6 @@ export async function renderEmail(
 }
 
 /** A text to the row's recipient. */
-export function renderSms(ctx: RenderContext, body: string): SmsMessage {
+export function renderSms(ctx: Pick<Addressed, "recipient">, body: string): SmsMessage {
   return { to: ctx.recipient, body };
 }

@@ -16,7 +16,7 @@ import { createBatcher } from "../platform/batcher.ts";
 import { whileDatabaseAway } from "../platform/db_retry.ts";
 import { deadLetterExpired } from "../outbox/store.ts";
 import type { DrainStats } from "../outbox/drain.ts";
-import { DrainScheduler } from "../outbox/drain_scheduler.ts";
+import { DrainScheduler, type Sleep } from "../outbox/drain_scheduler.ts";
 import type { MessageSetup } from "../messages/setup.ts";
 import { maskPII } from "../platform/mask.ts";
 
@@ -27,8 +27,11 @@ export interface NotifyLeadDeps {
   setup: MessageSetup;
   /** The time planning decisions are made at. Default: the system clock. */
   clock?: () => Date;
-  /** Drains the outbox (sending everything due) and reports what happened. */
-  drain: () => Promise<DrainStats>;
+  /**
+   * Drains the outbox (sending everything due) and reports what happened; while it waits for
+   * a retry to fall due, it waits with `sleep`, which a new webhook cuts short.
+   */
+  drain: (sleep: Sleep) => Promise<DrainStats>;
   /** Keeps work going after the response (EdgeRuntime.waitUntil on Supabase). */
   waitUntil: (work: Promise<unknown>) => void;
   /** A lead unplanned this long after insert is the sweep's to plan. */

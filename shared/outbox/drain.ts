@@ -41,6 +41,8 @@ export interface DrainOptions {
   deadline?: number;
   /** Most rows one claim takes. Default 200. */
   claimLimit?: number;
+  /** How a lingering drain waits for the next due row. Default: a timer. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface DrainStats {
@@ -152,7 +154,8 @@ export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Pro
         if (lingerMs <= 0) break;
         const due = await resilient(() => nextDueWithin(deps.sql, lingerMs));
         if (!due) break;
-        await new Promise((r) => setTimeout(r, Math.max(20, due.getTime() - Date.now())));
+        const waitMs = Math.max(20, due.getTime() - Date.now());
+        await (opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))))(waitMs);
         continue;
       }
       // Rank by rank: the first group's messages are on the wire before the next is prepared.

@@ -53,15 +53,22 @@ export interface OutboxRow {
 /** A message to record: insert-if-absent on its key. */
 export interface NewOutboxRow {
   key: string;
-  lead_id: string;
+  /** Null for a message about no lead (a text from a number no lead gave). */
+  lead_id: string | null;
   channel: Channel;
   template: string;
   recipient: string | null;
-  status: "pending" | "suppressed" | "deferred";
+  /**
+   * `sent` records a message that went out without the outbox: answered in the response to
+   * a provider's webhook (a TwiML reply), so the outbox still lists every message.
+   */
+  status: "pending" | "suppressed" | "deferred" | "sent";
   status_reason: string | null;
   rank: number;
   /** When it may first be claimed (a text planned in quiet hours); null: at once. */
   next_attempt_at: Date | null;
+  /** What the catalog entry renders from besides the lead (e.g. the inbound text's id). */
+  payload?: Record<string, unknown>;
 }
 
 /** Inserts the rows whose key is new; returns only those (a repeated webhook gets none). */
@@ -74,12 +81,14 @@ export async function insertIfAbsent(
   // clock a little ahead of the database's would hide a new row from the claim that follows.
   return await sql<OutboxRow[]>`
     insert into public.notifications_outbox
-      (key, lead_id, channel, template, recipient, status, status_reason, rank, next_attempt_at)
+      (key, lead_id, channel, template, recipient, status, status_reason, rank, next_attempt_at,
+       payload, sent_at)
     select r.key, r.lead_id, r.channel, r.template, r.recipient, r.status, r.status_reason,
-           r.rank, coalesce(r.next_attempt_at, now())
+           r.rank, coalesce(r.next_attempt_at, now()), coalesce(r.payload, '{}'::jsonb),
+           case when r.status = 'sent' then now() end
     from jsonb_to_recordset(${sql.json(rows as unknown as postgres.JSONValue)}) as r(
       key text, lead_id uuid, channel text, template text, recipient text, status text,
-      status_reason text, rank smallint, next_attempt_at timestamptz)
+      status_reason text, rank smallint, next_attempt_at timestamptz, payload jsonb)
     on conflict (key) do nothing
     returning *`;
 }

@@ -22,12 +22,19 @@ export const platformVariables = {
   SUPABASE_SERVICE_ROLE_KEY: z.string().min(20, "must be the project's service role key"),
 };
 
-/** A function the database calls (webhooks, pg_cron) and that Twilio calls back. */
+/** A function the database calls (webhooks, pg_cron). */
 export const calledByDatabaseVariables = {
   NOTIFY_WEBHOOK_SECRET: z.string().min(
     24,
     "must be at least 24 characters (the database sends it in x-webhook-secret)",
   ),
+};
+
+/**
+ * Where the world reaches our functions, when it is not SUPABASE_URL/functions/v1 (a custom
+ * domain, a proxy): Twilio's status callbacks go there, and Twilio signs that URL.
+ */
+export const publicUrlVariables = {
   PUBLIC_FUNCTIONS_URL: optional(url),
 };
 
@@ -66,25 +73,44 @@ export const webhookVariables = {
   ),
 };
 
-/** notify-lead: new leads and the sweep; sends email, SMS and webhooks. */
-export const notifyLeadConfigSchema = z.object({
+/** What a function that drains the outbox needs: every channel's provider. */
+const sendingVariables = {
   ...platformVariables,
-  ...calledByDatabaseVariables,
+  ...publicUrlVariables,
   ...emailVariables,
   ...smsVariables,
   ...webhookVariables,
-}).refine((env) => !env.WEBHOOK_CRM_URL || env.WEBHOOK_CRM_TOKEN, {
-  path: ["WEBHOOK_CRM_TOKEN"],
-  message: "must be set when WEBHOOK_CRM_URL is (the CRM gets it as Authorization: Bearer)",
-});
+};
+
+const crmTokenWithCrmUrl = {
+  check: (env: { WEBHOOK_CRM_URL?: string; WEBHOOK_CRM_TOKEN?: string }) =>
+    !env.WEBHOOK_CRM_URL || env.WEBHOOK_CRM_TOKEN !== undefined,
+  issue: {
+    path: ["WEBHOOK_CRM_TOKEN"],
+    message: "must be set when WEBHOOK_CRM_URL is (the CRM gets it as Authorization: Bearer)",
+  },
+};
+
+/** Any function that sends: the outbox's channels, configured alike everywhere. */
+export const sendingConfigSchema = z.object(sendingVariables)
+  .refine(crmTokenWithCrmUrl.check, crmTokenWithCrmUrl.issue);
+
+/** notify-lead: new leads and the sweep; sends email, SMS and webhooks. */
+export const notifyLeadConfigSchema = z.object({
+  ...sendingVariables,
+  ...calledByDatabaseVariables,
+}).refine(crmTokenWithCrmUrl.check, crmTokenWithCrmUrl.issue);
+
+/**
+ * twilio-inbound: checks Twilio's signature (TWILIO_AUTH_TOKEN, over the public URL) and sends
+ * what a customer's text calls for (the staff email of a reply) through the outbox.
+ */
+export const twilioInboundConfigSchema = sendingConfigSchema;
 
 /** Every variable any function reads (the local stack passes these through from .env). */
 export const ALL_VARIABLES: readonly string[] = Object.keys({
-  ...platformVariables,
+  ...sendingVariables,
   ...calledByDatabaseVariables,
-  ...emailVariables,
-  ...smsVariables,
-  ...webhookVariables,
 });
 
 export class ConfigError extends Error {

@@ -20,3 +20,37 @@ export function secretsMatch(presented: string | null, expected: string): boolea
   const digest = (s: string) => createHash("sha256").update(s).digest();
   return timingSafeEqual(digest(presented), digest(expected));
 }
+
+/** A request body larger than its endpoint takes. */
+export class BodyTooLargeError extends Error {
+  override name = "BodyTooLargeError";
+  constructor(readonly limitBytes: number) {
+    super(`Request body is larger than ${limitBytes} bytes`);
+  }
+}
+
+/**
+ * Reads a request body as text, never more than `limitBytes`: a declared Content-Length over
+ * the limit is refused before reading, and a stream that grows past it is cancelled.
+ *
+ * @throws {BodyTooLargeError}
+ */
+export async function readTextWithin(req: Request, limitBytes: number): Promise<string> {
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  if (declared > limitBytes) throw new BodyTooLargeError(limitBytes);
+  if (!req.body) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of req.body) {
+    size += chunk.byteLength;
+    if (size > limitBytes) throw new BodyTooLargeError(limitBytes);
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}

@@ -7,7 +7,7 @@
 import { parse as parseDotenv } from "dotenv";
 import { join } from "node:path";
 import { projectRoot } from "./cluster.ts";
-import { ALL_VARIABLES } from "../../shared/platform/config.ts";
+import { ALL_VARIABLES, functionsUrl } from "../../shared/platform/config.ts";
 
 /** Supabase's well-known local demo keys (the CLI prints the same ones). */
 export const LOCAL_ANON_KEY =
@@ -55,15 +55,38 @@ export function usesRealTwilio(env: Record<string, string>) {
     env.TWILIO_ACCOUNT_SID !== FAKE_TWILIO_ACCOUNT_SID;
 }
 
+/** Our settings when the developer gives none. */
+const localDefaults = {
+  FROM_EMAIL: "Pink Auto Glass <noreply@pinkautoglass.com>",
+  ADMIN_EMAIL: "admin@pinkautoglass.com",
+  TWILIO_PHONE_NUMBER: "+17205550100",
+  NOTIFY_WEBHOOK_SECRET: "local-notify-webhook-secret-not-for-production",
+};
+
+/**
+ * The shop's number as the fake Twilio plays it: its phone number, and its "a message comes
+ * in" webhook, the public URL twilio-inbound validates Twilio's signature against.
+ */
+export function fakeTwilioNumber(
+  dev: Record<string, string>,
+  apiUrl: string,
+): { phoneNumber: string; inboundWebhookUrl: string } {
+  const publicUrl = functionsUrl({
+    SUPABASE_URL: apiUrl,
+    PUBLIC_FUNCTIONS_URL: dev.PUBLIC_FUNCTIONS_URL || undefined,
+  });
+  return {
+    phoneNumber: dev.TWILIO_PHONE_NUMBER || localDefaults.TWILIO_PHONE_NUMBER,
+    inboundWebhookUrl: `${publicUrl}/twilio-inbound`,
+  };
+}
+
 /** The full environment for the functions. */
 export function functionEnv(dev: Record<string, string>, urls: LocalUrls): Record<string, string> {
   const realResend = usesRealResend(dev);
   const realTwilio = usesRealTwilio(dev);
   return {
-    FROM_EMAIL: "Pink Auto Glass <noreply@pinkautoglass.com>",
-    ADMIN_EMAIL: "admin@pinkautoglass.com",
-    TWILIO_PHONE_NUMBER: "+17205550100",
-    NOTIFY_WEBHOOK_SECRET: "local-notify-webhook-secret-not-for-production",
+    ...localDefaults,
     ...dev,
     SUPABASE_URL: urls.apiUrl,
     SUPABASE_DB_URL: urls.dbUrl,

@@ -5,8 +5,9 @@
  */
 import { Link, Text } from "@react-email/components";
 // @ts-types="@types/react"
-import type { CSSProperties } from "react";
+import { type CSSProperties, Fragment, type ReactNode } from "react";
 import type { BusinessSettings } from "../../shared/leads/types.ts";
+import { cleanText } from "../wording.ts";
 
 const brandPink = "#d6336c";
 
@@ -72,4 +73,32 @@ export function EmailFooter({ settings, reason }: EmailFooterProps) {
       <Text style={styles.footer}>{reason}</Text>
     </>
   );
+}
+
+/** Whether a link may be shown as one: http(s) only, never javascript: or data:. */
+export function isWebUrl(url: string): boolean {
+  try {
+    const { protocol } = new URL(url);
+    return protocol === "https:" || protocol === "http:";
+  } catch {
+    return false;
+  }
+}
+
+// "Label: value" paragraphs rather than a two-column table: they read the same in the
+// plain-text part and on a phone screen.
+/** One "Label: value" line of a staff email. */
+export function Detail({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <Text style={styles.detail}>
+      <strong>{`${label}:`}</strong> {children}
+    </Text>
+  );
+}
+
+/** Customer-typed text with its line breaks kept (each line cleaned); "None" when empty. */
+export function Lines({ text }: { text: string | null }) {
+  const lines = (text ?? "").split(/\r?\n/).map(cleanText).filter((line) => line !== null);
+  if (lines.length === 0) return <>None</>;
+  return <>{lines.map((line, i) => <Fragment key={i}>{i > 0 && <br />}{line}</Fragment>)}</>;
 }

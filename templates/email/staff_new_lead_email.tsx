@@ -17,12 +17,10 @@ import {
   Section,
   Text,
 } from "@react-email/components";
-// @ts-types="@types/react"
-import { Fragment, type ReactNode } from "react";
 import { formatPhoneForDisplay } from "../../shared/compliance/phone.ts";
 import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
+import type { RenderContext } from "../../shared/messages/render.ts";
 import {
-  cleanText,
   formatInstant,
   formatPreferredDate,
   fullAddress,
@@ -32,7 +30,7 @@ import {
   sourceFormLabel,
   vehicleDescription,
 } from "../wording.ts";
-import { EmailFooter, styles } from "./layout.tsx";
+import { Detail, EmailFooter, isWebUrl, Lines, styles } from "./layout.tsx";
 
 /** Props of {@linkcode StaffNewLeadAlertEmail}. */
 export interface StaffNewLeadAlertProps {
@@ -41,6 +39,8 @@ export interface StaffNewLeadAlertProps {
   /** Signed Storage URLs of the customer's photos. */
   photoUrls: string[];
   priority: "high" | "normal";
+  /** What is known about texting the customer's phone: an opt-out, a carrier's report. */
+  phoneSms?: RenderContext["phoneSms"];
 }
 
 /** `🚨 New Lead: 2019 Honda Civic - Replacement`; `Vehicle not given` when there is none. */
@@ -58,40 +58,19 @@ const priorityStyles = {
   normal: { backgroundColor: "#e9ecef", color: "#222222" },
 };
 
-function isWebUrl(url: string): boolean {
-  try {
-    const { protocol } = new URL(url);
-    return protocol === "https:" || protocol === "http:";
-  } catch {
-    return false;
-  }
-}
-
-// "Label: value" paragraphs rather than a two-column table: they read the same in the
-// plain-text part and on a phone screen.
-function Detail({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <Text style={styles.detail}>
-      <strong>{`${label}:`}</strong> {children}
-    </Text>
-  );
-}
-
-function Notes({ notes }: { notes: string | null }) {
-  const lines = (notes ?? "").split(/\r?\n/).map(cleanText).filter((line) => line !== null);
-  if (lines.length === 0) return <>None</>;
-  return <>{lines.map((line, i) => <Fragment key={i}>{i > 0 && <br />}{line}</Fragment>)}</>;
-}
-
 /** The staff new-lead alert email body. */
 export function StaffNewLeadAlertEmail(
-  { lead, settings, photoUrls, priority }: StaffNewLeadAlertProps,
+  { lead, settings, photoUrls, priority, phoneSms }: StaffNewLeadAlertProps,
 ) {
   const name = fullName(lead);
   const vehicle = vehicleDescription(lead);
   const address = fullAddress(lead);
   const photos = photoUrls.filter(isWebUrl);
-  const consent = lead.sms_consent
+  const consent = phoneSms?.unreachable
+    ? `Cannot text this number: ${phoneSms.unreachable.reason} (Twilio ${phoneSms.unreachable.error_code}). Call instead.`
+    : phoneSms?.consent === "opted_out"
+    ? "No: this number opted out of texts"
+    : lead.sms_consent
     ? [
       "Yes",
       lead.sms_consent_at && `given ${formatInstant(lead.sms_consent_at, settings.time_zone)}`,
@@ -154,7 +133,7 @@ export function StaffNewLeadAlertEmail(
             </Detail>
             <Detail label="Address">{address ?? NOT_GIVEN}</Detail>
             <Detail label="Notes">
-              <Notes notes={lead.notes} />
+              <Lines text={lead.notes} />
             </Detail>
             <Detail label="Source">{sourceFormLabel(lead.source_form)}</Detail>
             <Detail label="Reference">{lead.reference_number}</Detail>

@@ -6,10 +6,11 @@
 import "../../shared/platform/production.ts";
 import { burst } from "./burst.ts";
 import { faults } from "./faults.ts";
+import { inbound } from "./inbound.ts";
 import { connect } from "../support/stack.ts";
 import { startStack } from "../../supabase/local/stack.ts";
 
-const benches: Record<string, (args: string[]) => Promise<boolean>> = { burst, faults };
+const benches: Record<string, (args: string[]) => Promise<boolean>> = { burst, faults, inbound };
 const name = Deno.args[0];
 if (!name || !benches[name]) {
   console.error(`usage: deno task bench <${Object.keys(benches).join("|")}> [args]`);

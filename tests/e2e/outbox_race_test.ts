@@ -3,14 +3,14 @@ import { connect, requireStack } from "../support/stack.ts";
 import { insertLead } from "../support/fixtures.ts";
 import { resend, switches } from "../support/fakes.ts";
 import { type DrainDeps, drainOutbox } from "../../shared/outbox/drain.ts";
-import { notifyLeadDrainDeps } from "../../shared/notify_lead/wiring.ts";
+import { drainDeps } from "../../shared/messages/wiring.ts";
 import { notifyLeadConfig, planAsNotifyLead } from "../support/notify_lead.ts";
 
 await requireStack();
 
 /** A drainer as a separate function instance would be: its own pool, clients and rate limiter. */
 function drainer(): DrainDeps {
-  return notifyLeadDrainDeps(notifyLeadConfig(), connect({ max: 4 }));
+  return drainDeps(notifyLeadConfig(), connect({ max: 4 }));
 }
 
 Deno.test("two drainers racing over 200 due rows send each message exactly once", async () => {

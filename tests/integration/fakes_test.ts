@@ -9,11 +9,13 @@ import { createHmac } from "node:crypto";
 import twilio from "twilio";
 import { startFakes } from "../../supabase/local/fakes/mod.ts";
 import type {
+  FakeConversation,
   FakeEmail,
   Fakes,
   FakeSms,
   FakeUpload,
   FakeWebhook,
+  InboundResult,
   RecordedRequest,
 } from "../../supabase/local/fakes/mod.ts";
 import { createResendClient } from "../../shared/providers/resend_client.ts";
@@ -42,8 +44,14 @@ interface Stack {
   close(): Promise<void>;
 }
 
+interface StackOptions {
+  resendRateLimitPerSecond?: number;
+  /** The shop's number's "a message comes in" webhook. */
+  inboundWebhookUrl?: string;
+}
+
 /** Fakes on ephemeral ports, plus a tiny API gateway that mounts Storage at /storage/v1. */
-async function startStack(opts: { resendRateLimitPerSecond?: number } = {}): Promise<Stack> {
+async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const mounted: { storage?: Fakes["storageHandler"] } = {};
   const gateway = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
     const path = new URL(req.url).pathname;
@@ -59,7 +67,12 @@ async function startStack(opts: { resendRateLimitPerSecond?: number } = {}): Pro
     resendPort: 0,
     webhookPort: 0,
     inboxPort: 0,
-    twilio: { accountSid, authToken },
+    twilio: {
+      accountSid,
+      authToken,
+      phoneNumber: shopNumber,
+      inboundWebhookUrl: opts.inboundWebhookUrl,
+    },
     resendApiKey,
     storage: { serviceRoleKey, publicUrl: gatewayUrl },
     resendRateLimitPerSecond: opts.resendRateLimitPerSecond ?? 100,
@@ -85,7 +98,7 @@ async function startStack(opts: { resendRateLimitPerSecond?: number } = {}): Pro
 
 async function withStack(
   fn: (stack: Stack) => Promise<void>,
-  opts?: { resendRateLimitPerSecond?: number },
+  opts?: StackOptions,
 ): Promise<void> {
   const stack = await startStack(opts);
   try {
@@ -125,6 +138,49 @@ function postWebhook(url: string, body: string, headers: Record<string, string> 
     headers: { "content-type": "application/json", ...headers },
     body,
   });
+}
+
+/** A request the fake Twilio posted to one of our webhooks. */
+interface TwilioPost {
+  url: string;
+  headers: Headers;
+  params: Record<string, string>;
+}
+
+/**
+ * A stand-in for our functions that records what the fake Twilio posts to it, and answers
+ * with `answer` (default: an empty TwiML `<Response/>`).
+ */
+function startReceiver(answer: (post: TwilioPost) => Response = () => twiml("<Response/>")) {
+  const received: TwilioPost[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const params = Object.fromEntries(new URLSearchParams(await req.text()));
+    const post = { url: req.url, headers: req.headers, params };
+    received.push(post);
+    return answer(post);
+  });
+  return {
+    origin: `http://127.0.0.1:${server.addr.port}`,
+    received,
+    close: () => server.shutdown(),
+  };
+}
+
+function twiml(body: string, status = 200): Response {
+  return new Response(`<?xml version="1.0" encoding="UTF-8"?>${body}`, {
+    status,
+    headers: { "content-type": "text/xml" },
+  });
+}
+
+/** True when twilio.validateRequest accepts the post's signature for the URL it was sent to. */
+function validlySigned(post: TwilioPost): boolean {
+  const signature = post.headers.get("x-twilio-signature");
+  return signature !== null && twilio.validateRequest(authToken, signature, post.url, post.params);
+}
+
+async function inbound(baseUrl: string, body: Record<string, unknown>): Promise<InboundResult> {
+  return await (await control(baseUrl, "inbound", body)).json();
 }
 
 function email(overrides: Record<string, unknown> = {}) {
@@ -244,22 +300,9 @@ Deno.test("twilio answers wrong credentials with 401 and code 20003", async () =
   });
 });
 
-Deno.test("twilio posts signed status callbacks, sent then delivered, that validateRequest accepts", async (t) => {
-  const received: Array<{ url: string; signature: string; params: Record<string, string> }> = [];
-  const callbackServer = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    async (req) => {
-      const params = Object.fromEntries(new URLSearchParams(await req.text()));
-      received.push({
-        url: req.url,
-        signature: req.headers.get("x-twilio-signature") ?? "",
-        params,
-      });
-      return new Response("<Response/>", { headers: { "content-type": "text/xml" } });
-    },
-  );
-  const callbackUrl =
-    `http://127.0.0.1:${callbackServer.addr.port}/functions/v1/twilio-status?lead=42`;
+Deno.test("twilio posts signed status callbacks, queued then sent then delivered, that validateRequest accepts", async (t) => {
+  const receiver = startReceiver();
+  const callbackUrl = `${receiver.origin}/functions/v1/twilio-inbound?lead=42`;
   try {
     await withStack(async ({ fakes, twilio: client }) => {
       const message = await client.messages.create({
@@ -268,35 +311,48 @@ Deno.test("twilio posts signed status callbacks, sent then delivered, that valid
         body: "New lead",
         statusCallback: callbackUrl,
       });
-      await waitFor("two status callbacks", () => Promise.resolve(received.length >= 2));
+      await waitFor("three status callbacks", () => Promise.resolve(receiver.received.length >= 3));
 
       await t.step("the statuses arrive in order and name the message", () => {
-        assert.deepEqual(received.map((r) => r.params.MessageStatus), ["sent", "delivered"]);
-        for (const { params } of received) {
-          assert.equal(params.MessageSid, message.sid);
-          assert.equal(params.To, lead.phone);
-          assert.equal(params.From, shopNumber);
-          assert.equal(params.AccountSid, accountSid);
-          assert.equal(params.ApiVersion, "2010-04-01");
+        assert.deepEqual(receiver.received.map((r) => r.params.MessageStatus), [
+          "queued",
+          "sent",
+          "delivered",
+        ]);
+        for (const { params } of receiver.received) {
+          assert.deepEqual(params, {
+            AccountSid: accountSid,
+            ApiVersion: "2010-04-01",
+            From: shopNumber,
+            MessageSid: message.sid,
+            MessageStatus: params.MessageStatus,
+            SmsSid: message.sid,
+            SmsStatus: params.MessageStatus,
+            To: lead.phone,
+          });
+        }
+      });
+      await t.step("they are form posts from TwilioProxy with an idempotency token", () => {
+        for (const { headers } of receiver.received) {
+          assert.match(headers.get("content-type") ?? "", /^application\/x-www-form-urlencoded/);
+          assert.equal(headers.get("user-agent"), "TwilioProxy/1.1");
+          assert.ok(headers.get("i-twilio-idempotency-token"));
         }
       });
       await t.step(
         "twilio.validateRequest accepts each signature, and refuses a changed body",
         () => {
-          for (const { url, signature, params } of received) {
-            assert.equal(url, callbackUrl);
-            assert.ok(twilio.validateRequest(authToken, signature, url, params));
-            assert.ok(
-              !twilio.validateRequest(authToken, signature, url, {
-                ...params,
-                MessageStatus: "failed",
-              }),
-            );
+          for (const post of receiver.received) {
+            assert.equal(post.url, callbackUrl);
+            assert.ok(validlySigned(post));
+            assert.ok(!validlySigned({ ...post, params: { ...post.params, To: "+15555550100" } }));
           }
         },
       );
       await t.step("the message resource follows the callbacks", async () => {
-        assert.equal((await client.messages(message.sid).fetch()).status, "delivered");
+        const fetched = await client.messages(message.sid).fetch();
+        assert.equal(fetched.status, "delivered");
+        assert.equal(fetched.errorCode, null);
       });
       await t.step("switched off, no callback is posted", async () => {
         await control(fakes.twilioUrl, "status-callbacks", { enabled: false });
@@ -310,11 +366,487 @@ Deno.test("twilio posts signed status callbacks, sent then delivered, that valid
           "the quiet message to be delivered",
           async () => (await client.messages(quiet.sid).fetch()).status === "delivered",
         );
-        assert.equal(received.length, 2);
+        assert.equal(receiver.received.length, 3);
       });
     });
   } finally {
-    await callbackServer.shutdown();
+    await receiver.close();
+  }
+});
+
+Deno.test("a send through a Messaging Service is accepted, then posts queued, sent and delivered with its MessagingServiceSid", async () => {
+  const receiver = startReceiver();
+  const service = "MG0123456789abcdef0123456789abcdef";
+  try {
+    await withStack(async ({ twilio: client }) => {
+      const message = await client.messages.create({
+        to: lead.phone,
+        messagingServiceSid: service,
+        body: "New lead",
+        statusCallback: `${receiver.origin}/status`,
+      });
+      assert.equal(message.status, "accepted");
+      await waitFor("three status callbacks", () => Promise.resolve(receiver.received.length >= 3));
+      assert.deepEqual(
+        receiver.received.map((r) => [r.params.MessageStatus, r.params.MessagingServiceSid]),
+        [["queued", service], ["sent", service], ["delivered", service]],
+      );
+      assert.ok(receiver.received.every(validlySigned));
+    });
+  } finally {
+    await receiver.close();
+  }
+});
+
+Deno.test("a phone set to fail ends undelivered with ErrorCode 30006, or failed, until it is cleared", async (t) => {
+  const receiver = startReceiver();
+  const callbackUrl = `${receiver.origin}/functions/v1/twilio-inbound`;
+  const landline = "+17205550123";
+  const statusesOf = (sid: string) =>
+    receiver.received.filter((r) => r.params.MessageSid === sid).map((r) =>
+      r.params.ErrorCode === undefined
+        ? r.params.MessageStatus
+        : `${r.params.MessageStatus} ${r.params.ErrorCode}`
+    );
+  const send = (client: Stack["twilio"]) =>
+    client.messages.create({
+      to: landline,
+      from: shopNumber,
+      body: "Your quote is ready",
+      statusCallback: callbackUrl,
+    });
+  try {
+    await withStack(async ({ fakes, twilio: client }) => {
+      await t.step("undelivered: queued, sent, then undelivered with the error code", async () => {
+        await control(fakes.twilioUrl, "delivery-failure", {
+          phone: landline,
+          status: "undelivered",
+          error_code: 30006,
+        });
+        const message = await send(client);
+        assert.equal(message.status, "queued", "the send itself is accepted");
+        await waitFor(
+          "the final status",
+          () => Promise.resolve(statusesOf(message.sid).length >= 3),
+        );
+        assert.deepEqual(statusesOf(message.sid), ["queued", "sent", "undelivered 30006"]);
+        assert.ok(receiver.received.every(validlySigned));
+        const fetched = await client.messages(message.sid).fetch();
+        assert.equal(fetched.status, "undelivered");
+        assert.equal(fetched.errorCode, 30006);
+        const [listed] = await getJson<FakeSms[]>(`${fakes.twilioUrl}/__fake/messages`);
+        assert.deepEqual([listed.status, listed.error_code], ["undelivered", 30006]);
+      });
+      await t.step("failed: queued, then failed with the error code", async () => {
+        await control(fakes.twilioUrl, "delivery-failure", {
+          phone: landline,
+          status: "failed",
+          error_code: 30005,
+        });
+        const message = await send(client);
+        await waitFor(
+          "the final status",
+          () => Promise.resolve(statusesOf(message.sid).length >= 2),
+        );
+        assert.deepEqual(statusesOf(message.sid), ["queued", "failed 30005"]);
+        assert.equal((await client.messages(message.sid).fetch()).dateSent, null);
+      });
+      await t.step("cleared, the phone's sends are delivered again", async () => {
+        await control(fakes.twilioUrl, "delivery-failure", { phone: landline, clear: true });
+        const message = await send(client);
+        await waitFor(
+          "the final status",
+          () => Promise.resolve(statusesOf(message.sid).length >= 3),
+        );
+        assert.deepEqual(statusesOf(message.sid), ["queued", "sent", "delivered"]);
+      });
+      await t.step("a reset clears every failure", async () => {
+        await control(fakes.twilioUrl, "delivery-failure", {
+          phone: landline,
+          status: "failed",
+          error_code: 30006,
+        });
+        await control(fakes.twilioUrl, "reset");
+        const message = await send(client);
+        await waitFor(
+          "the final status",
+          () => Promise.resolve(statusesOf(message.sid).length >= 3),
+        );
+        assert.deepEqual(statusesOf(message.sid), ["queued", "sent", "delivered"]);
+      });
+      await t.step("a failure without a status or a carrier error code is refused", async () => {
+        for (
+          const body of [{ phone: landline, error_code: 30006 }, {
+            phone: landline,
+            status: "undelivered",
+            error_code: 21610,
+          }]
+        ) {
+          const res = await fetch(`${fakes.twilioUrl}/__fake/delivery-failure`, {
+            method: "POST",
+            body: JSON.stringify(body),
+          });
+          assert.equal(res.status, 400);
+          assert.match((await res.json()).error, /Cannot set a delivery failure/);
+        }
+      });
+    });
+  } finally {
+    await receiver.close();
+  }
+});
+
+Deno.test("a customer's text reaches the number's webhook with Twilio's parameters, signed for its public URL", async (t) => {
+  const receiver = startReceiver(() =>
+    twiml(
+      "<Response><Message>Thanks, Jane &amp; welcome &lt;3</Message>" +
+        "<Message><Body>Here is the map</Body><Media>https://example.com/map.png</Media>" +
+        "</Message></Response>",
+    )
+  );
+  const webhookUrl = `${receiver.origin}/functions/v1/twilio-inbound`;
+  try {
+    await withStack(async ({ fakes, twilio: client }) => {
+      const result = await inbound(fakes.twilioUrl, {
+        from: lead.phone,
+        body: "Is Tuesday ok?",
+      });
+      const [post] = receiver.received;
+
+      await t.step("the post carries the parameters Twilio sends for an SMS", () => {
+        assert.match(result.message_sid, /^SM[0-9a-f]{32}$/);
+        assert.deepEqual(post.params, {
+          AccountSid: accountSid,
+          ApiVersion: "2010-04-01",
+          Body: "Is Tuesday ok?",
+          From: lead.phone,
+          FromCity: "DENVER",
+          FromCountry: "US",
+          FromState: "CO",
+          FromZip: "80202",
+          MessageSid: result.message_sid,
+          NumMedia: "0",
+          NumSegments: "1",
+          SmsMessageSid: result.message_sid,
+          SmsSid: result.message_sid,
+          SmsStatus: "received",
+          To: shopNumber,
+          ToCity: "",
+          ToCountry: "US",
+          ToState: "",
+          ToZip: "",
+        });
+      });
+      await t.step("it goes to the configured webhook, form-encoded and signed", () => {
+        assert.equal(post.url, webhookUrl);
+        assert.equal(post.headers.get("content-type"), "application/x-www-form-urlencoded");
+        assert.equal(post.headers.get("user-agent"), "TwilioProxy/1.1");
+        assert.ok(post.headers.get("i-twilio-idempotency-token"));
+        assert.ok(validlySigned(post), "twilio.validateRequest refused the signature");
+        assert.ok(!validlySigned({ ...post, url: `${receiver.origin}/other` }));
+      });
+      await t.step("the control answers with the webhook's status, TwiML and replies", () => {
+        assert.equal(result.status, 200);
+        assert.match(result.twiml ?? "", /^<\?xml version="1.0" encoding="UTF-8"\?><Response>/);
+        assert.deepEqual(result.replies, ["Thanks, Jane & welcome <3", "Here is the map"]);
+        assert.equal(result.auto_reply, null);
+      });
+      await t.step("the conversation holds the text and each TwiML reply, delivered", async () => {
+        const conversations = await getJson<FakeConversation[]>(
+          `${fakes.twilioUrl}/__fake/conversations`,
+        );
+        assert.deepEqual(conversations.map((c) => c.phone), [lead.phone]);
+        assert.deepEqual(
+          conversations[0].messages.map((m) => [m.direction, m.from, m.to, m.body, m.status]),
+          [
+            ["inbound", lead.phone, shopNumber, "Is Tuesday ok?", "received"],
+            ["outbound-reply", shopNumber, lead.phone, "Thanks, Jane & welcome <3", "delivered"],
+            ["outbound-reply", shopNumber, lead.phone, "Here is the map", "delivered"],
+          ],
+        );
+        assert.deepEqual(conversations[0].messages[2].media.map((m) => m.url), [
+          "https://example.com/map.png",
+        ]);
+      });
+      await t.step("GET /__fake/messages still lists only sends through the API", async () => {
+        assert.deepEqual(await getJson(`${fakes.twilioUrl}/__fake/messages`), []);
+      });
+      await t.step("Twilio's message list shows the text and the replies", async () => {
+        const all = await client.messages.list();
+        assert.deepEqual(all.map((m) => m.direction).sort(), [
+          "inbound",
+          "outbound-reply",
+          "outbound-reply",
+        ]);
+        const toShop = await client.messages.list({ to: shopNumber });
+        assert.deepEqual(toShop.map((m) => [m.sid, m.status]), [[result.message_sid, "received"]]);
+        assert.equal((await client.messages.list({ to: lead.phone, from: shopNumber })).length, 2);
+        assert.equal((await client.messages(result.message_sid).fetch()).body, "Is Tuesday ok?");
+      });
+    }, { inboundWebhookUrl: webhookUrl });
+  } finally {
+    await receiver.close();
+  }
+});
+
+Deno.test("an inbound MMS carries NumMedia, MediaUrl0 and MediaContentType0 and gets an MM sid", async () => {
+  const receiver = startReceiver();
+  try {
+    await withStack(async ({ fakes }) => {
+      const result = await inbound(fakes.twilioUrl, {
+        from: lead.phone,
+        body: "",
+        media: [
+          { url: "https://example.com/crack.jpg", content_type: "image/jpeg" },
+          { url: "https://example.com/crack2.png", content_type: "image/png" },
+        ],
+        url: `${receiver.origin}/inbound`,
+      });
+      assert.match(result.message_sid, /^MM[0-9a-f]{32}$/);
+      assert.deepEqual(result.replies, [], "<Response/> asks for no reply");
+      const { params } = receiver.received[0];
+      assert.equal(params.NumMedia, "2");
+      assert.equal(params.MediaUrl0, "https://example.com/crack.jpg");
+      assert.equal(params.MediaContentType0, "image/jpeg");
+      assert.equal(params.MediaUrl1, "https://example.com/crack2.png");
+      assert.equal(params.MediaContentType1, "image/png");
+      assert.ok(validlySigned(receiver.received[0]));
+    });
+  } finally {
+    await receiver.close();
+  }
+});
+
+Deno.test("a retried inbound webhook carries the same parameters and idempotency token, and the text is recorded once", async () => {
+  let answers = 0;
+  const receiver = startReceiver(() =>
+    ++answers === 1 ? new Response("boom", { status: 500 }) : twiml("<Response/>")
+  );
+  try {
+    await withStack(async ({ fakes }) => {
+      const url = `${receiver.origin}/inbound`;
+      const first = await inbound(fakes.twilioUrl, { from: lead.phone, body: "Hello?", url });
+      assert.equal(first.status, 500);
+      assert.match(first.error ?? "", /^11200/);
+      const retry = await inbound(fakes.twilioUrl, { message_sid: first.message_sid, url });
+      assert.equal(retry.status, 200);
+
+      const [a, b] = receiver.received;
+      assert.deepEqual(b.params, a.params);
+      assert.equal(
+        b.headers.get("i-twilio-idempotency-token"),
+        a.headers.get("i-twilio-idempotency-token"),
+      );
+      const [conversation] = await getJson<FakeConversation[]>(
+        `${fakes.twilioUrl}/__fake/conversations`,
+      );
+      assert.deepEqual(conversation.messages.map((m) => m.body), ["Hello?"]);
+    });
+  } finally {
+    await receiver.close();
+  }
+});
+
+Deno.test("an inbound post can go unsigned or with a forged signature, which validateRequest refuses", async () => {
+  const receiver = startReceiver();
+  try {
+    await withStack(async ({ fakes }) => {
+      const url = `${receiver.origin}/inbound`;
+      await inbound(fakes.twilioUrl, { from: lead.phone, body: "hi", url, signature: "missing" });
+      await inbound(fakes.twilioUrl, { from: lead.phone, body: "hi", url, signature: "forged" });
+      const [missing, forged] = receiver.received;
+      assert.equal(missing.headers.get("x-twilio-signature"), null);
+      assert.ok(forged.headers.get("x-twilio-signature"));
+      assert.ok(!validlySigned(forged));
+    });
+  } finally {
+    await receiver.close();
+  }
+});
+
+Deno.test("with Advanced Opt-Out, STOP carries OptOutType and Twilio's own reply, blocks later sends with 21610 and the TwiML reply; START lifts it", async (t) => {
+  const receiver = startReceiver(() =>
+    twiml("<Response><Message>Sorry to see you go</Message></Response>")
+  );
+  try {
+    await withStack(async ({ fakes, twilio: client }) => {
+      const url = `${receiver.origin}/inbound`;
+      await client.messages.create({ to: lead.phone, from: shopNumber, body: "Your quote" });
+      const stop = await inbound(fakes.twilioUrl, {
+        from: lead.phone,
+        body: " stop ",
+        advanced_opt_out: true,
+        url,
+      });
+
+      await t.step("the webhook gets OptOutType STOP", () => {
+        assert.equal(receiver.received[0].params.OptOutType, "STOP");
+        assert.equal(receiver.received[0].params.Body, " stop ");
+        assert.ok(validlySigned(receiver.received[0]));
+      });
+      await t.step(
+        "Twilio answers itself; the TwiML reply to an opted-out phone fails",
+        async () => {
+          assert.match(stop.auto_reply ?? "", /^You have successfully been unsubscribed/);
+          const [conversation] = await getJson<FakeConversation[]>(
+            `${fakes.twilioUrl}/__fake/conversations`,
+          );
+          assert.deepEqual(
+            conversation.messages.map((m) => [m.direction, m.auto_reply, m.status, m.error_code]),
+            [
+              ["outbound-api", false, conversation.messages[0].status, null],
+              ["inbound", false, "received", null],
+              ["outbound-reply", true, "delivered", null],
+              ["outbound-reply", false, "failed", 21610],
+            ],
+          );
+        },
+      );
+      await t.step("later sends are refused with 21610", async () => {
+        await assert.rejects(
+          client.messages.create({ to: lead.phone, from: shopNumber, body: "Still there?" }),
+          (error: unknown) => error instanceof twilio.RestException && error.code === 21610,
+        );
+      });
+      await t.step(
+        "START carries OptOutType START, gets Twilio's reply and lifts the block",
+        async () => {
+          const start = await inbound(fakes.twilioUrl, {
+            from: lead.phone,
+            body: "Start",
+            advanced_opt_out: true,
+            url,
+          });
+          assert.equal(receiver.received[1].params.OptOutType, "START");
+          assert.match(start.auto_reply ?? "", /resubscribed/);
+          await client.messages.create({ to: lead.phone, from: shopNumber, body: "Welcome back" });
+        },
+      );
+      await t.step(
+        "without Advanced Opt-Out a keyword carries no OptOutType and is left to the webhook to answer",
+        async () => {
+          const help = await inbound(fakes.twilioUrl, { from: lead.phone, body: "HELP", url });
+          assert.equal(receiver.received[2].params.OptOutType, undefined);
+          assert.equal(help.auto_reply, null);
+        },
+      );
+      await t.step(
+        "a longer text is no keyword: STOP PLEASE is not blocked by Twilio",
+        async () => {
+          const result = await inbound(fakes.twilioUrl, {
+            from: lead.phone,
+            body: "STOP PLEASE",
+            advanced_opt_out: true,
+            url,
+          });
+          assert.equal(receiver.received[3].params.OptOutType, undefined);
+          assert.equal(result.auto_reply, null);
+          await client.messages.create({ to: lead.phone, from: shopNumber, body: "Noted" });
+        },
+      );
+    });
+  } finally {
+    await receiver.close();
+  }
+});
+
+Deno.test("without Advanced Opt-Out, STOP gets the webhook's one confirmation, then blocks later sends with 21610", async () => {
+  const receiver = startReceiver(() =>
+    twiml("<Response><Message>Pink Auto Glass: no more texts</Message></Response>")
+  );
+  try {
+    await withStack(async ({ fakes, twilio: client }) => {
+      const stop = await inbound(fakes.twilioUrl, {
+        from: lead.phone,
+        body: "STOP",
+        url: `${receiver.origin}/inbound`,
+      });
+      assert.equal(stop.auto_reply, null);
+      assert.equal(receiver.received[0].params.OptOutType, undefined);
+      const [conversation] = await getJson<FakeConversation[]>(
+        `${fakes.twilioUrl}/__fake/conversations`,
+      );
+      assert.deepEqual(
+        conversation.messages.map((m) => [m.direction, m.body, m.status]),
+        [
+          ["inbound", "STOP", "received"],
+          ["outbound-reply", "Pink Auto Glass: no more texts", "delivered"],
+        ],
+      );
+      await assert.rejects(
+        client.messages.create({ to: lead.phone, from: shopNumber, body: "Still there?" }),
+        (error: unknown) => error instanceof twilio.RestException && error.code === 21610,
+      );
+    });
+  } finally {
+    await receiver.close();
+  }
+});
+
+Deno.test("an inbound text is refused with 400 without a from, a URL to post to, or with an unknown field", async () => {
+  await withStack(async ({ fakes }) => {
+    for (
+      const body of [
+        { body: "hi", url: "http://127.0.0.1:9/x" },
+        { from: lead.phone, body: "hi" },
+        { from: lead.phone, body: "hi", url: "http://127.0.0.1:9/x", extra: 1 },
+        { from: lead.phone, body: "hi", url: "javascript:alert(1)" },
+      ]
+    ) {
+      const res = await fetch(`${fakes.twilioUrl}/__fake/inbound`, {
+        method: "POST",
+        body: JSON.stringify(body),
+      });
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.match((await res.json()).error, /^Cannot receive a message/);
+    }
+  });
+});
+
+Deno.test("the inbox shows each phone's conversation as bubbles with delivery status, escaping the customer's text", async () => {
+  const receiver = startReceiver(() =>
+    twiml("<Response><Message>We will call</Message></Response>")
+  );
+  try {
+    await withStack(async ({ fakes, twilio: client }) => {
+      await control(fakes.twilioUrl, "delivery-failure", {
+        phone: lead.phone,
+        status: "undelivered",
+        error_code: 30006,
+      });
+      const sent = await client.messages.create({
+        to: lead.phone,
+        from: shopNumber,
+        body: "Your quote is ready",
+      });
+      await waitFor(
+        "the send to end undelivered",
+        async () => (await client.messages(sent.sid).fetch()).status === "undelivered",
+      );
+      await inbound(fakes.twilioUrl, {
+        from: lead.phone,
+        body: "<script>alert('x')</script>",
+        media: [{ url: 'https://example.com/a.jpg?"><b>x', content_type: "image/jpeg" }],
+        url: `${receiver.origin}/inbound`,
+      });
+
+      const api = await getJson<{ conversations: FakeConversation[] }>(`${fakes.inboxUrl}/api`);
+      assert.deepEqual(api.conversations[0].messages.map((m) => m.direction), [
+        "outbound-api",
+        "inbound",
+        "outbound-reply",
+      ]);
+      const page = await (await fetch(fakes.inboxUrl)).text();
+      assert.ok(!page.includes("<script>alert"), "the customer's text is not escaped");
+      assert.ok(page.includes("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
+      assert.ok(!page.includes('"><b>x'), "the media URL is not escaped");
+      assert.ok(page.includes('href="https://example.com/a.jpg?&quot;&gt;&lt;b&gt;x"'));
+      assert.ok(page.includes("undelivered · error 30006"));
+      assert.ok(page.includes("TwiML reply"));
+      assert.ok(page.includes('class="msg ours"') && page.includes('class="msg theirs"'));
+    });
+  } finally {
+    await receiver.close();
   }
 });
 

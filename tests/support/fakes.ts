@@ -1,9 +1,12 @@
 /** Drives the stack's fake providers and switches (see README "The fakes"). */
 import type {
+  FakeConversation,
   FakeEmail,
   FakeSms,
   FakeWebhook,
   FaultRule,
+  InboundRequest,
+  InboundResult,
   RecordedRequest,
 } from "../../supabase/local/fakes/mod.ts";
 import { stack } from "./stack.ts";
@@ -37,7 +40,22 @@ export const resend = {
 };
 
 export const twilio = {
+  /** Sends accepted through the REST API (not inbound texts or replies). */
   messages: () => call<FakeSms[]>(`${stack.twilioUrl}/__fake/messages`),
+  /** Per customer phone, every message both ways, oldest first. */
+  conversations: () => call<FakeConversation[]>(`${stack.twilioUrl}/__fake/conversations`),
+  /**
+   * A customer texts the shop's number: Twilio's keyword handling, then the signed webhook to
+   * twilio-inbound, then the TwiML replies. Resolves with what the webhook answered.
+   */
+  inbound: (message: InboundRequest) =>
+    call<InboundResult>(`${stack.twilioUrl}/__fake/inbound`, message),
+  /** Later sends to `phone` end `undelivered` (queued, sent, undelivered) or `failed`. */
+  deliveryFailure: (phone: string, status: "undelivered" | "failed", errorCode: number) =>
+    call(`${stack.twilioUrl}/__fake/delivery-failure`, { phone, status, error_code: errorCode }),
+  /** Later sends to `phone` are delivered again. */
+  clearDeliveryFailure: (phone: string) =>
+    call(`${stack.twilioUrl}/__fake/delivery-failure`, { phone, clear: true }),
   ...controls(stack.twilioUrl),
 };
 

@@ -5,14 +5,14 @@ import { insertLead, type LeadInput } from "./fixtures.ts";
 import { switches } from "./fakes.ts";
 import { waitFor } from "./wait_for.ts";
 import { planLeadsNotifications } from "../../shared/notify_lead/plan.ts";
-import { messageSetup, type NotifyLeadConfig } from "../../shared/notify_lead/wiring.ts";
+import { messageSetup, type SendingConfig } from "../../shared/messages/wiring.ts";
 import { notifyLeadConfigSchema, parseConfig } from "../../shared/platform/config.ts";
 import { functionEnv } from "../../supabase/local/local_env.ts";
 
 export const WEBHOOK_SECRET = "local-notify-webhook-secret-not-for-production";
 
 /** notify-lead's configuration on the test stack (fake providers), plus `overrides`. */
-export function notifyLeadConfig(overrides: Record<string, string> = {}): NotifyLeadConfig {
+export function notifyLeadConfig(overrides: Record<string, string> = {}): SendingConfig {
   const env = functionEnv({}, {
     apiUrl: stack.apiUrl,
     dbUrl: stack.dbUrl,

@@ -296,6 +296,17 @@ Deno.test("nextCall() keeps an email in doubt with exactly the mates of its earl
       assert.equal(call.ref, ref);
     });
   }
+  await t.step("a batch in doubt goes again in outbox order, however it was claimed", () => {
+    const member = (id: string) => ({
+      delivery: {
+        row: makeOutboxRow({ id, key: `k${id}`, send_ref: "b", in_doubt_since: doubt }),
+        payload: {} as never,
+      },
+      ctx: drainSide([]),
+    });
+    const call = nextCall([member("12"), member("3"), member("7")]);
+    assert.deepEqual(call.members.map((m) => m.delivery.row.id), ["3", "7", "12"]);
+  });
 });
 
 Deno.test("the email sender records each call's key before the call and sends only rows still leased", async () => {
@@ -357,18 +368,25 @@ Deno.test("an email batch in doubt goes again under its first key; Resend refusi
 Deno.test("earlierSend() finds the same body sent since the attempt began, and nothing else", async (t) => {
   const since = new Date("2026-11-25T18:00:00Z");
   const at = (iso: string) => new Date(iso);
-  const cases: Array<[string, Array<[string, string, string]>, string | null]> = [
+  const api = "outbound-api";
+  const cases: Array<[string, Array<[string, string, string, string?]>, string | null]> = [
     ["accepted after the attempt began", [["SM1", "hi Jane", "2026-11-25T18:00:02Z"]], "SM1"],
     ["clock 30 s behind ours", [["SM1", "hi Jane", "2026-11-25T17:59:30Z"]], "SM1"],
     ["another body", [["SM1", "hi John", "2026-11-25T18:00:02Z"]], null],
     ["the same body, a day earlier", [["SM1", "hi Jane", "2026-11-24T18:00:02Z"]], null],
+    ["the same body as a TwiML reply", [["SM1", "hi Jane", "2026-11-25T18:00:02Z", "reply"]], null],
     ["nothing listed", [], null],
   ];
   for (const [name, listed, sid] of cases) {
     await t.step(name, () => {
       assert.equal(
         earlierSend(
-          listed.map(([sid, body, created]) => ({ sid, body, dateCreated: at(created) })),
+          listed.map(([sid, body, created, direction]) => ({
+            sid,
+            body,
+            dateCreated: at(created),
+            direction: direction ?? api,
+          })),
           "hi Jane",
           since,
         ),
@@ -388,7 +406,12 @@ Deno.test("an SMS in doubt is looked up first: found is recorded sent without a 
           ? Promise.reject(Object.assign(new Error("upstream"), { status: 503 }))
           : Promise.resolve(
             to === "+17205550001"
-              ? [{ sid: "SMearlier", body: "hi", dateCreated: new Date() }]
+              ? [{
+                sid: "SMearlier",
+                body: "hi",
+                dateCreated: new Date(),
+                direction: "outbound-api",
+              }]
               : [],
           ),
       create: ({ to }: { to: string }) => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { DrainScheduler } from "../../shared/outbox/drain_scheduler.ts";
+import { waitFor } from "../support/wait_for.ts";
 
 Deno.test("DrainScheduler runs one drain at a time and serves requests made during a drain with one follow-up", async () => {
   let runs = 0;
@@ -24,4 +25,65 @@ Deno.test("DrainScheduler starts a new drain after a failed one", async () => {
   );
   await assert.rejects(scheduler.request(), /db down/);
   assert.equal(await scheduler.request(), 2);
+});
+
+Deno.test("DrainScheduler wakes a drain waiting for a retry when a new request arrives", async () => {
+  let sleeping = 0;
+  const slept: number[] = [];
+  const scheduler = new DrainScheduler(async (sleep) => {
+    sleeping++;
+    const started = Date.now();
+    await sleep(60_000);
+    slept.push(Date.now() - started);
+    return slept.length;
+  });
+  const first = scheduler.request();
+  await waitFor("the first drain to wait", () => Promise.resolve(sleeping === 1));
+  const second = scheduler.request();
+  assert.equal(await first, 1);
+  await waitFor("the follow-up drain to wait", () => Promise.resolve(sleeping === 2));
+  scheduler.request();
+  assert.equal(await second, 2);
+  assert.ok(slept.every((ms) => ms < 1_000), `each drain woke at once (${slept} ms)`);
+});
+
+Deno.test("DrainScheduler never runs two drains at once, even when asked as one ends", async () => {
+  let running = 0;
+  let most = 0;
+  const scheduler = new DrainScheduler(async () => {
+    most = Math.max(most, ++running);
+    await Promise.resolve();
+    running--;
+    return most;
+  });
+  const first = scheduler.request();
+  const second = scheduler.request();
+  await first;
+  const third = scheduler.request();
+  await Promise.all([second, third]);
+  assert.equal(most, 1);
+});
+
+Deno.test("DrainScheduler wakes the running drain on every request, not only the first", async () => {
+  let sleeps = 0;
+  let woken = 0;
+  let runs = 0;
+  const scheduler = new DrainScheduler(async (sleep) => {
+    // The follow-up drain the requests queued finds nothing to wait for.
+    if (++runs > 1) return woken;
+    for (let i = 0; i < 3; i++) {
+      sleeps++;
+      const started = Date.now();
+      await sleep(60_000);
+      if (Date.now() - started < 1_000) woken++;
+    }
+    return woken;
+  });
+  const first = scheduler.request();
+  for (let n = 1; n <= 3; n++) {
+    await waitFor(`sleep ${n}`, () => Promise.resolve(sleeps === n));
+    scheduler.request();
+  }
+  assert.equal(await first, 3);
+  await scheduler.request();
 });

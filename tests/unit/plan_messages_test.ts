@@ -16,6 +16,7 @@ function planNewLeadMessages(
   return planMessages("new_lead", lead, {
     setup: { adminEmail: opts.adminEmail, ...opts.setup },
     smsConsent: opts.smsConsent,
+    smsUnreachable: opts.smsUnreachable ?? null,
     smsSentLast24h: opts.smsSentLast24h ?? 0,
     settings: opts.settings ?? makeSettings(),
     now: opts.now ?? morning,

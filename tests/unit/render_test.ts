@@ -26,8 +26,9 @@ function ctx(lead: Lead, overrides: Partial<RenderContext> = {}): RenderContext 
 }
 
 async function email(template: MessageKindName, context: RenderContext): Promise<EmailMessage> {
-  assert.equal(CATALOG[template].channel, "email");
-  return await CATALOG[template].render(context) as EmailMessage;
+  const kind = messageKind(template);
+  assert.ok(kind?.event === "new_lead" && kind.channel === "email");
+  return await kind.render(context) as EmailMessage;
 }
 
 async function sms(

@@ -13,6 +13,7 @@ function facts(overrides: Partial<SmsFacts> = {}): SmsFacts {
   return {
     phone: "+17209187465",
     consent: "opted_in",
+    unreachable: false,
     sentLast24h: 0,
     lead: { state: "CO" },
     settings: makeSettings(),
@@ -36,6 +37,10 @@ Deno.test("smsEligibility() applies reachability, consent, the daily cap and qui
     ["a UK mobile", { phone: "+447911123456" }, {
       action: "suppress",
       reason: "unsupported_country",
+    }],
+    ["a number the carrier reported as a landline (Twilio 30006)", { unreachable: true }, {
+      action: "suppress",
+      reason: "unreachable",
     }],
     ["opted out, even with a cap left", { consent: "opted_out" }, {
       action: "suppress",

@@ -49,8 +49,13 @@ export interface Provider {
   /** Accepted sends, for `GET /__fake/messages` and the inbox. */
   messages(): unknown[];
   reset(): void;
-  /** Provider-specific control actions (`POST /__fake/<action>`); undefined = unknown action. */
-  control?(action: string, body: unknown): Response | undefined;
+  /** Provider-specific listings (`GET /__fake/<action>`); undefined = unknown action. */
+  query?(action: string): unknown;
+  /**
+   * Provider-specific control actions (`POST /__fake/<action>`); undefined = unknown action.
+   * May throw ControlBodyError (answered 400).
+   */
+  control?(action: string, body: unknown): Response | undefined | Promise<Response | undefined>;
   /** Extra log text (recipient etc.); it is masked before it is printed. */
   describe?(incoming: Incoming): string;
 }
@@ -106,6 +111,8 @@ export function createFakeEndpoint(provider: Provider, opts: FakeEndpointOptions
       if (req.method === "GET" && action === "requests") return Response.json(requests.all());
       if (req.method === "GET" && action === "messages") return Response.json(provider.messages());
       if (req.method === "GET" && action === "faults") return Response.json(faults.pending());
+      const listed = req.method === "GET" ? provider.query?.(action) : undefined;
+      if (listed !== undefined) return Response.json(listed);
       if (req.method !== "POST") {
         return controlError(405, `${req.method} ${controlRoot}${action} is not a control action`);
       }
@@ -128,7 +135,7 @@ export function createFakeEndpoint(provider: Provider, opts: FakeEndpointOptions
           latencyMs = parseLatency(body);
           return Response.json({ ms: latencyMs });
       }
-      return provider.control?.(action, body) ??
+      return (await provider.control?.(action, body)) ??
         controlError(
           404,
           `${controlRoot}${action} is not a control action of the ${provider.name} fake`,

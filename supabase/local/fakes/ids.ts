@@ -8,9 +8,9 @@ function randomHex(bytes: number): string {
     .join("");
 }
 
-/** A Twilio Message SID: "SM" and 32 lowercase hex digits. */
-export function messageSid(): string {
-  return `SM${randomHex(16)}`;
+/** A Twilio Message SID: "SM" (an SMS) or "MM" (an MMS) and 32 lowercase hex digits. */
+export function messageSid(prefix: "SM" | "MM" = "SM"): string {
+  return `${prefix}${randomHex(16)}`;
 }
 
 /** An id for Resend emails and Storage objects (both are UUIDs). */

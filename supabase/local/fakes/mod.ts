@@ -8,9 +8,10 @@
  *
  * Control API, on each fake's own origin (Storage: under `/storage/v1`, through the gateway):
  * - `GET  /__fake/requests`  every request received, with its answer (credentials redacted)
- * - `GET  /__fake/messages`  accepted sends only (emails / SMS / uploads / webhook deliveries;
- *                            a delivery keeps its raw body and its signature and authorization
- *                            headers as received, for tests to verify)
+ * - `GET  /__fake/messages`  accepted sends only (emails / SMS sent through the REST API /
+ *                            uploads / webhook deliveries; a delivery keeps its raw body and
+ *                            its signature and authorization headers as received, for tests
+ *                            to verify)
  * - `GET  /__fake/faults`    faults still pending
  * - `POST /__fake/reset`     forget recordings, messages, faults, latency, idempotency keys,
  *                            the rate window; cancel pending status callbacks
@@ -22,11 +23,34 @@
  *                            is cut off after its headers, which clients also see as a network
  *                            error). `delayMs` alone delays, then serves normally.
  * - `POST /__fake/latency`   `{ ms }`: every later answer is delayed that long.
- * - Twilio only: `POST /__fake/inbound-stop` `{ phone }` (later sends → 21610),
- *   `POST /__fake/inbound-start` `{ phone }` (undoes it),
- *   `POST /__fake/status-callbacks` `{ enabled }` (default true).
+ * - Twilio only:
+ *   - `GET /__fake/conversations` `[{ phone, messages: [{ sid, direction, auto_reply, from, to,
+ *     body, media: [{ url, content_type }], status, error_code, date_created }] }]`: per
+ *     customer phone, every message oldest first; direction `outbound-api` (our sends),
+ *     `inbound` (the customer's texts), `outbound-reply` (TwiML replies; `auto_reply` true
+ *     for Twilio's own answer to a keyword).
+ *   - `POST /__fake/inbound` `{ from, body, to?, media?: [{ url, content_type }], message_sid?,
+ *     advanced_opt_out?, messaging_service_sid?, url?, signature?: "valid" | "missing" |
+ *     "forged" }`: the customer texts the shop's number (`to` defaults to `phoneNumber`).
+ *     Twilio's keywords apply (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE,
+ *     OPTOUT opt out: later sends → 21610; START, YES, UNSTOP opt back in; HELP, INFO). With
+ *     `advanced_opt_out`, Twilio answers the keyword itself and the webhook gets `OptOutType`;
+ *     without it the number leaves keyword replies to the webhook. The signed webhook goes to
+ *     `url` (default `inboundWebhookUrl`), and each `<Message>` of its TwiML answer is sent
+ *     (to a phone opted out before this text, it fails with 21610). A reused `message_sid` is Twilio retrying: same parameters and
+ *     `I-Twilio-Idempotency-Token`, no second message. Answers `{ message_sid, status,
+ *     twiml, replies: [text…], auto_reply, error? }` (`status` is the webhook's HTTP status,
+ *     null if unreachable).
+ *   - `POST /__fake/delivery-failure` `{ phone, status: "undelivered" | "failed",
+ *     error_code }`: later sends to that phone end so (`queued` → `sent` → `undelivered`, or
+ *     `queued` → `failed`) with that `ErrorCode`; `{ phone, clear: true }` undoes it.
+ *   - `POST /__fake/inbound-stop` `{ phone }` (later sends → 21610),
+ *     `POST /__fake/inbound-start` `{ phone }` (undoes it),
+ *     `POST /__fake/status-callbacks` `{ enabled }` (default true): a send with a
+ *     StatusCallback posts `queued`, `sent`, then `delivered`, signed like Twilio's.
  *
- * The inbox (`inboxUrl`): `GET /` an HTML page, `GET /api` the same as JSON.
+ * The inbox (`inboxUrl`): `GET /` an HTML page (SMS as conversations), `GET /api` the same
+ * as JSON.
  */
 import { createFakeEndpoint, DROP } from "./fake_endpoint.ts";
 import type { FakeEndpoint, Provider } from "./fake_endpoint.ts";
@@ -41,7 +65,13 @@ import { createTwilioFake } from "./twilio_fake.ts";
 import { createWebhookFake } from "./webhook_fake.ts";
 
 export type { FakeEmail } from "./resend_fake.ts";
-export type { FakeSms } from "./twilio_fake.ts";
+export type {
+  FakeConversation,
+  FakeConversationMessage,
+  FakeMedia,
+  FakeSms,
+} from "./twilio_store.ts";
+export type { InboundRequest, InboundResult } from "./twilio_inbound.ts";
 export type { FakeUpload } from "./storage_fake.ts";
 export type { FakeWebhook } from "./webhook_fake.ts";
 export type { RecordedRequest } from "./recorder.ts";
@@ -58,7 +88,17 @@ export interface FakesOptions {
   webhookPort: number;
   /** 0 = ephemeral: an HTML page listing what the fakes received. */
   inboxPort: number;
-  twilio: { accountSid: string; authToken: string };
+  /**
+   * `phoneNumber`: the shop's number, where `POST /__fake/inbound` texts go by default.
+   * `inboundWebhookUrl`: its "a message comes in" webhook, as Twilio would call it (the public
+   * URL the function validates signatures against).
+   */
+  twilio: {
+    accountSid: string;
+    authToken: string;
+    phoneNumber?: string;
+    inboundWebhookUrl?: string;
+  };
   resendApiKey: string;
   /** publicUrl e.g. "http://127.0.0.1:54321" (the API gateway that mounts the storage handler). */
   storage: { serviceRoleKey: string; publicUrl: string };
@@ -68,7 +108,7 @@ export interface FakesOptions {
   log?: (line: string) => void;
   /** Clock in ms for rate windows, idempotency expiry and signed-URL expiry. Default: Date.now. */
   now?: () => number;
-  /** Pause before each Twilio status change (`sent`, then `delivered`). Default 50 ms. */
+  /** Pause before each Twilio status change (`queued`, `sent`, `delivered`). Default 50 ms. */
   statusCallbackDelayMs?: number;
 }
 
@@ -164,6 +204,7 @@ export async function startFakes(opts: FakesOptions): Promise<Fakes> {
         Promise.resolve(handleInbox(req, {
           emails: () => resend.messages(),
           sms: () => twilio.messages(),
+          conversations: () => twilio.conversations(),
           uploads: () => storage.messages(),
           webhooks: () => webhooks.messages(),
           object: (bucket, path) => storage.object(bucket, path),

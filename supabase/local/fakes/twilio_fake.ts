@@ -1,50 +1,36 @@
 /**
  * A fake of Twilio's Programmable Messaging API (2010-04-01): send, fetch and list messages,
- * the magic test numbers, STOP opt-outs, and signed status callbacks (`sent`, then `delivered`).
+ * the magic test numbers, STOP opt-outs, signed status callbacks (`queued`, `sent`, then
+ * `delivered`, or a carrier failure when a test asks for one), and customers texting in
+ * (twilio_inbound.ts) with the replies the TwiML answer asks for.
  */
-import twilio from "twilio";
 import { SegmentedMessage } from "sms-segments-calculator";
-import { sleep } from "./background.ts";
 import type { Incoming, Provider } from "./fake_endpoint.ts";
 import { ControlBodyError } from "./faults.ts";
-import { messageSid, rfc2822 } from "./ids.ts";
-import { maskPII } from "../../../shared/platform/mask.ts";
+import { messageSid } from "./ids.ts";
 import {
   magicFromNumbers,
   magicToNumbers,
   twilioError,
   twilioGenericError,
 } from "./twilio_errors.ts";
+import { createInboundHandler } from "./twilio_inbound.ts";
+import { apiVersion, type FakeConversation, type FakeSms, MessageStore } from "./twilio_store.ts";
+import { DeliveryFailures, progress } from "./twilio_webhook.ts";
 
 export interface TwilioFakeOptions {
   accountSid: string;
   authToken: string;
   now: () => number;
   log: (line: string) => void;
-  /** Pause before each status change (`sent`, then `delivered`). */
+  /** Pause before each status change (`queued`, `sent`, then `delivered`). */
   statusCallbackDelayMs: number;
+  /** The shop's number: where `POST /__fake/inbound` texts go unless they name a `to`. */
+  phoneNumber?: string;
+  /** The number's "a message comes in" webhook, which `POST /__fake/inbound` posts to. */
+  inboundWebhookUrl?: string;
 }
 
-/** An accepted SMS, as `GET /__fake/messages` lists it. */
-export interface FakeSms {
-  sid: string;
-  to: string;
-  from: string | null;
-  messaging_service_sid: string | null;
-  body: string;
-  status: "accepted" | "queued" | "sent" | "delivered";
-  status_callback: string | null;
-  num_segments: number;
-  date_created: string;
-}
-
-interface StoredSms extends FakeSms {
-  created_ms: number;
-  updated_ms: number;
-  sent_ms: number | null;
-}
-
-const apiVersion = "2010-04-01";
 const e164 = /^\+[1-9]\d{6,14}$/;
 const alphanumericSender = /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/;
 const messagingServiceSid = /^MG[0-9a-fA-F]{32}$/;
@@ -84,85 +70,25 @@ function isHttpUrl(value: string): boolean {
 
 export interface TwilioFake extends Provider {
   messages(): FakeSms[];
+  /** Every message per customer phone, both directions, oldest first. */
+  conversations(): FakeConversation[];
   /** Phones that sent STOP; sends to them fail with 21610. */
   readonly optedOut: ReadonlySet<string>;
 }
 
 export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
-  const accountPath = `/${apiVersion}/Accounts/${opts.accountSid}`;
-  const messages = new Map<string, StoredSms>();
+  const store = new MessageStore(opts.accountSid);
+  const accountPath = store.accountPath;
   const optedOut = new Set<string>();
+  const failures = new DeliveryFailures();
   let statusCallbacks = true;
-
-  function resource(m: StoredSms) {
-    const uri = `${accountPath}/Messages/${m.sid}.json`;
-    return {
-      account_sid: opts.accountSid,
-      api_version: apiVersion,
-      body: m.body,
-      date_created: rfc2822(m.created_ms),
-      date_sent: m.sent_ms === null ? null : rfc2822(m.sent_ms),
-      date_updated: rfc2822(m.updated_ms),
-      direction: "outbound-api",
-      error_code: null,
-      error_message: null,
-      from: m.from,
-      messaging_service_sid: m.messaging_service_sid,
-      num_media: "0",
-      num_segments: String(m.num_segments),
-      price: null,
-      price_unit: "USD",
-      sid: m.sid,
-      status: m.status,
-      subresource_uris: { media: `${accountPath}/Messages/${m.sid}/Media.json` },
-      to: m.to,
-      uri,
-    };
-  }
-
-  /**
-   * `GET Messages.json`: newest first, filtered by To, From and DateSent (a day, or with `<` /
-   * `>` a bound, inclusive). A message not yet handed to the carrier has no date_sent, so no
-   * DateSent filter matches it, as on Twilio.
-   */
-  function listPage(url: URL) {
-    const q = url.searchParams;
-    const day = (value: string) => value.slice(0, 10);
-    const sentOn = q.get("DateSent");
-    const sentBefore = q.get("DateSent<");
-    const sentAfter = q.get("DateSent>");
-    const matches = [...messages.values()].filter((m) => {
-      if (q.has("To") && m.to !== q.get("To")) return false;
-      if (q.has("From") && m.from !== q.get("From")) return false;
-      if (!sentOn && !sentBefore && !sentAfter) return true;
-      if (m.sent_ms === null) return false;
-      const sent = new Date(m.sent_ms).toISOString();
-      if (sentOn && day(sent) !== day(sentOn)) return false;
-      if (sentBefore && sent > new Date(sentBefore).toISOString()) return false;
-      if (sentAfter && sent < new Date(sentAfter).toISOString()) return false;
-      return true;
-    }).sort((a, b) => b.created_ms - a.created_ms);
-    const pageSize = Math.min(Math.max(Number(q.get("PageSize") ?? 50) || 50, 1), 1000);
-    const page = Math.max(Number(q.get("Page") ?? 0) || 0, 0);
-    const slice = matches.slice(page * pageSize, (page + 1) * pageSize);
-    const pageUri = (n: number) => {
-      const next = new URLSearchParams(q);
-      next.set("PageSize", String(pageSize));
-      next.set("Page", String(n));
-      return `${accountPath}/Messages.json?${next}`;
-    };
-    return {
-      messages: slice.map(resource),
-      end: page * pageSize + Math.max(slice.length - 1, 0),
-      first_page_uri: pageUri(0),
-      next_page_uri: (page + 1) * pageSize < matches.length ? pageUri(page + 1) : null,
-      page,
-      page_size: pageSize,
-      previous_page_uri: page > 0 ? pageUri(page - 1) : null,
-      start: page * pageSize,
-      uri: `${accountPath}/Messages.json?${q}`,
-    };
-  }
+  const inbound = createInboundHandler({ ...opts, store, optedOut });
+  const progressOptions = {
+    ...opts,
+    delayMs: opts.statusCallbackDelayMs,
+    poolSender,
+    callbacksEnabled: () => statusCallbacks,
+  };
 
   /** The first reason Twilio would refuse this send, or undefined. */
   function refusal(
@@ -208,55 +134,6 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
     return undefined;
   }
 
-  async function postStatusCallback(m: StoredSms, signal: AbortSignal): Promise<void> {
-    const url = m.status_callback!;
-    const params: Record<string, string> = {
-      AccountSid: opts.accountSid,
-      ApiVersion: apiVersion,
-      From: m.from ?? poolSender,
-      MessageSid: m.sid,
-      MessageStatus: m.status,
-      SmsSid: m.sid,
-      SmsStatus: m.status,
-      To: m.to,
-    };
-    if (m.messaging_service_sid) params.MessagingServiceSid = m.messaging_service_sid;
-    const target = new URL(url);
-    const where = `${target.origin}${target.pathname}`; // the query may carry a secret
-    try {
-      const res = await fetch(url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/x-www-form-urlencoded; charset=utf-8",
-          "user-agent": "TwilioProxy/1.1",
-          "i-twilio-idempotency-token": crypto.randomUUID(),
-          "x-twilio-signature": twilio.getExpectedTwilioSignature(opts.authToken, url, params),
-        },
-        body: new URLSearchParams(params),
-        signal,
-      });
-      await res.body?.cancel();
-      if (!res.ok) {
-        opts.log(`[fake twilio] status callback ${m.status} to ${where} answered ${res.status}`);
-      }
-    } catch (error) {
-      if (signal.aborted) throw error;
-      opts.log(
-        `[fake twilio] status callback ${m.status} to ${where} failed: ${maskPII(String(error))}`,
-      );
-    }
-  }
-
-  async function progress(m: StoredSms, signal: AbortSignal): Promise<void> {
-    for (const status of ["sent", "delivered"] as const) {
-      await sleep(opts.statusCallbackDelayMs, signal);
-      m.status = status;
-      m.updated_ms = opts.now();
-      if (status === "sent") m.sent_ms = m.updated_ms;
-      if (statusCallbacks && m.status_callback) await postStatusCallback(m, signal);
-    }
-  }
-
   return {
     name: "twilio",
     optedOut,
@@ -275,7 +152,7 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
       await ctx.delay();
 
       if (path === `${accountPath}/Messages.json` && incoming.method === "GET") {
-        return Response.json(listPage(incoming.url));
+        return Response.json(store.listPage(incoming.url));
       }
       if (path === `${accountPath}/Messages.json`) {
         if (incoming.method !== "POST") return twilioError(405, 20004, "Method not allowed");
@@ -294,51 +171,61 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
           );
         }
         const now = opts.now();
-        const m: StoredSms = {
+        const m = store.add({
           sid: messageSid(),
+          direction: "outbound-api",
+          auto_reply: false,
           to: to!,
           from: from ?? null,
           messaging_service_sid: service ?? null,
           body: text!,
+          media: [],
           // A send through a Messaging Service is "accepted" until a sender is picked.
           status: from ? "queued" : "accepted",
+          error_code: null,
           status_callback: statusCallback ?? null,
           num_segments: new SegmentedMessage(text!).segmentsCount,
-          date_created: new Date(now).toISOString(),
           created_ms: now,
           updated_ms: now,
           sent_ms: null,
-        };
-        messages.set(m.sid, m);
-        ctx.later((signal) => progress(m, signal));
-        return Response.json(resource(m), { status: 201 });
+        });
+        // Decided now: a failure set after this send does not change how it ends.
+        const outcome = failures.outcomeFor(m.to);
+        ctx.later((signal) => progress(m, outcome, progressOptions, signal));
+        return Response.json(store.resource(m), { status: 201 });
       }
 
       const fetchMatch = path.match(/^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/([^/]+)\.json$/);
       if (fetchMatch && fetchMatch[1] === opts.accountSid) {
-        const m = messages.get(fetchMatch[2]);
+        const m = store.get(fetchMatch[2]);
         if (incoming.method !== "GET") return twilioError(405, 20004, "Method not allowed");
-        if (m) return Response.json(resource(m));
+        if (m) return Response.json(store.resource(m));
       }
       return twilioError(404, 20404, `The requested resource ${path} was not found`);
     },
 
     faultResponse: twilioGenericError,
 
-    messages() {
-      return [...messages.values()].map(({ created_ms: _c, updated_ms: _u, sent_ms: _s, ...sms }) =>
-        sms
-      );
-    },
+    messages: () => store.sent(),
+
+    conversations: () => store.conversations(),
 
     reset() {
-      messages.clear();
+      store.clear();
       optedOut.clear();
+      failures.clear();
+      inbound.reset();
       statusCallbacks = true;
+    },
+
+    query(action) {
+      return action === "conversations" ? store.conversations() : undefined;
     },
 
     control(action, body) {
       const b = body as Record<string, unknown>;
+      if (action === "inbound") return inbound.inbound(body);
+      if (action === "delivery-failure") return failures.apply(body);
       if (action === "inbound-stop" || action === "inbound-start") {
         const phone = b.phone;
         if (typeof phone !== "string" || !e164.test(phone)) {

@@ -1,28 +1,29 @@
 /**
- * What notify-lead's outbox engine is handed: the message catalog's preparer,
- * one sender per channel, and the activity journal, built from the function's configuration.
- * Tests build a drainer the same way, so they exercise what production runs.
+ * What the outbox engine is handed in every function that sends: the message catalog's
+ * preparer, one sender per channel, and the activity journal, built from the function's
+ * configuration. Tests build a drainer the same way, so they exercise what production runs.
  */
 import type postgres from "postgres";
 import type { z } from "zod";
-import { functionsUrl, type notifyLeadConfigSchema } from "../platform/config.ts";
+import { functionsUrl, type sendingConfigSchema } from "../platform/config.ts";
 import type { DrainDeps } from "../outbox/drain.ts";
 import { RateLimiter } from "../outbox/rate_limiter.ts";
 import { createEmailSender } from "../channels/email.ts";
 import { createSmsSender } from "../channels/sms.ts";
 import { createWebhookSender } from "../channels/webhook.ts";
-import { createPreparer } from "../messages/prepare.ts";
-import type { MessageSetup } from "../messages/setup.ts";
+import { createPreparer } from "./prepare.ts";
+import type { MessageSetup } from "./setup.ts";
 import { journalOutcomes } from "../leads/activity_log.ts";
-import { recordProviderOptOut } from "../leads/lead_store.ts";
+import { recordProviderOptOut } from "../leads/sms_consent.ts";
 import { createResendClient } from "../providers/resend_client.ts";
 import { createTwilioClient } from "../providers/twilio_client.ts";
 import { createStorageClient } from "../providers/storage_client.ts";
 
-export type NotifyLeadConfig = z.infer<typeof notifyLeadConfigSchema>;
+/** The configuration every sending function reads. */
+export type SendingConfig = z.infer<typeof sendingConfigSchema>;
 
 /** The deployment's message settings: admin inbox and the webhooks that are configured. */
-export function messageSetup(cfg: NotifyLeadConfig): MessageSetup {
+export function messageSetup(cfg: SendingConfig): MessageSetup {
   return {
     adminEmail: cfg.ADMIN_EMAIL,
     crm: cfg.WEBHOOK_CRM_URL
@@ -33,7 +34,7 @@ export function messageSetup(cfg: NotifyLeadConfig): MessageSetup {
 }
 
 /** A drain's dependencies: one set per function instance (senders share batches and limits). */
-export function notifyLeadDrainDeps(cfg: NotifyLeadConfig, sql: postgres.Sql): DrainDeps {
+export function drainDeps(cfg: SendingConfig, sql: postgres.Sql): DrainDeps {
   return {
     sql,
     prepare: createPreparer({

@@ -1,0 +1,140 @@
+/**
+ * twilio-inbound's request handling. Twilio posts two kinds of signed forms to one URL:
+ *
+ *   a customer's text (From, Body, NumMedia…)  → read it, act on it, answer in TwiML
+ *   a status callback (MessageSid, MessageStatus, ErrorCode) → record the delivery status
+ *
+ * Both are untrusted until `X-Twilio-Signature` checks out against the public URL Twilio
+ * called: nothing is read from the database before that. Twilio retries a webhook that does
+ * not answer 2xx, so every effect is recorded once per MessageSid (or per status).
+ */
+import type postgres from "postgres";
+import twilio from "twilio";
+import { BodyTooLargeError, errorResponse, readTextWithin } from "../platform/http.ts";
+import { maskPII } from "../platform/mask.ts";
+import type { MessageSetup } from "../messages/setup.ts";
+import { type InboundText, receiveInboundText } from "./inbound_message.ts";
+import { applyStatusReport } from "./status_callback.ts";
+
+export interface TwilioInboundDeps {
+  sql: postgres.Sql;
+  /** `TWILIO_AUTH_TOKEN`: the key of Twilio's signatures. */
+  authToken: string;
+  /** Our functions' public base URL (what Twilio was given), e.g. https://…/functions/v1. */
+  publicFunctionsUrl: string;
+  setup: MessageSetup;
+  /** Sends what is waiting in the outbox (the staff email of a reply), in the background. */
+  drainSoon: () => void;
+}
+
+/** Twilio's forms are small; anything bigger is not Twilio. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+const FUNCTION_PATH = "/twilio-inbound";
+const FORM = "application/x-www-form-urlencoded";
+
+/** TwiML answering with these texts; `<Response/>` when there are none. */
+export function twimlResponse(replies: string[]): Response {
+  const response = new twilio.twiml.MessagingResponse();
+  for (const text of replies) response.message(text);
+  return new Response(response.toString(), {
+    status: 200,
+    headers: { "content-type": "text/xml; charset=utf-8" },
+  });
+}
+
+/**
+ * The URL Twilio called and signed: the public base, this function's path and the query.
+ * Proxies in front of the function change its scheme, host and prefix, so they are not used.
+ */
+export function signedUrl(publicFunctionsUrl: string, requestUrl: URL): string {
+  const at = requestUrl.pathname.indexOf(FUNCTION_PATH);
+  const path = at >= 0 ? requestUrl.pathname.slice(at) : FUNCTION_PATH;
+  return `${publicFunctionsUrl.replace(/\/+$/, "")}${path}${requestUrl.search}`;
+}
+
+/** The text's MMS attachments (`MediaUrl0`, `MediaContentType0`…). */
+function mediaOf(params: Record<string, string>): InboundText["media"] {
+  const count = Math.min(Number(params.NumMedia ?? 0) || 0, 10);
+  return Array.from({ length: count }, (_, i) => ({
+    url: params[`MediaUrl${i}`] ?? "",
+    content_type: params[`MediaContentType${i}`] ?? null,
+  })).filter((m) => m.url !== "");
+}
+
+export function createTwilioInboundHandler(
+  deps: TwilioInboundDeps,
+): (req: Request) => Promise<Response> {
+  async function inbound(params: Record<string, string>): Promise<Response> {
+    const result = await receiveInboundText(deps.sql, {
+      messageSid: params.MessageSid,
+      from: params.From ?? "",
+      to: params.To ?? null,
+      body: params.Body ?? "",
+      media: mediaOf(params),
+      optOutType: params.OptOutType || null,
+    }, deps.setup);
+    if (result.duplicate) {
+      console.log(`twilio-inbound: ${params.MessageSid} seen before; nothing done again`);
+    }
+    if (result.queued.length > 0) deps.drainSoon();
+    return twimlResponse(result.replies);
+  }
+
+  async function statusCallback(params: Record<string, string>): Promise<Response> {
+    const code = Number(params.ErrorCode);
+    const result = await applyStatusReport(deps.sql, {
+      messageSid: params.MessageSid,
+      status: params.MessageStatus,
+      errorCode: params.ErrorCode && Number.isInteger(code) && code > 0 ? code : null,
+    });
+    if (result === "unknown") {
+      console.log(
+        `twilio-inbound: status ${params.MessageStatus} for unknown message ${params.MessageSid}`,
+      );
+    }
+    return twimlResponse([]);
+  }
+
+  return async (req: Request) => {
+    const url = new URL(req.url);
+    if (req.method !== "POST") {
+      return new Response(JSON.stringify({ error: `Use POST, not ${req.method}` }), {
+        status: 405,
+        headers: { allow: "POST", "content-type": "application/json" },
+      });
+    }
+    const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+    if (type !== FORM) {
+      return errorResponse(415, `Twilio posts ${FORM}, not ${type || "an untyped body"}`);
+    }
+    const signature = req.headers.get("x-twilio-signature");
+    if (!signature) return errorResponse(403, "Missing X-Twilio-Signature");
+    let raw: string;
+    try {
+      raw = await readTextWithin(req, MAX_BODY_BYTES);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) return errorResponse(413, err.message);
+      throw err;
+    }
+    const params = Object.fromEntries(new URLSearchParams(raw));
+    const called = signedUrl(deps.publicFunctionsUrl, url);
+    if (!twilio.validateRequest(deps.authToken, signature, called, params)) {
+      console.warn(`twilio-inbound: refused a request whose signature does not match ${called}`);
+      return errorResponse(403, "X-Twilio-Signature does not match this request");
+    }
+    if (!params.MessageSid) return errorResponse(400, "No MessageSid: not a Twilio message");
+    const isStatus = params.MessageStatus !== undefined &&
+      params.MessageStatus !== "received" && params.SmsStatus !== "received";
+    if (!isStatus && params.From === undefined) {
+      return errorResponse(400, "Neither an incoming message (From, Body) nor a status callback");
+    }
+    try {
+      return isStatus ? await statusCallback(params) : await inbound(params);
+    } catch (err) {
+      console.error(maskPII(`twilio-inbound failed: ${(err as Error).stack ?? err}`));
+      // Twilio retries on a 5xx; everything done so far is recorded once per MessageSid.
+      return errorResponse(500, "twilio-inbound could not record this; Twilio will retry");
+    }
+  };
+}
