@@ -6,6 +6,7 @@
 import { TZDate } from "@date-fns/tz";
 import { format } from "date-fns";
 import type { Lead, ServiceType, SourceForm } from "../shared/leads/types.ts";
+import type { Appointment } from "../shared/appointments/types.ts";
 
 /** Collapses runs of whitespace (line breaks included) to one space; null when nothing is left. */
 export function cleanText(value: string | number | null | undefined): string | null {
@@ -107,4 +108,24 @@ const SOURCE_FORM_LABELS: Readonly<Record<SourceForm, string>> = {
 /** Where the lead came from, for staff: "Quick Quote form". */
 export function sourceFormLabel(source: SourceForm): string {
   return SOURCE_FORM_LABELS[source];
+}
+
+/** "Fri, Nov 27": an appointment's day as its shop's calendar shows it. */
+export function appointmentDay(appointment: Pick<Appointment, "starts_at" | "time_zone">): string {
+  return format(new TZDate(appointment.starts_at.getTime(), appointment.time_zone), "EEE, MMM d");
+}
+
+/** "Friday, November 27, 2026". */
+export function appointmentLongDay(
+  appointment: Pick<Appointment, "starts_at" | "time_zone">,
+): string {
+  return format(
+    new TZDate(appointment.starts_at.getTime(), appointment.time_zone),
+    "EEEE, MMMM d, yyyy",
+  );
+}
+
+/** "9:00 AM": when the arrival window opens. */
+export function appointmentTime(appointment: Pick<Appointment, "starts_at" | "time_zone">): string {
+  return format(new TZDate(appointment.starts_at.getTime(), appointment.time_zone), "h:mm a");
 }

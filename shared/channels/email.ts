@@ -7,9 +7,10 @@
  * key is recorded on the rows before the call (send_ref). An email whose call got no answer
  * goes again under that same key, with the same batch mates, never in a new batch: Resend
  * then replays its first answer (or refuses the changed body) instead of sending it twice.
+ * An email with attachments never joins a batch (the batch endpoint takes none): it is a call
+ * of its own, under its own key. The calls themselves are in resend_calls.ts.
  */
 import type { Resend } from "resend";
-import { createHash } from "node:crypto";
 import type {
   ChannelSender,
   Delivery,
@@ -18,6 +19,22 @@ import type {
   SendResult,
 } from "../outbox/channel.ts";
 import type { RateLimiter } from "../outbox/rate_limiter.ts";
+import {
+  batchIdempotencyKey,
+  isBatchRef,
+  type OutgoingEmail,
+  sendEmailBatch,
+  sendOneEmail,
+} from "./resend_calls.ts";
+
+/** A file an email carries, e.g. a calendar invite. */
+export interface EmailAttachment {
+  filename: string;
+  /** The file's bytes, base64. */
+  content: string;
+  /** e.g. `text/calendar; charset=utf-8; method=REQUEST`. */
+  contentType: string;
+}
 
 /** What an email catalog entry renders. */
 export interface EmailMessage {
@@ -26,16 +43,9 @@ export interface EmailMessage {
   html: string;
   text: string;
   replyTo?: string;
+  /** Sent through `POST /emails`, alone: Resend's batch endpoint takes no attachments. */
+  attachments?: EmailAttachment[];
 }
-
-/** An email as the Resend call gets it. */
-export interface OutgoingEmail extends EmailMessage {
-  key: string;
-  from: string;
-  headers?: Record<string, string>;
-}
-
-const TIMEOUT_MS = 10_000;
 
 /** A row another sender took over before our call: it must not go from here. */
 const LEASE_LOST: SendFailure = {
@@ -44,113 +54,6 @@ const LEASE_LOST: SendFailure = {
   throttled: false,
 };
 export const BATCH_LIMIT = 100;
-
-interface ResendError {
-  name?: string;
-  message?: string;
-  statusCode?: number | null;
-}
-
-/**
- * Resend's error as a classified failure. A 422 (validation) or other 4xx never goes by
- * retrying; 429 rate_limit_exceeded is throttling (daily_quota_exceeded is not: it counts).
- */
-export function resendFailure(
-  error: ResendError,
-  headers: Record<string, string> | null = null,
-): SendFailure {
-  const status = error.statusCode ?? undefined;
-  const retryAfter = Number(headers?.["retry-after"]);
-  const network = status === undefined;
-  const throttled = error.name === "rate_limit_exceeded" ||
-    (status === 429 && error.name !== "daily_quota_exceeded");
-  return {
-    status,
-    code: error.name,
-    message: error.message ?? "unknown Resend error",
-    network,
-    throttled,
-    transient: network || status === 429 || status === 408 || status >= 500 ||
-      // The same idempotency key is still being processed: ask again shortly.
-      error.name === "concurrent_idempotent_requests",
-    retryAfterSeconds: Number.isFinite(retryAfter) && headers?.["retry-after"]
-      ? retryAfter
-      : undefined,
-  };
-}
-
-function body(email: OutgoingEmail) {
-  return {
-    from: email.from,
-    to: [email.to],
-    subject: email.subject,
-    html: email.html,
-    text: email.text,
-    ...(email.replyTo ? { replyTo: email.replyTo } : {}),
-    ...(email.headers ? { headers: email.headers } : {}),
-  };
-}
-
-async function sendOneEmail(resend: Resend, email: OutgoingEmail): Promise<SendResult> {
-  const { data, error, headers } = await resend.emails.send(
-    body(email),
-    {
-      idempotencyKey: email.key,
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    } as Parameters<Resend["emails"]["send"]>[1],
-  );
-  if (error) {
-    return {
-      ok: false,
-      failure: resendFailure(error as ResendError, headers as Record<string, string> | null),
-    };
-  }
-  return { ok: true, providerMessageId: data?.id ?? null };
-}
-
-/** Idempotency key of a batch: the same set of messages always gets the same key. */
-function batchIdempotencyKey(keys: string[]): string {
-  return "batch-" +
-    createHash("sha256").update([...keys].sort().join("\n")).digest("hex").slice(0, 48);
-}
-
-/** True when `ref` names a batch call (else it is an outbox key, for a single send). */
-const isBatchRef = (ref: string) => ref.startsWith("batch-");
-
-/**
- * Sends up to BATCH_LIMIT emails in one call under `key`. The result for each email is in
- * input order. `reconciling`: the key was used before by a call whose answer was lost; if
- * Resend refuses it as used with another body, that call was accepted: the emails went.
- */
-async function sendEmailBatch(
-  resend: Resend,
-  emails: OutgoingEmail[],
-  key: string,
-  reconciling: boolean,
-): Promise<{ results: SendResult[]; invalid: boolean }> {
-  const { data, error, headers } = await resend.batch.send(
-    emails.map(body),
-    {
-      idempotencyKey: key,
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    } as Parameters<Resend["batch"]["send"]>[1],
-  );
-  if (error) {
-    const failure = resendFailure(error as ResendError, headers as Record<string, string> | null);
-    if (reconciling && failure.code === "invalid_idempotent_request") {
-      return {
-        results: emails.map(() => ({ ok: true, providerMessageId: null, reconciled: true })),
-        invalid: false,
-      };
-    }
-    return { results: emails.map(() => ({ ok: false, failure })), invalid: failure.status === 422 };
-  }
-  const ids = (data as { data?: Array<{ id: string }> } | null)?.data ?? [];
-  return {
-    results: emails.map((_, i) => ({ ok: true, providerMessageId: ids[i]?.id ?? null })),
-    invalid: false,
-  };
-}
 
 /** Options for {@linkcode createEmailSender}. */
 export interface EmailSenderOptions {
@@ -171,14 +74,24 @@ function pendingRef({ delivery: { row } }: Queued): string | null {
   return row.in_doubt_since !== null ? row.send_ref : null;
 }
 
+/** True for an email that must go alone through `POST /emails`. */
+function hasAttachments({ delivery: { payload } }: Queued): boolean {
+  return (payload.attachments?.length ?? 0) > 0;
+}
+
 /**
  * The next call's members, from a queue sorted by rank: an email in doubt goes with exactly
- * the mates of its earlier call (under that call's key); the others fill a batch (pure).
- * Members are in outbox order, so a call repeated under its key carries the same batch.
+ * the mates of its earlier call (under that call's key); a free email with attachments goes
+ * alone; the other free ones fill a batch (pure). Members are in outbox order, so a call
+ * repeated under its key carries the same batch.
  */
 export function nextCall<Q extends Queued>(queue: Q[]): { members: Q[]; ref: string | null } {
   const ref = pendingRef(queue[0]);
-  const members = queue.filter((q) => pendingRef(q) === ref).slice(0, BATCH_LIMIT)
+  // In doubt, the earlier call's key alone decides: an email sent with attachments went alone
+  // under its own key, so it goes alone again; changing a batch's members could lose mail.
+  if (ref === null && hasAttachments(queue[0])) return { members: [queue[0]], ref };
+  const members = queue.filter((q) => pendingRef(q) === ref && (ref !== null || !hasAttachments(q)))
+    .slice(0, BATCH_LIMIT)
     .sort((a, b) => Number(a.delivery.row.id) - Number(b.delivery.row.id));
   return { members, ref };
 }
@@ -210,7 +123,7 @@ export function createEmailSender(opts: EmailSenderOptions): ChannelSender<Email
     );
     if (ours.length === 0) return results;
     if (!isBatchRef(key)) {
-      results.set(ours[0], await sendOneEmail(opts.resend, outgoing(ours[0])));
+      results.set(ours[0], await sendOneEmail(opts.resend, outgoing(ours[0]), ref !== null));
       return results;
     }
     const batch = await sendEmailBatch(opts.resend, ours.map(outgoing), key, ref !== null);

@@ -126,7 +126,35 @@ export interface SendWindow {
  * @throws {RangeError} When the hours do not describe a window.
  */
 export function nextAllowedSendTime(now: Date, window: SendWindow): Date {
-  let { startHour, endHour } = window;
+  const { startHour, endHour } = allowedHours(window);
+  const local = new TZDate(now.getTime(), window.timeZone);
+  const minuteOfDay = local.getHours() * 60 + local.getMinutes();
+  if (minuteOfDay >= startHour * 60 && minuteOfDay < endHour * 60) return now;
+
+  const dayOffset = minuteOfDay < startHour * 60 ? 0 : 1;
+  return localTime(local, dayOffset, startHour * 60, window.timeZone);
+}
+
+/**
+ * The latest moment at or before `at` when a text may be sent to the recipient: `at` itself
+ * inside the window; otherwise the last minute of the window before it (7:59 pm for a
+ * window ending at 8 pm), that evening or the evening before.
+ *
+ * @throws {RangeError} When the hours do not describe a window.
+ */
+export function latestAllowedSendTime(at: Date, window: SendWindow): Date {
+  const { startHour, endHour } = allowedHours(window);
+  const local = new TZDate(at.getTime(), window.timeZone);
+  const minuteOfDay = local.getHours() * 60 + local.getMinutes();
+  if (minuteOfDay >= startHour * 60 && minuteOfDay < endHour * 60) return at;
+
+  const dayOffset = minuteOfDay >= endHour * 60 ? 0 : -1;
+  return localTime(local, dayOffset, endHour * 60 - 1, window.timeZone);
+}
+
+/** The window's hours, narrowed to 8 am–8 pm in FL, OK and MD. */
+function allowedHours(window: SendWindow): { startHour: number; endHour: number } {
+  const { startHour, endHour } = window;
   if (
     !Number.isInteger(startHour) || !Number.isInteger(endHour) || startHour < 0 ||
     endHour > 24 || startHour >= endHour
@@ -135,24 +163,24 @@ export function nextAllowedSendTime(now: Date, window: SendWindow): Date {
       `Cannot compute a send time: hours ${startHour}–${endHour} are not a window within 0–24`,
     );
   }
-  if (isStrictState(window.state)) {
-    startHour = Math.max(startHour, STRICT_START_HOUR);
-    endHour = Math.min(endHour, STRICT_END_HOUR);
-  }
+  return isStrictState(window.state)
+    ? {
+      startHour: Math.max(startHour, STRICT_START_HOUR),
+      endHour: Math.min(endHour, STRICT_END_HOUR),
+    }
+    : { startHour, endHour };
+}
 
-  const local = new TZDate(now.getTime(), window.timeZone);
-  const minuteOfDay = local.getHours() * 60 + local.getMinutes();
-  if (minuteOfDay >= startHour * 60 && minuteOfDay < endHour * 60) return now;
-
-  const dayOffset = minuteOfDay < startHour * 60 ? 0 : 1;
-  const start = new TZDate(
+/** A wall-clock minute of the day `dayOffset` days from `local`'s, in `timeZone`. */
+function localTime(local: TZDate, dayOffset: number, minuteOfDay: number, timeZone: string): Date {
+  const moment = new TZDate(
     local.getFullYear(),
     local.getMonth(),
     local.getDate() + dayOffset,
-    startHour,
+    Math.floor(minuteOfDay / 60),
+    minuteOfDay % 60,
     0,
-    0,
-    window.timeZone,
+    timeZone,
   );
-  return new Date(start.getTime());
+  return new Date(moment.getTime());
 }

@@ -101,6 +101,7 @@ export const ACTIVITY_TYPES = [
   "sms_received",
   "call_made",
   "appointment_scheduled",
+  "appointment_cancelled",
   "status_updated",
   "webhook_sent",
   "webhook_failed",

@@ -5,13 +5,11 @@
  * what extra context it needs and how it is rendered.
  *
  * The key is `notifications_outbox.template` and a row of `public.message_kinds`. Adding a
- * kind: an entry here, its template under templates/, a row in a migration, and tests.
+ * kind: an entry here (or in appointment_kinds.ts / inbound_kinds.ts, which this assembles),
+ * its template under templates/, a row in a migration, and tests.
  */
 // @ts-types="@types/react"
 import { createElement } from "react";
-import type { Channel } from "../outbox/store.ts";
-import type { InboundSms, Lead } from "../leads/types.ts";
-import type { InboundIntent } from "../compliance/sms_keywords.ts";
 import {
   CustomerConfirmationEmail,
   customerConfirmationSubject,
@@ -20,82 +18,27 @@ import {
   StaffNewLeadAlertEmail,
   staffNewLeadAlertSubject,
 } from "../../templates/email/staff_new_lead_email.tsx";
-import {
-  StaffSmsReplyEmail,
-  staffSmsReplySubject,
-} from "../../templates/email/staff_sms_reply_email.tsx";
 import { initialConfirmationSms } from "../../templates/sms/initial_confirmation_sms.ts";
-import { optOutConfirmationSms } from "../../templates/sms/opt_out_confirmation_sms.ts";
-import { optInConfirmationSms } from "../../templates/sms/opt_in_confirmation_sms.ts";
-import { helpReplySms } from "../../templates/sms/help_reply_sms.ts";
 import { crmNewLeadPayload } from "../../templates/webhook/crm_new_lead_webhook.ts";
 import { slackNewLeadMessage } from "../../templates/webhook/slack_new_lead_webhook.ts";
-import { type InboundRenderContext, type RenderContext, renderEmail, renderSms } from "./render.ts";
-import { type MessageSetup, receiverLabel } from "./setup.ts";
+import { given, type LeadMessageKind, type MessageKind, staffInbox } from "./kinds.ts";
+import { APPOINTMENT_KINDS } from "./appointment_kinds.ts";
+import { INBOUND_KINDS } from "./inbound_kinds.ts";
+import { renderEmail, renderSms } from "./render.ts";
+import { receiverLabel } from "./setup.ts";
 import type { EmailMessage } from "../channels/email.ts";
 import type { SmsMessage } from "../channels/sms.ts";
 import type { WebhookRequest } from "../channels/webhook.ts";
 
-/** Who a message is for. */
-export type Audience = "customer" | "staff";
-
-/** What makes a message planned: a new lead, or a text a customer sent the shop. */
-export type MessageEvent = "new_lead" | "sms_received";
-
-/** Where a message goes; `recipient` null with the reason there is none. */
-export type Address =
-  | { recipient: string; missing?: undefined }
-  | { recipient: null; missing: string };
-
-interface KindBase {
-  channel: Channel;
-  audience: Audience;
-  /** One line for admins (`message_kinds.description`). */
-  description: string;
-}
-
-/** A message about a lead. `P` is its channel's payload. */
-export interface LeadMessageKind<P> extends KindBase {
-  event: "new_lead";
-  /** Context the renderer needs beyond the lead and the shop. */
-  needs?: { photoLinks?: boolean };
-  /**
-   * Where it goes for this lead. Returns null when the deployment does not send this kind
-   * at all (an unconfigured webhook): nothing is planned.
-   */
-  address(lead: Lead, setup: MessageSetup): Address | null;
-  render(ctx: RenderContext): P | Promise<P>;
-}
-
-/** A message a customer's text calls for; it may have no lead. */
-export interface InboundMessageKind<P> extends KindBase {
-  event: "sms_received";
-  /** The reading of the customer's text it answers. */
-  answers: InboundIntent;
-  /**
-   * Answered in the TwiML of Twilio's webhook (Twilio sends it), not by a channel sender;
-   * left out when Twilio's Advanced Opt-Out already answered the customer.
-   */
-  inTwiml?: boolean;
-  address(inbound: InboundSms, setup: MessageSetup): Address;
-  render(ctx: InboundRenderContext): P | Promise<P>;
-}
-
-/** One kind of message. */
-export type MessageKind<P> = LeadMessageKind<P> | InboundMessageKind<P>;
-
-/** The recipient a lead gave, or why there is none. */
-function given(value: string | null, missing: string): Address {
-  const trimmed = value?.trim();
-  return trimmed ? { recipient: trimmed } : { recipient: null, missing };
-}
-
-/** The staff inbox (`ADMIN_EMAIL`): where alerts and customers' texts go. */
-function staffInbox(setup: MessageSetup, what: string): Address {
-  const admin = setup.adminEmail.trim();
-  if (admin === "") throw new TypeError(`Cannot plan ${what}: no admin email to send it to`);
-  return { recipient: admin };
-}
+export type {
+  Address,
+  Audience,
+  InboundMessageKind,
+  LeadEvent,
+  LeadMessageKind,
+  MessageEvent,
+  MessageKind,
+} from "./kinds.ts";
 
 /** A configured receiver's URL, or the error that says it was unconfigured since planning. */
 function configured(target: { url: string } | undefined, variable: string): string {
@@ -177,44 +120,6 @@ const slackNewLeadWebhook: LeadMessageKind<WebhookRequest> = {
   }),
 };
 
-const staffSmsReplyEmail: InboundMessageKind<EmailMessage> = {
-  channel: "email",
-  audience: "staff",
-  event: "sms_received",
-  answers: "reply",
-  description:
-    "Forwards a customer's text (and its photos) to the shop's inbox, with the lead it belongs to.",
-  address: (_inbound, setup) => staffInbox(setup, "the staff email of a customer's text"),
-  render: (ctx) =>
-    renderEmail(
-      ctx,
-      staffSmsReplySubject(ctx.inbound, ctx.lead),
-      createElement(StaffSmsReplyEmail, {
-        inbound: ctx.inbound,
-        lead: ctx.lead,
-        settings: ctx.settings,
-      }),
-    ),
-};
-
-/** A keyword's one reply, to the number that texted. */
-function keywordReply(
-  answers: InboundIntent,
-  description: string,
-  body: (ctx: InboundRenderContext) => string,
-): InboundMessageKind<SmsMessage> {
-  return {
-    channel: "sms",
-    audience: "customer",
-    event: "sms_received",
-    answers,
-    inTwiml: true,
-    description,
-    address: (inbound) => ({ recipient: inbound.from_phone }),
-    render: (ctx) => renderSms(ctx, body(ctx)),
-  };
-}
-
 /** Every message kind, in the order a lead's messages are planned. */
 export const CATALOG = {
   customer_confirmation_email: customerConfirmationEmail,
@@ -222,22 +127,8 @@ export const CATALOG = {
   initial_confirmation_sms: initialConfirmationSmsKind,
   crm_new_lead_webhook: crmNewLeadWebhook,
   slack_new_lead_webhook: slackNewLeadWebhook,
-  staff_sms_reply_email: staffSmsReplyEmail,
-  opt_out_confirmation_sms: keywordReply(
-    "opt_out",
-    "The one reply to an opt-out: no more texts will come (answered in TwiML).",
-    (ctx) => optOutConfirmationSms(ctx.settings),
-  ),
-  opt_in_confirmation_sms: keywordReply(
-    "opt_in",
-    "The reply to START, YES or UNSTOP: texts are back on (answered in TwiML).",
-    (ctx) => optInConfirmationSms(ctx.settings),
-  ),
-  help_reply_sms: keywordReply(
-    "help",
-    "The reply to HELP or INFO: who we are, what the texts are, how to stop (answered in TwiML).",
-    (ctx) => helpReplySms(ctx.settings),
-  ),
+  ...APPOINTMENT_KINDS,
+  ...INBOUND_KINDS,
 } as const satisfies Record<string, MessageKind<unknown>>;
 
 /** A catalog key: `notifications_outbox.template`. */

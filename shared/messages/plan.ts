@@ -6,7 +6,7 @@
 import {
   CATALOG,
   isCustomerSms,
-  type LeadMessageKind,
+  type LeadEvent,
   type MessageKind,
   type MessageKindName,
 } from "./catalog.ts";
@@ -14,11 +14,13 @@ import type { MessageSetup } from "./setup.ts";
 import type { Channel } from "../outbox/store.ts";
 import type { BusinessSettings, InboundSms, Lead, UnreachablePhone } from "../leads/types.ts";
 import { type SmsConsentState, smsEligibility } from "../compliance/sms_eligibility.ts";
+import type { Appointment } from "../appointments/types.ts";
 
 /** One intended message: an outbox row before it is written. */
 export interface PlannedMessage {
   /**
-   * The outbox's unique key, so planning twice adds nothing: `${lead.id}:${template}`, or
+   * The outbox's unique key, so planning twice adds nothing: `${lead.id}:${template}`;
+   * `appt:${appointment id}:v${version}:${template}` for an appointment version's messages;
    * `sms:${MessageSid}:${template}` for what a customer's text calls for.
    */
   key: string;
@@ -28,8 +30,10 @@ export interface PlannedMessage {
   recipient: string | null;
   /** Why this message must not be sent; null when it should be. */
   suppressedReason: string | null;
-  /** Set when it may not go yet (quiet hours): the earliest moment it may. */
+  /** Set when it may not go yet: the earliest moment it may. */
   deferredUntil?: Date;
+  /** Why it waits: `quiet_hours`, or `scheduled` (a reminder's time). */
+  deferredReason?: string;
 }
 
 /** What planning needs to know besides the lead. */
@@ -43,6 +47,17 @@ export interface PlanFacts {
   smsSentLast24h: number;
   settings: BusinessSettings;
   now: Date;
+  /** The appointment version an appointment event is about: its messages are keyed by it. */
+  appointment?: Appointment;
+  /** When the messages are to go, if later than now (a reminder's time). */
+  sendAt?: Date;
+}
+
+/** The outbox key of a lead's message (see {@linkcode PlannedMessage.key}). */
+export function messageKey(lead: Pick<Lead, "id">, template: string, appointment?: Appointment) {
+  return appointment
+    ? `appt:${appointment.appointment_id}:v${appointment.version}:${template}`
+    : `${lead.id}:${template}`;
 }
 
 /**
@@ -50,22 +65,28 @@ export interface PlanFacts {
  * go out is still planned, with `suppressedReason` set ("missing_email", "missing_phone",
  * "invalid_phone", "not_mobile_capable", "unsupported_country", "unreachable", "opted_out",
  * "no_sms_consent", "daily_cap …"), so the outbox shows why a customer heard nothing. Kinds
- * the deployment does not send (an unconfigured webhook) are left out.
+ * the deployment does not send (an unconfigured webhook) are left out, and so are kinds
+ * planned `insteadOf` another that can go (the reminder email when the reminder SMS can).
+ * With `sendAt`, every message waits until then, and texts are judged at that moment.
  *
  * @throws {TypeError} When the setup lacks what a kind must have (a blank admin email).
  */
 export function planMessages(
-  event: LeadMessageKind<unknown>["event"],
+  event: LeadEvent,
   lead: Lead,
   facts: PlanFacts,
 ): PlannedMessage[] {
   const planned: PlannedMessage[] = [];
+  const alternatives = new Map<string, string>();
+  const at = facts.sendAt && facts.sendAt > facts.now ? facts.sendAt : null;
+  const scheduled = at ? { deferredUntil: at, deferredReason: "scheduled" } : {};
   for (const [template, kind] of catalogEntries()) {
-    if (kind.event !== event) continue;
+    if (kind.event === "sms_received" || kind.event !== event) continue;
+    if (kind.insteadOf) alternatives.set(template, kind.insteadOf);
     const address = kind.address(lead, facts.setup);
     if (address === null) continue;
     const message = {
-      key: `${lead.id}:${template}`,
+      key: messageKey(lead, template, facts.appointment),
       channel: kind.channel,
       template,
       recipient: address.recipient,
@@ -75,7 +96,7 @@ export function planMessages(
       continue;
     }
     if (!isCustomerSms(kind)) {
-      planned.push({ ...message, suppressedReason: null });
+      planned.push({ ...message, suppressedReason: null, ...scheduled });
       continue;
     }
     const sms = smsEligibility({
@@ -85,17 +106,26 @@ export function planMessages(
       sentLast24h: facts.smsSentLast24h,
       lead,
       settings: facts.settings,
-      now: facts.now,
+      now: at ?? facts.now,
     });
     planned.push(
       sms.action === "suppress"
         ? { ...message, suppressedReason: sms.reason }
         : sms.action === "defer"
-        ? { ...message, suppressedReason: null, deferredUntil: sms.until }
-        : { ...message, suppressedReason: null },
+        ? {
+          ...message,
+          suppressedReason: null,
+          deferredUntil: sms.until,
+          deferredReason: "quiet_hours",
+        }
+        : { ...message, suppressedReason: null, ...scheduled },
     );
   }
-  return planned;
+  return planned.filter((m) => {
+    const instead = alternatives.get(m.template);
+    const other = instead && planned.find((o) => o.template === instead);
+    return !other || other.suppressedReason !== null;
+  });
 }
 
 function catalogEntries() {

@@ -21,6 +21,11 @@ import { calculateLeadPriority } from "../compliance/priority.ts";
 import { smsEligibility } from "../compliance/sms_eligibility.ts";
 import { isCustomerSms, messageKind } from "./catalog.ts";
 import type { MessageSetup } from "./setup.ts";
+import {
+  type Appointment,
+  appointmentFromJson,
+  type AppointmentJson,
+} from "../appointments/types.ts";
 
 /** Options for {@linkcode createPreparer}. */
 export interface PreparerDeps {
@@ -62,6 +67,12 @@ async function rendered(row: OutboxRow, render: () => unknown): Promise<Preparat
 function inboundIdOf(row: OutboxRow): string | null {
   const id = row.payload?.inbound_sms_id;
   return id === undefined || id === null ? null : String(id);
+}
+
+/** The appointment version an appointment message was planned for (`payload.appointment`). */
+function appointmentOf(row: OutboxRow): Appointment | undefined {
+  const json = row.payload?.appointment as AppointmentJson | undefined;
+  return json ? appointmentFromJson(json) : undefined;
 }
 
 /** The preparer a drain is handed. */
@@ -136,6 +147,7 @@ export function createPreparer(deps: PreparerDeps): Prepare {
             ? await signedPhotoUrls(deps.storage, photos)
             : [],
           priority: calculateLeadPriority(lead, { mediaCount: photos.length, now }),
+          appointment: appointmentOf(row),
           phoneSms: lead.phone_e164
             ? {
               consent: consent.get(lead.phone_e164) ?? "none",

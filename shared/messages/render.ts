@@ -15,6 +15,7 @@ import type { SmsMessage } from "../channels/sms.ts";
 import type { LeadPriority } from "../compliance/priority.ts";
 import type { BusinessSettings, InboundSms, Lead, UnreachablePhone } from "../leads/types.ts";
 import type { SmsConsentState } from "../compliance/sms_eligibility.ts";
+import type { Appointment } from "../appointments/types.ts";
 import type { MessageSetup } from "./setup.ts";
 
 /** What a message about a lead is rendered from. */
@@ -26,6 +27,8 @@ export interface RenderContext {
   /** Signed URLs of the lead's photos (only for kinds that need them). */
   photoUrls: string[];
   priority: LeadPriority;
+  /** The appointment version an appointment message is about (from its payload). */
+  appointment?: Appointment;
   /** What is known about texting the lead's phone (for staff): consent and carrier reports. */
   phoneSms?: { consent: SmsConsentState; unreachable: UnreachablePhone | null };
   /** Where webhooks go and the admin inbox, from this deployment's configuration. */

@@ -2,7 +2,9 @@
  * notify-lead's request handling: who may call, what they sent, what to do.
  *
  *   POST /notify-lead        database webhook for a new lead → plan its messages, answer 202,
- *                            send in the background
+ *                            send in the background; for an appointment scheduled or
+ *                            cancelled (lead_activities) → plan the customer's confirmation,
+ *                            update or cancellation the same way
  *   POST /notify-lead/sweep  pg_cron, every minute → dead-letter expired leases, plan leads the
  *                            webhook missed, send everything due; answers when done
  *
@@ -10,7 +12,14 @@
  */
 import type postgres from "postgres";
 import { errorResponse, jsonResponse, secretsMatch } from "../platform/http.ts";
-import { describeIssues, leadInsertPayload, sweepRequest } from "./webhook_payload.ts";
+import {
+  appointmentActivityPayload,
+  describeIssues,
+  leadInsertPayload,
+  sweepRequest,
+} from "./webhook_payload.ts";
+import { planAppointmentNotifications } from "../appointments/plan.ts";
+import { findUnplannedAppointments } from "../appointments/store.ts";
 import { findUnplannedLeads, planLeadsNotifications } from "./plan.ts";
 import { createBatcher } from "../platform/batcher.ts";
 import { whileDatabaseAway } from "../platform/db_retry.ts";
@@ -82,6 +91,9 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
     } catch {
       return errorResponse(400, "Request body is not valid JSON");
     }
+    if ((body as { table?: unknown } | null)?.table === "lead_activities") {
+      return await appointmentWebhook(body);
+    }
     const parsed = leadInsertPayload.safeParse(body);
     if (!parsed.success) {
       return errorResponse(400, "Not a new-lead webhook payload", describeIssues(parsed.error));
@@ -97,6 +109,24 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
     });
   }
 
+  async function appointmentWebhook(body: unknown): Promise<Response> {
+    const parsed = appointmentActivityPayload.safeParse(body);
+    if (!parsed.success) {
+      return errorResponse(400, "Not an appointment webhook payload", describeIssues(parsed.error));
+    }
+    const leadId = parsed.data.record.lead_id;
+    const created = await whileDatabaseAway(
+      () => planAppointmentNotifications(deps.sql, [leadId], { setup: deps.setup, now: clock() }),
+      { deadline: Date.now() + PLAN_PATIENCE_MS },
+    );
+    drainInBackground();
+    return jsonResponse(202, {
+      lead_id: leadId,
+      planned: created.length,
+      messages: created.map((r) => ({ key: r.key, status: r.status, reason: r.status_reason })),
+    });
+  }
+
   async function sweep(req: Request): Promise<Response> {
     const body = await req.json().catch(() => ({}));
     const grace = sweepRequest.safeParse(body);
@@ -104,11 +134,17 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
       return errorResponse(400, "Not a sweep request", describeIssues(grace.error));
     }
     const deadLettered = await deadLetterExpired(deps.sql);
-    const unplanned = await findUnplannedLeads(
-      deps.sql,
-      grace.data.grace_seconds ?? deps.sweepGraceSeconds ?? SWEEP_GRACE_SECONDS,
-    );
-    let planned = 0;
+    const graceSeconds = grace.data.grace_seconds ?? deps.sweepGraceSeconds ??
+      SWEEP_GRACE_SECONDS;
+    const unplanned = await findUnplannedLeads(deps.sql, graceSeconds);
+    // Appointments whose webhook was lost: their confirmation or cancellation.
+    const appointments = await findUnplannedAppointments(deps.sql, graceSeconds);
+    let planned = appointments.length === 0
+      ? 0
+      : (await planAppointmentNotifications(deps.sql, appointments, {
+        setup: deps.setup,
+        now: clock(),
+      })).length;
     for (let i = 0; i < unplanned.length; i += PLAN_BATCH) {
       // A lead deleted since it was found is simply not planned.
       const created = await planLeadsNotifications(deps.sql, unplanned.slice(i, i + PLAN_BATCH), {
@@ -121,6 +157,7 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
     return jsonResponse(200, {
       dead_lettered: deadLettered.length,
       leads_planned: unplanned.length,
+      appointments_planned: appointments.length,
       messages_planned: planned,
       sent,
       retried,

@@ -5,11 +5,10 @@
  */
 import type postgres from "postgres";
 import { planMessages } from "../messages/plan.ts";
-import { rankOf } from "../messages/catalog.ts";
+import { logPlanned, outboxRows } from "../messages/record.ts";
 import type { MessageSetup } from "../messages/setup.ts";
 import { insertIfAbsent, type OutboxRow } from "../outbox/store.ts";
 import { lockLeadsForPlanning } from "../leads/lead_store.ts";
-import { activityFor, logActivities } from "../leads/activity_log.ts";
 
 /**
  * Plans the messages of new leads in one transaction; `now` is the moment the SMS rules are
@@ -24,22 +23,10 @@ export async function planLeadsNotifications(
   const { found, rows } = await sql.begin(async (tx) => {
     const leads = await lockLeadsForPlanning(tx, leadIds);
     const planned = leads.flatMap((facts) =>
-      planMessages("new_lead", facts.lead, { ...facts, setup: opts.setup, now: opts.now })
-        .map((m) => ({
-          key: m.key,
-          lead_id: facts.lead.id,
-          channel: m.channel,
-          template: m.template,
-          recipient: m.recipient,
-          rank: rankOf(m.template),
-          status: m.suppressedReason
-            ? "suppressed" as const
-            : m.deferredUntil
-            ? "deferred" as const
-            : "pending" as const,
-          status_reason: m.suppressedReason ?? (m.deferredUntil ? "quiet_hours" : null),
-          next_attempt_at: m.deferredUntil ?? null,
-        }))
+      outboxRows(
+        planMessages("new_lead", facts.lead, { ...facts, setup: opts.setup, now: opts.now }),
+        facts.lead.id,
+      )
     );
     const ids = leads.map((f) => f.lead.id);
     // Pipelined: one round trip for both writes.
@@ -50,22 +37,7 @@ export async function planLeadsNotifications(
     ]);
     return { found: ids, rows };
   }) as { found: string[]; rows: OutboxRow[] };
-  await logActivities(
-    sql,
-    rows.flatMap((row) => {
-      const activity = row.status === "suppressed"
-        ? activityFor({ row, kind: "suppressed", reason: row.status_reason ?? "" })
-        : row.status === "deferred"
-        ? activityFor({
-          row,
-          kind: "deferred",
-          reason: row.status_reason ?? "",
-          until: row.next_attempt_at,
-        })
-        : null;
-      return activity ? [activity] : [];
-    }),
-  );
+  await logPlanned(sql, rows);
   const created = new Map(found.map((id) => [id, [] as OutboxRow[]]));
   for (const row of rows) created.get(row.lead_id!)?.push(row);
   return created;

@@ -9,6 +9,23 @@ export const leadInsertPayload = z.object({
   old_record: z.unknown().optional(),
 });
 
+/**
+ * The database webhook on lead_activities: an appointment was scheduled or cancelled (the
+ * trigger sends no other type; any other is refused).
+ */
+export const appointmentActivityPayload = z.object({
+  type: z.literal("INSERT", { error: 'type must be "INSERT"' }),
+  table: z.literal("lead_activities", { error: 'table must be "lead_activities"' }),
+  schema: z.literal("public", { error: 'schema must be "public"' }),
+  record: z.looseObject({
+    lead_id: z.uuid({ error: "record.lead_id must be the lead's uuid" }),
+    activity_type: z.enum(["appointment_scheduled", "appointment_cancelled"], {
+      error: "record.activity_type must be appointment_scheduled or appointment_cancelled",
+    }),
+  }),
+  old_record: z.unknown().optional(),
+});
+
 /** The sweep's body: pg_cron sends `{}`; a caller may shorten the grace given to the webhook. */
 export const sweepRequest = z.object({
   grace_seconds: z.number().int().min(0).max(86_400).optional(),

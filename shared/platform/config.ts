@@ -101,6 +101,9 @@ export const notifyLeadConfigSchema = z.object({
   ...calledByDatabaseVariables,
 }).refine(crmTokenWithCrmUrl.check, crmTokenWithCrmUrl.issue);
 
+/** send-reminders: called by pg_cron with the shared secret; sends reminders by SMS or email. */
+export const sendRemindersConfigSchema = notifyLeadConfigSchema;
+
 /**
  * twilio-inbound: checks Twilio's signature (TWILIO_AUTH_TOKEN, over the public URL) and sends
  * what a customer's text calls for (the staff email of a reply) through the outbox.

@@ -19,6 +19,11 @@ import type {
   RecordedRequest,
 } from "../../supabase/local/fakes/mod.ts";
 import { createResendClient } from "../../shared/providers/resend_client.ts";
+import { createEmailSender } from "../../shared/channels/email.ts";
+import type { Answer } from "../../shared/outbox/channel.ts";
+import type { RateLimiter } from "../../shared/outbox/rate_limiter.ts";
+import { appointmentIcs } from "../../templates/calendar/appointment_ics.ts";
+import { makeOutboxRow } from "../unit/_fixtures.ts";
 import { createStorageClient } from "../../shared/providers/storage_client.ts";
 import { createTwilioClient } from "../../shared/providers/twilio_client.ts";
 import { waitFor } from "../support/wait_for.ts";
@@ -967,6 +972,162 @@ Deno.test("resend validates like the real API: missing fields, bad addresses, wr
         .emails.send(email());
       assert.equal(error?.name, "invalid_api_key");
       assert.equal(error?.statusCode, 403);
+    });
+  });
+});
+
+/** A Denver appointment's invite, as the email channel attaches it. */
+function inviteAttachment() {
+  const ics = appointmentIcs({
+    uid: "appointment-42@shop.example",
+    sequence: 1,
+    method: "REQUEST",
+    start: new Date("2026-11-27T16:00:00Z"),
+    end: new Date("2026-11-27T18:00:00Z"),
+    timeZone: "America/Denver",
+    summary: "Windshield replacement",
+    description: "2019 Honda Civic",
+    location: "1234 Main St, Denver",
+    organizer: { name: "Leadwire", email: "leads@shop.example" },
+    attendee: { name: "Jane Doe", email: lead.email },
+  }, { stamp: new Date("2026-11-20T12:00:00Z") });
+  const bytes = new TextEncoder().encode(ics);
+  return {
+    ics,
+    bytes,
+    attachment: {
+      filename: "appointment.ics",
+      content: Buffer.from(bytes).toString("base64"),
+      contentType: "text/calendar; charset=utf-8; method=REQUEST",
+    },
+  };
+}
+
+Deno.test("resend emails.send accepts an attachment and records its name, type, decoded size and content; the inbox lists it", async () => {
+  await withStack(async ({ fakes, resend }) => {
+    const { bytes, attachment } = inviteAttachment();
+    const sent = await resend.emails.send(email({ attachments: [attachment] }), {
+      idempotencyKey: "lead-42:appointment_confirmation_email",
+    });
+    assert.equal(sent.error, null);
+
+    const [recorded] = await getJson<FakeEmail[]>(`${fakes.resendUrl}/__fake/messages`);
+    assert.equal(recorded.batch, false);
+    assert.deepEqual(recorded.attachments, [{
+      filename: "appointment.ics",
+      content_type: "text/calendar; charset=utf-8; method=REQUEST",
+      content: attachment.content,
+      size: bytes.byteLength,
+      path: null,
+    }]);
+    const [request] = await getJson<RecordedRequest[]>(`${fakes.resendUrl}/__fake/requests`);
+    const wire = (request.body as { attachments: Record<string, unknown>[] }).attachments[0];
+    assert.equal(wire.content_type, attachment.contentType, "the SDK sends content_type");
+
+    const page = await (await fetch(fakes.inboxUrl)).text();
+    assert.ok(page.includes(`>appointment.ics</a>`));
+    assert.ok(
+      page.includes(`text/calendar; charset=utf-8; method=REQUEST · ${bytes.byteLength} bytes`),
+    );
+    assert.ok(page.includes("DTSTART;TZID=America/Denver:20261127T090000"));
+    assert.ok(page.includes("SUMMARY:Windshield replacement"));
+    assert.ok(!page.includes("DTSTART:19701101T020000"), "the zone's rules are not listed");
+    const file = await fetch(`${fakes.inboxUrl}/attachments/${recorded.id}/0`);
+    assert.equal(file.headers.get("content-type"), attachment.contentType);
+    assert.deepEqual(new Uint8Array(await file.arrayBuffer()), bytes);
+  });
+});
+
+Deno.test("resend refuses a batch carrying an attachment with 422 validation_error and sends none of it", async () => {
+  await withStack(async ({ fakes, resend }) => {
+    const { error } = await resend.batch.send(
+      [
+        email({ to: ["owner@shop.example"] }),
+        email({ attachments: [inviteAttachment().attachment] }),
+      ] as unknown as Parameters<typeof resend.batch.send>[0],
+    );
+    assert.equal(error?.statusCode, 422);
+    assert.equal(error?.name, "validation_error");
+    assert.match(error?.message ?? "", /`attachments` field is not supported for batch emails/);
+    assert.deepEqual(await getJson(`${fakes.resendUrl}/__fake/messages`), []);
+  });
+});
+
+Deno.test("resend refuses an attachment without a filename, without content or path, or with content that is not base64", async (t) => {
+  await withStack(async ({ fakes, resend }) => {
+    const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
+      ["no filename", { content: "aGk=" }, "missing_required_field", /attachments\[0\]\.filename/],
+      ["neither content nor path", { filename: "a.txt" }, "validation_error", /`content`.*`path`/],
+      [
+        "content not base64",
+        { filename: "a.txt", content: "hi there!" },
+        "validation_error",
+        /base64/,
+      ],
+    ];
+    for (const [name, attachment, errorName, message] of cases) {
+      await t.step(name, async () => {
+        const { error } = await resend.emails.send(
+          email({ attachments: [attachment] }) as Parameters<typeof resend.emails.send>[0],
+        );
+        assert.equal(error?.statusCode, 422);
+        assert.equal(error?.name, errorName);
+        assert.match(error?.message ?? "", message);
+      });
+    }
+    await t.step("a path is recorded without content, its type from the file name", async () => {
+      await resend.emails.send(
+        email({ attachments: [{ filename: "invoice.pdf", path: "https://shop.example/i.pdf" }] }),
+      );
+      const [recorded] = await getJson<FakeEmail[]>(`${fakes.resendUrl}/__fake/messages`);
+      assert.deepEqual(recorded.attachments, [{
+        filename: "invoice.pdf",
+        content_type: "application/pdf",
+        content: "",
+        size: null,
+        path: "https://shop.example/i.pdf",
+      }]);
+    });
+  });
+});
+
+Deno.test("the email sender sends an email with an invite alone through POST /emails and batches the others", async () => {
+  await withStack(async ({ fakes, resend }) => {
+    const limiter = {
+      take: () => Promise.resolve(() => Promise.resolve()),
+      pauseFor: () => Promise.resolve(),
+    } as unknown as RateLimiter;
+    const sender = createEmailSender({ resend, from: "Leadwire <leads@shop.example>", limiter });
+    const { attachment } = inviteAttachment();
+    const answers: Answer[] = [];
+    const deliveries = ["a", "invited", "b"].map((key, i) => ({
+      row: makeOutboxRow({ id: String(i + 1), key, recipient: `${key}@example.com` }),
+      payload: {
+        to: `${key}@example.com`,
+        subject: "Your appointment",
+        html: "<p>See you then.</p>",
+        text: "See you then.",
+        ...(key === "invited" ? { attachments: [attachment] } : {}),
+      },
+    }));
+    await sender.send(deliveries, {
+      settle: (settled) => {
+        answers.push(...settled);
+        return Promise.resolve();
+      },
+      onTheWire: (rows) => Promise.resolve(rows),
+    });
+    assert.ok(answers.every((a) => a.result.ok), JSON.stringify(answers.map((a) => a.result)));
+    const sent = await getJson<FakeEmail[]>(`${fakes.resendUrl}/__fake/messages`);
+    const how = (e: FakeEmail) => ({
+      batch: e.batch,
+      key: e.idempotency_key?.startsWith("batch-") ? "batch-…" : e.idempotency_key,
+      attachments: e.attachments?.map((a) => a.filename) ?? null,
+    });
+    assert.deepEqual(Object.fromEntries(sent.map((e) => [e.to[0], how(e)])), {
+      "a@example.com": { batch: true, key: "batch-…", attachments: null },
+      "b@example.com": { batch: true, key: "batch-…", attachments: null },
+      "invited@example.com": { batch: false, key: "invited", attachments: ["appointment.ics"] },
     });
   });
 });

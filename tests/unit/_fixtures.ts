@@ -1,6 +1,7 @@
-/** Fixture builders for the unit tests: a complete lead and the shop's settings. */
+/** Fixture builders for the unit tests: a complete lead, the shop's settings, an appointment. */
 import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
 import type { OutboxRow } from "../../shared/outbox/store.ts";
+import type { Appointment } from "../../shared/appointments/types.ts";
 
 /** A full-booking lead with every field filled in; override what a test is about. */
 export function makeLead(overrides: Partial<Lead> = {}): Lead {
@@ -94,6 +95,26 @@ export function makeOutboxRow(overrides: Partial<OutboxRow> = {}): OutboxRow {
     claimed_at: new Date(0),
     in_doubt_since: null,
     send_ref: null,
+    ...overrides,
+  };
+}
+
+/** A scheduled appointment, Fri Nov 27 2026, 9–11 am in Denver, version 1. */
+export function makeAppointment(overrides: Partial<Appointment> = {}): Appointment {
+  return {
+    appointment_id: "5d0c8a64-3a5e-4d8f-9a0e-0c6a1b2c3d4e",
+    version: 1,
+    status: "scheduled",
+    starts_at: new Date("2026-11-27T16:00:00Z"),
+    ends_at: new Date("2026-11-27T18:00:00Z"),
+    time_window: "9-11 am",
+    time_zone: "America/Denver",
+    technician: "Ava Chen",
+    service_address: "123 Main St, Denver, CO 80202",
+    notes: null,
+    cancel_reason: null,
+    rescheduled: false,
+    changed_at: new Date("2026-11-25T17:00:00Z"),
     ...overrides,
   };
 }

@@ -3,7 +3,7 @@ import { Webhook } from "standardwebhooks";
 import type { Resend } from "resend";
 import type { Twilio } from "twilio";
 import { postWebhook, webhookFailure } from "../../shared/channels/webhook.ts";
-import { createEmailSender, nextCall } from "../../shared/channels/email.ts";
+import { createEmailSender, type EmailAttachment, nextCall } from "../../shared/channels/email.ts";
 import { createSmsSender, earlierSend } from "../../shared/channels/sms.ts";
 import type { Answer, Delivery, SendContext } from "../../shared/outbox/channel.ts";
 import type { OutboxRow } from "../../shared/outbox/store.ts";
@@ -226,42 +226,80 @@ Deno.test("the SMS sender reports Twilio's 21610 as an unsubscribed phone and ne
   });
 });
 
-const email = (key: string, overrides: Partial<OutboxRow> = {}) => ({
+const invite: EmailAttachment = {
+  filename: "appointment.ics",
+  content: btoa("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"),
+  contentType: "text/calendar; charset=utf-8; method=REQUEST",
+};
+
+const email = (
+  key: string,
+  overrides: Partial<OutboxRow> = {},
+  attachments?: EmailAttachment[],
+) => ({
   row: row(key, overrides),
-  payload: { to: `${key}@example.com`, subject: "s", html: "h", text: "t" },
+  payload: {
+    to: `${key}@example.com`,
+    subject: "s",
+    html: "h",
+    text: "t",
+    ...(attachments ? { attachments } : {}),
+  },
 });
+
+/** One email as a fake Resend saw it: the endpoint, the call's key and what it carried. */
+interface SeenEmail {
+  to: string[];
+  key: string;
+  endpoint?: "batch" | "single";
+  attachments?: unknown[];
+}
 
 /** A Resend whose batch endpoint answers with `answer` and records each call's key. */
 function fakeBatchResend(
-  calls: Array<{ to: string[]; key: string }>,
+  calls: SeenEmail[],
   answer: (emails: unknown[]) => unknown = (emails) => ({
     data: { data: emails.map((_, i) => ({ id: `em_${i}` })) },
     error: null,
     headers: {},
   }),
+  answerOne: () => unknown = () => ({ data: { id: "em_single" }, error: null, headers: {} }),
 ) {
+  type Sent = { to: string[]; attachments?: unknown[] };
   return {
     batch: {
-      send: (emails: { to: string[] }[], opts: { idempotencyKey: string }) => {
-        for (const e of emails) calls.push({ to: e.to, key: opts.idempotencyKey });
+      send: (emails: Sent[], opts: { idempotencyKey: string }) => {
+        for (const e of emails) {
+          calls.push({ to: e.to, key: opts.idempotencyKey, endpoint: "batch", ...attached(e) });
+        }
         return Promise.resolve(answer(emails));
       },
     },
     emails: {
-      send: (e: { to: string[] }, opts: { idempotencyKey: string }) => {
-        calls.push({ to: e.to, key: opts.idempotencyKey });
-        return Promise.resolve({ data: { id: "em_single" }, error: null, headers: {} });
+      send: (e: Sent, opts: { idempotencyKey: string }) => {
+        calls.push({ to: e.to, key: opts.idempotencyKey, endpoint: "single", ...attached(e) });
+        return Promise.resolve(answerOne());
       },
     },
   } as unknown as Resend;
 }
 
-Deno.test("nextCall() keeps an email in doubt with exactly the mates of its earlier call", async (t) => {
+const attached = (e: { attachments?: unknown[] }) =>
+  e.attachments ? { attachments: e.attachments } : {};
+
+Deno.test("nextCall() keeps an email in doubt with exactly the mates of its earlier call, and sends one with attachments alone", async (t) => {
   const doubt = new Date(0);
-  const q = (key: string, send_ref: string | null, in_doubt_since: Date | null) => ({
-    delivery: email(key, { send_ref, in_doubt_since }),
+  const q = (
+    key: string,
+    send_ref: string | null,
+    in_doubt_since: Date | null,
+    attachments?: EmailAttachment[],
+  ) => ({
+    delivery: email(key, { send_ref, in_doubt_since }, attachments),
     ctx: drainSide([]),
   });
+  const withInvite = (key: string, send_ref: string | null = null, since: Date | null = null) =>
+    q(key, send_ref, since, [invite]);
   const cases: Array<[string, ReturnType<typeof q>[], string[], string | null]> = [
     ["fresh emails fill one call", [q("a", null, null), q("b", null, null)], ["a", "b"], null],
     [
@@ -288,6 +326,42 @@ Deno.test("nextCall() keeps an email in doubt with exactly the mates of its earl
       ["a", "b"],
       null,
     ],
+    [
+      "an email with attachments is a call of its own",
+      [withInvite("a"), q("b", null, null), q("c", null, null)],
+      ["a"],
+      null,
+    ],
+    [
+      "an email with attachments never joins a batch",
+      [q("a", null, null), withInvite("b"), q("c", null, null), withInvite("d")],
+      ["a", "c"],
+      null,
+    ],
+    [
+      "two emails with attachments go one by one",
+      [withInvite("a"), withInvite("b")],
+      ["a"],
+      null,
+    ],
+    [
+      "an email with attachments in doubt goes alone again, under its own key",
+      [withInvite("a", "a", doubt), withInvite("b"), q("c", null, null)],
+      ["a"],
+      "a",
+    ],
+    [
+      "a batch in doubt keeps a mate that now has attachments: its key decides",
+      [q("a", "batch-1", doubt), withInvite("b", "batch-1", doubt), withInvite("c")],
+      ["a", "b"],
+      "batch-1",
+    ],
+    [
+      "an empty attachment list is no attachment",
+      [q("a", null, null, []), q("b", null, null)],
+      ["a", "b"],
+      null,
+    ],
   ];
   for (const [name, queue, members, ref] of cases) {
     await t.step(name, () => {
@@ -310,7 +384,7 @@ Deno.test("nextCall() keeps an email in doubt with exactly the mates of its earl
 });
 
 Deno.test("the email sender records each call's key before the call and sends only rows still leased", async () => {
-  const calls: Array<{ to: string[]; key: string }> = [];
+  const calls: SeenEmail[] = [];
   const sender = createEmailSender({
     resend: fakeBatchResend(calls),
     from: "s@x.com",
@@ -327,8 +401,37 @@ Deno.test("the email sender records each call's key before the call and sends on
   assert.equal(lost.result.ok, false);
 });
 
+Deno.test("the email sender sends an email with attachments alone through emails.send under its outbox key, and batches the others", async () => {
+  const calls: SeenEmail[] = [];
+  const sender = createEmailSender({
+    resend: fakeBatchResend(calls),
+    from: "s@x.com",
+    limiter: openLimiter(),
+  });
+  const answers: Answer[] = [];
+  const refs: string[] = [];
+  await sender.send(
+    [email("a"), email("invited", {}, [invite]), email("b")],
+    drainSide(answers, refs),
+  );
+  const single = calls.filter((c) => c.endpoint === "single");
+  assert.deepEqual(single, [{
+    to: ["invited@example.com"],
+    key: "invited",
+    endpoint: "single",
+    attachments: [invite],
+  }]);
+  assert.deepEqual(
+    calls.filter((c) => c.endpoint === "batch").map((c) => [c.to[0], "attachments" in c]),
+    [["a@example.com", false], ["b@example.com", false]],
+  );
+  assert.ok(refs.includes("invited"), "the single call's key is recorded before the call");
+  assert.equal(answers.length, 3);
+  assert.ok(answers.every((a) => a.result.ok));
+});
+
 Deno.test("an email batch in doubt goes again under its first key; Resend refusing the changed body means it went", async () => {
-  const calls: Array<{ to: string[]; key: string }> = [];
+  const calls: SeenEmail[] = [];
   const refused = {
     data: null,
     error: {
@@ -363,6 +466,36 @@ Deno.test("an email batch in doubt goes again under its first key; Resend refusi
       reconciled: true,
     });
   }
+});
+
+Deno.test("a single email in doubt goes again under its own key; Resend refusing the changed body means it went, and only then", async () => {
+  const calls: SeenEmail[] = [];
+  const refused = {
+    data: null,
+    error: {
+      statusCode: 409,
+      name: "invalid_idempotent_request",
+      message: "Same idempotency key used with a different request payload.",
+    },
+    headers: {},
+  };
+  const sender = createEmailSender({
+    resend: fakeBatchResend(calls, undefined, () => refused),
+    from: "s@x.com",
+    limiter: openLimiter(),
+  });
+  const answers: Answer[] = [];
+  await sender.send(
+    [email("doubted", { send_ref: "doubted", in_doubt_since: new Date(0) })],
+    drainSide(answers),
+  );
+  assert.deepEqual(calls.map((c) => [c.key, c.endpoint]), [["doubted", "single"]]);
+  assert.deepEqual(answers[0].result, { ok: true, providerMessageId: null, reconciled: true });
+
+  // A first attempt refused that way is a real failure: nothing proves an earlier call.
+  const first: Answer[] = [];
+  await sender.send([email("fresh")], drainSide(first));
+  assert.equal(first[0].result.ok, false);
 });
 
 Deno.test("earlierSend() finds the same body sent since the attempt began, and nothing else", async (t) => {

@@ -4,7 +4,7 @@ import {
   decideAfterFailure,
   DEFAULT_RETRY_POLICY,
 } from "../../shared/outbox/retry_policy.ts";
-import { resendFailure } from "../../shared/channels/email.ts";
+import { resendFailure } from "../../shared/channels/resend_calls.ts";
 import { twilioFailure } from "../../shared/channels/sms.ts";
 
 Deno.test("decideAfterFailure() never retries Twilio's permanent errors", async (t) => {

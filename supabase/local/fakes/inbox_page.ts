@@ -3,11 +3,14 @@
  * deliveries), newest first, like Supabase's local mail catcher. SMS show as conversations:
  * per customer phone, our texts and the customer's replies as bubbles, with each outgoing
  * text's delivery status. `GET /` is the page, `GET /api` the same as JSON,
- * `GET /uploads/<bucket>/<path>` an uploaded object (so photos show on the page). The page
+ * `GET /uploads/<bucket>/<path>` an uploaded object (so photos show on the page),
+ * `GET /attachments/<email id>/<n>` an email's attachment (inbox_email.ts). The page
  * masks a webhook's bearer token (it may be on a shared screen); `/api`, like the webhook
  * fake's `/__fake/messages`, lists deliveries as received.
  */
 import type { FakeEmail } from "./resend_fake.ts";
+import { escapeHtml, timeTag } from "./html.ts";
+import { attachmentFile, emailCard } from "./inbox_email.ts";
 import type { FakeUpload } from "./storage_fake.ts";
 import type {
   FakeConversation,
@@ -57,47 +60,6 @@ export function inboxSnapshot(sources: InboxSources): InboxSnapshot {
   };
 }
 
-/** Escapes text for HTML content and double-quoted attributes. */
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(
-    /"/g,
-    "&quot;",
-  )
-    .replace(/'/g, "&#39;");
-}
-
-function time(iso: string): string {
-  return `<time datetime="${escapeHtml(iso)}">${
-    escapeHtml(iso.replace("T", " ").slice(0, 19))
-  } UTC</time>`;
-}
-
-function emailCard(e: FakeEmail): string {
-  const body = e.html ??
-    `<pre style="white-space:pre-wrap;font:14px system-ui">${escapeHtml(e.text ?? "")}</pre>`;
-  const extra = [
-    e.reply_to ? `reply-to ${escapeHtml(e.reply_to.join(", "))}` : "",
-    e.idempotency_key ? `idempotency key <code>${escapeHtml(e.idempotency_key)}</code>` : "",
-    e.headers
-      ? Object.entries(e.headers).map(([k, v]) => `<code>${escapeHtml(k)}: ${escapeHtml(v)}</code>`)
-        .join(" ")
-      : "",
-  ].filter(Boolean).join(" · ");
-  return `<article class="card email">
-  <header><strong>${escapeHtml(e.subject)}</strong> ${time(e.created_at)}</header>
-  <div class="meta">from ${escapeHtml(e.from)} → ${escapeHtml(e.to.join(", "))}${
-    e.batch ? " · batch" : ""
-  }</div>
-  ${extra ? `<div class="meta">${extra}</div>` : ""}
-  <iframe sandbox title="${escapeHtml(e.subject)}" srcdoc="${escapeHtml(body)}"></iframe>
-  ${
-    e.text && e.html
-      ? `<details><summary>plain text</summary><pre>${escapeHtml(e.text)}</pre></details>`
-      : ""
-  }
-</article>`;
-}
-
 /** A link to an MMS attachment; only http(s) URLs become links (customer input is hostile). */
 function mediaLink(media: FakeMedia): string {
   const label = escapeHtml(media.content_type || "media");
@@ -132,7 +94,7 @@ function bubble(m: FakeConversationMessage): string {
   return `<div class="${classes.join(" ")}">
     ${m.body ? `<div class="bubble">${escapeHtml(m.body)}</div>` : ""}
     ${m.media.map(mediaLink).join(" ")}
-    <div class="meta">${escapeHtml(label(m))} ${status} ${time(m.date_created)}</div>
+    <div class="meta">${escapeHtml(label(m))} ${status} ${timeTag(m.date_created)}</div>
   </div>`;
 }
 
@@ -155,7 +117,7 @@ function uploadCard(u: FakeUpload): string {
   return `<article class="card upload">
   <div class="meta"><a href="${escapeHtml(href)}">${escapeHtml(u.bucket)}/${
     escapeHtml(u.path)
-  }</a> ${time(u.created_at)}</div>
+  }</a> ${timeTag(u.created_at)}</div>
   <div class="meta">${escapeHtml(u.content_type)} · ${u.size} bytes</div>
   ${preview}
 </article>`;
@@ -180,7 +142,7 @@ function webhookCard(w: FakeWebhook): string {
     w.content_type === null ? "" : escapeHtml(w.content_type),
   ].filter(Boolean).join(" · ");
   return `<article class="card webhook">
-  <div class="meta"><strong>POST ${escapeHtml(w.path)}</strong> ${time(w.at)}</div>
+  <div class="meta"><strong>POST ${escapeHtml(w.path)}</strong> ${timeTag(w.at)}</div>
   <div class="meta">${meta}</div>
   <pre>${escapeHtml(JSON.stringify(w.json, null, 2))}</pre>
 </article>`;
@@ -236,6 +198,8 @@ export function renderInbox(snapshot: InboxSnapshot): string {
   .status.undelivered, .status.failed { color: #d93025; font-weight: 600; }
   .media { display: inline-block; font-size: 12px; margin: 2px 0; }
   .webhook pre { white-space: pre-wrap; word-break: break-all; font-size: 12px; margin: 6px 0 0; }
+  .attachments { margin: 6px 0; padding-left: 4px; list-style: none; }
+  .attachments pre { white-space: pre-wrap; font-size: 12px; margin: 2px 0 4px 20px; }
   img { max-width: 100%; border-radius: 4px; margin-top: 6px; }
   .empty { color: #888; }
   time { float: right; color: #888; font-size: 12px; }
@@ -279,6 +243,15 @@ export function handleInbox(req: Request, sources: InboxSources): Response {
     });
   }
   if (url.pathname === "/api") return Response.json(inboxSnapshot(sources));
+  const attachment = url.pathname.match(/^\/attachments\/([^/]+)\/(\d+)$/);
+  if (attachment) {
+    const file = attachmentFile(
+      sources.emails(),
+      decodeURIComponent(attachment[1]),
+      +attachment[2],
+    );
+    if (file) return file;
+  }
   const upload = url.pathname.match(/^\/uploads\/([^/]+)\/(.+)$/);
   if (upload) {
     const path = upload[2].split("/").map(decodeURIComponent).join("/");

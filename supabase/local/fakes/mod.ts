@@ -49,8 +49,8 @@
  *     `POST /__fake/status-callbacks` `{ enabled }` (default true): a send with a
  *     StatusCallback posts `queued`, `sent`, then `delivered`, signed like Twilio's.
  *
- * The inbox (`inboxUrl`): `GET /` an HTML page (SMS as conversations), `GET /api` the same
- * as JSON.
+ * The inbox (`inboxUrl`): `GET /` an HTML page (SMS as conversations, emails with their
+ * attachments), `GET /api` the same as JSON, `GET /attachments/<email id>/<n>` an email's file.
  */
 import { createFakeEndpoint, DROP } from "./fake_endpoint.ts";
 import type { FakeEndpoint, Provider } from "./fake_endpoint.ts";
@@ -64,7 +64,7 @@ import { createStorageFake } from "./storage_fake.ts";
 import { createTwilioFake } from "./twilio_fake.ts";
 import { createWebhookFake } from "./webhook_fake.ts";
 
-export type { FakeEmail } from "./resend_fake.ts";
+export type { FakeAttachment, FakeEmail } from "./resend_fake.ts";
 export type {
   FakeConversation,
   FakeConversationMessage,

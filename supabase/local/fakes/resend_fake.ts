@@ -12,6 +12,9 @@ import {
   resendError,
   resendGenericError,
 } from "./resend_errors.ts";
+import { type FakeEmail, parseEmail, Refusal, refuse } from "./resend_email.ts";
+
+export type { FakeAttachment, FakeEmail } from "./resend_email.ts";
 
 export interface ResendFakeOptions {
   apiKey: string;
@@ -19,142 +22,8 @@ export interface ResendFakeOptions {
   now: () => number;
 }
 
-/** An accepted email, as `GET /__fake/messages` lists it. */
-export interface FakeEmail {
-  id: string;
-  created_at: string;
-  from: string;
-  to: string[];
-  cc: string[] | null;
-  bcc: string[] | null;
-  reply_to: string[] | null;
-  subject: string;
-  html: string | null;
-  text: string | null;
-  headers: Record<string, string> | null;
-  tags: Array<{ name: string; value: string }> | null;
-  scheduled_at: string | null;
-  idempotency_key: string | null;
-  /** True when it came through `POST /emails/batch`. */
-  batch: boolean;
-}
-
-const maxRecipients = 50;
 const maxBatch = 100;
 const maxIdempotencyKey = 256;
-const address = /^(?:[^<>]*<\s*[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+\s*>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/;
-const addressFormat =
-  "The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.";
-
-/** A request Resend refuses, and why. */
-class Refusal extends Error {
-  override name = "Refusal";
-
-  constructor(
-    readonly status: number,
-    readonly errorName: "validation_error" | "missing_required_field",
-    message: string,
-  ) {
-    super(message);
-  }
-
-  toResponse(): Response {
-    return resendError(this.status, this.errorName, this.message);
-  }
-}
-
-function refuse(status: number, name: Refusal["errorName"], message: string): never {
-  throw new Refusal(status, name, message);
-}
-
-function addresses(value: unknown, fieldName: string, required: boolean): string[] | null {
-  if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) {
-    if (required) refuse(422, "missing_required_field", `Missing \`${fieldName}\` field.`);
-    return null;
-  }
-  const list = Array.isArray(value) ? value : [value];
-  if (!list.every((a) => typeof a === "string" && address.test(a.trim()))) {
-    refuse(422, "validation_error", `Invalid \`${fieldName}\` field. ${addressFormat}`);
-  }
-  if (list.length > maxRecipients) {
-    refuse(
-      422,
-      "validation_error",
-      `Invalid \`${fieldName}\` field. Too many recipients, the maximum is ${maxRecipients}.`,
-    );
-  }
-  return list as string[];
-}
-
-function optionalString(value: unknown, fieldName: string): string | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== "string") {
-    refuse(422, "validation_error", `Invalid \`${fieldName}\` field. It must be a string.`);
-  }
-  return value;
-}
-
-function stringMap(value: unknown, fieldName: string): Record<string, string> | null {
-  if (value === undefined || value === null) return null;
-  const ok = typeof value === "object" && !Array.isArray(value) &&
-    Object.values(value).every((v) => typeof v === "string");
-  if (!ok) {
-    refuse(
-      422,
-      "validation_error",
-      `Invalid \`${fieldName}\` field. It must be an object of strings.`,
-    );
-  }
-  return value as Record<string, string>;
-}
-
-/** Validates one email of a request; throws Refusal. */
-function parseEmail(
-  input: unknown,
-  inBatch: boolean,
-): Omit<FakeEmail, "id" | "created_at" | "idempotency_key" | "batch"> {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    refuse(422, "validation_error", "Invalid email: it must be a JSON object.");
-  }
-  const e = input as Record<string, unknown>;
-  if (typeof e.from !== "string" || e.from === "") {
-    refuse(422, "missing_required_field", "Missing `from` field.");
-  }
-  if (!address.test(e.from.trim())) {
-    refuse(422, "validation_error", `Invalid \`from\` field. ${addressFormat}`);
-  }
-  const to = addresses(e.to, "to", true)!;
-  if (typeof e.subject !== "string" || e.subject === "") {
-    refuse(422, "missing_required_field", "Missing `subject` field.");
-  }
-  if (inBatch && e.attachments !== undefined && e.attachments !== null) {
-    refuse(422, "validation_error", "The `attachments` field is not supported for batch emails.");
-  }
-  if (inBatch && e.scheduled_at !== undefined && e.scheduled_at !== null) {
-    refuse(422, "validation_error", "The `scheduled_at` field is not supported for batch emails.");
-  }
-  const tags = e.tags === undefined || e.tags === null ? null : e.tags;
-  if (
-    tags !== null &&
-    !(Array.isArray(tags) &&
-      tags.every((t) => typeof t?.name === "string" && typeof t?.value === "string"))
-  ) {
-    refuse(422, "validation_error", "Invalid `tags` field. Each tag needs a `name` and a `value`.");
-  }
-  return {
-    from: e.from,
-    to,
-    cc: addresses(e.cc, "cc", false),
-    bcc: addresses(e.bcc, "bcc", false),
-    reply_to: addresses(e.reply_to, "reply_to", false),
-    subject: e.subject,
-    html: optionalString(e.html, "html"),
-    text: optionalString(e.text, "text"),
-    headers: stringMap(e.headers, "headers"),
-    tags: tags as FakeEmail["tags"],
-    scheduled_at: optionalString(e.scheduled_at, "scheduled_at"),
-  };
-}
 
 export interface ResendFake extends Provider {
   messages(): FakeEmail[];

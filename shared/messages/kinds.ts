@@ -1,0 +1,79 @@
+/**
+ * What a message kind is: the shape every catalog entry has (shared/messages/catalog.ts lists
+ * them), and the small rules entries share for finding their recipient.
+ */
+import type { Channel } from "../outbox/store.ts";
+import type { InboundSms, Lead } from "../leads/types.ts";
+import type { InboundIntent } from "../compliance/sms_keywords.ts";
+import type { InboundRenderContext, RenderContext } from "./render.ts";
+import type { MessageSetup } from "./setup.ts";
+
+/** Who a message is for. */
+export type Audience = "customer" | "staff";
+
+/** What plans a message about a lead. */
+export type LeadEvent =
+  | "new_lead"
+  | "appointment_scheduled"
+  | "appointment_cancelled"
+  | "appointment_reminder";
+
+/** What makes a message planned: an event about a lead, or a text a customer sent the shop. */
+export type MessageEvent = LeadEvent | "sms_received";
+
+/** Where a message goes; `recipient` null with the reason there is none. */
+export type Address =
+  | { recipient: string; missing?: undefined }
+  | { recipient: null; missing: string };
+
+export interface KindBase {
+  channel: Channel;
+  audience: Audience;
+  /** One line for admins (`message_kinds.description`). */
+  description: string;
+}
+
+/** A message about a lead. `P` is its channel's payload. */
+export interface LeadMessageKind<P> extends KindBase {
+  event: LeadEvent;
+  /** Context the renderer needs beyond the lead and the shop. */
+  needs?: { photoLinks?: boolean };
+  /** Planned only when this kind is planned suppressed: the other way to reach the customer. */
+  insteadOf?: string;
+  /**
+   * Where it goes for this lead. Returns null when the deployment does not send this kind
+   * at all (an unconfigured webhook): nothing is planned.
+   */
+  address(lead: Lead, setup: MessageSetup): Address | null;
+  render(ctx: RenderContext): P | Promise<P>;
+}
+
+/** A message a customer's text calls for; it may have no lead. */
+export interface InboundMessageKind<P> extends KindBase {
+  event: "sms_received";
+  /** The reading of the customer's text it answers. */
+  answers: InboundIntent;
+  /**
+   * Answered in the TwiML of Twilio's webhook (Twilio sends it), not by a channel sender;
+   * left out when Twilio's Advanced Opt-Out already answered the customer.
+   */
+  inTwiml?: boolean;
+  address(inbound: InboundSms, setup: MessageSetup): Address;
+  render(ctx: InboundRenderContext): P | Promise<P>;
+}
+
+/** One kind of message. */
+export type MessageKind<P> = LeadMessageKind<P> | InboundMessageKind<P>;
+
+/** The recipient a lead gave, or why there is none. */
+export function given(value: string | null, missing: string): Address {
+  const trimmed = value?.trim();
+  return trimmed ? { recipient: trimmed } : { recipient: null, missing };
+}
+
+/** The staff inbox (`ADMIN_EMAIL`): where alerts and customers' texts go. */
+export function staffInbox(setup: MessageSetup, what: string): Address {
+  const admin = setup.adminEmail.trim();
+  if (admin === "") throw new TypeError(`Cannot plan ${what}: no admin email to send it to`);
+  return { recipient: admin };
+}

@@ -1,0 +1,53 @@
+/**
+ * send-reminders' request handling. pg_cron posts here every minute (with the shared secret
+ * from Vault, like the sweep): the reminders of appointments within reach are planned, each
+ * once per appointment version whatever the number of calls or instances, and the answer
+ * comes as soon as they are; what is due in the outbox is then sent in the background (pg_net
+ * takes no new request while one of its batch is unanswered). Each reminder waits in the
+ * outbox until its time.
+ */
+import type postgres from "postgres";
+import { errorResponse, jsonResponse, secretsMatch } from "../platform/http.ts";
+import { maskPII } from "../platform/mask.ts";
+import type { MessageSetup } from "../messages/setup.ts";
+import type { DrainStats } from "../outbox/drain.ts";
+import { planDueReminders } from "../appointments/plan.ts";
+
+export interface SendRemindersDeps {
+  sql: postgres.Sql;
+  webhookSecret: string;
+  setup: MessageSetup;
+  /** The time every decision is made at. Default: the system clock. */
+  clock?: () => Date;
+  /** Sends what is due in the outbox. */
+  drain: () => Promise<DrainStats>;
+  /** Keeps work going after the response (EdgeRuntime.waitUntil on Supabase). */
+  waitUntil: (work: Promise<unknown>) => void;
+}
+
+export function createSendRemindersHandler(
+  deps: SendRemindersDeps,
+): (req: Request) => Promise<Response> {
+  const clock = deps.clock ?? (() => new Date());
+  return async (req: Request) => {
+    if (req.method !== "POST") return errorResponse(405, `Use POST, not ${req.method}`);
+    const secret = req.headers.get("x-webhook-secret");
+    if (secret === null) return errorResponse(401, "Missing x-webhook-secret header");
+    if (!secretsMatch(secret, deps.webhookSecret)) {
+      return errorResponse(401, "Wrong x-webhook-secret");
+    }
+    await req.body?.cancel();
+    try {
+      const appointments = await planDueReminders(deps.sql, { setup: deps.setup, now: clock() });
+      deps.waitUntil(
+        deps.drain().catch((err) =>
+          console.error(maskPII(`drain failed: ${(err as Error).stack ?? err}`))
+        ),
+      );
+      return jsonResponse(200, { appointments_planned: appointments });
+    } catch (err) {
+      console.error(maskPII(`send-reminders failed: ${(err as Error).stack ?? err}`));
+      return errorResponse(500, "send-reminders could not finish; the next run takes it up");
+    }
+  };
+}
