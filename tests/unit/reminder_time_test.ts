@@ -28,6 +28,16 @@ Deno.test("reminderTiming() sends 24 h ahead, or at the latest allowed time befo
       { action: "send", at: mst(26, 19, 59) },
     ],
     [
+      "an 08:30 Denver appointment for a California customer: 07:30 there, so 19:59 the evening before",
+      {
+        startsAt: mst(28, 8, 30),
+        scheduledAt: mst(25, 9),
+        now: mst(25, 9),
+        window: { ...denver, timeZone: "America/Los_Angeles" },
+      },
+      { action: "send", at: new Date(Date.UTC(2026, 10, 27, 3, 59)) }, // 19:59 PST on the 26th
+    ],
+    [
       "a 21:30 appointment: the mark (21:30) is quiet, so 19:59 that day",
       { startsAt: mst(27, 21, 30), scheduledAt: mst(25, 9), now: mst(25, 9), window: denver },
       { action: "send", at: mst(26, 19, 59) },
