@@ -1,14 +1,15 @@
 /**
  * When a text may reach a customer: the recipient's local time decides (TCPA quiet hours),
- * so a lead's state is turned into a time zone and every send outside the allowed window is
- * moved to the next window start.
+ * so a lead's ZIP code (else its state) is turned into a time zone and every send outside the
+ * allowed window is moved to the next window start.
  */
 import { TZDate } from "@date-fns/tz";
+// @ts-types="./zipcode_to_timezone.d.ts"
+import zipcodeToTimezone from "zipcode-to-timezone";
 import type { Lead } from "../leads/types.ts";
 
-// One zone per state. Where a state spans two zones, the zone most of its people live in
-// wins (e.g. Florida's panhandle is Central, the rest Eastern): one wrong hour for a few is
-// the price of needing no ZIP-code database.
+// One zone per state, for a lead without a known ZIP. Where a state spans two zones, the zone
+// most of its people live in wins; the ZIP, when given, settles it (El Paso is Mountain).
 const STATE_TIME_ZONES: Readonly<Record<string, string>> = {
   AL: "America/Chicago",
   AK: "America/Anchorage",
@@ -71,6 +72,9 @@ const STATE_TIME_ZONES: Readonly<Record<string, string>> = {
 /** States whose own telemarketing laws allow texts only 8 am–8 pm and 3 per 24 hours. */
 export const STRICT_SMS_STATES: readonly string[] = ["FL", "OK", "MD"];
 
+/** States whose laws end texting at 8 pm (Washington, RCW 19.158.040, without a daily cap). */
+const EIGHT_PM_STATES: readonly string[] = [...STRICT_SMS_STATES, "WA"];
+
 const STRICT_START_HOUR = 8;
 const STRICT_END_HOUR = 20;
 const STRICT_DAILY_CAP = 3;
@@ -80,20 +84,30 @@ function normalizeState(state: string | null | undefined): string | null {
   return code ? code : null;
 }
 
-function isStrictState(state: string | null | undefined): boolean {
+function isStrictState(state: string | null | undefined, states = STRICT_SMS_STATES): boolean {
   const code = normalizeState(state);
-  return code !== null && STRICT_SMS_STATES.includes(code);
+  return code !== null && states.includes(code);
+}
+
+/** The IANA zone of a US ZIP (or ZIP+4) code; null for one the ZIP database does not know. */
+export function timeZoneForZip(zip: string | null | undefined): string | null {
+  const five = /^\s*(\d{5})(?:-?\d{4})?\s*$/.exec(zip ?? "")?.[1];
+  return five ? zipcodeToTimezone.lookup(five) ?? null : null;
 }
 
 /**
- * The IANA time zone a lead's customer most likely lives in, from the lead's state.
+ * The IANA time zone a lead's customer most likely lives in: from the lead's ZIP code, else
+ * its state.
  *
- * @param fallbackTz Used when the lead gives no state or one we do not know
+ * @param fallbackTz Used when the lead gives neither in a form we know
  *   (normally `business_settings.time_zone`).
  */
-export function timeZoneForLead(lead: Pick<Lead, "state">, fallbackTz: string): string {
+export function timeZoneForLead(
+  lead: Pick<Lead, "state"> & Partial<Pick<Lead, "zip">>,
+  fallbackTz: string,
+): string {
   const code = normalizeState(lead.state);
-  return (code && STATE_TIME_ZONES[code]) ?? fallbackTz;
+  return timeZoneForZip(lead.zip) ?? (code && STATE_TIME_ZONES[code]) ?? fallbackTz;
 }
 
 /**
@@ -152,7 +166,7 @@ export function latestAllowedSendTime(at: Date, window: SendWindow): Date {
   return localTime(local, dayOffset, endHour * 60 - 1, window.timeZone);
 }
 
-/** The window's hours, narrowed to 8 am–8 pm in FL, OK and MD. */
+/** The window's hours, narrowed to 8 am–8 pm in FL, OK, MD and WA. */
 function allowedHours(window: SendWindow): { startHour: number; endHour: number } {
   const { startHour, endHour } = window;
   if (
@@ -163,7 +177,7 @@ function allowedHours(window: SendWindow): { startHour: number; endHour: number 
       `Cannot compute a send time: hours ${startHour}–${endHour} are not a window within 0–24`,
     );
   }
-  return isStrictState(window.state)
+  return isStrictState(window.state, EIGHT_PM_STATES)
     ? {
       startHour: Math.max(startHour, STRICT_START_HOUR),
       endHour: Math.min(endHour, STRICT_END_HOUR),

@@ -27,6 +27,60 @@ Deno.test("timeZoneForLead() maps a state to the zone most of its people live in
   });
 });
 
+Deno.test("timeZoneForLead() takes the ZIP's zone before the state's", async (t) => {
+  const cases: Array<[string, { state: string | null; zip: string | null }, string]> = [
+    ["Pensacola, FL 32501 is Central", { state: "FL", zip: "32501" }, "America/Chicago"],
+    ["El Paso, TX 79901 is Mountain", { state: "TX", zip: "79901" }, "America/Denver"],
+    ["Phoenix, AZ 85001 keeps Arizona's zone", { state: "AZ", zip: "85001" }, "America/Phoenix"],
+    ["Boise, ID 83702 is Mountain", { state: "ID", zip: "83702" }, "America/Boise"],
+    ["Coeur d'Alene, ID 83814 is Pacific", { state: "ID", zip: "83814" }, "America/Los_Angeles"],
+    ["a ZIP+4 is read by its first five", { state: "TX", zip: "79901-1234" }, "America/Denver"],
+    [
+      "a ZIP the database lacks falls back to the state",
+      { state: "PR", zip: "00901" },
+      "America/Puerto_Rico",
+    ],
+    ["a malformed ZIP falls back to the state", { state: "TX", zip: "7990" }, "America/Chicago"],
+    ["no ZIP, no state: the shop's zone", { state: null, zip: null }, "America/Denver"],
+  ];
+  for (const [name, lead, zone] of cases) {
+    await t.step(name, () => assert.equal(timeZoneForLead(lead, "America/Denver"), zone));
+  }
+});
+
+Deno.test("an El Paso customer is not texted at 7:56 Mountain time: Texas counts as Central, the ZIP as Mountain", () => {
+  // 7:56 am MST = 8:56 am CST: open by the state, closed by the ZIP.
+  const at = new Date("2026-11-25T14:56:00Z");
+  const window = (lead: { state: string; zip: string | null }) => ({
+    ...denver,
+    timeZone: timeZoneForLead(lead, "America/Denver"),
+    state: lead.state,
+  });
+  assert.equal(nextAllowedSendTime(at, window({ state: "TX", zip: null })), at);
+  assert.equal(
+    nextAllowedSendTime(at, window({ state: "TX", zip: "79901" })).toISOString(),
+    "2026-11-25T15:00:00.000Z",
+  );
+});
+
+Deno.test("Washington ends texting at 8 pm whatever the shop allows, and keeps the shop's cap", () => {
+  const eightThirty = new Date("2026-11-26T04:30:00Z"); // 8:30 pm in Seattle (PST)
+  const seattle = { timeZone: "America/Los_Angeles", startHour: 8, endHour: 21 };
+  assert.equal(nextAllowedSendTime(eightThirty, seattle), eightThirty);
+  assert.equal(
+    nextAllowedSendTime(eightThirty, { ...seattle, state: "WA" }).toISOString(),
+    "2026-11-26T16:00:00.000Z",
+  );
+  assert.equal(dailySmsCap(4, "WA"), 4);
+});
+
+Deno.test("Phoenix keeps 8 am at 15:00 UTC all year; Denver moves with DST", () => {
+  const july = new Date("2026-07-15T14:30:00Z"); // 7:30 in Phoenix (MST), 8:30 in Denver (MDT)
+  const phoenix = { ...denver, timeZone: timeZoneForLead({ state: "AZ", zip: "85001" }, "UTC") };
+  assert.equal(nextAllowedSendTime(july, phoenix).toISOString(), "2026-07-15T15:00:00.000Z");
+  assert.equal(nextAllowedSendTime(july, denver), july);
+});
+
 Deno.test("nextAllowedSendTime() defers a 9:30 pm Denver send to 8:00 am the next day", () => {
   const ninePm = new Date("2026-11-25T04:30:00Z"); // Nov 24, 9:30 pm MST
   assert.equal(nextAllowedSendTime(ninePm, denver).toISOString(), "2026-11-25T15:00:00.000Z");
