@@ -11,12 +11,12 @@
  * of its own, under its own key. The calls themselves are in resend_calls.ts.
  */
 import type { Resend } from "resend";
-import type {
-  ChannelSender,
-  Delivery,
-  SendContext,
-  SendFailure,
-  SendResult,
+import {
+  type ChannelSender,
+  type Delivery,
+  LEASE_LOST,
+  type SendContext,
+  type SendResult,
 } from "../outbox/channel.ts";
 import type { RateLimiter } from "../outbox/rate_limiter.ts";
 import {
@@ -48,11 +48,6 @@ export interface EmailMessage {
 }
 
 /** A row another sender took over before our call: it must not go from here. */
-const LEASE_LOST: SendFailure = {
-  message: "lease passed to another sender before the call",
-  transient: true,
-  throttled: false,
-};
 export const BATCH_LIMIT = 100;
 
 /** Options for {@linkcode createEmailSender}. */

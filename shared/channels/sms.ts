@@ -8,6 +8,7 @@ import type { Twilio } from "twilio";
 import {
   byRank,
   type ChannelSender,
+  LEASE_LOST,
   type SendFailure,
   type SendResult,
 } from "../outbox/channel.ts";
@@ -144,8 +145,11 @@ export function createSmsSender(opts: SmsSenderOptions): ChannelSender<SmsMessag
   return {
     channel: "sms",
     provider: "Twilio",
-    async send(deliveries, { settle }) {
+    async send(deliveries, { settle, onTheWire }) {
       await forEachPooled(byRank(deliveries), opts.concurrency ?? 32, async ({ row, payload }) => {
+        // Twilio has no idempotency key: a row another sender has taken over must not go.
+        const [held] = await onTheWire([row], row.key);
+        if (!held) return await settle([{ row, result: { ok: false, failure: LEASE_LOST } }]);
         const result = await sendOnce(opts.twilio, {
           ...payload,
           from: opts.from,

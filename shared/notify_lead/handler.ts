@@ -5,8 +5,9 @@
  *                            send in the background; for an appointment scheduled or
  *                            cancelled (lead_activities) → plan the customer's confirmation,
  *                            update or cancellation the same way
- *   POST /notify-lead/sweep  pg_cron, every minute → dead-letter expired leases, plan leads the
- *                            webhook missed, send everything due; answers when done
+ *   POST /notify-lead/sweep  pg_cron, every minute → dead-letter expired leases, plan leads and
+ *                            appointments the webhooks missed, send everything due; answers
+ *                            when done, or at once with {"wait": false} (what pg_cron sends)
  *
  * Both require the shared secret in `x-webhook-secret`.
  */
@@ -153,18 +154,18 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
       });
       for (const rows of created.values()) planned += rows.length;
     }
-    const { sent, retried, dead, suppressed, deferred } = await scheduler.request();
-    return jsonResponse(200, {
+    const report = {
       dead_lettered: deadLettered.length,
       leads_planned: unplanned.length,
       appointments_planned: appointments.length,
       messages_planned: planned,
-      sent,
-      retried,
-      dead,
-      suppressed,
-      deferred,
-    });
+    };
+    if (grace.data.wait === false) {
+      drainInBackground();
+      return jsonResponse(200, { ...report, draining: true });
+    }
+    const { sent, retried, dead, suppressed, deferred } = await scheduler.request();
+    return jsonResponse(200, { ...report, sent, retried, dead, suppressed, deferred });
   }
 
   return async (req: Request) => {

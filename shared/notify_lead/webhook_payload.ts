@@ -26,9 +26,15 @@ export const appointmentActivityPayload = z.object({
   old_record: z.unknown().optional(),
 });
 
-/** The sweep's body: pg_cron sends `{}`; a caller may shorten the grace given to the webhook. */
+/** The sweep's body: pg_cron sends `{"wait": false}`; a caller may shorten the webhook's grace. */
 export const sweepRequest = z.object({
   grace_seconds: z.number().int().min(0).max(86_400).optional(),
+  /**
+   * false (pg_cron): answer once planning is done and send in the background, so pg_net's
+   * next requests (new leads' webhooks) do not wait behind a drain. Default true: answer with
+   * what was sent.
+   */
+  wait: z.boolean().optional(),
 });
 
 export type LeadInsertPayload = z.infer<typeof leadInsertPayload>;

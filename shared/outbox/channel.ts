@@ -61,6 +61,16 @@ export type Settle = (answers: Answer[]) => Promise<void>;
  */
 export type OnTheWire = (rows: OutboxRow[], ref: string) => Promise<OutboxRow[]>;
 
+/**
+ * The answer for a row whose lease passed to another sender before its call went out (its
+ * heartbeats were lost while it waited): not sent; the outcome statement refuses it anyway.
+ */
+export const LEASE_LOST: SendFailure = {
+  message: "lease passed to another sender before the call",
+  transient: true,
+  throttled: false,
+};
+
 /** What the drain hands a sender with each set of deliveries. */
 export interface SendContext {
   settle: Settle;

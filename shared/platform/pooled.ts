@@ -1,7 +1,7 @@
 /**
  * Runs `fn` over `items` with at most `limit` calls in flight, starting them in order (like
- * Deno std's `pooledMap`, which we cannot import: only npm is reachable). Rejects with the
- * first error once the calls already started have ended.
+ * Deno std's `pooledMap`, which we cannot import: only npm is reachable). After a call fails no
+ * new one starts; rejects with the first error once the calls already started have ended.
  */
 export async function forEachPooled<T>(
   items: readonly T[],
@@ -9,8 +9,18 @@ export async function forEachPooled<T>(
   fn: (item: T) => Promise<void>,
 ): Promise<void> {
   let next = 0;
+  const errors: unknown[] = [];
+  // A caller that sees the rejection takes the work as over (a drain stops renewing the leases
+  // of these items): a call started after it would run on a lease nobody renews.
   const worker = async () => {
-    while (next < items.length) await fn(items[next++]);
+    while (errors.length === 0 && next < items.length) {
+      try {
+        await fn(items[next++]);
+      } catch (err) {
+        errors.push(err);
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (errors.length > 0) throw errors[0];
 }

@@ -7,10 +7,16 @@ import "../../shared/platform/production.ts";
 import { burst } from "./burst.ts";
 import { faults } from "./faults.ts";
 import { inbound } from "./inbound.ts";
+import { reminders } from "./reminders.ts";
 import { connect } from "../support/stack.ts";
 import { startStack } from "../../supabase/local/stack.ts";
 
-const benches: Record<string, (args: string[]) => Promise<boolean>> = { burst, faults, inbound };
+const benches: Record<string, (args: string[]) => Promise<boolean>> = {
+  burst,
+  faults,
+  inbound,
+  reminders,
+};
 const name = Deno.args[0];
 if (!name || !benches[name]) {
   console.error(`usage: deno task bench <${Object.keys(benches).join("|")}> [args]`);

@@ -573,3 +573,30 @@ Deno.test("an SMS in doubt is looked up first: found is recorded sent without a 
   assert.equal(later[0].result.ok, false);
   assert.equal(!later[0].result.ok && later[0].result.failure.transient, true);
 });
+
+Deno.test("an SMS whose lease passed to another sender while it waited is not sent", async () => {
+  const created: string[] = [];
+  const twilio = {
+    messages: {
+      create: ({ to }: { to: string }) => {
+        created.push(to);
+        return Promise.resolve({ sid: `SM${to.slice(-1)}` });
+      },
+    },
+  } as unknown as Twilio;
+  const sender = createSmsSender({ twilio, from: "+17205550100" });
+  const sms = (to: string) => ({
+    row: row(to, { channel: "sms", recipient: to }),
+    payload: { to, body: "hi" },
+  });
+  const answers: Answer[] = [];
+  const refs: string[] = [];
+  await sender.send(
+    [sms("+17205550001"), sms("+17205550002")],
+    drainSide(answers, refs, ["+17205550001"]),
+  );
+  assert.deepEqual(created, ["+17205550002"]);
+  assert.deepEqual(refs, ["+17205550001", "+17205550002"], "each text is marked before its call");
+  const lost = answers.find((a) => a.row.key === "+17205550001")!.result;
+  assert.equal(lost.ok, false);
+});

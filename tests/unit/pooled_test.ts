@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { forEachPooled } from "../../shared/platform/pooled.ts";
+
+Deno.test("forEachPooled() keeps at most `limit` calls in flight and starts them in order", async () => {
+  const started: number[] = [];
+  let inFlight = 0;
+  let most = 0;
+  await forEachPooled([1, 2, 3, 4, 5], 2, async (n) => {
+    started.push(n);
+    most = Math.max(most, ++inFlight);
+    await new Promise((r) => setTimeout(r, 1));
+    inFlight--;
+  });
+  assert.deepEqual(started, [1, 2, 3, 4, 5]);
+  assert.equal(most, 2);
+});
+
+Deno.test("forEachPooled() starts nothing after a failure and rejects once the started calls end", async () => {
+  const started: number[] = [];
+  const ended: number[] = [];
+  let releaseSlow!: () => void;
+  const slow = new Promise<void>((r) => releaseSlow = r);
+  const run = forEachPooled([1, 2, 3, 4], 2, async (n) => {
+    started.push(n);
+    if (n === 1) await slow;
+    if (n === 2) throw new Error("settle failed");
+    ended.push(n);
+  });
+  let settled = false;
+  run.catch(() => {}).finally(() => settled = true);
+  await new Promise((r) => setTimeout(r, 5));
+  assert.equal(settled, false, "call 1 is still on the wire");
+  releaseSlow();
+  await assert.rejects(run, /settle failed/);
+  assert.deepEqual(started, [1, 2], "3 and 4 never start");
+  assert.deepEqual(ended, [1]);
+});
