@@ -64,6 +64,8 @@ const CLAIM_LIMIT = 200;
  */
 export const LEASE_SECONDS = 20;
 const HEARTBEAT_MS = 5_000;
+/** Claims being sent at once (each up to CLAIM_LIMIT rows, sent at the channel's pace). */
+const SENDS_IN_FLIGHT = 2;
 /** A drain step (claim, prepare, outcome transaction) unanswered this long is tried again. */
 const STALLED_QUERY_MS = 15_000;
 
@@ -132,6 +134,9 @@ export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Pro
 
   try {
     while (Date.now() < deadline && failures.length === 0) {
+      // Claim no more than the senders can put on the wire: claimed rows waiting behind them
+      // would only hold leases (and, in a flood, overload the provider into timeouts).
+      while (inflight.size >= SENDS_IN_FLIGHT) await Promise.race(inflight);
       // A claim lost with its connection leaves its rows leased to nobody: they come back when
       // the lease ends, never sent twice.
       const token = crypto.randomUUID();

@@ -216,6 +216,7 @@ Deno.test("cancelling sends a cancellation whose invite removes the event, and n
     await smsWindowAlwaysOpen(sql);
     const lead = await insertLead(sql);
     await schedule(sql, lead.reference_number, await denverAt(sql, 2, "15:00"), "3-5 pm");
+    await sentAll(sql, lead.id, ["v1:appointment_confirmation_email"]);
     await sendReminders();
     await rowOnce(sql, lead.id, "v1:appointment_reminder_sms");
     const [{ said }] = await sql`
@@ -304,6 +305,8 @@ Deno.test("a reminder whose 24-hour mark is in quiet hours waits until the last 
     const lead = await insertLead(sql);
     const start = await denverAt(sql, 3, "08:30");
     await schedule(sql, lead.reference_number, start, "8:30-10:30 am");
+    // Planning the confirmation holds the appointment; a reminder run meanwhile skips it.
+    await sentAll(sql, lead.id, ["v1:appointment_confirmation_email"]);
     await sendReminders();
     const reminder = await rowOnce(sql, lead.id, "v1:appointment_reminder_sms");
     assert.equal(reminder.status, "deferred");
@@ -325,6 +328,7 @@ Deno.test("an appointment made less than 24 hours ahead gets no reminder, with t
     const lead = await insertLead(sql);
     // Five days ahead no one plans its reminder yet; then it is as if made 20 hours ahead.
     await schedule(sql, lead.reference_number, await denverAt(sql, 5, "10:00"), "10-12 am");
+    await sentAll(sql, lead.id, ["v1:appointment_confirmation_email"]);
     await sql`update public.appointments
       set starts_at = now() + interval '20 hours', ends_at = now() + interval '22 hours'
       where lead_id = ${lead.id}`;
