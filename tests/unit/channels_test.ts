@@ -430,19 +430,21 @@ Deno.test("the email sender sends an email with attachments alone through emails
   assert.ok(answers.every((a) => a.result.ok));
 });
 
+/** Resend's answer to a key used again with another body. */
+const REFUSED_AS_CHANGED = {
+  data: null,
+  error: {
+    statusCode: 409,
+    name: "invalid_idempotent_request",
+    message: "Same idempotency key used with a different request payload.",
+  },
+  headers: {},
+};
+
 Deno.test("an email batch in doubt goes again under its first key; Resend refusing the changed body means it went", async () => {
   const calls: SeenEmail[] = [];
-  const refused = {
-    data: null,
-    error: {
-      statusCode: 409,
-      name: "invalid_idempotent_request",
-      message: "Same idempotency key used with a different request payload.",
-    },
-    headers: {},
-  };
   const sender = createEmailSender({
-    resend: fakeBatchResend(calls, () => refused),
+    resend: fakeBatchResend(calls, () => REFUSED_AS_CHANGED),
     from: "s@x.com",
     limiter: openLimiter(),
   });
@@ -470,17 +472,8 @@ Deno.test("an email batch in doubt goes again under its first key; Resend refusi
 
 Deno.test("a single email in doubt goes again under its own key; Resend refusing the changed body means it went, and only then", async () => {
   const calls: SeenEmail[] = [];
-  const refused = {
-    data: null,
-    error: {
-      statusCode: 409,
-      name: "invalid_idempotent_request",
-      message: "Same idempotency key used with a different request payload.",
-    },
-    headers: {},
-  };
   const sender = createEmailSender({
-    resend: fakeBatchResend(calls, undefined, () => refused),
+    resend: fakeBatchResend(calls, undefined, () => REFUSED_AS_CHANGED),
     from: "s@x.com",
     limiter: openLimiter(),
   });
