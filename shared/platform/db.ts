@@ -5,6 +5,9 @@
 import postgres from "postgres";
 import { isConnectionError } from "./db_retry.ts";
 
+/** Ample for a direct or pooled connection to Supabase; see `db()`. */
+const CONNECT_TIMEOUT_SECONDS = 5;
+
 const pools = new Map<string, postgres.Sql>();
 
 let guarded = false;
@@ -49,8 +52,16 @@ export function db(url: string, opts: { purpose?: string; max?: number } = {}): 
   let pool = pools.get(key);
   if (!pool) {
     guardAgainstStrayConnectionErrors();
-    // prepare: false keeps the pool usable behind Supavisor's transaction mode.
-    pool = postgres(url, { max: opts.max ?? 10, prepare: false, onnotice: () => {} });
+    // prepare: false keeps the pool usable behind Supavisor's transaction mode. A connection
+    // whose start-up write Deno dropped after a restart never completes (the same postgres.js
+    // bug as above): giving up on it after 5 s, not postgres.js's 30, lets the callers' retries
+    // reach a fresh connection while the lease they work under is still theirs.
+    pool = postgres(url, {
+      max: opts.max ?? 10,
+      prepare: false,
+      connect_timeout: CONNECT_TIMEOUT_SECONDS,
+      onnotice: () => {},
+    });
     pools.set(key, pool);
   }
   return pool;
