@@ -9,11 +9,21 @@ insert into public.business_settings (
   'America/Denver', 8, 20, 4
 ) on conflict (id) do nothing;
 
-insert into public.staff_members (full_name, email, phone_e164, role, receives_lead_alerts, on_call)
-select * from (values
-  ('Dana Pink', 'admin@pinkautoglass.com', '+17205550101', 'owner', true, true),
-  ('Marco Ruiz', 'dispatch@pinkautoglass.com', '+17205550102', 'dispatcher', true, false),
-  ('Ava Chen', 'ava@pinkautoglass.com', '+17205550103', 'technician', false, false),
-  ('Sam Okafor', 'sam@pinkautoglass.com', '+17205550104', 'technician', false, false)
-) as roster (full_name, email, phone_e164, role, receives_lead_alerts, on_call)
+-- Dana and Marco take new leads in turn while on shift (shop hours, Denver time); Dana is on
+-- call for high-priority leads and escalations.
+insert into public.staff_members
+  (full_name, email, phone_e164, role, receives_lead_alerts, on_call, working_hours)
+select full_name, email, phone_e164, role, receives_lead_alerts, on_call, working_hours::jsonb
+from (values
+  ('Dana Pink', 'admin@pinkautoglass.com', '+17205550101', 'owner', true, true, '{
+    "mon": {"open": "08:00", "close": "18:00"}, "tue": {"open": "08:00", "close": "18:00"},
+    "wed": {"open": "08:00", "close": "18:00"}, "thu": {"open": "08:00", "close": "18:00"},
+    "fri": {"open": "08:00", "close": "18:00"}, "sat": {"open": "09:00", "close": "14:00"}}'),
+  ('Marco Ruiz', 'dispatch@pinkautoglass.com', '+17205550102', 'dispatcher', true, false, '{
+    "mon": {"open": "08:00", "close": "18:00"}, "tue": {"open": "08:00", "close": "18:00"},
+    "wed": {"open": "08:00", "close": "18:00"}, "thu": {"open": "08:00", "close": "18:00"},
+    "fri": {"open": "08:00", "close": "18:00"}}'),
+  ('Ava Chen', 'ava@pinkautoglass.com', '+17205550103', 'technician', false, false, null),
+  ('Sam Okafor', 'sam@pinkautoglass.com', '+17205550104', 'technician', false, false, null)
+) as roster (full_name, email, phone_e164, role, receives_lead_alerts, on_call, working_hours)
 where not exists (select from public.staff_members);

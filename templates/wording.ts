@@ -129,3 +129,14 @@ export function appointmentLongDay(
 export function appointmentTime(appointment: Pick<Appointment, "starts_at" | "time_zone">): string {
   return format(new TZDate(appointment.starts_at.getTime(), appointment.time_zone), "h:mm a");
 }
+
+/** "16 min", "2 h 5 min", "3 days 4 h": how long a lead has waited. */
+export function waitedFor(ms: number): string {
+  const minutes = Math.max(0, Math.floor(ms / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  const days = Math.floor(hours / 24);
+  const rest = hours % 24;
+  return `${days} day${days === 1 ? "" : "s"}${rest === 0 ? "" : ` ${rest} h`}`;
+}

@@ -39,6 +39,8 @@ export interface EmailAttachment {
 /** What an email catalog entry renders. */
 export interface EmailMessage {
   to: string;
+  /** Copied (the admin inbox on an alert to the assignee). */
+  cc?: string[];
   subject: string;
   html: string;
   text: string;

@@ -57,6 +57,7 @@ function body(email: OutgoingEmail) {
   return {
     from: email.from,
     to: [email.to],
+    ...(email.cc && email.cc.length > 0 ? { cc: email.cc } : {}),
     subject: email.subject,
     html: email.html,
     text: email.text,

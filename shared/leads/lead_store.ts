@@ -2,19 +2,26 @@
 import type postgres from "postgres";
 import type { BusinessSettings, InboundSms, Lead, Media, UnreachablePhone } from "./types.ts";
 import type { SmsConsentState } from "../compliance/sms_eligibility.ts";
+import { storedHours } from "./staff_store.ts";
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 
+/** The columns of a Lead, from `public.leads` aliased `l`. */
 function leadColumns(sql: Sql) {
   return sql`id, reference_number, created_at, first_name, last_name, email, phone_e164,
     vehicle_year, vehicle_make, vehicle_model, service_type, mobile_service,
     preferred_date::text as preferred_date, address, city, state, zip, notes, sms_consent,
-    sms_consent_at, sms_consent_source, source_form`;
+    sms_consent_at, sms_consent_source, source_form, priority, assigned_to,
+    (select s.full_name from public.staff_members s where s.id = l.assigned_to) as assigned_to_name,
+    duplicate_of,
+    (select d.reference_number from public.leads d where d.id = l.duplicate_of)
+      as duplicate_of_reference`;
 }
 
 function settingsColumns(sql: Sql) {
   return sql`business_name, phone_display, phone_e164, postal_address, website_url,
-    reply_to_email, time_zone, sms_window_start_hour, sms_window_end_hour, sms_daily_cap`;
+    reply_to_email, time_zone, sms_window_start_hour, sms_window_end_hour, sms_daily_cap,
+    business_hours, escalation_minutes, duplicate_window_minutes`;
 }
 
 function unreachableColumns(sql: Sql) {
@@ -26,6 +33,24 @@ function smsSentInLastDay(sql: Sql) {
   return sql`o.channel = 'sms' and o.status = 'sent' and o.sent_at > now() - interval '24 hours'`;
 }
 
+/**
+ * The lead `l` repeats: the first with the same phone or email shortly before it (by
+ * `created_at`, then id, so leads saved in one statement are ordered too), or the lead that
+ * one repeats, so every repeat links to the first submission.
+ */
+function earlierLeadOf(sql: Sql) {
+  return sql`
+    select coalesce(e.duplicate_of, e.id) as id,
+      coalesce((select f.reference_number from public.leads f where f.id = e.duplicate_of),
+        e.reference_number) as reference_number
+    from public.leads e, public.business_settings b
+    where b.duplicate_window_minutes > 0
+      and (e.phone_e164 = l.phone_e164 or e.email = l.email)
+      and e.created_at >= l.created_at - make_interval(mins => b.duplicate_window_minutes)
+      and (e.created_at, e.id) < (l.created_at, l.id)
+    order by e.created_at, e.id limit 1`;
+}
+
 /** A phone's consent from `sms_consent_status.may_text` (no row: none on record). */
 function consentOf(mayText: boolean | null | undefined): SmsConsentState {
   return mayText === null || mayText === undefined ? "none" : mayText ? "opted_in" : "opted_out";
@@ -34,7 +59,7 @@ function consentOf(mayText: boolean | null | undefined): SmsConsentState {
 export async function loadLeads(sql: Sql, ids: string[]): Promise<Map<string, Lead>> {
   if (ids.length === 0) return new Map();
   const rows = await sql<Lead[]>`
-    select ${leadColumns(sql)} from public.leads where id = any (${sql.array(ids)}::uuid[])`;
+    select ${leadColumns(sql)} from public.leads l where l.id = any (${sql.array(ids)}::uuid[])`;
   return new Map(rows.map((r) => [r.id, r]));
 }
 
@@ -46,6 +71,15 @@ export interface LeadForPlanning {
   smsUnreachable: UnreachablePhone | null;
   smsSentLast24h: number;
   settings: BusinessSettings;
+  /** Its messages were planned before (a repeated webhook, a sweep racing it). */
+  plannedBefore: boolean;
+  /** Photos uploaded with it (for its priority). */
+  mediaCount: number;
+  /**
+   * The first lead with the same phone or email within `duplicate_window_minutes` before it
+   * (or the lead that one repeats); null when there is none.
+   */
+  earlierLead: { id: string; reference_number: string } | null;
 }
 
 /**
@@ -62,6 +96,9 @@ export async function lockLeadsForPlanning(sql: Sql, ids: string[]): Promise<Lea
     sms_unreachable: UnreachablePhone | null;
     sms_sent_last_24h: number;
     settings: BusinessSettings | null;
+    planned_before: boolean;
+    media_count: number;
+    earlier_lead: { id: string; reference_number: string } | null;
   })[]>`
     select ${leadColumns(sql)},
       (select c.may_text from public.sms_consent_status c where c.phone_e164 = l.phone_e164)
@@ -73,17 +110,34 @@ export async function lockLeadsForPlanning(sql: Sql, ids: string[]): Promise<Lea
       (select count(*)::int from public.notifications_outbox o
         where ${smsSentInLastDay(sql)} and o.recipient = l.phone_e164) as sms_sent_last_24h,
       (select to_jsonb(s) from (select ${settingsColumns(sql)} from public.business_settings) s)
-        as settings
+        as settings,
+      l.notifications_planned_at is not null as planned_before,
+      (select count(*)::int from public.media m where m.lead_id = l.id) as media_count,
+      (select to_jsonb(d) from (${earlierLeadOf(sql)}) d) as earlier_lead
     from public.leads l where l.id = any (${sql.array(ids)}::uuid[])
     order by l.id for no key update of l`;
-  return rows.map(({ sms_may_text, sms_unreachable, sms_sent_last_24h, settings, ...lead }) => {
+  return rows.map((
+    {
+      sms_may_text,
+      sms_unreachable,
+      sms_sent_last_24h,
+      settings,
+      planned_before,
+      media_count,
+      earlier_lead,
+      ...lead
+    },
+  ) => {
     if (!settings) throw new MissingSettingsError();
     return {
       lead,
+      settings: readSettings(settings),
       smsConsent: consentOf(sms_may_text),
       smsUnreachable: sms_unreachable,
       smsSentLast24h: sms_sent_last_24h,
-      settings,
+      plannedBefore: planned_before,
+      mediaCount: media_count,
+      earlierLead: earlier_lead,
     };
   });
 }
@@ -112,7 +166,20 @@ export async function loadBusinessSettings(sql: Sql): Promise<BusinessSettings> 
   const [row] = await sql<BusinessSettings[]>`
     select ${settingsColumns(sql)} from public.business_settings`;
   if (!row) throw new MissingSettingsError();
-  return row;
+  return readSettings(row);
+}
+
+/** The settings row with its opening hours checked (see storedHours). */
+function readSettings(row: BusinessSettings): BusinessSettings {
+  return {
+    ...row,
+    // Unreadable hours promise what no hours do: a call within 15 minutes.
+    business_hours: storedHours(
+      row.business_hours,
+      "business_settings.business_hours (read as none kept)",
+      null,
+    ),
+  };
 }
 
 /** The latest consent word per phone number. */

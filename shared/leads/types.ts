@@ -4,6 +4,7 @@
  * `npm:postgres` can be used as it is.
  */
 import type { InboundIntent } from "../compliance/sms_keywords.ts";
+import type { WeeklyHours } from "./business_hours.ts";
 
 /** The kinds of work a shop does; `leads.service_type` holds one of these. */
 export type ServiceType = "repair" | "replacement" | "calibration" | "other";
@@ -35,6 +36,16 @@ export interface Lead {
   sms_consent_at: Date | null;
   sms_consent_source: string | null;
   source_form: SourceForm;
+  /** Scored when the lead is planned; null before. */
+  priority: "high" | "normal" | null;
+  /** The staff member whose turn it was (`staff_members.id`); null: the admin inbox. */
+  assigned_to: string | null;
+  /** Their name, read with the lead. */
+  assigned_to_name: string | null;
+  /** The earlier lead this one repeats (same phone or email, shortly before). */
+  duplicate_of: string | null;
+  /** That lead's reference number, read with the lead. */
+  duplicate_of_reference: string | null;
 }
 
 /** A row of `public.media`: a photo the customer uploaded to Storage. */
@@ -85,6 +96,12 @@ export interface BusinessSettings {
   sms_window_start_hour: number; // recipient local time, inclusive
   sms_window_end_hour: number; // recipient local time, exclusive
   sms_daily_cap: number;
+  /** Opening hours in `time_zone` (see shared/leads/business_hours.ts); null: none kept. */
+  business_hours: WeeklyHours | null;
+  /** Minutes of opening hours a lead may wait for a staff action before it is escalated. */
+  escalation_minutes: number;
+  /** The same phone or email again within this many minutes is a possible duplicate. */
+  duplicate_window_minutes: number;
 }
 
 /** `lead_activities.activity_type`: the one spelling used in SQL, TypeScript and templates. */
@@ -103,6 +120,9 @@ export const ACTIVITY_TYPES = [
   "appointment_scheduled",
   "appointment_cancelled",
   "status_updated",
+  "lead_assigned",
+  "lead_claimed",
+  "lead_escalated",
   "webhook_sent",
   "webhook_failed",
   "notification_failed",
@@ -110,3 +130,11 @@ export const ACTIVITY_TYPES = [
   "notification_deferred",
 ] as const;
 export type ActivityType = typeof ACTIVITY_TYPES[number];
+
+/** What staff do about a lead; the first one stops the speed-to-lead clock. */
+export const STAFF_ACTION_TYPES = [
+  "call_made",
+  "lead_claimed",
+  "status_updated",
+  "appointment_scheduled",
+] as const satisfies readonly ActivityType[];

@@ -24,6 +24,10 @@ import { slackNewLeadMessage } from "../../templates/webhook/slack_new_lead_webh
 import { given, type LeadMessageKind, type MessageKind, staffInbox } from "./kinds.ts";
 import { APPOINTMENT_KINDS } from "./appointment_kinds.ts";
 import { INBOUND_KINDS } from "./inbound_kinds.ts";
+import { STAFF_KINDS } from "./staff_kinds.ts";
+import { callbackPromise, callbackSentence } from "../leads/business_hours.ts";
+import { timeZoneForLead } from "../compliance/quiet_hours.ts";
+import type { RenderContext } from "./render.ts";
 import { renderEmail, renderSms } from "./render.ts";
 import { receiverLabel } from "./setup.ts";
 import type { EmailMessage } from "../channels/email.ts";
@@ -46,6 +50,14 @@ function configured(target: { url: string } | undefined, variable: string): stri
   return target.url;
 }
 
+/** When the confirmations say we will call: within 15 minutes while open, else at opening. */
+function callbackFor(ctx: RenderContext): string {
+  const hours = ctx.settings.business_hours;
+  if (!hours) return callbackSentence({ kind: "within", minutes: 15 });
+  const customerZone = timeZoneForLead(ctx.lead, ctx.settings.time_zone);
+  return callbackSentence(callbackPromise(hours, ctx.settings.time_zone, customerZone, ctx.now));
+}
+
 const customerConfirmationEmail: LeadMessageKind<EmailMessage> = {
   channel: "email",
   audience: "customer",
@@ -56,7 +68,11 @@ const customerConfirmationEmail: LeadMessageKind<EmailMessage> = {
     renderEmail(
       ctx,
       customerConfirmationSubject(ctx.lead),
-      createElement(CustomerConfirmationEmail, { lead: ctx.lead, settings: ctx.settings }),
+      createElement(CustomerConfirmationEmail, {
+        lead: ctx.lead,
+        settings: ctx.settings,
+        callback: callbackFor(ctx),
+      }),
     ),
 };
 
@@ -66,19 +82,27 @@ const staffNewLeadEmail: LeadMessageKind<EmailMessage> = {
   event: "new_lead",
   description: "Alerts the shop's inbox with everything needed to call the customer back.",
   needs: { photoLinks: true },
-  address: (lead, setup) => staffInbox(setup, `the staff alert of lead ${lead.reference_number}`),
-  render: (ctx) =>
-    renderEmail(
+  // To whose turn it is; the admin inbox alone when nobody is on shift (and always copied).
+  address: (lead, setup, routing) =>
+    routing.assigneeEmail
+      ? { recipient: routing.assigneeEmail }
+      : staffInbox(setup, `the staff alert of lead ${lead.reference_number}`),
+  async render(ctx) {
+    const email = await renderEmail(
       ctx,
-      staffNewLeadAlertSubject(ctx.lead),
+      staffNewLeadAlertSubject(ctx.lead, ctx.priority),
       createElement(StaffNewLeadAlertEmail, {
         lead: ctx.lead,
         settings: ctx.settings,
         photoUrls: ctx.photoUrls,
         priority: ctx.priority,
         phoneSms: ctx.phoneSms,
+        links: ctx.links,
       }),
-    ),
+    );
+    const admin = ctx.setup.adminEmail.trim();
+    return admin && admin !== email.to ? { ...email, cc: [admin] } : email;
+  },
 };
 
 const initialConfirmationSmsKind: LeadMessageKind<SmsMessage> = {
@@ -87,7 +111,7 @@ const initialConfirmationSmsKind: LeadMessageKind<SmsMessage> = {
   event: "new_lead",
   description: "Texts the customer their reference number (only with SMS consent).",
   address: (lead) => given(lead.phone_e164, "missing_phone"),
-  render: (ctx) => renderSms(ctx, initialConfirmationSms(ctx.lead, ctx.settings)),
+  render: (ctx) => renderSms(ctx, initialConfirmationSms(ctx.lead, ctx.settings, callbackFor(ctx))),
 };
 
 const crmNewLeadWebhook: LeadMessageKind<WebhookRequest> = {
@@ -127,6 +151,7 @@ export const CATALOG = {
   initial_confirmation_sms: initialConfirmationSmsKind,
   crm_new_lead_webhook: crmNewLeadWebhook,
   slack_new_lead_webhook: slackNewLeadWebhook,
+  ...STAFF_KINDS,
   ...APPOINTMENT_KINDS,
   ...INBOUND_KINDS,
 } as const satisfies Record<string, MessageKind<unknown>>;

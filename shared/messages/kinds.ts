@@ -5,6 +5,7 @@
 import type { Channel } from "../outbox/store.ts";
 import type { InboundSms, Lead } from "../leads/types.ts";
 import type { InboundIntent } from "../compliance/sms_keywords.ts";
+import type { LeadPriority } from "../compliance/priority.ts";
 import type { InboundRenderContext, RenderContext } from "./render.ts";
 import type { MessageSetup } from "./setup.ts";
 
@@ -16,7 +17,32 @@ export type LeadEvent =
   | "new_lead"
   | "appointment_scheduled"
   | "appointment_cancelled"
-  | "appointment_reminder";
+  | "appointment_reminder"
+  | "lead_escalated";
+
+/**
+ * Who a new lead goes to, decided when it is planned (shared/notify_lead/plan.ts): its
+ * priority, whose turn it is, who is on call, and the earlier lead it may repeat.
+ */
+export interface LeadRouting {
+  priority: LeadPriority;
+  /** The assignee's email; null: nobody on shift, the alert goes to the admin inbox alone. */
+  assigneeEmail: string | null;
+  /** Who is texted a high-priority lead or an escalation (STAFF_ON_CALL_PHONE, else the roster's). */
+  onCallPhone: string | null;
+  /** The earlier lead this one repeats: its customer is not confirmed again. */
+  duplicateOf: { id: string; reference_number: string } | null;
+}
+
+/** Routing for events that route nothing (appointments, reminders): the lead as stored. */
+export function storedRouting(lead: Lead): LeadRouting {
+  return {
+    priority: lead.priority ?? "normal",
+    assigneeEmail: null,
+    onCallPhone: null,
+    duplicateOf: null,
+  };
+}
 
 /** What makes a message planned: an event about a lead, or a text a customer sent the shop. */
 export type MessageEvent = LeadEvent | "sms_received";
@@ -44,7 +70,7 @@ export interface LeadMessageKind<P> extends KindBase {
    * Where it goes for this lead. Returns null when the deployment does not send this kind
    * at all (an unconfigured webhook): nothing is planned.
    */
-  address(lead: Lead, setup: MessageSetup): Address | null;
+  address(lead: Lead, setup: MessageSetup, routing: LeadRouting): Address | null;
   render(ctx: RenderContext): P | Promise<P>;
 }
 

@@ -14,6 +14,7 @@ import type { MessageSetup } from "./setup.ts";
 import type { Channel } from "../outbox/store.ts";
 import type { BusinessSettings, InboundSms, Lead, UnreachablePhone } from "../leads/types.ts";
 import { type SmsConsentState, smsEligibility } from "../compliance/sms_eligibility.ts";
+import { type LeadRouting, storedRouting } from "./kinds.ts";
 import type { Appointment } from "../appointments/types.ts";
 
 /** One intended message: an outbox row before it is written. */
@@ -51,6 +52,8 @@ export interface PlanFacts {
   appointment?: Appointment;
   /** When the messages are to go, if later than now (a reminder's time). */
   sendAt?: Date;
+  /** A new lead's routing; other events use the lead as stored. */
+  routing?: LeadRouting;
 }
 
 /** The outbox key of a lead's message (see {@linkcode PlannedMessage.key}). */
@@ -64,7 +67,7 @@ export function messageKey(lead: Pick<Lead, "id">, template: string, appointment
  * Plans the messages `event` sends about `lead`, in catalog order. A message that must not
  * go out is still planned, with `suppressedReason` set ("missing_email", "missing_phone",
  * "invalid_phone", "not_mobile_capable", "unsupported_country", "unreachable", "opted_out",
- * "no_sms_consent", "daily_cap …"), so the outbox shows why a customer heard nothing. Kinds
+ * "no_sms_consent", "daily_cap …", "duplicate_of PAG-…"), so the outbox shows why a customer heard nothing. Kinds
  * the deployment does not send (an unconfigured webhook) are left out, and so are kinds
  * planned `insteadOf` another that can go (the reminder email when the reminder SMS can).
  * With `sendAt`, every message waits until then, and texts are judged at that moment.
@@ -80,10 +83,11 @@ export function planMessages(
   const alternatives = new Map<string, string>();
   const at = facts.sendAt && facts.sendAt > facts.now ? facts.sendAt : null;
   const scheduled = at ? { deferredUntil: at, deferredReason: "scheduled" } : {};
+  const routing = facts.routing ?? storedRouting(lead);
   for (const [template, kind] of catalogEntries()) {
     if (kind.event === "sms_received" || kind.event !== event) continue;
     if (kind.insteadOf) alternatives.set(template, kind.insteadOf);
-    const address = kind.address(lead, facts.setup);
+    const address = kind.address(lead, facts.setup, routing);
     if (address === null) continue;
     const message = {
       key: messageKey(lead, template, facts.appointment),
@@ -93,6 +97,14 @@ export function planMessages(
     };
     if (address.recipient === null) {
       planned.push({ ...message, suppressedReason: address.missing });
+      continue;
+    }
+    // Staff still hear of a repeat (marked); the customer was confirmed for the first one.
+    const repeat = kind.audience === "customer" && routing.duplicateOf
+      ? `duplicate_of ${routing.duplicateOf.reference_number}`
+      : null;
+    if (repeat && !isCustomerSms(kind)) {
+      planned.push({ ...message, suppressedReason: repeat });
       continue;
     }
     if (!isCustomerSms(kind)) {
@@ -108,9 +120,12 @@ export function planMessages(
       settings: facts.settings,
       now: at ?? facts.now,
     });
+    // A text the SMS rules refuse keeps their reason (opted out, unreachable…), repeat or not.
     planned.push(
       sms.action === "suppress"
         ? { ...message, suppressedReason: sms.reason }
+        : repeat
+        ? { ...message, suppressedReason: repeat }
         : sms.action === "defer"
         ? {
           ...message,

@@ -7,7 +7,11 @@ import type postgres from "postgres";
 import type { Preparation, Prepare } from "../outbox/channel.ts";
 import type { OutboxRow } from "../outbox/store.ts";
 import type { StorageClient } from "../providers/storage_client.ts";
-import type { Media } from "../leads/types.ts";
+import type { Lead, Media } from "../leads/types.ts";
+import { loadRoster } from "../leads/staff_store.ts";
+import { onCallMember, type RosterMember } from "../leads/assignment.ts";
+import { actionLinkUrl, type LeadAction, signActionToken } from "../leads/action_links.ts";
+import type { RenderContext } from "./render.ts";
 import {
   countSmsSentLastDay,
   loadBusinessSettings,
@@ -75,6 +79,42 @@ function appointmentOf(row: OutboxRow): Appointment | undefined {
   return json ? appointmentFromJson(json) : undefined;
 }
 
+/** How long an "I'm on it" link works: past a weekend, so a Friday-night escalation still has one. */
+const ACTION_LINK_TTL_MS = 4 * 24 * 3600_000;
+
+/**
+ * The signed "I'm on it" / "I called" links of a staff message, in the name of the staff member
+ * it goes to (null: the admin inbox). Each link's id is the message key and action, and it
+ * expires a fixed time after the message was planned, so a message renders the same bytes on
+ * every attempt.
+ */
+async function staffLinks(
+  setup: MessageSetup,
+  row: OutboxRow,
+  lead: Lead,
+  roster: RosterMember[],
+): Promise<RenderContext["links"]> {
+  if (!setup.actionLinks) return undefined;
+  const { baseUrl, secret } = setup.actionLinks;
+  const staff = roster.find((m) => m.email === row.recipient || m.phone_e164 === row.recipient);
+  const expiresAt = new Date(row.created_at.getTime() + ACTION_LINK_TTL_MS);
+  const link = async (action: LeadAction) =>
+    actionLinkUrl(
+      baseUrl,
+      await signActionToken(
+        {
+          id: `${row.key}:${action}`,
+          leadId: lead.id,
+          staffId: staff?.id ?? null,
+          action,
+          expiresAt,
+        },
+        secret,
+      ),
+    );
+  return { claim: await link("lead_claimed"), called: await link("call_made") };
+}
+
 /** The preparer a drain is handed. */
 export function createPreparer(deps: PreparerDeps): Prepare {
   return async (rows: OutboxRow[], now: Date): Promise<Preparation[]> => {
@@ -86,12 +126,14 @@ export function createPreparer(deps: PreparerDeps): Prepare {
       })),
     ];
     const inboundIds = [...new Set(rows.flatMap((r) => inboundIdOf(r) ?? []))];
-    const [settings, leads, media, inbound, smsSent] = await Promise.all([
+    const staffRows = rows.some((r) => messageKind(r.template)?.audience === "staff");
+    const [settings, leads, media, inbound, smsSent, roster] = await Promise.all([
       loadBusinessSettings(deps.sql),
       loadLeads(deps.sql, leadIds),
       loadMediaByLead(deps.sql, leadIds),
       loadInboundSms(deps.sql, inboundIds),
       countSmsSentLastDay(deps.sql, phones),
+      staffRows ? loadRoster(deps.sql) : [],
     ]);
     // Consent and carrier reports for the texts, and for the phones staff alerts describe.
     const leadPhones = [...leads.values()].flatMap((l) => l.phone_e164 ?? []);
@@ -146,7 +188,13 @@ export function createPreparer(deps: PreparerDeps): Prepare {
           photoUrls: kind.needs?.photoLinks && photos.length > 0
             ? await signedPhotoUrls(deps.storage, photos)
             : [],
-          priority: calculateLeadPriority(lead, { mediaCount: photos.length, now }),
+          priority: lead.priority ??
+            calculateLeadPriority(lead, { mediaCount: photos.length, now }),
+          now,
+          links: kind.audience === "staff" && kind.channel !== "webhook"
+            ? await staffLinks(deps.setup, row, lead, roster)
+            : undefined,
+          onCallEmail: onCallMember(roster, now)?.email ?? null,
           appointment: appointmentOf(row),
           phoneSms: lead.phone_e164
             ? {

@@ -33,6 +33,12 @@ export interface RenderContext {
   phoneSms?: { consent: SmsConsentState; unreachable: UnreachablePhone | null };
   /** Where webhooks go and the admin inbox, from this deployment's configuration. */
   setup: MessageSetup;
+  /** The moment the message is rendered for (how long a lead has waited, what to promise). */
+  now: Date;
+  /** Signed "I'm on it" / "I called" links for staff messages (lead-action), when configured. */
+  links?: { claim: string; called: string };
+  /** The on-call person's email (copied on escalations), when the roster has one. */
+  onCallEmail?: string | null;
 }
 
 /** What a message about a text a customer sent is rendered from. */

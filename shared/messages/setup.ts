@@ -12,6 +12,10 @@ export interface MessageSetup {
   crm?: { url: string; token?: string };
   /** `WEBHOOK_SLACK_URL`: a Slack incoming webhook. */
   slack?: { url: string };
+  /** `STAFF_ON_CALL_PHONE`: texted high-priority leads and escalations instead of the roster's on-call person. */
+  onCallPhone?: string;
+  /** Where staff messages' "I'm on it" links point (lead-action), and their signing key. */
+  actionLinks?: { baseUrl: string; secret: string };
 }
 
 /** How a webhook receiver is named in the outbox: what and where, never its secret path. */

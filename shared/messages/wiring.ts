@@ -30,6 +30,10 @@ export function messageSetup(cfg: SendingConfig): MessageSetup {
       ? { url: cfg.WEBHOOK_CRM_URL, token: cfg.WEBHOOK_CRM_TOKEN }
       : undefined,
     slack: cfg.WEBHOOK_SLACK_URL ? { url: cfg.WEBHOOK_SLACK_URL } : undefined,
+    onCallPhone: cfg.STAFF_ON_CALL_PHONE,
+    actionLinks: cfg.LEAD_ACTION_SECRET
+      ? { baseUrl: functionsUrl(cfg), secret: cfg.LEAD_ACTION_SECRET }
+      : undefined,
   };
 }
 

@@ -6,7 +6,8 @@
  *                            cancelled (lead_activities) → plan the customer's confirmation,
  *                            update or cancellation the same way
  *   POST /notify-lead/sweep  pg_cron, every minute → dead-letter expired leases, plan leads and
- *                            appointments the webhooks missed, send everything due; answers
+ *                            appointments the webhooks missed, escalate leads nobody acted
+ *                            on in time, send everything due; answers
  *                            when done, or at once with {"wait": false} (what pg_cron sends)
  *
  * Both require the shared secret in `x-webhook-secret`.
@@ -22,6 +23,7 @@ import {
 import { planAppointmentNotifications } from "../appointments/plan.ts";
 import { findUnplannedAppointments } from "../appointments/store.ts";
 import { findUnplannedLeads, planLeadsNotifications } from "./plan.ts";
+import { planEscalations } from "./escalate.ts";
 import { createBatcher } from "../platform/batcher.ts";
 import { whileDatabaseAway } from "../platform/db_retry.ts";
 import { deadLetterExpired } from "../outbox/store.ts";
@@ -154,9 +156,12 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
       });
       for (const rows of created.values()) planned += rows.length;
     }
+    const escalations = await planEscalations(deps.sql, { setup: deps.setup, now: clock() });
+    planned += escalations.length;
     const report = {
       dead_lettered: deadLettered.length,
       leads_planned: unplanned.length,
+      leads_escalated: new Set(escalations.map((r) => r.lead_id)).size,
       appointments_planned: appointments.length,
       messages_planned: planned,
     };

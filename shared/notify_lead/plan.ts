@@ -9,10 +9,15 @@ import { logPlanned, outboxRows } from "../messages/record.ts";
 import type { MessageSetup } from "../messages/setup.ts";
 import { insertIfAbsent, type OutboxRow } from "../outbox/store.ts";
 import { lockLeadsForPlanning } from "../leads/lead_store.ts";
+import { loadRoster, recordTurns } from "../leads/staff_store.ts";
+import { logActivities } from "../leads/activity_log.ts";
+import { maskEmail } from "../platform/mask.ts";
+import { type RoutedLead, routeLeads } from "./routing.ts";
 
 /**
- * Plans the messages of new leads in one transaction; `now` is the moment the SMS rules are
- * applied at. Returns the rows each lead got from this call (none when it was planned
+ * Plans the messages of new leads in one transaction: routes them (priority, whose turn,
+ * possible duplicate; see routing.ts), stores that on each lead with a `lead_assigned`
+ * activity, and records their messages. `now` is the moment the rules are applied at. Returns the rows each lead got from this call (none when it was planned
  * before); ids with no lead are not in the map.
  */
 export async function planLeadsNotifications(
@@ -20,27 +25,75 @@ export async function planLeadsNotifications(
   leadIds: string[],
   opts: { setup: MessageSetup; now: Date },
 ): Promise<Map<string, OutboxRow[]>> {
-  const { found, rows } = await sql.begin(async (tx) => {
+  const { found, rows, assigned } = await sql.begin(async (tx) => {
     const leads = await lockLeadsForPlanning(tx, leadIds);
-    const planned = leads.flatMap((facts) =>
+    // Locked only when someone takes a turn: concurrent planners wait here, not earlier.
+    const roster = leads.length === 0
+      ? []
+      : await loadRoster(tx, { lock: leads.some((f) => !f.plannedBefore) });
+    const { routed, lastAssigned } = routeLeads(leads, roster, {
+      now: opts.now,
+      onCallPhone: opts.setup.onCallPhone,
+    });
+    const planned = routed.flatMap(({ facts, routing }) =>
       outboxRows(
-        planMessages("new_lead", facts.lead, { ...facts, setup: opts.setup, now: opts.now }),
+        planMessages("new_lead", facts.lead, {
+          ...facts,
+          setup: opts.setup,
+          now: opts.now,
+          routing,
+        }),
         facts.lead.id,
       )
     );
+    const fresh = routed.filter((r) => !r.facts.plannedBefore);
+    const decisions = fresh.map((r) => ({
+      id: r.facts.lead.id,
+      priority: r.routing.priority,
+      assigned_to: r.assignee?.id ?? null,
+      duplicate_of: r.routing.duplicateOf?.id ?? null,
+    }));
     const ids = leads.map((f) => f.lead.id);
-    // Pipelined: one round trip for both writes.
+    // Pipelined: one round trip for every write.
     const [rows] = await Promise.all([
       insertIfAbsent(tx, planned),
       tx`update public.leads set notifications_planned_at = coalesce(notifications_planned_at, now())
          where id = any (${tx.array(ids)}::uuid[])`,
+      decisions.length === 0 ? [] : tx`
+        update public.leads l set priority = d.priority, assigned_to = d.assigned_to,
+          duplicate_of = d.duplicate_of
+        from jsonb_to_recordset(${tx.json(decisions)})
+          as d(id uuid, priority text, assigned_to uuid, duplicate_of uuid)
+        where l.id = d.id`,
+      recordTurns(tx, lastAssigned),
     ]);
-    return { found: ids, rows };
-  }) as { found: string[]; rows: OutboxRow[] };
+    return { found: ids, rows, assigned: fresh };
+  }) as { found: string[]; rows: OutboxRow[]; assigned: RoutedLead[] };
+  await logActivities(sql, assigned.map((r) => assignmentActivity(r, opts.setup.adminEmail)));
   await logPlanned(sql, rows);
   const created = new Map(found.map((id) => [id, [] as OutboxRow[]]));
   for (const row of rows) created.get(row.lead_id!)?.push(row);
   return created;
+}
+
+/** The `lead_assigned` activity: who has the lead, its priority, what it may repeat. */
+function assignmentActivity({ facts, assignee, routing }: RoutedLead, adminEmail: string) {
+  const who = assignee ? assignee.full_name : `the admin inbox (${maskEmail(adminEmail)})`;
+  const notes = [
+    routing.priority === "high" ? "high priority" : null,
+    routing.duplicateOf ? `possible duplicate of ${routing.duplicateOf.reference_number}` : null,
+  ].filter(Boolean);
+  return {
+    lead_id: facts.lead.id,
+    activity_type: "lead_assigned" as const,
+    description: `Assigned to ${who}${notes.length > 0 ? ` (${notes.join(", ")})` : ""}`,
+    metadata: {
+      staff_id: assignee?.id ?? null,
+      staff_name: assignee?.full_name ?? null,
+      priority: routing.priority,
+      duplicate_of: routing.duplicateOf?.reference_number ?? null,
+    },
+  };
 }
 
 /** Leads the webhook never reached: inserted more than `graceSeconds` ago and still unplanned. */

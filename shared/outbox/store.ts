@@ -48,6 +48,8 @@ export interface OutboxRow {
   in_doubt_since: Date | null;
   /** What the provider knows the last call by (a Resend batch's Idempotency-Key). */
   send_ref: string | null;
+  /** When the message was planned. */
+  created_at: Date;
 }
 
 /** A message to record: insert-if-absent on its key. */

@@ -73,6 +73,14 @@ export const webhookVariables = {
   ),
 };
 
+/** The shop's people: who is paged, and the key of the "I'm on it" links in staff alerts. */
+export const staffVariables = {
+  STAFF_ON_CALL_PHONE: optional(e164),
+  LEAD_ACTION_SECRET: optional(
+    z.string().min(32, "must be at least 32 random characters (it signs staff alert links)"),
+  ),
+};
+
 /** What a function that drains the outbox needs: every channel's provider. */
 const sendingVariables = {
   ...platformVariables,
@@ -80,6 +88,7 @@ const sendingVariables = {
   ...emailVariables,
   ...smsVariables,
   ...webhookVariables,
+  ...staffVariables,
 };
 
 const crmTokenWithCrmUrl = {
@@ -109,6 +118,17 @@ export const sendRemindersConfigSchema = notifyLeadConfigSchema;
  * what a customer's text calls for (the staff email of a reply) through the outbox.
  */
 export const twilioInboundConfigSchema = sendingConfigSchema;
+
+/**
+ * lead-action: the "I'm on it" links staff tap; it checks their signature (LEAD_ACTION_SECRET)
+ * and records the action.
+ */
+export const leadActionConfigSchema = z.object({
+  ...platformVariables,
+  LEAD_ACTION_SECRET: staffVariables.LEAD_ACTION_SECRET.pipe(
+    z.string({ error: "must be set: it checks the links in staff alerts" }),
+  ),
+});
 
 /** Every variable any function reads (the local stack passes these through from .env). */
 export const ALL_VARIABLES: readonly string[] = Object.keys({

@@ -61,6 +61,7 @@ const localDefaults = {
   ADMIN_EMAIL: "admin@pinkautoglass.com",
   TWILIO_PHONE_NUMBER: "+17205550100",
   NOTIFY_WEBHOOK_SECRET: "local-notify-webhook-secret-not-for-production",
+  LEAD_ACTION_SECRET: "local-lead-action-secret-not-for-production",
 };
 
 /**

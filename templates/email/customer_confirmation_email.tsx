@@ -23,12 +23,15 @@ import {
   serviceTitle,
   vehicleDescription,
 } from "../wording.ts";
+import { CALL_WITHIN_15_MINUTES } from "../sms/initial_confirmation_sms.ts";
 import { EmailFooter, styles } from "./layout.tsx";
 
 /** Props of {@linkcode CustomerConfirmationEmail}. */
 export interface CustomerConfirmationProps {
   lead: Lead;
   settings: BusinessSettings;
+  /** When we will call, as the shop's hours allow. Default: {@linkcode CALL_WITHIN_15_MINUTES}. */
+  callback?: string;
 }
 
 /** `We received your request - Ref #PAG-261125-0042` */
@@ -37,7 +40,9 @@ export function customerConfirmationSubject(lead: Pick<Lead, "reference_number">
 }
 
 /** The customer confirmation email body. */
-export function CustomerConfirmationEmail({ lead, settings }: CustomerConfirmationProps) {
+export function CustomerConfirmationEmail(
+  { lead, settings, callback = CALL_WITHIN_15_MINUTES }: CustomerConfirmationProps,
+) {
   const vehicle = vehicleDescription(lead);
   const request = vehicle
     ? `We received your request for ${servicePhrase(lead.service_type)} for your ${vehicle}.`
@@ -82,7 +87,7 @@ export function CustomerConfirmationEmail({ lead, settings }: CustomerConfirmati
 
           <Heading as="h2" style={styles.subheading}>Next steps</Heading>
           <Text style={styles.text}>
-            We'll call you within 15 minutes to confirm your appointment.
+            {callback}
           </Text>
           <Text style={styles.text}>
             Questions? Call us at{" "}

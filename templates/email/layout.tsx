@@ -3,7 +3,7 @@
  * What every email shares: the styles and the footer naming the business, its phone and
  * its postal address (CAN-SPAM asks for a valid physical postal address in every email).
  */
-import { Link, Text } from "@react-email/components";
+import { Link, Section, Text } from "@react-email/components";
 // @ts-types="@types/react"
 import { type CSSProperties, Fragment, type ReactNode } from "react";
 import type { BusinessSettings } from "../../shared/leads/types.ts";
@@ -101,4 +101,16 @@ export function Lines({ text }: { text: string | null }) {
   const lines = (text ?? "").split(/\r?\n/).map(cleanText).filter((line) => line !== null);
   if (lines.length === 0) return <>None</>;
   return <>{lines.map((line, i) => <Fragment key={i}>{i > 0 && <br />}{line}</Fragment>)}</>;
+}
+
+/** The "I'm on it" / "I called them" links of a staff email; nothing without links. */
+export function ActionLinks({ links }: { links?: { claim: string; called: string } }) {
+  if (!links) return null;
+  return (
+    <Section style={{ margin: "0 0 16px" }}>
+      <Link href={links.claim} style={styles.link}>I'm on it</Link>
+      {"  ·  "}
+      <Link href={links.called} style={styles.link}>I called them</Link>
+    </Section>
+  );
 }

@@ -30,7 +30,7 @@ import {
   sourceFormLabel,
   vehicleDescription,
 } from "../wording.ts";
-import { Detail, EmailFooter, isWebUrl, Lines, styles } from "./layout.tsx";
+import { ActionLinks, Detail, EmailFooter, isWebUrl, Lines, styles } from "./layout.tsx";
 
 /** Props of {@linkcode StaffNewLeadAlertEmail}. */
 export interface StaffNewLeadAlertProps {
@@ -41,14 +41,29 @@ export interface StaffNewLeadAlertProps {
   priority: "high" | "normal";
   /** What is known about texting the customer's phone: an opt-out, a carrier's report. */
   phoneSms?: RenderContext["phoneSms"];
+  /** The "I'm on it" / "I called" links (lead-action); none when links are not configured. */
+  links?: RenderContext["links"];
 }
 
-/** `🚨 New Lead: 2019 Honda Civic - Replacement`; `Vehicle not given` when there is none. */
+/**
+ * `🚨 New Lead: 2019 Honda Civic - Replacement`; `Vehicle not given` when there is none;
+ * `🚨 HIGH PRIORITY New Lead: …` for a high-priority lead; `… (possible duplicate of Ref
+ * PAG-…)` when the same phone or email came in shortly before.
+ */
 export function staffNewLeadAlertSubject(
-  lead: Pick<Lead, "vehicle_year" | "vehicle_make" | "vehicle_model" | "service_type">,
+  lead: Pick<
+    Lead,
+    "vehicle_year" | "vehicle_make" | "vehicle_model" | "service_type" | "duplicate_of_reference"
+  >,
+  priority: "high" | "normal" = "normal",
 ): string {
   const vehicle = vehicleDescription(lead) ?? "Vehicle not given";
-  return `🚨 New Lead: ${vehicle} - ${serviceTitle(lead.service_type)}`;
+  const duplicate = lead.duplicate_of_reference
+    ? ` (possible duplicate of Ref #${lead.duplicate_of_reference})`
+    : "";
+  return `🚨 ${priority === "high" ? "HIGH PRIORITY " : ""}New Lead: ${vehicle} - ${
+    serviceTitle(lead.service_type)
+  }${duplicate}`;
 }
 
 const NOT_GIVEN = "Not given";
@@ -60,7 +75,7 @@ const priorityStyles = {
 
 /** The staff new-lead alert email body. */
 export function StaffNewLeadAlertEmail(
-  { lead, settings, photoUrls, priority, phoneSms }: StaffNewLeadAlertProps,
+  { lead, settings, photoUrls, priority, phoneSms, links }: StaffNewLeadAlertProps,
 ) {
   const name = fullName(lead);
   const vehicle = vehicleDescription(lead);
@@ -98,6 +113,12 @@ export function StaffNewLeadAlertEmail(
             </Text>
           </Section>
           <Heading as="h1" style={styles.heading}>{`New lead: ${name}`}</Heading>
+          {lead.duplicate_of_reference && (
+            <Text style={styles.detail}>
+              <strong>{`Possible duplicate of Ref #${lead.duplicate_of_reference}`}</strong>
+              {": the same phone or email came in shortly before; the customer was not confirmed again."}
+            </Text>
+          )}
 
           {lead.phone_e164 && (
             <Section style={{ margin: "0 0 16px" }}>
@@ -106,8 +127,10 @@ export function StaffNewLeadAlertEmail(
               </Button>
             </Section>
           )}
+          <ActionLinks links={links} />
 
           <Section>
+            <Detail label="Assigned to">{lead.assigned_to_name ?? "Nobody on shift"}</Detail>
             <Detail label="Name">{name}</Detail>
             <Detail label="Phone">
               {lead.phone_e164

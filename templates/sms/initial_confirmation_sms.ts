@@ -9,15 +9,20 @@ import { greetingName, servicePhrase, vehicleDescription } from "../wording.ts";
 /** The opt-out line every marketing-capable SMS ends with. */
 export const SMS_OPT_OUT_FOOTER = "Text STOP to opt-out";
 
+/** The plan's promise, made while the shop is open (see shared/leads/business_hours.ts). */
+export const CALL_WITHIN_15_MINUTES =
+  "We'll call you within 15 minutes to confirm your appointment.";
+
 /**
  * The message body, e.g.
  * `Hi Jane! We received your windshield replacement request for your 2019 Honda Civic
- * (Ref: PAG-261125-0042).` + call-back promise + business phone + `Text STOP to opt-out`.
+ * (Ref: PAG-261125-0042).` + when we will call (`callback`) + business phone + `Text STOP to opt-out`.
  * Without a vehicle the "for your …" part is left out.
  */
 export function initialConfirmationSms(
   lead: Lead,
   settings: Pick<BusinessSettings, "phone_display">,
+  callback: string = CALL_WITHIN_15_MINUTES,
 ): string {
   const vehicle = vehicleDescription(lead);
   const forVehicle = vehicle ? ` for your ${vehicle}` : "";
@@ -25,7 +30,7 @@ export function initialConfirmationSms(
     `Hi ${greetingName(lead)}! We received your ${
       servicePhrase(lead.service_type)
     } request${forVehicle} (Ref: ${lead.reference_number}).`,
-    "We'll call you within 15 minutes to confirm your appointment.",
+    callback,
     `Questions? Call ${settings.phone_display}`,
     "",
     SMS_OPT_OUT_FOOTER,

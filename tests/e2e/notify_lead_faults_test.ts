@@ -3,7 +3,13 @@ import { connect, requireStack } from "../support/stack.ts";
 import { insertLead, makeLead } from "../support/fixtures.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { emailsTo, resend, smsTo, switches, twilio } from "../support/fakes.ts";
-import { outboxOf, smsWindowAlwaysOpen, sweep } from "../support/notify_lead.ts";
+import {
+  allowRepeatSubmissions,
+  outboxOf,
+  restoreRepeatSubmissions,
+  smsWindowAlwaysOpen,
+  sweep,
+} from "../support/notify_lead.ts";
 
 await requireStack();
 
@@ -111,7 +117,9 @@ Deno.test("Twilio 21211 (invalid number): no retry, the failure logged, staff st
   const startedAt = new Date().toISOString();
   try {
     await smsWindowAlwaysOpen(sql);
-    const lead = await insertLead(sql, { phone_e164: "+15005550001" }); // Twilio's magic invalid number
+    // Twilio's magic invalid number, which other tests' leads share.
+    await allowRepeatSubmissions(sql);
+    const lead = await insertLead(sql, { phone_e164: "+15005550001" });
     await allSettled(sql, [lead.id]);
     const outbox = await outboxOf(sql, lead.id);
     assert.equal(outbox.initial_confirmation_sms.status, "dead");
@@ -127,6 +135,7 @@ Deno.test("Twilio 21211 (invalid number): no retry, the failure logged, staff st
     assert.equal(outbox.staff_new_lead_email.status, "sent");
     assert.equal(outbox.customer_confirmation_email.status, "sent");
   } finally {
+    await restoreRepeatSubmissions(sql);
     await sql.end();
   }
 });

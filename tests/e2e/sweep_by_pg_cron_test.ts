@@ -36,6 +36,7 @@ Deno.test("pg_cron calls notify-lead's sweep every minute, authenticated from Va
       "appointments_planned",
       "dead_lettered",
       "draining",
+      "leads_escalated",
       "leads_planned",
       "messages_planned",
     ]);

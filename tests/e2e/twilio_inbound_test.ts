@@ -8,8 +8,10 @@ import { connect, requireStack } from "../support/stack.ts";
 import { insertLead } from "../support/fixtures.ts";
 import { emailsTo, smsTo, twilio } from "../support/fakes.ts";
 import {
+  allowRepeatSubmissions,
   arrangeLead,
   outboxOf,
+  restoreRepeatSubmissions,
   settledOutbox,
   smsWindowAlwaysOpen,
 } from "../support/notify_lead.ts";
@@ -126,6 +128,7 @@ Deno.test("after STOP a new lead from that phone is not texted without consent, 
   const sql = connect();
   try {
     await smsWindowAlwaysOpen(sql);
+    await allowRepeatSubmissions(sql);
     const first = await insertLead(sql);
     const phone = first.phone_e164;
     await settledOutbox(sql, first.id, 3);
@@ -143,6 +146,7 @@ Deno.test("after STOP a new lead from that phone is not texted without consent, 
     assert.ok(texts.some((m) => m.body.includes(ticked.reference_number)));
     assert.ok(!texts.some((m) => m.body.includes(unticked.reference_number)));
   } finally {
+    await restoreRepeatSubmissions(sql);
     await sql.end();
   }
 });

@@ -89,7 +89,9 @@ export const switches = {
 
 /** Emails the fake Resend accepted for one recipient. */
 export async function emailsTo(address: string | null) {
-  return (await resend.emails()).filter((e) => address !== null && e.to.includes(address));
+  return (await resend.emails()).filter((e) =>
+    address !== null && (e.to.includes(address) || (e.cc ?? []).includes(address))
+  );
 }
 
 /** SMS the fake Twilio accepted for one phone. */

@@ -92,6 +92,19 @@ export async function smsWindowAlwaysOpen(sql: postgres.Sql) {
 }
 
 /**
+ * For tests whose leads share a phone or email on purpose (a STOP, then a new lead from that
+ * phone): no lead is taken as a repeat of an earlier one.
+ */
+export async function allowRepeatSubmissions(sql: postgres.Sql) {
+  await sql`update public.business_settings set duplicate_window_minutes = 0`;
+}
+
+/** Back to the shipped rule: the same phone or email within 30 minutes is a repeat. */
+export async function restoreRepeatSubmissions(sql: postgres.Sql) {
+  await sql`update public.business_settings set duplicate_window_minutes = 30`;
+}
+
+/**
  * Sets a scene the webhook must not disturb: with pg_net held back, inserts a lead, plans its
  * messages (unless `plan: false`), lets `arrange` change rows, then lets the webhook go.
  */

@@ -2,6 +2,7 @@
 import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
 import type { OutboxRow } from "../../shared/outbox/store.ts";
 import type { Appointment } from "../../shared/appointments/types.ts";
+import type { RosterMember } from "../../shared/leads/assignment.ts";
 
 /** A full-booking lead with every field filled in; override what a test is about. */
 export function makeLead(overrides: Partial<Lead> = {}): Lead {
@@ -28,6 +29,11 @@ export function makeLead(overrides: Partial<Lead> = {}): Lead {
     sms_consent_at: new Date("2026-11-25T16:31:00Z"),
     sms_consent_source: "web_form_checkbox",
     source_form: "full_booking",
+    priority: null,
+    assigned_to: null,
+    assigned_to_name: null,
+    duplicate_of: null,
+    duplicate_of_reference: null,
     ...overrides,
   };
 }
@@ -69,6 +75,9 @@ export function makeSettings(overrides: Partial<BusinessSettings> = {}): Busines
     sms_window_start_hour: 8,
     sms_window_end_hour: 20,
     sms_daily_cap: 4,
+    business_hours: null,
+    escalation_minutes: 15,
+    duplicate_window_minutes: 30,
     ...overrides,
   };
 }
@@ -95,6 +104,7 @@ export function makeOutboxRow(overrides: Partial<OutboxRow> = {}): OutboxRow {
     claimed_at: new Date(0),
     in_doubt_since: null,
     send_ref: null,
+    created_at: new Date(0),
     ...overrides,
   };
 }
@@ -115,6 +125,24 @@ export function makeAppointment(overrides: Partial<Appointment> = {}): Appointme
     cancel_reason: null,
     rescheduled: false,
     changed_at: new Date("2026-11-25T17:00:00Z"),
+    ...overrides,
+  };
+}
+
+/** An active member on alerts, with email and phone, never assigned, no shift recorded. */
+export function makeMember(
+  overrides: Partial<RosterMember> & Pick<RosterMember, "id">,
+): RosterMember {
+  return {
+    full_name: `Member ${overrides.id}`,
+    email: `${overrides.id}@example.com`,
+    phone_e164: "+17205550100",
+    receives_lead_alerts: true,
+    on_call: false,
+    active: true,
+    time_zone: "America/Denver",
+    working_hours: null,
+    last_assigned_at: null,
     ...overrides,
   };
 }

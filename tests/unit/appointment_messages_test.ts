@@ -90,6 +90,7 @@ function ctx(overrides: Partial<RenderContext> = {}): RenderContext {
     photoUrls: [],
     priority: "normal",
     setup: { adminEmail: "admin@pinkautoglass.com" },
+    now: new Date("2026-11-25T16:31:30Z"),
     appointment,
     ...overrides,
   };

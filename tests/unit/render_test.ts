@@ -21,6 +21,7 @@ function ctx(lead: Lead, overrides: Partial<RenderContext> = {}): RenderContext 
     photoUrls: [],
     priority: "normal",
     setup: { adminEmail: "admin@pinkautoglass.com" },
+    now: new Date("2026-11-25T16:31:30Z"),
     ...overrides,
   };
 }

@@ -1,0 +1,17 @@
+/**
+ * lead-action: the "I'm on it" / "I called them" links in staff alerts. A tap records the
+ * action on the lead (which stops its escalation) and answers with a small page. The link's
+ * signature is the credential, so Supabase's JWT check is off (config.toml). The logic lives in
+ * shared/; this file reads this function's configuration and wires it.
+ */
+import "../../shared/platform/production.ts";
+import { leadActionConfigSchema, parseConfig } from "../../shared/platform/config.ts";
+import { db } from "../../shared/platform/db.ts";
+import { createLeadActionHandler } from "../../shared/lead_action/handler.ts";
+
+const cfg = parseConfig(leadActionConfigSchema, Deno.env.toObject());
+
+Deno.serve(createLeadActionHandler({
+  sql: db(cfg.SUPABASE_DB_URL, { max: 3 }),
+  secret: cfg.LEAD_ACTION_SECRET,
+}));

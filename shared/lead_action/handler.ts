@@ -1,0 +1,151 @@
+/**
+ * lead-action's request handling: a staff member taps "I'm on it" (or "I called them") in an
+ * alert, and the action is recorded on the lead in their name, once. The link is the only
+ * credential: its signature and expiry are checked before anything is read, and a link acts
+ * once (its id is kept on the activity it wrote, under a unique index). Staff read the answer
+ * on a phone, so every answer is a small page.
+ *
+ *   GET /lead-action?t=<token>   records the action → 200; forged 403, expired 410,
+ *                                reused 409, lead gone 404
+ *   HEAD                         answers without recording (link previews, mail scanners' HEAD)
+ */
+import type postgres from "postgres";
+import { type ActionClaims, type LeadAction, verifyActionToken } from "../leads/action_links.ts";
+import { maskPII } from "../platform/mask.ts";
+
+export interface LeadActionDeps {
+  sql: postgres.Sql;
+  /** `LEAD_ACTION_SECRET`: the key the links were signed with. */
+  secret: string;
+  /** The moment links are checked at. Default: the system clock. */
+  clock?: () => Date;
+}
+
+const ACTION_WORDS: Record<LeadAction, { done: string; activity: string }> = {
+  lead_claimed: { done: "You're on it", activity: "is on it" },
+  call_made: { done: "Call recorded", activity: "called the customer" },
+};
+
+/** What recording a link's action came to. */
+type Recorded =
+  | { kind: "recorded"; reference: string; name: string; by: string }
+  | { kind: "reused"; reference: string; at: Date; by: string }
+  | { kind: "no_lead" };
+
+async function record(sql: postgres.Sql, claims: ActionClaims): Promise<Recorded> {
+  return await sql.begin(async (tx) => {
+    const [lead] = await tx<{ reference_number: string; first_name: string }[]>`
+      select reference_number, first_name from public.leads where id = ${claims.leadId}`;
+    if (!lead) return { kind: "no_lead" } as const;
+    const [staff] = claims.staffId
+      ? await tx<{ full_name: string }[]>`
+          select full_name from public.staff_members where id = ${claims.staffId}`
+      : [];
+    const by = staff?.full_name ?? "the admin inbox";
+    const inserted = await tx`
+      insert into public.lead_activities (lead_id, activity_type, description, metadata, created_by)
+      values (${claims.leadId}, ${claims.action},
+        ${`${by} ${ACTION_WORDS[claims.action].activity} (alert link)`},
+        ${tx.json({ action_link_id: claims.id, staff_id: claims.staffId, via: "alert_link" })},
+        ${by})
+      on conflict ((metadata ->> 'action_link_id')) where metadata ? 'action_link_id'
+      do nothing
+      returning id`;
+    if (inserted.length > 0) {
+      return { kind: "recorded", reference: lead.reference_number, name: lead.first_name, by };
+    }
+    const [earlier] = await tx<{ created_at: Date; created_by: string }[]>`
+      select created_at, created_by from public.lead_activities
+      where metadata ->> 'action_link_id' = ${claims.id}`;
+    return {
+      kind: "reused",
+      reference: lead.reference_number,
+      at: earlier.created_at,
+      by: earlier.created_by,
+    } as const;
+  }) as Recorded;
+}
+
+const HTML_ESCAPES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
+}
+
+function page(status: number, title: string, message: string, method: string): Response {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>${
+    escapeHtml(title)
+  }</title>
+<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#222}
+h1{font-size:1.4rem}</style></head>
+<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>`;
+  return new Response(method === "HEAD" ? null : html, {
+    status,
+    headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
+  });
+}
+
+export function createLeadActionHandler(deps: LeadActionDeps): (req: Request) => Promise<Response> {
+  const clock = deps.clock ?? (() => new Date());
+  return async (req: Request) => {
+    const method = req.method;
+    if (method !== "GET" && method !== "HEAD") {
+      return page(405, "Not here", "Open the link from the alert instead.", "GET");
+    }
+    const token = new URL(req.url).searchParams.get("t") ?? "";
+    const check = await verifyActionToken(token, deps.secret, clock());
+    if (!check.ok) {
+      return check.reason === "expired"
+        ? page(
+          410,
+          "This link has expired",
+          "Nothing was recorded. Call the customer from the lead in the dashboard.",
+          method,
+        )
+        : page(
+          403,
+          "This link is not valid",
+          "Nothing was recorded. Use the link exactly as it came in the alert.",
+          method,
+        );
+    }
+    if (method === "HEAD") return page(200, "Lead action", "Open the link to record it.", method);
+    try {
+      const done = await record(deps.sql, check.claims);
+      if (done.kind === "no_lead") {
+        return page(404, "This lead no longer exists", "Nothing was recorded.", method);
+      }
+      if (done.kind === "reused") {
+        return page(
+          409,
+          "Already recorded",
+          `This link was used ${
+            done.at.toISOString().replace("T", " ").slice(0, 16)
+          } UTC by ${done.by} for ${done.reference}. Nothing more was recorded.`,
+          method,
+        );
+      }
+      return page(
+        200,
+        ACTION_WORDS[check.claims.action].done,
+        `Recorded for ${done.reference} (${done.name}) as ${done.by}. The lead will not be escalated.`,
+        method,
+      );
+    } catch (err) {
+      console.error(maskPII(`lead-action failed: ${(err as Error).stack ?? err}`));
+      return page(
+        503,
+        "Not recorded",
+        "Something went wrong on our side. Try the link again in a minute.",
+        method,
+      );
+    }
+  };
+}

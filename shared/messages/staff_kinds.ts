@@ -1,0 +1,79 @@
+/**
+ * The staff messages of distribution and speed-to-lead: the on-call text for a high-priority
+ * lead, and the escalation (email to the admin inbox with the on-call person copied, text to
+ * the on-call person) of a lead nobody acted on in time. Staff texts follow no customer SMS
+ * rule: they are the shop's own people.
+ */
+// @ts-types="@types/react"
+import { createElement } from "react";
+import {
+  StaffEscalationEmail,
+  staffEscalationSubject,
+} from "../../templates/email/staff_escalation_email.tsx";
+import { staffEscalationSms } from "../../templates/sms/staff_escalation_sms.ts";
+import { staffOnCallSms } from "../../templates/sms/staff_on_call_sms.ts";
+import { type LeadMessageKind, staffInbox } from "./kinds.ts";
+import { renderEmail, renderSms } from "./render.ts";
+import type { EmailMessage } from "../channels/email.ts";
+import type { SmsMessage } from "../channels/sms.ts";
+
+const staffOnCallSmsKind: LeadMessageKind<SmsMessage> = {
+  channel: "sms",
+  audience: "staff",
+  event: "new_lead",
+  description:
+    'Texts the on-call person a high-priority lead: name, vehicle, service, Ref, phone and the "I\'m on it" link.',
+  address: (_lead, _setup, routing) =>
+    routing.priority === "high" && routing.onCallPhone ? { recipient: routing.onCallPhone } : null,
+  render: (ctx) => renderSms(ctx, staffOnCallSms(ctx.lead, ctx.links?.claim ?? null)),
+};
+
+const staffEscalationEmailKind: LeadMessageKind<EmailMessage> = {
+  channel: "email",
+  audience: "staff",
+  event: "lead_escalated",
+  description:
+    "Tells the admin and the on-call person that a lead has waited past the escalation time with no staff action.",
+  address: (lead, setup) => staffInbox(setup, `the escalation of lead ${lead.reference_number}`),
+  async render(ctx) {
+    const waitedMs = ctx.now.getTime() - ctx.lead.created_at.getTime();
+    const email = await renderEmail(
+      ctx,
+      staffEscalationSubject(ctx.lead, waitedMs),
+      createElement(StaffEscalationEmail, {
+        lead: ctx.lead,
+        settings: ctx.settings,
+        waitedMs,
+        links: ctx.links,
+      }),
+    );
+    const onCall = ctx.onCallEmail;
+    return onCall && onCall !== email.to ? { ...email, cc: [onCall] } : email;
+  },
+};
+
+const staffEscalationSmsKind: LeadMessageKind<SmsMessage> = {
+  channel: "sms",
+  audience: "staff",
+  event: "lead_escalated",
+  description:
+    "Texts the on-call person that a lead has waited past the escalation time with no staff action.",
+  address: (_lead, _setup, routing) =>
+    routing.onCallPhone ? { recipient: routing.onCallPhone } : null,
+  render: (ctx) =>
+    renderSms(
+      ctx,
+      staffEscalationSms(
+        ctx.lead,
+        ctx.now.getTime() - ctx.lead.created_at.getTime(),
+        ctx.links?.claim ?? null,
+      ),
+    ),
+};
+
+/** The distribution kinds, in plan order (assembled into the catalog). */
+export const STAFF_KINDS = {
+  staff_on_call_sms: staffOnCallSmsKind,
+  staff_escalation_email: staffEscalationEmailKind,
+  staff_escalation_sms: staffEscalationSmsKind,
+} as const;

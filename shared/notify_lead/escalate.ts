@@ -1,0 +1,91 @@
+/**
+ * Speed-to-lead escalation, run by the sweep: a lead nobody has acted on (STAFF_ACTION_TYPES)
+ * by its deadline (escalationDueAt: `escalation_minutes` of opening hours after it came in) is
+ * escalated once, to the on-call person by SMS and to the admin inbox by email. Once is the
+ * outbox keys' doing (insert-if-absent) and `leads.escalated_at`, written in the same
+ * transaction under the lead's lock: two sweeps never escalate a lead twice.
+ */
+import type postgres from "postgres";
+import { escalationDueAt } from "../leads/business_hours.ts";
+import { loadBusinessSettings, lockLeadsForPlanning } from "../leads/lead_store.ts";
+import { loadRoster } from "../leads/staff_store.ts";
+import { onCallMember } from "../leads/assignment.ts";
+import { logActivities } from "../leads/activity_log.ts";
+import { STAFF_ACTION_TYPES } from "../leads/types.ts";
+import { storedRouting } from "../messages/kinds.ts";
+import { planMessages } from "../messages/plan.ts";
+import { logPlanned, outboxRows } from "../messages/record.ts";
+import type { MessageSetup } from "../messages/setup.ts";
+import { insertIfAbsent, type OutboxRow } from "../outbox/store.ts";
+import { waitedFor } from "../../templates/wording.ts";
+
+/** Leads older than this are history, not waiting customers: a first deploy escalates none. */
+const LOOK_BACK_DAYS = 4;
+const BATCH = 200;
+
+/** Escalates the leads whose deadline has passed at `now`; returns the messages planned. */
+export async function planEscalations(
+  sql: postgres.Sql,
+  opts: { setup: MessageSetup; now: Date },
+): Promise<OutboxRow[]> {
+  const { rows, escalated } = await sql.begin(async (tx) => {
+    const settings = await loadBusinessSettings(tx);
+    // Necessary, not sufficient: the clock may have started later, at opening time.
+    const waiting = await tx<{ id: string; created_at: Date }[]>`
+      select l.id, l.created_at from public.leads l
+      where l.escalated_at is null and l.notifications_planned_at is not null
+        and l.duplicate_of is null
+        and l.created_at > ${opts.now}::timestamptz - make_interval(days => ${LOOK_BACK_DAYS})
+        and l.created_at <= ${opts.now}::timestamptz
+          - make_interval(mins => ${settings.escalation_minutes})
+        and not exists (
+          select from public.lead_activities a
+          where a.lead_id = l.id and a.activity_type = any (${tx.array([...STAFF_ACTION_TYPES])}))
+      order by l.created_at limit ${BATCH}
+      for no key update of l skip locked`;
+    const due = waiting.filter((l) =>
+      escalationDueAt(
+        l.created_at,
+        settings.business_hours ?? {},
+        settings.time_zone,
+        settings.escalation_minutes,
+      ) <= opts.now
+    );
+    if (due.length === 0) return { rows: [] as OutboxRow[], escalated: [] };
+    const leads = await lockLeadsForPlanning(tx, due.map((l) => l.id));
+    const roster = await loadRoster(tx);
+    const onCallPhone = opts.setup.onCallPhone ?? onCallMember(roster, opts.now)?.phone_e164 ??
+      null;
+    const planned = leads.flatMap((facts) =>
+      outboxRows(
+        planMessages("lead_escalated", facts.lead, {
+          ...facts,
+          setup: opts.setup,
+          now: opts.now,
+          routing: { ...storedRouting(facts.lead), onCallPhone },
+        }),
+        facts.lead.id,
+      )
+    );
+    const [rows] = await Promise.all([
+      insertIfAbsent(tx, planned),
+      tx`update public.leads set escalated_at = ${opts.now}
+         where id = any (${tx.array(leads.map((f) => f.lead.id))}::uuid[])`,
+    ]);
+    return { rows, escalated: leads.map((f) => f.lead) };
+  });
+  await logActivities(
+    sql,
+    escalated.map((lead) => {
+      const waited = opts.now.getTime() - lead.created_at.getTime();
+      return {
+        lead_id: lead.id,
+        activity_type: "lead_escalated" as const,
+        description: `Escalated: no staff action after ${waitedFor(waited)}`,
+        metadata: { waited_seconds: Math.round(waited / 1000), assigned_to: lead.assigned_to },
+      };
+    }),
+  );
+  await logPlanned(sql, rows);
+  return rows;
+}

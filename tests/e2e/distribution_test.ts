@@ -1,0 +1,291 @@
+/**
+ * Distribution and speed-to-lead through the running functions: whose turn a lead is, the
+ * on-call text of a high-priority lead, the "I'm on it" link, the escalation of a lead nobody
+ * acted on, and a repeated submission. Time is driven through the data (a lead's created_at set
+ * back), never by waiting; the roster is put on shift around the clock so the hour the tests
+ * run at does not matter.
+ */
+import assert from "node:assert/strict";
+import type postgres from "postgres";
+import { connect, requireStack, stack } from "../support/stack.ts";
+import { insertLead } from "../support/fixtures.ts";
+import { emailsTo, smsTo } from "../support/fakes.ts";
+import { settledOutbox, smsWindowAlwaysOpen, sweep } from "../support/notify_lead.ts";
+import { waitFor } from "../support/wait_for.ts";
+
+await requireStack();
+
+const ADMIN = "admin@pinkautoglass.com";
+const DISPATCH = "dispatch@pinkautoglass.com";
+const ON_CALL_PHONE = "+17205550101"; // Dana Pink, on call in the seed
+
+type Sql = ReturnType<typeof connect>;
+
+/**
+ * Runs `body` with Dana and Marco taking leads around the clock, nobody else, and the shop
+ * without opening hours (so confirmations and escalations do not depend on the hour); puts
+ * the roster and settings back afterwards.
+ */
+async function withRosterOnShift(sql: Sql, body: () => Promise<void>) {
+  const saved = await sql`
+    select id, working_hours, receives_lead_alerts, last_assigned_at from public.staff_members`;
+  const [settings] = await sql`select business_hours from public.business_settings`;
+  try {
+    await sql`update public.staff_members set working_hours = null, last_assigned_at = null,
+      receives_lead_alerts = email in (${ADMIN}, ${DISPATCH})`;
+    await sql`update public.business_settings set business_hours = null`;
+    await body();
+  } finally {
+    for (const m of saved) {
+      await sql`update public.staff_members set working_hours = ${m.working_hours},
+        receives_lead_alerts = ${m.receives_lead_alerts}, last_assigned_at = ${m.last_assigned_at}
+        where id = ${m.id}`;
+    }
+    await sql`update public.business_settings set business_hours = ${settings.business_hours}`;
+  }
+}
+
+async function assigneesOf(sql: Sql, ids: string[]) {
+  return await sql<{ id: string; email: string | null }[]>`
+    select l.id, s.email from public.leads l left join public.staff_members s on s.id = l.assigned_to
+    where l.id = any (${ids}::uuid[])`;
+}
+
+/** The staff alert of a lead, once the fake Resend has it. */
+async function staffAlertOf(reference: string) {
+  return await waitFor(
+    `the staff alert of ${reference}`,
+    async () =>
+      (await emailsTo(ADMIN)).find((e) =>
+        e.subject.includes("New Lead") && e.html?.includes(reference)
+      ),
+  );
+}
+
+/** The "I'm on it" link in an email or SMS. */
+function claimLink(text: string): string {
+  const links = [...text.matchAll(/https?:\/\/[^\s"<>]+\/lead-action\?t=[A-Za-z0-9_.-]+/g)];
+  assert.ok(links.length > 0, "the message carries a lead-action link");
+  return links[0][0].replaceAll("&amp;", "&");
+}
+
+/** Sets a lead back in time, as if it had come in `minutes` ago. */
+async function backdate(sql: Sql, leadId: string, minutes: number) {
+  await sql`update public.leads set created_at = now() - make_interval(mins => ${minutes})
+    where id = ${leadId}`;
+}
+
+async function activities(sql: postgres.Sql, leadId: string, type: string) {
+  return await sql`select * from public.lead_activities
+    where lead_id = ${leadId} and activity_type = ${type}`;
+}
+
+Deno.test("two leads in a row go to two people, each alert copying the admin inbox", async () => {
+  const sql = connect();
+  try {
+    await withRosterOnShift(sql, async () => {
+      const first = await insertLead(sql);
+      await settledOutbox(sql, first.id, 3);
+      const second = await insertLead(sql);
+      await settledOutbox(sql, second.id, 3);
+      const assigned = await assigneesOf(sql, [first.id, second.id]);
+      const byId = new Map(assigned.map((a) => [a.id, a.email]));
+      assert.notEqual(byId.get(first.id), byId.get(second.id), "two different people");
+      assert.deepEqual(new Set(byId.values()), new Set([ADMIN, DISPATCH]));
+      const toDispatch = (await emailsTo(DISPATCH)).find((e) =>
+        e.html?.includes(first.reference_number) || e.html?.includes(second.reference_number)
+      );
+      assert.ok(toDispatch, "the dispatcher got their lead's alert");
+      assert.deepEqual(toDispatch.cc, [ADMIN], "the admin inbox is copied");
+      for (const lead of [first, second]) {
+        const [assignedActivity] = await activities(sql, lead.id, "lead_assigned");
+        assert.match(assignedActivity.description, /^Assigned to (Dana Pink|Marco Ruiz)/);
+      }
+    });
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("concurrent leads are shared out evenly: nobody gets two while another is free", async () => {
+  const sql = connect({ max: 8 });
+  try {
+    await withRosterOnShift(sql, async () => {
+      const leads = await Promise.all(
+        [1, 2, 3, 4, 5, 6].map(() => insertLead(sql, { sms_consent: false })),
+      );
+      const ids = leads.map((l) => l.id);
+      await waitFor("every lead to be assigned", async () => {
+        const rows = await assigneesOf(sql, ids);
+        return rows.every((r) => r.email !== null) ? rows : undefined;
+      });
+      const order = await sql<{ email: string }[]>`
+        select s.email from public.lead_activities a
+        join public.staff_members s on s.id = (a.metadata ->> 'staff_id')::uuid
+        where a.lead_id = any (${ids}::uuid[]) and a.activity_type = 'lead_assigned'
+        order by (a.metadata ->> 'staff_id'), a.id`;
+      const counts = Map.groupBy(order, (r) => r.email);
+      assert.equal(counts.get(ADMIN)?.length, 3);
+      assert.equal(counts.get(DISPATCH)?.length, 3);
+    });
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("a high-priority lead texts the on-call person and says so in the alert's subject", async () => {
+  const sql = connect();
+  try {
+    await smsWindowAlwaysOpen(sql);
+    await withRosterOnShift(sql, async () => {
+      // Replacement 3, mobile 1, premium make 1, preferred date within 48 hours 2: 7.
+      const tomorrow = new Date(Date.now() + 24 * 3600_000).toISOString().slice(0, 10);
+      const lead = await insertLead(sql, {
+        vehicle_make: "BMW",
+        preferred_date: tomorrow,
+        mobile_service: true,
+        service_type: "replacement",
+      });
+      const outbox = await settledOutbox(sql, lead.id, 4);
+      assert.equal(outbox.staff_on_call_sms.status, "sent");
+      assert.equal(outbox.staff_on_call_sms.recipient, ON_CALL_PHONE);
+      const [{ priority }] = await sql`select priority from public.leads where id = ${lead.id}`;
+      assert.equal(priority, "high");
+      const text = (await smsTo(ON_CALL_PHONE)).find((m) => m.body.includes(lead.reference_number));
+      assert.ok(text, "the on-call person was texted");
+      assert.match(text.body, /^HIGH PRIORITY lead: Jane Doe, 2019 BMW Outback, Replacement\./);
+      claimLink(text.body);
+      const alert = (await emailsTo(ADMIN)).find((e) =>
+        e.html?.includes(lead.reference_number) &&
+        e.subject.includes("New Lead")
+      );
+      assert.ok(alert);
+      assert.match(alert.subject, /^🚨 HIGH PRIORITY New Lead: 2019 BMW Outback - Replacement$/);
+    });
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("the alert's one-tap link records the action once and stops the escalation", async (t) => {
+  const sql = connect();
+  try {
+    await withRosterOnShift(sql, async () => {
+      const lead = await insertLead(sql, { sms_consent: false });
+      await settledOutbox(sql, lead.id, 3);
+      const link = claimLink((await staffAlertOf(lead.reference_number)).html ?? "");
+      assert.ok(link.startsWith(`${stack.functionsUrl}/lead-action?t=`));
+
+      await t.step("the first tap records lead_claimed in the staff member's name", async () => {
+        const res = await fetch(link);
+        const page = await res.text();
+        assert.equal(res.status, 200, page);
+        assert.match(page, /You&#39;re on it/);
+        const [claimed] = await activities(sql, lead.id, "lead_claimed");
+        assert.match(claimed.created_by, /^(Dana Pink|Marco Ruiz)$/);
+      });
+      await t.step("a second tap is refused and changes nothing", async () => {
+        const res = await fetch(link);
+        assert.equal(res.status, 409);
+        assert.match(await res.text(), /Already recorded/);
+        assert.equal((await activities(sql, lead.id, "lead_claimed")).length, 1);
+      });
+      await t.step("a forged or mangled link is refused and changes nothing", async () => {
+        const token = new URL(link).searchParams.get("t")!;
+        const [payload, signature] = token.split(".");
+        for (
+          const bad of [
+            `${payload}x.${signature}`,
+            `${payload}.${signature.slice(0, -2)}AA`,
+            "not-a-token",
+            "",
+          ]
+        ) {
+          const res = await fetch(`${stack.functionsUrl}/lead-action?t=${bad}`);
+          assert.equal(res.status, 403, bad);
+          await res.body?.cancel();
+        }
+        assert.equal((await activities(sql, lead.id, "lead_claimed")).length, 1);
+      });
+      await t.step("past the escalation time, a claimed lead is not escalated", async () => {
+        await backdate(sql, lead.id, 16);
+        await sweep();
+        assert.equal((await activities(sql, lead.id, "lead_escalated")).length, 0);
+      });
+    });
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("a lead nobody acted on is escalated once, 15 minutes after it came in", async () => {
+  const sql = connect();
+  try {
+    await smsWindowAlwaysOpen(sql);
+    await withRosterOnShift(sql, async () => {
+      const lead = await insertLead(sql, { sms_consent: false });
+      await settledOutbox(sql, lead.id, 3);
+      await backdate(sql, lead.id, 14);
+      await sweep();
+      assert.equal((await activities(sql, lead.id, "lead_escalated")).length, 0, "not yet at 14");
+      await backdate(sql, lead.id, 16);
+      await Promise.all([sweep(), sweep()]);
+      await sweep();
+      const escalated = await activities(sql, lead.id, "lead_escalated");
+      assert.equal(escalated.length, 1, "escalated once");
+      assert.match(escalated[0].description, /no staff action after 16 min/);
+      const outbox = await settledOutbox(sql, lead.id, 5);
+      assert.equal(outbox.staff_escalation_email.status, "sent");
+      assert.equal(outbox.staff_escalation_sms.status, "sent");
+      const emails = (await emailsTo(ADMIN)).filter((e) =>
+        e.subject.startsWith("⏰ No call yet") && e.subject.includes(lead.reference_number)
+      );
+      assert.equal(emails.length, 1);
+      assert.match(emails[0].subject, /has waited 16 min$/);
+      const texts = (await smsTo(ON_CALL_PHONE)).filter((m) =>
+        m.body.startsWith("ESCALATION") && m.body.includes(lead.reference_number)
+      );
+      assert.equal(texts.length, 1);
+      assert.match(texts[0].body, /has waited 16 min with no call/);
+    });
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("a repeated submission confirms the customer once; staff get both alerts, the second marked", async () => {
+  const sql = connect();
+  try {
+    await smsWindowAlwaysOpen(sql);
+    const first = await insertLead(sql);
+    await settledOutbox(sql, first.id, 3);
+    const again = await insertLead(sql, { email: first.email, phone_e164: first.phone_e164 });
+    const outbox = await settledOutbox(sql, again.id, 3);
+    const reason = `duplicate_of ${first.reference_number}`;
+    assert.equal(outbox.customer_confirmation_email.status, "suppressed");
+    assert.equal(outbox.customer_confirmation_email.status_reason, reason);
+    assert.equal(outbox.initial_confirmation_sms.status, "suppressed");
+    assert.equal(outbox.initial_confirmation_sms.status_reason, reason);
+    assert.equal(outbox.staff_new_lead_email.status, "sent");
+    const [{ duplicate_of }] =
+      await sql`select duplicate_of from public.leads where id = ${again.id}`;
+    assert.equal(duplicate_of, first.id);
+    const confirmations = (await emailsTo(first.email)).filter((e) =>
+      e.subject.startsWith("We received your request")
+    );
+    assert.equal(confirmations.length, 1, "one confirmation email");
+    assert.equal((await smsTo(first.phone_e164)).length, 1, "one confirmation text");
+    const alerts = (await emailsTo(ADMIN)).filter((e) =>
+      e.subject.includes("New Lead") &&
+      (e.html?.includes(first.reference_number) || e.html?.includes(again.reference_number))
+    );
+    assert.equal(alerts.length, 2, "two staff alerts");
+    const marked = alerts.find((e) => e.html?.includes(again.reference_number))!;
+    assert.match(
+      marked.subject,
+      new RegExp(`possible duplicate of Ref #${first.reference_number}`),
+    );
+  } finally {
+    await sql.end();
+  }
+});
