@@ -6,6 +6,8 @@ import { multipartBoundary, parseMultipart } from "../../supabase/local/fakes/mu
 import { RollingWindowLimiter } from "../../supabase/local/fakes/rate_limit.ts";
 import { createSignedUrlSigner } from "../../supabase/local/fakes/signed_url_token.ts";
 import { rewriteTwilioUri } from "../../shared/providers/twilio_client.ts";
+import { segmentCount } from "../../supabase/local/fakes/segments.ts";
+import { SegmentedMessage } from "sms-segments-calculator";
 
 function fakeClock(start = 1_700_000_000_000) {
   let now = start;
@@ -127,4 +129,27 @@ Deno.test("rewriteTwilioUri() moves api.twilio.com (and its edge forms) to the f
     rewriteTwilioUri("https://messaging.twilio.com/v1/x", fake),
     "https://messaging.twilio.com/v1/x",
   );
+});
+
+Deno.test("segmentCount() counts as sms-segments-calculator does, basic GSM-7 or not", async (t) => {
+  const cases: Array<[string, string]> = [
+    ["empty", ""],
+    ["one GSM-7 segment, full", "a".repeat(160)],
+    ["two GSM-7 segments", "a".repeat(161)],
+    ["three GSM-7 segments at 307", "x".repeat(307)],
+    ["GSM-7 specials", "Hi Ñoño! Ref: PAG-1 @ £5 §¿ Ü\nText STOP to opt-out".repeat(3)],
+    ["an extension character takes two septets", "{" + "a".repeat(159)],
+    ["euro sign", "€".repeat(80)],
+    ["an emoji makes it UCS-2", "Hi 😀 " + "a".repeat(70)],
+    ["Cyrillic", "Привет ".repeat(30)],
+    ["a curly apostrophe", "We’ll call you " + "a".repeat(60)],
+  ];
+  for (const [name, body] of cases) {
+    await t.step(name, () => {
+      assert.equal(
+        segmentCount(body),
+        Math.max(new SegmentedMessage(body).segmentsCount, 1),
+      );
+    });
+  }
 });

@@ -4,7 +4,7 @@
  * `delivered`, or a carrier failure when a test asks for one), and customers texting in
  * (twilio_inbound.ts) with the replies the TwiML answer asks for.
  */
-import { SegmentedMessage } from "sms-segments-calculator";
+import { segmentCount } from "./segments.ts";
 import type { Incoming, Provider } from "./fake_endpoint.ts";
 import { ControlBodyError } from "./faults.ts";
 import { messageSid } from "./ids.ts";
@@ -184,7 +184,7 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
           status: from ? "queued" : "accepted",
           error_code: null,
           status_callback: statusCallback ?? null,
-          num_segments: new SegmentedMessage(text!).segmentsCount,
+          num_segments: segmentCount(text!),
           created_ms: now,
           updated_ms: now,
           sent_ms: null,

@@ -6,7 +6,7 @@
  * parameters, and sends the replies the TwiML answer asks for.
  */
 import { z } from "zod";
-import { SegmentedMessage } from "sms-segments-calculator";
+import { segmentCount } from "./segments.ts";
 import { ControlBodyError } from "./faults.ts";
 import { messageSid } from "./ids.ts";
 import { apiVersion, type MessageStore, type StoredMessage } from "./twilio_store.ts";
@@ -103,7 +103,7 @@ export function createInboundHandler(opts: InboundOptions) {
       status: blocked ? "failed" : "delivered",
       error_code: blocked ? 21610 : null,
       status_callback: null,
-      num_segments: Math.max(new SegmentedMessage(reply.body).segmentsCount, 1),
+      num_segments: segmentCount(reply.body),
       created_ms: now,
       updated_ms: now,
       sent_ms: blocked ? null : now,
@@ -125,7 +125,7 @@ export function createInboundHandler(opts: InboundOptions) {
     const media = input.media ?? [];
     const now = opts.now();
     const sid = input.message_sid ?? messageSid(media.length > 0 ? "MM" : "SM");
-    const segments = Math.max(new SegmentedMessage(body).segmentsCount, 1);
+    const segments = segmentCount(body);
     opts.store.add({
       sid,
       direction: "inbound",
