@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { ConfigError, notifyLeadConfigSchema, parseConfig } from "../../shared/platform/config.ts";
+import {
+  ConfigError,
+  leadActionConfigSchema,
+  notifyLeadConfigSchema,
+  parseConfig,
+} from "../../shared/platform/config.ts";
 
 const valid = {
   SUPABASE_URL: "https://abc.supabase.co",
@@ -61,4 +66,28 @@ Deno.test("parseConfig(notify-lead) names every bad variable and never shows a v
       }
     });
   }
+});
+
+Deno.test("parseConfig(lead-action) requires the link key, long enough, and shows no value", () => {
+  const platform = {
+    SUPABASE_URL: "https://abc.supabase.co",
+    SUPABASE_DB_URL: "postgresql://postgres:pw@db.abc.supabase.co:5432/postgres",
+    SUPABASE_SERVICE_ROLE_KEY: "k".repeat(40),
+  };
+  assert.throws(
+    () => parseConfig(leadActionConfigSchema, platform),
+    (err: Error) => err instanceof ConfigError && /LEAD_ACTION_SECRET is missing/.test(err.message),
+  );
+  assert.throws(
+    () => parseConfig(leadActionConfigSchema, { ...platform, LEAD_ACTION_SECRET: "short-secret" }),
+    (err: Error) =>
+      /LEAD_ACTION_SECRET must be at least 32 random characters/.test(err.message) &&
+      !err.message.includes("short-secret"),
+  );
+  const secret = "s".repeat(32);
+  assert.equal(
+    parseConfig(leadActionConfigSchema, { ...platform, LEAD_ACTION_SECRET: secret })
+      .LEAD_ACTION_SECRET,
+    secret,
+  );
 });
