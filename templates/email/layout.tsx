@@ -3,11 +3,11 @@
  * What every email shares: the styles and the footer naming the business, its phone and
  * its postal address (CAN-SPAM asks for a valid physical postal address in every email).
  */
-import { Link, Section, Text } from "@react-email/components";
+import { Button, Link, Section, Text } from "@react-email/components";
 // @ts-types="@types/react"
 import { type CSSProperties, Fragment, type ReactNode } from "react";
-import type { BusinessSettings } from "../../shared/leads/types.ts";
-import { cleanText } from "../wording.ts";
+import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
+import { cleanText, greetingName } from "../wording.ts";
 
 const brandPink = "#d6336c";
 
@@ -103,14 +103,32 @@ export function Lines({ text }: { text: string | null }) {
   return <>{lines.map((line, i) => <Fragment key={i}>{i > 0 && <br />}{line}</Fragment>)}</>;
 }
 
-/** The "I'm on it" / "I called them" links of a staff email; nothing without links. */
-export function ActionLinks({ links }: { links?: { claim: string; called: string } }) {
-  if (!links) return null;
+/**
+ * What a staff email asks of its reader, first: the call button (when the lead gave a phone),
+ * then the "I'm on it" / "I called them" links (when links are configured).
+ */
+export function StaffActions(
+  { lead, links }: {
+    lead: Pick<Lead, "phone_e164" | "first_name">;
+    links?: { claim: string; called: string };
+  },
+) {
   return (
-    <Section style={{ margin: "0 0 16px" }}>
-      <Link href={links.claim} style={styles.link}>I'm on it</Link>
-      {"  ·  "}
-      <Link href={links.called} style={styles.link}>I called them</Link>
-    </Section>
+    <>
+      {lead.phone_e164 && (
+        <Section style={{ margin: "0 0 16px" }}>
+          <Button href={`tel:${lead.phone_e164}`} style={styles.button}>
+            {`Call ${greetingName(lead)} now`}
+          </Button>
+        </Section>
+      )}
+      {links && (
+        <Section style={{ margin: "0 0 16px" }}>
+          <Link href={links.claim} style={styles.link}>I'm on it</Link>
+          {"  ·  "}
+          <Link href={links.called} style={styles.link}>I called them</Link>
+        </Section>
+      )}
+    </>
   );
 }

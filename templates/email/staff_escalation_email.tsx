@@ -6,7 +6,6 @@
  */
 import {
   Body,
-  Button,
   Container,
   Head,
   Heading,
@@ -22,12 +21,11 @@ import type { RenderContext } from "../../shared/messages/render.ts";
 import {
   formatInstant,
   fullName,
-  greetingName,
   serviceTitle,
   vehicleDescription,
   waitedFor,
 } from "../wording.ts";
-import { ActionLinks, Detail, EmailFooter, styles } from "./layout.tsx";
+import { Detail, EmailFooter, StaffActions, styles } from "./layout.tsx";
 
 /** Props of {@linkcode StaffEscalationEmail}. */
 export interface StaffEscalationProps {
@@ -66,14 +64,7 @@ export function StaffEscalationEmail({ lead, settings, waitedMs, links }: StaffE
               lead.assigned_to_name ?? "the admin inbox (nobody was on shift)"
             }.`}
           </Text>
-          {lead.phone_e164 && (
-            <Section style={{ margin: "0 0 16px" }}>
-              <Button href={`tel:${lead.phone_e164}`} style={styles.button}>
-                {`Call ${greetingName(lead)} now`}
-              </Button>
-            </Section>
-          )}
-          <ActionLinks links={links} />
+          <StaffActions lead={lead} links={links} />
           <Section>
             <Detail label="Reference">{lead.reference_number}</Detail>
             <Detail label="Phone">

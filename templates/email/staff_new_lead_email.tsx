@@ -6,7 +6,6 @@
  */
 import {
   Body,
-  Button,
   Container,
   Head,
   Heading,
@@ -25,12 +24,11 @@ import {
   formatPreferredDate,
   fullAddress,
   fullName,
-  greetingName,
   serviceTitle,
   sourceFormLabel,
   vehicleDescription,
 } from "../wording.ts";
-import { ActionLinks, Detail, EmailFooter, isWebUrl, Lines, styles } from "./layout.tsx";
+import { Detail, EmailFooter, isWebUrl, Lines, StaffActions, styles } from "./layout.tsx";
 
 /** Props of {@linkcode StaffNewLeadAlertEmail}. */
 export interface StaffNewLeadAlertProps {
@@ -120,14 +118,7 @@ export function StaffNewLeadAlertEmail(
             </Text>
           )}
 
-          {lead.phone_e164 && (
-            <Section style={{ margin: "0 0 16px" }}>
-              <Button href={`tel:${lead.phone_e164}`} style={styles.button}>
-                {`Call ${greetingName(lead)} now`}
-              </Button>
-            </Section>
-          )}
-          <ActionLinks links={links} />
+          <StaffActions lead={lead} links={links} />
 
           <Section>
             <Detail label="Assigned to">{lead.assigned_to_name ?? "Nobody on shift"}</Detail>
