@@ -13,7 +13,13 @@
  * Both require the shared secret in `x-webhook-secret`.
  */
 import type postgres from "postgres";
-import { errorResponse, jsonResponse, secretsMatch } from "../platform/http.ts";
+import {
+  BodyTooLargeError,
+  errorResponse,
+  jsonResponse,
+  readJsonWithin,
+  refuseWithoutSecret,
+} from "../platform/http.ts";
 import {
   appointmentActivityPayload,
   describeIssues,
@@ -57,6 +63,12 @@ export interface NotifyLeadDeps {
  */
 const SWEEP_GRACE_SECONDS = 10;
 
+/**
+ * The largest body taken: a database webhook's row (a lead's longest fields are a few KB) with
+ * room to spare. Anything bigger is refused (413) unread.
+ */
+const MAX_BODY_BYTES = 256 * 1024;
+
 /** Most leads planned in one transaction. */
 const PLAN_BATCH = 100;
 /** How long a webhook waits for a database that is away (pg_net gives up after 10 s). */
@@ -90,8 +102,9 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
   async function webhook(req: Request): Promise<Response> {
     let body: unknown;
     try {
-      body = await req.json();
-    } catch {
+      body = await readJsonWithin(req, MAX_BODY_BYTES);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) return errorResponse(413, err.message);
       return errorResponse(400, "Request body is not valid JSON");
     }
     if ((body as { table?: unknown } | null)?.table === "lead_activities") {
@@ -131,7 +144,13 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
   }
 
   async function sweep(req: Request): Promise<Response> {
-    const body = await req.json().catch(() => ({}));
+    let body: unknown;
+    try {
+      body = await readJsonWithin(req, MAX_BODY_BYTES);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) return errorResponse(413, err.message);
+      body = {};
+    }
     const grace = sweepRequest.safeParse(body);
     if (!grace.success) {
       return errorResponse(400, "Not a sweep request", describeIssues(grace.error));
@@ -174,6 +193,12 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
   }
 
   return async (req: Request) => {
+    // The secret first: a stranger learns nothing, and nothing of its body is read.
+    const refused = refuseWithoutSecret(req, deps.webhookSecret);
+    if (refused) {
+      await req.body?.cancel();
+      return refused;
+    }
     const path = new URL(req.url).pathname.replace(/\/+$/, "");
     const route = path.endsWith("/sweep")
       ? "sweep"
@@ -184,11 +209,6 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
       return errorResponse(404, `No route ${path}: POST /notify-lead or /notify-lead/sweep`);
     }
     if (req.method !== "POST") return errorResponse(405, `Use POST, not ${req.method}`);
-    const secret = req.headers.get("x-webhook-secret");
-    if (secret === null) return errorResponse(401, "Missing x-webhook-secret header");
-    if (!secretsMatch(secret, deps.webhookSecret)) {
-      return errorResponse(401, "Wrong x-webhook-secret");
-    }
     try {
       return route === "sweep" ? await sweep(req) : await webhook(req);
     } catch (err) {

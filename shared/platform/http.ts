@@ -21,12 +21,36 @@ export function secretsMatch(presented: string | null, expected: string): boolea
   return timingSafeEqual(digest(presented), digest(expected));
 }
 
+/**
+ * The 401 for a caller without the shared secret in `x-webhook-secret`, or null when it has
+ * it. Checked before anything else about the request, so a stranger learns nothing (not even
+ * which methods or routes exist).
+ */
+export function refuseWithoutSecret(req: Request, expected: string): Response | null {
+  const secret = req.headers.get("x-webhook-secret");
+  if (secret === null) return errorResponse(401, "Missing x-webhook-secret header");
+  if (!secretsMatch(secret, expected)) return errorResponse(401, "Wrong x-webhook-secret");
+  return null;
+}
+
 /** A request body larger than its endpoint takes. */
 export class BodyTooLargeError extends Error {
   override name = "BodyTooLargeError";
   constructor(readonly limitBytes: number) {
     super(`Request body is larger than ${limitBytes} bytes`);
   }
+}
+
+/**
+ * Reads a JSON request body of at most `limitBytes` (see {@linkcode readTextWithin}); an empty
+ * body reads as `{}`.
+ *
+ * @throws {BodyTooLargeError}
+ * @throws {SyntaxError} When the body is not JSON.
+ */
+export async function readJsonWithin(req: Request, limitBytes: number): Promise<unknown> {
+  const text = await readTextWithin(req, limitBytes);
+  return text.trim() === "" ? {} : JSON.parse(text);
 }
 
 /**

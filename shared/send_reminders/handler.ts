@@ -7,7 +7,7 @@
  * outbox until its time.
  */
 import type postgres from "postgres";
-import { errorResponse, jsonResponse, secretsMatch } from "../platform/http.ts";
+import { errorResponse, jsonResponse, refuseWithoutSecret } from "../platform/http.ts";
 import { maskPII } from "../platform/mask.ts";
 import type { MessageSetup } from "../messages/setup.ts";
 import type { DrainStats } from "../outbox/drain.ts";
@@ -30,12 +30,13 @@ export function createSendRemindersHandler(
 ): (req: Request) => Promise<Response> {
   const clock = deps.clock ?? (() => new Date());
   return async (req: Request) => {
-    if (req.method !== "POST") return errorResponse(405, `Use POST, not ${req.method}`);
-    const secret = req.headers.get("x-webhook-secret");
-    if (secret === null) return errorResponse(401, "Missing x-webhook-secret header");
-    if (!secretsMatch(secret, deps.webhookSecret)) {
-      return errorResponse(401, "Wrong x-webhook-secret");
+    const refused = refuseWithoutSecret(req, deps.webhookSecret);
+    if (refused) {
+      await req.body?.cancel();
+      return refused;
     }
+    if (req.method !== "POST") return errorResponse(405, `Use POST, not ${req.method}`);
+    // pg_cron's body says nothing the function needs: not read at all.
     await req.body?.cancel();
     try {
       const appointments = await planDueReminders(deps.sql, { setup: deps.setup, now: clock() });

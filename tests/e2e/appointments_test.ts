@@ -364,3 +364,14 @@ Deno.test("pg_cron runs send-reminders every minute, authenticated from Vault", 
     await sql.end();
   }
 });
+
+Deno.test("send-reminders checks the secret before anything else: a GET without it gets 401", async () => {
+  const res = await fetch(`${stack.functionsUrl}/send-reminders`);
+  assert.equal(res.status, 401);
+  assert.match((await res.json()).error, /Missing x-webhook-secret/);
+  const wrongMethod = await fetch(`${stack.functionsUrl}/send-reminders`, {
+    headers: { "x-webhook-secret": WEBHOOK_SECRET },
+  });
+  assert.equal(wrongMethod.status, 405);
+  await wrongMethod.body?.cancel();
+});

@@ -240,6 +240,35 @@ Deno.test("bad input to notify-lead gets the right status and a clear error, and
         405,
         /Use POST/,
       ],
+      [
+        "wrong method and no secret: the secret is checked first",
+        () => fetch(`${stack.functionsUrl}/notify-lead`),
+        401,
+        /Missing x-webhook-secret/,
+      ],
+      [
+        "an unknown route without the secret",
+        () => fetch(`${stack.functionsUrl}/notify-lead/nothing-here`, { method: "POST" }),
+        401,
+        /Missing x-webhook-secret/,
+      ],
+      [
+        "a body over 256 KB, declared",
+        () => postToNotifyLead("notify-lead", `{"x":"${"a".repeat(300 * 1024)}"}`),
+        413,
+        /larger than 262144 bytes/,
+      ],
+      [
+        "a body over 256 KB, streamed without a length",
+        () =>
+          fetch(`${stack.functionsUrl}/notify-lead`, {
+            method: "POST",
+            headers: { "x-webhook-secret": WEBHOOK_SECRET, "content-type": "application/json" },
+            body: new Blob([`{"x":"${"a".repeat(300 * 1024)}"}`]).stream(),
+          }),
+        413,
+        /larger than 262144 bytes/,
+      ],
     ];
     for (const [name, send, status, message] of cases) {
       await t.step(name, async () => {
