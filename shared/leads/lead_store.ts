@@ -87,9 +87,14 @@ export interface LeadForPlanning {
  * order, so two batches cannot deadlock; `no key update`, so activity rows being written for
  * the same leads do not wait on it), and reads each phone's consent and texts of the
  * last 24 hours and the shop's settings with them: one round trip for a whole burst. Ids
- * with no lead are left out.
+ * with no lead are left out. With `routing` (new leads), also each lead's photo count and the
+ * earlier lead it may repeat.
  */
-export async function lockLeadsForPlanning(sql: Sql, ids: string[]): Promise<LeadForPlanning[]> {
+export async function lockLeadsForPlanning(
+  sql: Sql,
+  ids: string[],
+  opts: { routing?: boolean } = {},
+): Promise<LeadForPlanning[]> {
   if (ids.length === 0) return [];
   const rows = await sql<(Lead & {
     sms_may_text: boolean | null;
@@ -112,8 +117,13 @@ export async function lockLeadsForPlanning(sql: Sql, ids: string[]): Promise<Lea
       (select to_jsonb(s) from (select ${settingsColumns(sql)} from public.business_settings) s)
         as settings,
       l.notifications_planned_at is not null as planned_before,
-      (select count(*)::int from public.media m where m.lead_id = l.id) as media_count,
-      (select to_jsonb(d) from (${earlierLeadOf(sql)}) d) as earlier_lead
+      ${
+    // Only a new lead's routing needs its photos and the lead it may repeat: appointments and
+    // reminders (10,000 in one call) skip both lookups.
+    opts.routing
+      ? sql`(select count(*)::int from public.media m where m.lead_id = l.id) as media_count,
+      (select to_jsonb(d) from (${earlierLeadOf(sql)}) d) as earlier_lead`
+      : sql`0 as media_count, null::jsonb as earlier_lead`}
     from public.leads l where l.id = any (${sql.array(ids)}::uuid[])
     order by l.id for no key update of l`;
   return rows.map((

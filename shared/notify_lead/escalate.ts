@@ -21,6 +21,10 @@ import { waitedFor } from "../../templates/wording.ts";
 
 /** Leads older than this are history, not waiting customers: a first deploy escalates none. */
 const LOOK_BACK_DAYS = 4;
+/**
+ * Most leads escalated by one sweep. A backlog goes newest first, a batch a minute: the lead
+ * that came in 15 minutes ago can still be won (REFERENCE.md, "Why seconds matter").
+ */
 const BATCH = 200;
 
 /** Escalates the leads whose deadline has passed at `now`; returns the messages planned. */
@@ -30,7 +34,8 @@ export async function planEscalations(
 ): Promise<OutboxRow[]> {
   const { rows, escalated } = await sql.begin(async (tx) => {
     const settings = await loadBusinessSettings(tx);
-    // Necessary, not sufficient: the clock may have started later, at opening time.
+    // Necessary, not sufficient: the clock may have started later, at opening time. Read
+    // whole (ids and times only), so leads not yet due can never hide due ones behind a limit.
     const waiting = await tx<{ id: string; created_at: Date }[]>`
       select l.id, l.created_at from public.leads l
       where l.escalated_at is null and l.notifications_planned_at is not null
@@ -41,16 +46,21 @@ export async function planEscalations(
         and not exists (
           select from public.lead_activities a
           where a.lead_id = l.id and a.activity_type = any (${tx.array([...STAFF_ACTION_TYPES])}))
-      order by l.created_at limit ${BATCH}
-      for no key update of l skip locked`;
-    const due = waiting.filter((l) =>
+      order by l.created_at desc`;
+    const dueIds = waiting.filter((l) =>
       escalationDueAt(
         l.created_at,
         settings.business_hours ?? {},
         settings.time_zone,
         settings.escalation_minutes,
       ) <= opts.now
-    );
+    ).slice(0, BATCH).map((l) => l.id);
+    if (dueIds.length === 0) return { rows: [] as OutboxRow[], escalated: [] };
+    // Locked and checked again: a concurrent sweep escalating the same leads skips them here.
+    const due = await tx<{ id: string }[]>`
+      select id from public.leads
+      where id = any (${tx.array(dueIds)}::uuid[]) and escalated_at is null
+      order by id for no key update skip locked`;
     if (due.length === 0) return { rows: [] as OutboxRow[], escalated: [] };
     const leads = await lockLeadsForPlanning(tx, due.map((l) => l.id));
     const roster = await loadRoster(tx);

@@ -26,7 +26,7 @@ export async function planLeadsNotifications(
   opts: { setup: MessageSetup; now: Date },
 ): Promise<Map<string, OutboxRow[]>> {
   const { found, rows, assigned } = await sql.begin(async (tx) => {
-    const leads = await lockLeadsForPlanning(tx, leadIds);
+    const leads = await lockLeadsForPlanning(tx, leadIds, { routing: true });
     // Locked only when someone takes a turn: concurrent planners wait here, not earlier.
     const roster = leads.length === 0
       ? []
