@@ -2,12 +2,20 @@
 -- system can be tried at once. Loaded by `npm start` on a fresh database only.
 insert into public.business_settings (
   business_name, phone_display, phone_e164, postal_address, website_url, reply_to_email,
-  time_zone, sms_window_start_hour, sms_window_end_hour, sms_daily_cap
+  time_zone, sms_window_start_hour, sms_window_end_hour, sms_daily_cap, texting_phone_e164
 ) values (
   'Pink Auto Glass', '(720) 918-7465', '+17209187465',
   '1200 Larimer St, Denver, CO 80204', 'https://pinkautoglass.com', 'service@pinkautoglass.com',
-  'America/Denver', 8, 20, 4
+  'America/Denver', 8, 20, 4, '+17205550100'
 ) on conflict (id) do nothing;
+
+-- The wording Pink Auto Glass's forms show next to the SMS consent box (naming the shop, as
+-- the carriers ask); the newest unretired version is the one used when a form names none.
+insert into public.sms_consent_wordings (version, wording) values ('pag-2026-12',
+  'I agree to receive text messages from Pink Auto Glass about my request and appointments '
+  || 'at this number. Message frequency varies. Msg & data rates may apply. '
+  || 'Reply STOP to opt out, HELP for help.')
+on conflict (version) do nothing;
 
 -- Dana and Marco take new leads in turn while on shift (shop hours, Denver time); Dana is on
 -- call for high-priority leads and escalations.

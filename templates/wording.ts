@@ -8,11 +8,49 @@ import { format } from "date-fns";
 import type { Lead, ServiceType, SourceForm } from "../shared/leads/types.ts";
 import type { Appointment } from "../shared/appointments/types.ts";
 
-/** Collapses runs of whitespace (line breaks included) to one space; null when nothing is left. */
-export function cleanText(value: string | number | null | undefined): string | null {
+// What no customer means to type: control characters, and the invisible ones (zero-width,
+// soft hyphen, byte-order mark, bidirectional overrides) that make a GSM-7 text UCS-2 or a
+// name read differently from what it is. The database strips the same on the way in
+// (public.clean_form_text); this covers what was saved before it did.
+const INVISIBLE =
+  // deno-lint-ignore no-control-regex -- control characters are exactly what it removes
+  /[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+/** Longer than any one-line field the database accepts (an address: 200). */
+const ONE_LINE_MAX = 300;
+
+/**
+ * Customer-typed text for a message: invisible characters removed, runs of whitespace (line
+ * breaks included) collapsed to one space, cut past a sane length; null when nothing is left.
+ */
+export function cleanText(
+  value: string | number | null | undefined,
+  max: number = ONE_LINE_MAX,
+): string | null {
   if (value === null || value === undefined) return null;
-  const text = String(value).replace(/\s+/g, " ").trim();
-  return text === "" ? null : text;
+  const raw = String(value);
+  // Cut before cleaning too, so a runaway value costs no more than a long one.
+  const text = (raw.length > 4 * max ? raw.slice(0, 4 * max) : raw)
+    .replace(INVISIBLE, "").replace(/\s+/g, " ").trim();
+  return text === "" ? null : clip(text, max);
+}
+
+const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" });
+
+/**
+ * `text` cut to at most `max` characters (whole graphemes: an emoji is never split), ending in
+ * "…" when cut: where a customer's words meet a limit (a subject line, a staff email).
+ */
+export function clip(text: string, max: number): string;
+export function clip(text: string | null, max: number): string | null;
+export function clip(text: string | null, max: number): string | null {
+  if (text === null || text.length <= max) return text;
+  let kept = "";
+  for (const { segment } of graphemes.segment(text)) {
+    if (kept.length + segment.length > max - 1) break;
+    kept += segment;
+  }
+  return `${kept.trimEnd()}…`;
 }
 
 /** "2019 Honda Civic", "Honda Civic", "2019 Honda"; null when the lead names no vehicle. */
@@ -20,7 +58,7 @@ export function vehicleDescription(
   lead: Pick<Lead, "vehicle_year" | "vehicle_make" | "vehicle_model">,
 ): string | null {
   const parts = [lead.vehicle_year, lead.vehicle_make, lead.vehicle_model]
-    .map(cleanText)
+    .map((part) => cleanText(part))
     .filter((part): part is string => part !== null);
   return parts.length > 0 ? parts.join(" ") : null;
 }

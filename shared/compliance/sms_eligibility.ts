@@ -11,20 +11,49 @@ import type { BusinessSettings, Lead } from "../leads/types.ts";
 /** The phone's current consent, from `sms_consent_status` (consent belongs to the number). */
 export type SmsConsentState = "opted_in" | "opted_out" | "none";
 
+/** The phone's consent and when its latest word was given (null: none on record). */
+export interface PhoneConsent {
+  state: SmsConsentState;
+  since: Date | null;
+}
+
+/** A phone no consent event names. */
+export const NO_CONSENT: PhoneConsent = { state: "none", since: null };
+
+/** Consent for texts about one lead: the phone's, unless this lead's own box was left unticked. */
+export type LeadSmsConsent = SmsConsentState | "not_on_this_lead";
+
+/**
+ * A lead is texted only when its own consent box was ticked, or the phone opted in after the
+ * lead came in (a START reply), and the phone has not opted out since. An unticked box on a
+ * new form leaves the phone's earlier opt-in standing in the ledger (it revokes nothing), but
+ * that form is no consent to text about this lead.
+ */
+export function consentForLead(
+  lead: Pick<Lead, "sms_consent" | "created_at">,
+  phone: PhoneConsent,
+): LeadSmsConsent {
+  if (phone.state !== "opted_in" || lead.sms_consent) return phone.state;
+  const givenAfter = phone.since !== null &&
+    phone.since.getTime() > new Date(lead.created_at).getTime();
+  return givenAfter ? "opted_in" : "not_on_this_lead";
+}
+
 /** Why a text must not go at all. */
 export type SmsSuppressedReason =
   | SmsUnreachableReason
   | "unreachable"
   | "opted_out"
   | "no_sms_consent"
+  | "no_sms_consent_on_this_lead"
   | `daily_cap (${number} per 24 h)`;
 
 /** Everything the decision needs, gathered by the caller. */
 export interface SmsFacts {
   /** The number the text would go to (E.164), null when the lead gave none. */
   phone: string | null;
-  /** The latest consent event for that number; "none" when there is none. */
-  consent: SmsConsentState;
+  /** The number's consent for this lead (see consentForLead); "none" when there is none. */
+  consent: LeadSmsConsent;
   /** The carrier said the number cannot take texts (Twilio 30003, 30005, 30006). */
   unreachable: boolean;
   /** Texts that number was sent in the last 24 hours. */
@@ -54,6 +83,9 @@ export function smsEligibility(facts: SmsFacts): SmsEligibility {
   if (!reachable.ok) return { action: "suppress", reason: reachable.reason };
   if (facts.unreachable) return { action: "suppress", reason: "unreachable" };
   if (facts.consent === "opted_out") return { action: "suppress", reason: "opted_out" };
+  if (facts.consent === "not_on_this_lead") {
+    return { action: "suppress", reason: "no_sms_consent_on_this_lead" };
+  }
   if (facts.consent !== "opted_in") return { action: "suppress", reason: "no_sms_consent" };
   const cap = dailySmsCap(facts.settings.sms_daily_cap, facts.lead.state);
   if (facts.sentLast24h >= cap) {

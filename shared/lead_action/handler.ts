@@ -96,9 +96,9 @@ export function createLeadActionHandler(deps: LeadActionDeps): (req: Request) =>
   const clock = deps.clock ?? (() => new Date());
   return async (req: Request) => {
     const method = req.method;
-    if (method !== "GET" && method !== "HEAD") {
-      return page(405, "Not here", "Open the link from the alert instead.", "GET");
-    }
+    // The signed link first, as every function checks its caller first: a stranger learns
+    // nothing (not even the methods this takes), and no body is ever read.
+    await req.body?.cancel();
     const token = new URL(req.url).searchParams.get("t") ?? "";
     const check = await verifyActionToken(token, deps.secret, clock());
     if (!check.ok) {
@@ -115,6 +115,9 @@ export function createLeadActionHandler(deps: LeadActionDeps): (req: Request) =>
           "Nothing was recorded. Use the link exactly as it came in the alert.",
           method,
         );
+    }
+    if (method !== "GET" && method !== "HEAD") {
+      return page(405, "Not here", "Open the link from the alert instead.", "GET");
     }
     if (method === "HEAD") return page(200, "Lead action", "Open the link to record it.", method);
     try {

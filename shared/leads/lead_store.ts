@@ -1,7 +1,7 @@
 /** Reads of leads and what the messages about them need. One exported function per query. */
 import type postgres from "postgres";
 import type { BusinessSettings, InboundSms, Lead, Media, UnreachablePhone } from "./types.ts";
-import type { SmsConsentState } from "../compliance/sms_eligibility.ts";
+import type { PhoneConsent } from "../compliance/sms_eligibility.ts";
 import { storedHours } from "./staff_store.ts";
 
 type Sql = postgres.Sql | postgres.TransactionSql;
@@ -51,9 +51,16 @@ function earlierLeadOf(sql: Sql) {
     order by e.created_at, e.id limit 1`;
 }
 
-/** A phone's consent from `sms_consent_status.may_text` (no row: none on record). */
-function consentOf(mayText: boolean | null | undefined): SmsConsentState {
-  return mayText === null || mayText === undefined ? "none" : mayText ? "opted_in" : "opted_out";
+/** A phone's consent from `sms_consent_status` (no row: none on record). */
+function consentOf(
+  mayText: boolean | null | undefined,
+  changedAt: Date | string | null,
+): PhoneConsent {
+  if (mayText === null || mayText === undefined) return { state: "none", since: null };
+  return {
+    state: mayText ? "opted_in" : "opted_out",
+    since: changedAt === null ? null : new Date(changedAt),
+  };
 }
 
 export async function loadLeads(sql: Sql, ids: string[]): Promise<Map<string, Lead>> {
@@ -66,7 +73,8 @@ export async function loadLeads(sql: Sql, ids: string[]): Promise<Map<string, Le
 /** A lead with what planning its messages needs to know. */
 export interface LeadForPlanning {
   lead: Lead;
-  smsConsent: SmsConsentState;
+  /** The phone's consent (whether this lead may be texted: consentForLead). */
+  smsConsent: PhoneConsent;
   /** Set when the carrier said the lead's phone cannot take texts. */
   smsUnreachable: UnreachablePhone | null;
   smsSentLast24h: number;
@@ -98,6 +106,7 @@ export async function lockLeadsForPlanning(
   if (ids.length === 0) return [];
   const rows = await sql<(Lead & {
     sms_may_text: boolean | null;
+    sms_consent_since: string | null;
     sms_unreachable: UnreachablePhone | null;
     sms_sent_last_24h: number;
     settings: BusinessSettings | null;
@@ -106,8 +115,7 @@ export async function lockLeadsForPlanning(
     earlier_lead: { id: string; reference_number: string } | null;
   })[]>`
     select ${leadColumns(sql)},
-      (select c.may_text from public.sms_consent_status c where c.phone_e164 = l.phone_e164)
-        as sms_may_text,
+      c.may_text as sms_may_text, c.changed_at as sms_consent_since,
       (select to_jsonb(u) from (select ${
     unreachableColumns(sql)
   } from public.sms_unreachable_phones u
@@ -124,11 +132,15 @@ export async function lockLeadsForPlanning(
       ? sql`(select count(*)::int from public.media m where m.lead_id = l.id) as media_count,
       (select to_jsonb(d) from (${earlierLeadOf(sql)}) d) as earlier_lead`
       : sql`0 as media_count, null::jsonb as earlier_lead`}
-    from public.leads l where l.id = any (${sql.array(ids)}::uuid[])
+    from public.leads l
+      left join lateral (select may_text, changed_at from public.sms_consent_status s
+                         where s.phone_e164 = l.phone_e164) c on true
+    where l.id = any (${sql.array(ids)}::uuid[])
     order by l.id for no key update of l`;
   return rows.map((
     {
       sms_may_text,
+      sms_consent_since,
       sms_unreachable,
       sms_sent_last_24h,
       settings,
@@ -142,7 +154,7 @@ export async function lockLeadsForPlanning(
     return {
       lead,
       settings: readSettings(settings),
-      smsConsent: consentOf(sms_may_text),
+      smsConsent: consentOf(sms_may_text, sms_consent_since),
       smsUnreachable: sms_unreachable,
       smsSentLast24h: sms_sent_last_24h,
       plannedBefore: planned_before,
@@ -196,14 +208,13 @@ function readSettings(row: BusinessSettings): BusinessSettings {
 export async function loadSmsConsent(
   sql: Sql,
   phones: string[],
-): Promise<Map<string, SmsConsentState>> {
-  const result = new Map<string, SmsConsentState>();
+): Promise<Map<string, PhoneConsent>> {
+  const result = new Map<string, PhoneConsent>();
   if (phones.length === 0) return result;
-  const rows = await sql<{ phone_e164: string; may_text: boolean }[]>`
-    select phone_e164, may_text from public.sms_consent_status where phone_e164 = any (${
-    sql.array(phones)
-  }::text[])`;
-  for (const row of rows) result.set(row.phone_e164, consentOf(row.may_text));
+  const rows = await sql<{ phone_e164: string; may_text: boolean; changed_at: Date }[]>`
+    select phone_e164, may_text, changed_at from public.sms_consent_status
+    where phone_e164 = any (${sql.array(phones)}::text[])`;
+  for (const row of rows) result.set(row.phone_e164, consentOf(row.may_text, row.changed_at));
   return result;
 }
 

@@ -13,7 +13,11 @@ import {
 import type { MessageSetup } from "./setup.ts";
 import type { Channel } from "../outbox/store.ts";
 import type { BusinessSettings, InboundSms, Lead, UnreachablePhone } from "../leads/types.ts";
-import { type SmsConsentState, smsEligibility } from "../compliance/sms_eligibility.ts";
+import {
+  consentForLead,
+  type PhoneConsent,
+  smsEligibility,
+} from "../compliance/sms_eligibility.ts";
 import { type LeadRouting, storedRouting } from "./kinds.ts";
 import type { Appointment } from "../appointments/types.ts";
 
@@ -40,8 +44,8 @@ export interface PlannedMessage {
 /** What planning needs to know besides the lead. */
 export interface PlanFacts {
   setup: MessageSetup;
-  /** The latest consent event for the lead's phone; "none" when there is none. */
-  smsConsent: SmsConsentState;
+  /** The latest consent event for the lead's phone; state "none" when there is none. */
+  smsConsent: PhoneConsent;
   /** Set when the carrier said the lead's phone cannot take texts. */
   smsUnreachable: UnreachablePhone | null;
   /** Texts the lead's phone was sent in the last 24 hours. */
@@ -113,7 +117,7 @@ export function planMessages(
     }
     const sms = smsEligibility({
       phone: address.recipient,
-      consent: facts.smsConsent,
+      consent: consentForLead(lead, facts.smsConsent),
       unreachable: facts.smsUnreachable !== null,
       sentLast24h: facts.smsSentLast24h,
       lead,

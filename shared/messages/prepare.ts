@@ -22,7 +22,7 @@ import {
   loadUnreachablePhones,
 } from "../leads/lead_store.ts";
 import { calculateLeadPriority } from "../compliance/priority.ts";
-import { smsEligibility } from "../compliance/sms_eligibility.ts";
+import { consentForLead, NO_CONSENT, smsEligibility } from "../compliance/sms_eligibility.ts";
 import { isCustomerSms, messageKind } from "./catalog.ts";
 import type { MessageSetup } from "./setup.ts";
 import {
@@ -165,7 +165,7 @@ export function createPreparer(deps: PreparerDeps): Prepare {
       if (isCustomerSms(kind)) {
         const sms = smsEligibility({
           phone: row.recipient,
-          consent: consent.get(row.recipient) ?? "none",
+          consent: consentForLead(lead, consent.get(row.recipient) ?? NO_CONSENT),
           unreachable: unreachable.has(row.recipient),
           sentLast24h: smsSent.get(row.recipient) ?? 0,
           lead,
@@ -198,7 +198,7 @@ export function createPreparer(deps: PreparerDeps): Prepare {
           appointment: appointmentOf(row),
           phoneSms: lead.phone_e164
             ? {
-              consent: consent.get(lead.phone_e164) ?? "none",
+              consent: (consent.get(lead.phone_e164) ?? NO_CONSENT).state,
               unreachable: unreachable.get(lead.phone_e164) ?? null,
             }
             : undefined,

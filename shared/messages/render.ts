@@ -17,6 +17,7 @@ import type { BusinessSettings, InboundSms, Lead, UnreachablePhone } from "../le
 import type { SmsConsentState } from "../compliance/sms_eligibility.ts";
 import type { Appointment } from "../appointments/types.ts";
 import type { MessageSetup } from "./setup.ts";
+import { clip } from "../../templates/wording.ts";
 
 /** What a message about a lead is rendered from. */
 export interface RenderContext {
@@ -69,6 +70,9 @@ const toPlainText = compile({
   ],
 });
 
+/** The longest subject any email gets (inboxes show about 60; providers refuse far longer). */
+export const MAX_SUBJECT_CHARS = 150;
+
 /** An email to the row's recipient, replies going to the shop. */
 export async function renderEmail(
   ctx: Addressed,
@@ -79,7 +83,8 @@ export async function renderEmail(
   return {
     to: ctx.recipient,
     replyTo: ctx.settings.reply_to_email,
-    subject,
+    // Every template keeps the customer's words in its subject short; this is the backstop.
+    subject: clip(subject, MAX_SUBJECT_CHARS),
     html,
     // From the rendered HTML: what render(element, { plainText }) does after a second React render.
     text: toPlainText(html),

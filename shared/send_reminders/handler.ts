@@ -7,7 +7,12 @@
  * outbox until its time.
  */
 import type postgres from "postgres";
-import { errorResponse, jsonResponse, refuseWithoutSecret } from "../platform/http.ts";
+import {
+  BodyTooLargeError,
+  errorResponse,
+  jsonResponse,
+  refuseWithoutSecret,
+} from "../platform/http.ts";
 import { maskPII } from "../platform/mask.ts";
 import type { MessageSetup } from "../messages/setup.ts";
 import type { DrainStats } from "../outbox/drain.ts";
@@ -25,6 +30,9 @@ export interface SendRemindersDeps {
   waitUntil: (work: Promise<unknown>) => void;
 }
 
+/** pg_cron posts `{}`: anything much bigger is not pg_cron. */
+const MAX_BODY_BYTES = 64 * 1024;
+
 export function createSendRemindersHandler(
   deps: SendRemindersDeps,
 ): (req: Request) => Promise<Response> {
@@ -36,8 +44,12 @@ export function createSendRemindersHandler(
       return refused;
     }
     if (req.method !== "POST") return errorResponse(405, `Use POST, not ${req.method}`);
-    // pg_cron's body says nothing the function needs: not read at all.
+    // pg_cron's body says nothing the function needs: not read at all, and a caller who
+    // declares a big one is told so rather than ignored.
     await req.body?.cancel();
+    if (Number(req.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) {
+      return errorResponse(413, new BodyTooLargeError(MAX_BODY_BYTES).message);
+    }
     try {
       const appointments = await planDueReminders(deps.sql, { setup: deps.setup, now: clock() });
       deps.waitUntil(

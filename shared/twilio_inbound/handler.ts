@@ -98,6 +98,13 @@ export function createTwilioInboundHandler(
 
   return async (req: Request) => {
     const url = new URL(req.url);
+    // Unsigned is refused before anything else, so a stranger learns nothing (not even the
+    // method this takes); the signature itself covers the body, so it is checked once read.
+    const signature = req.headers.get("x-twilio-signature");
+    if (!signature) {
+      await req.body?.cancel();
+      return errorResponse(403, "Missing X-Twilio-Signature");
+    }
     if (req.method !== "POST") {
       return new Response(JSON.stringify({ error: `Use POST, not ${req.method}` }), {
         status: 405,
@@ -108,8 +115,6 @@ export function createTwilioInboundHandler(
     if (type !== FORM) {
       return errorResponse(415, `Twilio posts ${FORM}, not ${type || "an untyped body"}`);
     }
-    const signature = req.headers.get("x-twilio-signature");
-    if (!signature) return errorResponse(403, "Missing X-Twilio-Signature");
     let raw: string;
     try {
       raw = await readTextWithin(req, MAX_BODY_BYTES);

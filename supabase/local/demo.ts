@@ -1,5 +1,5 @@
 /**
- * Shows the running stack at work: submits a lead as the web form would (anon role), waits
+ * Shows the running stack at work: submits a lead as a web form does (submit_lead as anon), waits
  * for its messages to reach the providers, and prints what happened.
  */
 import postgres from "postgres";
@@ -9,30 +9,20 @@ export async function runDemo(dbUrl: string, inboxUrl: string): Promise<void> {
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
   try {
     const phone = `+1720555${String(Date.now()).slice(-4)}`;
-    await sql.begin(async (tx) => {
-      await tx`set local role anon`;
-      await tx`insert into public.leads ${
-        tx({
-          first_name: "Demo",
-          last_name: "Customer",
-          email: "demo.customer@example.com",
-          phone_e164: phone,
-          vehicle_year: 2021,
-          vehicle_make: "Tesla",
-          vehicle_model: "Model 3",
-          service_type: "replacement",
-          mobile_service: true,
-          city: "Denver",
-          state: "CO",
-          zip: "80202",
-          sms_consent: true,
-          sms_consent_text: "I agree to receive appointment texts from Pink Auto Glass.",
-          source_form: "full_booking",
-        })
-      }`;
+    // What supabase.rpc("submit_lead", {...}) runs through PostgREST with the anon key.
+    const [{ result }] = await sql.begin(async (tx) => {
+      await tx`select set_config('role', 'anon', true),
+        set_config('request.jwt.claims', '{"role":"anon"}', true)`;
+      return await tx`select public.submit_lead(
+        first_name => 'Demo', last_name => 'Customer', email => 'demo.customer@example.com',
+        phone => ${phone}, vehicle_year => 2021, vehicle_make => 'Tesla',
+        vehicle_model => 'Model 3', service_type => 'replacement', mobile_service => true,
+        city => 'Denver', state => 'CO', zip => '80202', sms_consent => true,
+        source_form => 'full_booking',
+        form_rendered_at => now() - interval '40 seconds', honeypot => '') as result`;
     });
-    const [lead] =
-      await sql`select id, reference_number from public.leads where phone_e164 = ${phone} order by created_at desc limit 1`;
+    const [lead] = await sql`select id, reference_number from public.leads
+      where reference_number = ${result.reference_number}`;
     console.log(`[demo] a web form submitted lead ${lead.reference_number}`);
     const started = Date.now();
     let rows: postgres.Row[] = [];

@@ -8,7 +8,7 @@
 import { Body, Container, Head, Heading, Hr, Html, Preview, Text } from "@react-email/components";
 import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
 import type { Appointment } from "../../shared/appointments/types.ts";
-import { appointmentDay, appointmentTime, greetingName, servicePhrase } from "../wording.ts";
+import { appointmentDay, appointmentTime, clip, greetingName, servicePhrase } from "../wording.ts";
 import { AppointmentDetails, ChangeByPhone } from "./appointment_details.tsx";
 import { EmailFooter, styles } from "./layout.tsx";
 
@@ -56,7 +56,9 @@ export function AppointmentConfirmationEmail(
           <AppointmentDetails appointment={appointment} lead={lead} />
           <Heading as="h2" style={styles.subheading}>Before we arrive</Heading>
           {PREPARATION.map((line) => <Text key={line} style={styles.detail}>{`• ${line}`}</Text>)}
-          {appointment.notes && <Text style={styles.text}>{`Note: ${appointment.notes}`}</Text>}
+          {appointment.notes && (
+            <Text style={styles.text}>{`Note: ${clip(appointment.notes, 2000)}`}</Text>
+          )}
           <Text style={styles.text}>
             The attached invite adds the appointment to your calendar
             {appointment.rescheduled ? " (it replaces the earlier one)." : "."}

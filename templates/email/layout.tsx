@@ -98,7 +98,9 @@ export function Detail({ label, children }: { label: string; children: ReactNode
 
 /** Customer-typed text with its line breaks kept (each line cleaned); "None" when empty. */
 export function Lines({ text }: { text: string | null }) {
-  const lines = (text ?? "").split(/\r?\n/).map(cleanText).filter((line) => line !== null);
+  // A line as long as the notes the database accepts (2,000) is shown whole.
+  const lines = (text ?? "").split(/\r?\n/).map((line) => cleanText(line, 2000))
+    .filter((line) => line !== null);
   if (lines.length === 0) return <>None</>;
   return <>{lines.map((line, i) => <Fragment key={i}>{i > 0 && <br />}{line}</Fragment>)}</>;
 }

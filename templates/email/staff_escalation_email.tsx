@@ -19,6 +19,7 @@ import { formatPhoneForDisplay } from "../../shared/compliance/phone.ts";
 import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
 import type { RenderContext } from "../../shared/messages/render.ts";
 import {
+  clip,
   formatInstant,
   fullName,
   serviceTitle,
@@ -41,7 +42,7 @@ export function staffEscalationSubject(
   lead: Pick<Lead, "first_name" | "last_name" | "reference_number">,
   waitedMs: number,
 ): string {
-  return `⏰ No call yet: ${fullName(lead)} (Ref ${lead.reference_number}) has waited ${
+  return `⏰ No call yet: ${clip(fullName(lead), 60)} (Ref ${lead.reference_number}) has waited ${
     waitedFor(waitedMs)
   }`;
 }

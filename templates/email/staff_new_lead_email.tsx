@@ -20,6 +20,7 @@ import { formatPhoneForDisplay } from "../../shared/compliance/phone.ts";
 import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
 import type { RenderContext } from "../../shared/messages/render.ts";
 import {
+  clip,
   formatInstant,
   formatPreferredDate,
   fullAddress,
@@ -55,7 +56,7 @@ export function staffNewLeadAlertSubject(
   >,
   priority: "high" | "normal" = "normal",
 ): string {
-  const vehicle = vehicleDescription(lead) ?? "Vehicle not given";
+  const vehicle = clip(vehicleDescription(lead), 60) ?? "Vehicle not given";
   const duplicate = lead.duplicate_of_reference
     ? ` (possible duplicate of Ref #${lead.duplicate_of_reference})`
     : "";
@@ -75,9 +76,10 @@ const priorityStyles = {
 export function StaffNewLeadAlertEmail(
   { lead, settings, photoUrls, priority, phoneSms, links }: StaffNewLeadAlertProps,
 ) {
-  const name = fullName(lead);
-  const vehicle = vehicleDescription(lead);
-  const address = fullAddress(lead);
+  // Everything the customer typed, shown whole up to the database's own limits.
+  const name = clip(fullName(lead), 200);
+  const vehicle = clip(vehicleDescription(lead), 150);
+  const address = clip(fullAddress(lead), 400);
   const photos = photoUrls.filter(isWebUrl);
   const consent = phoneSms?.unreachable
     ? `Cannot text this number: ${phoneSms.unreachable.reason} (Twilio ${phoneSms.unreachable.error_code}). Call instead.`
@@ -147,7 +149,7 @@ export function StaffNewLeadAlertEmail(
             </Detail>
             <Detail label="Address">{address ?? NOT_GIVEN}</Detail>
             <Detail label="Notes">
-              <Lines text={lead.notes} />
+              <Lines text={clip(lead.notes, 2000)} />
             </Detail>
             <Detail label="Source">{sourceFormLabel(lead.source_form)}</Detail>
             <Detail label="Reference">{lead.reference_number}</Detail>

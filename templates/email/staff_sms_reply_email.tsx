@@ -21,6 +21,7 @@ import { formatPhoneForDisplay } from "../../shared/compliance/phone.ts";
 import type { BusinessSettings, InboundSms, Lead } from "../../shared/leads/types.ts";
 import {
   cleanText,
+  clip,
   formatInstant,
   fullName,
   serviceTitle,
@@ -47,8 +48,7 @@ function sender(inbound: InboundSms, lead: Lead | null): string {
 export function staffSmsReplySubject(inbound: InboundSms, lead: Lead | null): string {
   const about = lead ? `Ref ${lead.reference_number}` : "no lead";
   const text = cleanText(inbound.body) ?? (inbound.media.length > 0 ? "(photo)" : "(empty)");
-  const short = text.length > 60 ? `${text.slice(0, 59)}…` : text;
-  return `💬 Text from ${sender(inbound, lead)} (${about}): ${short}`;
+  return `💬 Text from ${sender(inbound, lead)} (${about}): ${clip(text, 60)}`;
 }
 
 /** The staff email for a customer's text. */

@@ -4,7 +4,8 @@
  */
 import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
 import type { Appointment } from "../../shared/appointments/types.ts";
-import { appointmentDay, servicePhrase } from "../wording.ts";
+import { appointmentDay, cleanText, servicePhrase } from "../wording.ts";
+import { fitSms } from "./fit.ts";
 
 /** The footer of the appointment texts, as the plan words it. */
 export const APPOINTMENT_SMS_FOOTER = "Reply STOP to opt-out";
@@ -12,7 +13,8 @@ export const APPOINTMENT_SMS_FOOTER = "Reply STOP to opt-out";
 /**
  * e.g. `Your windshield replacement is confirmed for Fri, Nov 27 between 9-11 am at 1500
  * Blake St, Denver, CO 80202. Your technician is Ava Chen. We'll text updates as we get
- * closer!` + footer.
+ * closer!` + footer. Within two segments (templates/sms/fit.ts): a long address drops the
+ * technician sentence first, then is cut.
  */
 export function appointmentConfirmationSms(
   lead: Pick<Lead, "service_type">,
@@ -23,12 +25,23 @@ export function appointmentConfirmationSms(
   const first = appointment.rescheduled
     ? `Your ${servicePhrase(lead.service_type)} has been moved to ${when}`
     : `Your ${servicePhrase(lead.service_type)} is confirmed for ${when}`;
-  return [
-    `${first} at ${appointment.service_address}. Your technician is ${appointment.technician}.`,
-    appointment.rescheduled
-      ? `Questions? Call ${settings.phone_display}`
-      : "We'll text updates as we get closer!",
-    "",
-    APPOINTMENT_SMS_FOOTER,
-  ].join("\n");
+  const questions = `Questions? Call ${settings.phone_display}`;
+  return fitSms<"address" | "technician">([
+    (p) =>
+      [
+        `${first} at ${p.address}. Your technician is ${p.technician}.`,
+        appointment.rescheduled ? questions : "We'll text updates as we get closer!",
+        "",
+        APPOINTMENT_SMS_FOOTER,
+      ].join("\n"),
+    (p) => [`${first} at ${p.address}.`, questions, "", APPOINTMENT_SMS_FOOTER].join("\n"),
+  ], appointmentParts(appointment));
+}
+
+/** What staff typed into an appointment, as its texts print it. */
+export function appointmentParts(appointment: Appointment) {
+  return {
+    address: cleanText(appointment.service_address) ?? "the address you gave",
+    technician: cleanText(appointment.technician) ?? "to be confirmed",
+  };
 }

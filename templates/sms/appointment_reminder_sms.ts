@@ -6,24 +6,38 @@
 import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
 import type { Appointment } from "../../shared/appointments/types.ts";
 import { appointmentDay, servicePhrase } from "../wording.ts";
-import { APPOINTMENT_SMS_FOOTER } from "./appointment_confirmation_sms.ts";
+import { APPOINTMENT_SMS_FOOTER, appointmentParts } from "./appointment_confirmation_sms.ts";
+import { fitSms } from "./fit.ts";
 
 /**
  * e.g. `Reminder: your windshield replacement with Pink Auto Glass is Fri, Nov 27 between
  * 9-11 am at 1500 Blake St, Denver, CO 80202. Technician: Ava Chen. To reschedule, call
- * (720) 918-7465.` + footer.
+ * (720) 918-7465.` + footer. Within two segments (templates/sms/fit.ts): a long address
+ * drops the shop's name and the technician first, then is cut.
  */
 export function appointmentReminderSms(
   lead: Pick<Lead, "service_type">,
   appointment: Appointment,
   settings: Pick<BusinessSettings, "business_name" | "phone_display">,
 ): string {
-  return [
-    `Reminder: your ${servicePhrase(lead.service_type)} with ${settings.business_name} is ${
-      appointmentDay(appointment)
-    } between ${appointment.time_window} at ${appointment.service_address}.`,
-    `Technician: ${appointment.technician}. To reschedule, call ${settings.phone_display}.`,
-    "",
-    APPOINTMENT_SMS_FOOTER,
-  ].join("\n");
+  const when = `${appointmentDay(appointment)} between ${appointment.time_window}`;
+  const service = servicePhrase(lead.service_type);
+  const reschedule = `To reschedule, call ${settings.phone_display}.`;
+  return fitSms<"address" | "technician">([
+    (p) =>
+      [
+        `Reminder: your ${service} with ${settings.business_name} is ${when} at ${p.address}.`,
+        `Technician: ${p.technician}. ${reschedule}`,
+        "",
+        APPOINTMENT_SMS_FOOTER,
+      ].join("\n"),
+    (p) =>
+      [
+        `Reminder: your ${service} is ${when} at ${p.address}.`,
+        reschedule,
+        "",
+        APPOINTMENT_SMS_FOOTER,
+      ]
+        .join("\n"),
+  ], appointmentParts(appointment));
 }

@@ -4,7 +4,8 @@
  * apostrophe, no dashes or emoji), so a typical lead costs two segments, not four.
  */
 import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
-import { greetingName, servicePhrase, vehicleDescription } from "../wording.ts";
+import { cleanText, servicePhrase, vehicleDescription } from "../wording.ts";
+import { fitSms } from "./fit.ts";
 
 /** The opt-out line every marketing-capable SMS ends with. */
 export const SMS_OPT_OUT_FOOTER = "Text STOP to opt-out";
@@ -17,22 +18,29 @@ export const CALL_WITHIN_15_MINUTES =
  * The message body, e.g.
  * `Hi Jane! We received your windshield replacement request for your 2019 Honda Civic
  * (Ref: PAG-261125-0042).` + when we will call (`callback`) + business phone + `Text STOP to opt-out`.
- * Without a vehicle the "for your …" part is left out.
+ * Without a vehicle the "for your …" part is left out. Within two segments whatever the
+ * customer typed (templates/sms/fit.ts): the vehicle goes first, then the promise; the Ref,
+ * the phone and the opt-out line always stay.
  */
 export function initialConfirmationSms(
   lead: Lead,
   settings: Pick<BusinessSettings, "phone_display">,
   callback: string = CALL_WITHIN_15_MINUTES,
 ): string {
-  const vehicle = vehicleDescription(lead);
-  const forVehicle = vehicle ? ` for your ${vehicle}` : "";
-  return [
-    `Hi ${greetingName(lead)}! We received your ${
-      servicePhrase(lead.service_type)
-    } request${forVehicle} (Ref: ${lead.reference_number}).`,
-    callback,
-    `Questions? Call ${settings.phone_display}`,
-    "",
-    SMS_OPT_OUT_FOOTER,
-  ].join("\n");
+  const received = (name: string | null, vehicle: string | null) =>
+    `Hi ${name ?? "there"}! We received your ${servicePhrase(lead.service_type)} request${
+      vehicle ? ` for your ${vehicle}` : ""
+    } (Ref: ${lead.reference_number}).`;
+  const questions = `Questions? Call ${settings.phone_display}`;
+  return fitSms<"name" | "vehicle">([
+    (p) => [received(p.name, p.vehicle), callback, questions, "", SMS_OPT_OUT_FOOTER].join("\n"),
+    (p) => [received(p.name, null), callback, questions, "", SMS_OPT_OUT_FOOTER].join("\n"),
+    (p) =>
+      [
+        `Hi ${p.name ?? "there"}! We got your request (Ref: ${lead.reference_number}).`,
+        questions,
+        "",
+        SMS_OPT_OUT_FOOTER,
+      ].join("\n"),
+  ], { name: cleanText(lead.first_name), vehicle: vehicleDescription(lead) });
 }

@@ -4,6 +4,7 @@
  */
 import { formatPhoneForDisplay } from "../../shared/compliance/phone.ts";
 import type { Lead } from "../../shared/leads/types.ts";
+import { fitSms, STAFF_SMS_SEGMENTS } from "./fit.ts";
 import { fullName, waitedFor } from "../wording.ts";
 
 /**
@@ -18,11 +19,16 @@ export function staffEscalationSms(
   waitedMs: number,
   claimLink: string | null,
 ): string {
-  return [
-    `ESCALATION: ${fullName(lead)} (Ref ${lead.reference_number}) has waited ${
-      waitedFor(waitedMs)
-    } with no call. Assigned to ${lead.assigned_to_name ?? "the admin inbox"}.`,
-    lead.phone_e164 ? `Call ${formatPhoneForDisplay(lead.phone_e164)}.` : "No phone given.",
-    ...(claimLink ? [`I'm on it: ${claimLink}`] : []),
-  ].join("\n");
+  return fitSms<"name">(
+    [(p) =>
+      [
+        `ESCALATION: ${p.name ?? "(no name)"} (Ref ${lead.reference_number}) has waited ${
+          waitedFor(waitedMs)
+        } with no call. Assigned to ${lead.assigned_to_name ?? "the admin inbox"}.`,
+        lead.phone_e164 ? `Call ${formatPhoneForDisplay(lead.phone_e164)}.` : "No phone given.",
+        ...(claimLink ? [`I'm on it: ${claimLink}`] : []),
+      ].join("\n")],
+    { name: fullName(lead) || null },
+    STAFF_SMS_SEGMENTS,
+  );
 }

@@ -4,6 +4,7 @@
  */
 import { formatPhoneForDisplay } from "../../shared/compliance/phone.ts";
 import type { Lead } from "../../shared/leads/types.ts";
+import { fitSms, STAFF_SMS_SEGMENTS } from "./fit.ts";
 import { fullName, serviceTitle, vehicleDescription } from "../wording.ts";
 
 /**
@@ -24,12 +25,16 @@ export function staffOnCallSms(
   >,
   claimLink: string | null,
 ): string {
-  const vehicle = vehicleDescription(lead);
-  return [
-    `HIGH PRIORITY lead: ${fullName(lead)}, ${vehicle ? `${vehicle}, ` : ""}${
-      serviceTitle(lead.service_type)
-    }. Ref ${lead.reference_number}.`,
-    lead.phone_e164 ? `Call ${formatPhoneForDisplay(lead.phone_e164)}.` : "No phone given.",
-    ...(claimLink ? [`I'm on it: ${claimLink}`] : []),
-  ].join("\n");
+  return fitSms<"name" | "vehicle">(
+    [(p) =>
+      [
+        `HIGH PRIORITY lead: ${p.name ?? "(no name)"}, ${p.vehicle ? `${p.vehicle}, ` : ""}${
+          serviceTitle(lead.service_type)
+        }. Ref ${lead.reference_number}.`,
+        lead.phone_e164 ? `Call ${formatPhoneForDisplay(lead.phone_e164)}.` : "No phone given.",
+        ...(claimLink ? [`I'm on it: ${claimLink}`] : []),
+      ].join("\n")],
+    { name: fullName(lead) || null, vehicle: vehicleDescription(lead) },
+    STAFF_SMS_SEGMENTS,
+  );
 }

@@ -365,7 +365,7 @@ Deno.test("pg_cron runs send-reminders every minute, authenticated from Vault", 
   }
 });
 
-Deno.test("send-reminders checks the secret before anything else: a GET without it gets 401", async () => {
+Deno.test("send-reminders checks the secret before anything else (a GET without it gets 401) and refuses a body over 64 KB", async () => {
   const res = await fetch(`${stack.functionsUrl}/send-reminders`);
   assert.equal(res.status, 401);
   assert.match((await res.json()).error, /Missing x-webhook-secret/);
@@ -374,4 +374,11 @@ Deno.test("send-reminders checks the secret before anything else: a GET without 
   });
   assert.equal(wrongMethod.status, 405);
   await wrongMethod.body?.cancel();
+  const huge = await fetch(`${stack.functionsUrl}/send-reminders`, {
+    method: "POST",
+    headers: { "x-webhook-secret": WEBHOOK_SECRET, "content-type": "application/json" },
+    body: `{"x":"${"a".repeat(100 * 1024)}"}`,
+  });
+  assert.equal(huge.status, 413);
+  assert.match((await huge.json()).error, /larger than 65536 bytes/);
 });

@@ -318,7 +318,10 @@ Deno.test("twilio-inbound takes only signed form POSTs of at most 64 KB", async 
   assert.equal(json.status, 415);
   assert.match((await json.json()).error, /application\/x-www-form-urlencoded/);
 
-  const get = await fetch(TWILIO_INBOUND_URL);
+  const unsigned = await fetch(TWILIO_INBOUND_URL);
+  assert.equal(unsigned.status, 403, "unsigned is refused before the method is looked at");
+  await unsigned.body?.cancel();
+  const get = await fetch(TWILIO_INBOUND_URL, { headers: { "x-twilio-signature": "x" } });
   assert.equal(get.status, 405);
   await get.body?.cancel();
 

@@ -16,7 +16,7 @@ const appointment = makeAppointment();
 function facts(overrides: Partial<PlanFacts> = {}): PlanFacts {
   return {
     setup: { adminEmail: "admin@pinkautoglass.com" },
-    smsConsent: "opted_in",
+    smsConsent: { state: "opted_in", since: null },
     smsUnreachable: null,
     smsSentLast24h: 0,
     settings: makeSettings({ sms_window_start_hour: 8, sms_window_end_hour: 20 }),
@@ -39,7 +39,13 @@ Deno.test("an appointment's messages are keyed by its version, so each version i
     ],
   );
   assert.deepEqual(
-    summary(planMessages("appointment_cancelled", lead, facts({ smsConsent: "none" }))),
+    summary(
+      planMessages(
+        "appointment_cancelled",
+        lead,
+        facts({ smsConsent: { state: "none", since: null } }),
+      ),
+    ),
     [
       [`appt:${appointment.appointment_id}:v1:appointment_cancellation_email`, null, null],
       [
@@ -61,7 +67,12 @@ Deno.test("planReminder() texts at the reminder time, emails instead when it can
   });
   await t.step("no consent: the SMS is suppressed and the email waits instead", () => {
     assert.deepEqual(
-      summary(planReminder(lead, { ...facts({ smsConsent: "none" }), appointment: made })),
+      summary(
+        planReminder(lead, {
+          ...facts({ smsConsent: { state: "none", since: null } }),
+          appointment: made,
+        }),
+      ),
       [
         [key("appointment_reminder_sms"), "no_sms_consent", null],
         [key("appointment_reminder_email"), null, "2026-11-26T16:00:00.000Z"],

@@ -28,10 +28,10 @@ const routing = (overrides: Partial<LeadRouting> = {}): LeadRouting => ({
   ...overrides,
 });
 
-function plan(lead: Lead, route: LeadRouting, smsConsent: SmsConsentState = "opted_in") {
+function plan(lead: Lead, route: LeadRouting, consent: SmsConsentState = "opted_in") {
   const planned = planMessages("new_lead", lead, {
     setup: { adminEmail },
-    smsConsent,
+    smsConsent: { state: consent, since: null },
     smsUnreachable: null,
     smsSentLast24h: 0,
     settings: makeSettings(),
@@ -62,7 +62,7 @@ Deno.test("a lead's routing decides who is told and whether the customer is conf
   await t.step("a staff text is not held by the customer's quiet hours", () => {
     const night = planMessages("new_lead", lead, {
       setup: { adminEmail },
-      smsConsent: "opted_in",
+      smsConsent: { state: "opted_in", since: null },
       smsUnreachable: null,
       smsSentLast24h: 0,
       settings: makeSettings(),
@@ -100,7 +100,7 @@ function member(name: string, overrides: Partial<RosterMember> = {}): RosterMemb
 function facts(id: string, overrides: Partial<LeadForPlanning> = {}, lead: Partial<Lead> = {}) {
   return {
     lead: makeLead({ id, created_at: new Date(`2026-11-25T16:3${id}:00Z`), ...lead }),
-    smsConsent: "opted_in",
+    smsConsent: { state: "opted_in", since: null },
     smsUnreachable: null,
     smsSentLast24h: 0,
     settings: makeSettings(),

@@ -50,10 +50,19 @@ Deno.test("lead-action answers bad links with a page and never reaches the datab
       /not valid/,
     ],
     [
-      "a POST",
+      "a POST of a valid link",
       async () => new Request(await link(new Date(now.getTime() + 3600_000)), { method: "POST" }),
       405,
       /Open the link from the alert/,
+    ],
+    [
+      "a POST without a link: the link is checked before the method",
+      () =>
+        Promise.resolve(
+          new Request("http://localhost/lead-action", { method: "POST", body: "x".repeat(1e6) }),
+        ),
+      403,
+      /not valid/,
     ],
   ];
   for (const [name, request, status, page] of cases) {

@@ -11,11 +11,13 @@ const morning = new Date("2026-11-25T17:00:00Z");
 /** Plans a new lead's messages with every fact but the ones a case is about fixed. */
 function planNewLeadMessages(
   lead: Lead,
-  opts: { adminEmail: string; smsConsent: SmsConsentState } & Partial<PlanFacts>,
+  opts:
+    & { adminEmail: string; smsConsent: SmsConsentState }
+    & Partial<Omit<PlanFacts, "smsConsent">>,
 ) {
   return planMessages("new_lead", lead, {
     setup: { adminEmail: opts.adminEmail, ...opts.setup },
-    smsConsent: opts.smsConsent,
+    smsConsent: { state: opts.smsConsent, since: null },
     smsUnreachable: opts.smsUnreachable ?? null,
     smsSentLast24h: opts.smsSentLast24h ?? 0,
     settings: opts.settings ?? makeSettings(),

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import {
+  consentForLead,
+  type LeadSmsConsent,
+  type PhoneConsent,
   type SmsEligibility,
   smsEligibility,
   type SmsFacts,
@@ -77,4 +80,44 @@ Deno.test("smsEligibility() applies reachability, consent, the daily cap and qui
   for (const [name, overrides, expected] of cases) {
     await t.step(name, () => assert.deepEqual(smsEligibility(facts(overrides)), expected));
   }
+});
+
+Deno.test("consentForLead(): a lead is texted only with its own box ticked or an opt-in given after it", async (t) => {
+  const leadAt = new Date("2026-11-25T17:00:00Z");
+  const before = new Date("2026-11-20T17:00:00Z");
+  const after = new Date("2026-11-25T17:05:00Z");
+  const cases: Array<[string, boolean, PhoneConsent, LeadSmsConsent]> = [
+    ["box ticked, opted in by this form", true, { state: "opted_in", since: leadAt }, "opted_in"],
+    [
+      "box unticked, opted in on an earlier form",
+      false,
+      { state: "opted_in", since: before },
+      "not_on_this_lead",
+    ],
+    [
+      "box unticked, START texted after the form",
+      false,
+      { state: "opted_in", since: after },
+      "opted_in",
+    ],
+    [
+      "box ticked, STOP texted after the form",
+      true,
+      { state: "opted_out", since: after },
+      "opted_out",
+    ],
+    ["box unticked, opted out earlier", false, { state: "opted_out", since: before }, "opted_out"],
+    ["box unticked, nothing on record", false, { state: "none", since: null }, "none"],
+  ];
+  for (const [name, ticked, phone, expected] of cases) {
+    await t.step(name, () => {
+      assert.equal(consentForLead({ sms_consent: ticked, created_at: leadAt }, phone), expected);
+    });
+  }
+  await t.step("not on this lead is suppressed with its own reason", () => {
+    assert.deepEqual(smsEligibility(facts({ consent: "not_on_this_lead" })), {
+      action: "suppress",
+      reason: "no_sms_consent_on_this_lead",
+    });
+  });
 });

@@ -1,0 +1,347 @@
+/**
+ * What a web form can do with the public anon key, tried as a customer and as an attacker
+ * would: `submit_lead` as PostgREST calls it (role anon, its JWT claims set), direct inserts
+ * from old forms, and what the messages of a hostile lead look like at the fake providers.
+ */
+import assert from "node:assert/strict";
+import type postgres from "postgres";
+import { connect, requireStack } from "../support/stack.ts";
+import { insertLead, makeLead } from "../support/fixtures.ts";
+import { emailsTo, smsTo } from "../support/fakes.ts";
+import {
+  allowRepeatSubmissions,
+  restoreRepeatSubmissions,
+  settledOutbox,
+  smsWindowAlwaysOpen,
+} from "../support/notify_lead.ts";
+import { smsCost } from "../../templates/sms/segments.ts";
+
+await requireStack();
+
+type Sql = postgres.Sql;
+type Submission = Record<string, unknown>;
+
+/** Runs fn as PostgREST runs an anon request: role anon, its claims and headers set, committed. */
+async function asAnon<T>(sql: Sql, fn: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
+  return await sql.begin(async (tx) => {
+    await tx`select set_config('role', 'anon', true),
+      set_config('request.jwt.claims', '{"role":"anon"}', true),
+      set_config('request.headers', '{"x-forwarded-for":"203.0.113.7, 10.0.0.1"}', true)`;
+    return await fn(tx);
+  }) as T;
+}
+
+/** A form's submission, as a browser sends it: rendered a minute ago, honeypot left empty. */
+function submission(overrides: Submission = {}): Submission {
+  const lead = makeLead();
+  return {
+    first_name: lead.first_name,
+    last_name: lead.last_name,
+    email: lead.email,
+    phone: lead.phone_e164,
+    vehicle_year: lead.vehicle_year,
+    vehicle_make: lead.vehicle_make,
+    vehicle_model: lead.vehicle_model,
+    service_type: lead.service_type,
+    mobile_service: lead.mobile_service,
+    address: lead.address,
+    city: lead.city,
+    state: lead.state,
+    zip: lead.zip,
+    sms_consent: true,
+    source_form: "full_booking",
+    form_rendered_at: new Date(Date.now() - 60_000).toISOString(),
+    honeypot: "",
+    ...overrides,
+  };
+}
+
+/** The SQL types of submit_lead's non-text parameters (PostgREST casts JSON to them). */
+const PARAMETER_TYPES: Record<string, string> = {
+  vehicle_year: "integer",
+  mobile_service: "boolean",
+  sms_consent: "boolean",
+  preferred_date: "date",
+  form_rendered_at: "timestamptz",
+};
+
+/** `select public.submit_lead(...)` with named arguments, as PostgREST calls an RPC. */
+async function submit(sql: Sql, args: Submission) {
+  return await asAnon(sql, async (tx) => {
+    const names = Object.keys(args);
+    const call = names.map((n, i) => `${n} => $${i + 1}::${PARAMETER_TYPES[n] ?? "text"}`)
+      .join(", ");
+    const [row] = await tx.unsafe(
+      `select public.submit_lead(${call}) as result,
+         current_setting('response.status', true) as status`,
+      // Typed by the casts above: booleans and numbers go as they are, as JSON carries them.
+      names.map((n) => (args[n] ?? null) as string | number | boolean | null),
+    );
+    return { result: row.result as Record<string, unknown>, status: row.status as string | null };
+  });
+}
+
+async function leadByEmail(sql: Sql, email: unknown) {
+  const [lead] = await sql`select * from public.leads where email = ${String(email)}`;
+  return lead;
+}
+
+Deno.test("submit_lead saves a valid lead as anon and gives back only its reference and whether it will text", async () => {
+  const sql = connect();
+  try {
+    const args = submission({ phone: "(720) 555-" + String(Date.now()).slice(-4) });
+    const { result, status } = await submit(sql, args);
+    assert.deepEqual(Object.keys(result).sort(), ["reference_number", "will_text"]);
+    assert.match(String(result.reference_number), /^PAG-\d{6}-\d{4,}$/);
+    assert.equal(result.will_text, true);
+    assert.equal(status, null, "no error status for PostgREST to send");
+    const lead = await leadByEmail(sql, args.email);
+    assert.equal(lead.reference_number, result.reference_number);
+    assert.equal(lead.phone_e164, `+1720555${String(args.phone).slice(-4)}`, "typed as people do");
+    const [wording] = await sql`
+      select version, wording from public.sms_consent_wordings
+      where retired_at is null order by introduced_at desc limit 1`;
+    assert.equal(lead.sms_consent_version, wording.version);
+    assert.equal(lead.sms_consent_text, wording.wording);
+    assert.equal(lead.sms_consent_source, "web_form_checkbox");
+    assert.ok(lead.sms_consent_at instanceof Date);
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("submit_lead refuses each bad field with its name and a message a form shows next to it", async (t) => {
+  const sql = connect();
+  try {
+    const [{ today }] = await sql`
+      select (now() at time zone time_zone)::date::text as today from public.business_settings`;
+    const cases: Array<[string, Submission, string, RegExp]> = [
+      [
+        "a 101-character first name",
+        { first_name: "J".repeat(101) },
+        "first_name",
+        /First name is too long \(100/,
+      ],
+      [
+        "a 101-character last name",
+        { last_name: "D".repeat(101) },
+        "last_name",
+        /Last name is too long/,
+      ],
+      [
+        "a 51-character vehicle make",
+        { vehicle_make: "Ж".repeat(51) },
+        "vehicle_make",
+        /Vehicle make is too long \(50/,
+      ],
+      [
+        "a 51-character vehicle model",
+        { vehicle_model: "M".repeat(51) },
+        "vehicle_model",
+        /Vehicle model is too long/,
+      ],
+      [
+        "a 201-character address",
+        { address: "A".repeat(201) },
+        "address",
+        /Address is too long \(200/,
+      ],
+      ["a 101-character city", { city: "C".repeat(101) }, "city", /City is too long/],
+      ["a 2,001-character note", { notes: "n".repeat(2001) }, "notes", /Notes is too long \(2000/],
+      ["state ZZ", { state: "ZZ" }, "state", /not a US state or territory/],
+      ["a four-digit ZIP", { zip: "8020" }, "zip", /ZIP code "8020" is not valid/],
+      [
+        "a date in 9999",
+        { preferred_date: "9999-12-31" },
+        "preferred_date",
+        /more than a year ahead/,
+      ],
+      ["a date in 1900", { preferred_date: "1900-01-01" }, "preferred_date", /in the past/],
+      ["yesterday", { preferred_date: yesterdayOf(today) }, "preferred_date", /in the past/],
+      ["the shop's own phone", { phone: "+17209187465" }, "phone_e164", /our own number/],
+      ["the shop's texting number", { phone: "+17205550100" }, "phone_e164", /our own number/],
+      ["a number no phone can have", { phone: "+11234567890" }, "phone_e164", /not a valid phone/],
+      [
+        "no way to reach them",
+        { phone: null, email: null, sms_consent: false },
+        "email",
+        /email address or a phone/,
+      ],
+      ["a bad email", { email: "jane@" }, "email", /not a valid email/],
+      ["an unknown service", { service_type: "detailing" }, "service_type", /not one we offer/],
+      [
+        "a consent wording never shown",
+        { sms_consent_version: "v99" },
+        "sms_consent_version",
+        /not one we have shown/,
+      ],
+      ["a blank name", { first_name: "\u200b " }, "first_name", /Please give a first name/],
+    ];
+    for (const [name, overrides, field, message] of cases) {
+      await t.step(name, async () => {
+        const args = submission(overrides);
+        const err = await submit(sql, args).then(
+          () => undefined,
+          (e) => e as postgres.PostgresError,
+        );
+        assert.ok(err, "the submission should have been refused");
+        assert.equal(err.code, "23514");
+        assert.equal(err.detail, field, "the field, as supabase-js shows it in error.details");
+        assert.equal(err.column_name, field);
+        assert.match(err.message, message);
+        assert.match(err.hint ?? "", /Example of a valid/);
+        if (args.email) {
+          assert.equal(await leadByEmail(sql, args.email), undefined, "nothing saved");
+        }
+      });
+    }
+  } finally {
+    await sql.end();
+  }
+});
+
+function yesterdayOf(isoDay: string): string {
+  const day = new Date(`${isoDay}T12:00:00Z`);
+  day.setUTCDate(day.getUTCDate() - 1);
+  return day.toISOString().slice(0, 10);
+}
+
+Deno.test("a filled honeypot, a form sent in under 3 s, one rendered over a day ago or never: refused, logged, nothing sent", async (t) => {
+  const sql = connect();
+  try {
+    const cases: Array<[string, Submission, string]> = [
+      ["the honeypot filled in", { honeypot: "http://spam.example" }, "honeypot"],
+      ["sent a second after rendering", { form_rendered_at: new Date().toISOString() }, "too_fast"],
+      ["rendered two days ago", {
+        form_rendered_at: new Date(Date.now() - 2 * 86_400_000).toISOString(),
+      }, "stale"],
+      ["no render time", { form_rendered_at: null }, "no_render_time"],
+    ];
+    for (const [name, overrides, reason] of cases) {
+      await t.step(name, async () => {
+        const args = submission(overrides);
+        const [{ before }] =
+          await sql`select coalesce(max(id), 0) as before from public.form_refusals`;
+        const { result, status } = await submit(sql, args);
+        assert.equal(status, "400", "PostgREST answers 400, so supabase-js reports an error");
+        assert.match(
+          String(result.message),
+          /could not take this request online.*\(720\) 918-7465/,
+        );
+        assert.equal(result.reference_number, undefined);
+        assert.equal(await leadByEmail(sql, args.email), undefined, "no lead, so nothing is sent");
+        const logged = await sql`
+          select reason, source_form, client_ip from public.form_refusals where id > ${before}`;
+        assert.deepEqual(logged.map((r) => ({ ...r })), [
+          { reason, source_form: "full_booking", client_ip: "203.0.113.7" },
+        ]);
+      });
+    }
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("an old form's direct insert cannot forge the consent record, and its text is cleaned", async () => {
+  const sql = connect();
+  try {
+    const lead = makeLead({ first_name: "Ja\u200bne\u202e", notes: "line one\r\nline\u0007 two" });
+    await asAnon(sql, (tx) =>
+      tx`insert into public.leads ${
+        tx({
+          ...lead,
+          sms_consent_source: "staff_verbal_recording",
+          sms_consent_text: "The customer agreed to anything at all.",
+        })
+      }`);
+    const saved = await leadByEmail(sql, lead.email);
+    assert.equal(saved.sms_consent_source, "web_form_checkbox");
+    assert.doesNotMatch(saved.sms_consent_text, /anything at all/);
+    assert.ok(saved.sms_consent_version, "the current wording's version");
+    assert.equal(saved.first_name, "Jane");
+    assert.equal(saved.notes, "line one\nline two");
+    const [ledger] = await sql`
+      select detail from public.sms_consent_events where lead_id = ${saved.id}`;
+    assert.equal(ledger.detail, saved.sms_consent_text, "the ledger has the wording shown");
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("a lead saved before a limit existed can still have its status changed", async () => {
+  const sql = connect();
+  try {
+    const lead = await insertLead(sql, { preferred_date: null });
+    // As if saved long ago: the date has passed and the note is longer than forms now allow.
+    await sql`alter table public.leads disable trigger leads_reject_malformed`;
+    try {
+      await sql`update public.leads set preferred_date = '2020-01-01', notes = ${"n".repeat(3000)}
+                where id = ${lead.id}`;
+    } finally {
+      await sql`alter table public.leads enable trigger leads_reject_malformed`;
+    }
+    await sql`update public.leads set status = 'contacted' where id = ${lead.id}`;
+    await assert.rejects(
+      sql`update public.leads set preferred_date = '2021-01-01' where id = ${lead.id}`,
+      /in the past/,
+    );
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("an unticked box after an earlier opt-in: that lead gets email only, the reason recorded, the opt-in kept", async () => {
+  const sql = connect();
+  try {
+    await smsWindowAlwaysOpen(sql);
+    await allowRepeatSubmissions(sql);
+    const first = submission();
+    assert.equal((await submit(sql, first)).result.will_text, true);
+    const firstLead = await leadByEmail(sql, first.email);
+    await settledOutbox(sql, firstLead.id, 3);
+
+    const second = submission({ phone: first.phone, sms_consent: false });
+    assert.equal((await submit(sql, second)).result.will_text, false);
+    const lead = await leadByEmail(sql, second.email);
+    const outbox = await settledOutbox(sql, lead.id, 3);
+    assert.equal(outbox.customer_confirmation_email.status, "sent");
+    assert.equal(outbox.initial_confirmation_sms.status, "suppressed");
+    assert.equal(outbox.initial_confirmation_sms.status_reason, "no_sms_consent_on_this_lead");
+    assert.equal((await smsTo(String(first.phone))).length, 1, "only the first lead's text");
+    const [consent] = await sql`
+      select may_text from public.sms_consent_status where phone_e164 = ${String(first.phone)}`;
+    assert.equal(consent.may_text, true, "the unticked box revoked nothing");
+  } finally {
+    await restoreRepeatSubmissions(sql);
+    await sql.end();
+  }
+});
+
+Deno.test("a hostile lead's messages reach the providers within budget: SMS of 2 segments, a subject of 150", async () => {
+  const sql = connect();
+  try {
+    await smsWindowAlwaysOpen(sql);
+    const args = submission({
+      first_name: "😀".repeat(100),
+      vehicle_make: "Ж".repeat(50),
+      vehicle_model: "Ж".repeat(50),
+      notes: "Crack. ".repeat(285),
+    });
+    const { result } = await submit(sql, args);
+    const lead = await leadByEmail(sql, args.email);
+    const outbox = await settledOutbox(sql, lead.id, 3);
+    assert.equal(outbox.initial_confirmation_sms.status, "sent");
+    const [text] = await smsTo(lead.phone_e164);
+    const cost = smsCost(text.body);
+    assert.ok(cost.segments <= 2, `${cost.segments} segments: ${text.body}`);
+    assert.ok(text.body.includes(`Ref: ${result.reference_number}`));
+    assert.ok(text.body.includes("(720) 918-7465"));
+    assert.ok(text.body.endsWith("Text STOP to opt-out"));
+    const [alert] = (await emailsTo("admin@pinkautoglass.com"))
+      .filter((e) => e.html?.includes(String(result.reference_number)));
+    assert.ok(alert.subject.length <= 150, alert.subject);
+    assert.ok(alert.html?.includes("Crack. Crack."), "staff read the note");
+  } finally {
+    await sql.end();
+  }
+});
