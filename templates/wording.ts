@@ -39,18 +39,19 @@ const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" });
 
 /**
  * `text` cut to at most `max` characters (whole graphemes: an emoji is never split), ending in
- * "…" when cut: where a customer's words meet a limit (a subject line, a staff email).
+ * `ellipsis` when cut: where a customer's words meet a limit (a subject line, a staff email, a
+ * text's budget, which cuts with GSM-7's "...").
  */
-export function clip(text: string, max: number): string;
-export function clip(text: string | null, max: number): string | null;
-export function clip(text: string | null, max: number): string | null {
+export function clip(text: string, max: number, ellipsis?: string): string;
+export function clip(text: string | null, max: number, ellipsis?: string): string | null;
+export function clip(text: string | null, max: number, ellipsis = "…"): string | null {
   if (text === null || text.length <= max) return text;
   let kept = "";
   for (const { segment } of graphemes.segment(text)) {
-    if (kept.length + segment.length > max - 1) break;
+    if (kept.length + segment.length > max - ellipsis.length) break;
     kept += segment;
   }
-  return `${kept.trimEnd()}…`;
+  return `${kept.trimEnd()}${ellipsis}`;
 }
 
 /** "2019 Honda Civic", "Honda Civic", "2019 Honda"; null when the lead names no vehicle. */

@@ -11,6 +11,7 @@
  *      cut part ending in "..." (GSM-7: a real ellipsis would itself be UCS-2).
  */
 import { GSM7_BASIC_CLASS, GSM7_EXTENSION_CLASS, smsCost } from "./segments.ts";
+import { clip } from "../wording.ts";
 
 /** A customer text's budget: two segments (the plan's cost per lead rests on it). */
 export const CUSTOMER_SMS_SEGMENTS = 2;
@@ -27,7 +28,6 @@ export type TypedParts<K extends string> = Readonly<Record<K, string | null>>;
 /** One wording of a text: its body from the parts. */
 export type Wording<K extends string> = (parts: TypedParts<K>) => string;
 
-const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" });
 const CUT = "...";
 
 const NOT_GSM7 = new RegExp(`[^${GSM7_BASIC_CLASS}${GSM7_EXTENSION_CLASS}]`, "gu");
@@ -41,12 +41,10 @@ export function gsmFriendly(text: string): string {
   });
 }
 
-/** `text` cut to at most `max` graphemes, ending in "..."; null when too little would be left. */
+/** `text` cut to at most `max` characters, ending in "..."; null when too little would be left. */
 function cut(text: string, max: number): string | null {
-  const parts = [...graphemes.segment(text)];
-  if (parts.length <= max) return text;
-  if (max <= CUT.length) return null;
-  return parts.slice(0, max - CUT.length).map((p) => p.segment).join("").trimEnd() + CUT;
+  if (text.length <= max) return text;
+  return max <= CUT.length ? null : clip(text, max, CUT);
 }
 
 function mapParts<K extends string>(
@@ -84,9 +82,7 @@ export function fitSms<K extends string>(
   const shortest = wordings[wordings.length - 1];
   const longest = Math.max(
     0,
-    ...Object.values(plain).map((
-      v,
-    ) => (v === null ? 0 : [...graphemes.segment(v as string)].length)),
+    ...Object.values(plain).map((v) => (v as string | null)?.length ?? 0),
   );
   let low = 0;
   let high = longest;
