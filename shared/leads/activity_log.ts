@@ -154,6 +154,40 @@ export function deliveryActivity(report: {
   };
 }
 
+/** What Resend reported about an email it took (resend-events), once per email and kind. */
+export function emailEventActivity(event: {
+  leadId: string | null;
+  outboxKey: string;
+  template: string;
+  emailId: string;
+  type: "email_delivered" | "email_bounced" | "email_complained" | "email_opened";
+  detail: string | null;
+  suppressed: boolean;
+}): ActivityEntry {
+  const what = {
+    email_delivered: "delivered",
+    email_bounced: "bounced",
+    email_complained: "marked as spam by the recipient",
+    email_opened: "opened",
+  }[event.type];
+  return {
+    lead_id: event.leadId,
+    activity_type: event.type,
+    description: `${event.template} ${what}${
+      event.detail ? `: ${event.detail.slice(0, 200)}` : ""
+    }${event.suppressed ? "; the address gets no more email" : ""}`,
+    metadata: {
+      outbox_key: event.outboxKey,
+      template: event.template,
+      channel: "email",
+      provider_message_id: event.emailId,
+      // One activity per email and kind of event: a retried or repeated event adds none.
+      email_event: `${event.emailId}:${event.type}`,
+      ...(event.suppressed ? { suppressed: true } : {}),
+    },
+  };
+}
+
 function toRows(sql: postgres.Sql | postgres.TransactionSql, entries: ActivityEntry[]) {
   return entries.map((e) => ({
     lead_id: e.lead_id,
@@ -193,7 +227,11 @@ export async function journalOutcomes(
 export async function insertActivities(
   tx: postgres.TransactionSql,
   entries: ActivityEntry[],
+  opts: { skipRecorded?: boolean } = {},
 ): Promise<void> {
   if (entries.length === 0) return;
-  await tx`insert into public.lead_activities ${tx(toRows(tx, entries))}`;
+  // skipRecorded: an activity with a unique mark already there (an email event) is not repeated.
+  await tx`insert into public.lead_activities ${tx(toRows(tx, entries))} ${
+    opts.skipRecorded ? tx`on conflict do nothing` : tx``
+  }`;
 }

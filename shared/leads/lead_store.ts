@@ -245,6 +245,21 @@ export async function loadUnreachablePhones(
   return new Map(rows.map((r) => [r.phone_e164, r]));
 }
 
+/**
+ * Addresses on the suppression list (a hard bounce or a complaint), lower case, with the
+ * reason: `email_bounced` or `email_complained`.
+ */
+export async function loadEmailSuppressions(
+  sql: Sql,
+  addresses: string[],
+): Promise<Map<string, string>> {
+  if (addresses.length === 0) return new Map();
+  const rows = await sql<{ address: string; reason: string }[]>`
+    select address, reason from public.email_suppressions
+    where address = any (${sql.array(addresses.map((a) => a.toLowerCase()))}::text[])`;
+  return new Map(rows.map((r) => [r.address, r.reason]));
+}
+
 /** Customers' texts by id (`sms_inbound_messages`). */
 export async function loadInboundSms(sql: Sql, ids: string[]): Promise<Map<string, InboundSms>> {
   if (ids.length === 0) return new Map();

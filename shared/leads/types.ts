@@ -110,6 +110,8 @@ export const ACTIVITY_TYPES = [
   "email_delivered",
   "email_opened",
   "email_failed",
+  "email_bounced",
+  "email_complained",
   "sms_sent",
   "sms_delivered",
   "sms_failed",
@@ -128,6 +130,7 @@ export const ACTIVITY_TYPES = [
   "notification_failed",
   "notification_suppressed",
   "notification_deferred",
+  "notification_replayed",
 ] as const;
 export type ActivityType = typeof ACTIVITY_TYPES[number];
 

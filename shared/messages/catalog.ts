@@ -22,9 +22,11 @@ import { initialConfirmationSms } from "../../templates/sms/initial_confirmation
 import { crmNewLeadPayload } from "../../templates/webhook/crm_new_lead_webhook.ts";
 import { slackNewLeadMessage } from "../../templates/webhook/slack_new_lead_webhook.ts";
 import { given, type LeadMessageKind, type MessageKind, staffInbox } from "./kinds.ts";
+export { isLeadKind } from "./kinds.ts";
 import { APPOINTMENT_KINDS } from "./appointment_kinds.ts";
 import { INBOUND_KINDS } from "./inbound_kinds.ts";
 import { STAFF_KINDS } from "./staff_kinds.ts";
+import { ALERT_KINDS } from "./alert_kinds.ts";
 import { callbackPromise, callbackSentence } from "../leads/business_hours.ts";
 import { timeZoneForLead } from "../compliance/quiet_hours.ts";
 import type { RenderContext } from "./render.ts";
@@ -36,6 +38,7 @@ import type { WebhookRequest } from "../channels/webhook.ts";
 
 export type {
   Address,
+  AlertMessageKind,
   Audience,
   InboundMessageKind,
   LeadEvent,
@@ -154,6 +157,7 @@ export const CATALOG = {
   ...STAFF_KINDS,
   ...APPOINTMENT_KINDS,
   ...INBOUND_KINDS,
+  ...ALERT_KINDS,
 } as const satisfies Record<string, MessageKind<unknown>>;
 
 /** A catalog key: `notifications_outbox.template`. */

@@ -6,7 +6,7 @@ import type { Channel } from "../outbox/store.ts";
 import type { InboundSms, Lead } from "../leads/types.ts";
 import type { InboundIntent } from "../compliance/sms_keywords.ts";
 import type { LeadPriority } from "../compliance/priority.ts";
-import type { InboundRenderContext, RenderContext } from "./render.ts";
+import type { AlertRenderContext, InboundRenderContext, RenderContext } from "./render.ts";
 import type { MessageSetup } from "./setup.ts";
 
 /** Who a message is for. */
@@ -44,8 +44,11 @@ export function storedRouting(lead: Lead): LeadRouting {
   };
 }
 
-/** What makes a message planned: an event about a lead, or a text a customer sent the shop. */
-export type MessageEvent = LeadEvent | "sms_received";
+/**
+ * What makes a message planned: an event about a lead, a text a customer sent the shop, or
+ * the system's own health (the sweep's alerts).
+ */
+export type MessageEvent = LeadEvent | "sms_received" | "system_alert";
 
 /** Where a message goes; `recipient` null with the reason there is none. */
 export type Address =
@@ -88,8 +91,23 @@ export interface InboundMessageKind<P> extends KindBase {
   render(ctx: InboundRenderContext): P | Promise<P>;
 }
 
+/** A message to the admin about the notification system itself; no lead, no customer. */
+export interface AlertMessageKind<P> extends KindBase {
+  event: "system_alert";
+  audience: "staff";
+  address(setup: MessageSetup): Address;
+  render(ctx: AlertRenderContext): P | Promise<P>;
+}
+
 /** One kind of message. */
-export type MessageKind<P> = LeadMessageKind<P> | InboundMessageKind<P>;
+export type MessageKind<P> = LeadMessageKind<P> | InboundMessageKind<P> | AlertMessageKind<P>;
+
+/** Whether a kind is a message about a lead (planned by a lead event, rendered from the lead). */
+export function isLeadKind<K extends { event: MessageEvent }>(
+  kind: K,
+): kind is Extract<K, { event: LeadEvent }> {
+  return kind.event !== "sms_received" && kind.event !== "system_alert";
+}
 
 /** The recipient a lead gave, or why there is none. */
 export function given(value: string | null, missing: string): Address {

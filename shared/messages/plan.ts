@@ -18,7 +18,7 @@ import {
   type PhoneConsent,
   smsEligibility,
 } from "../compliance/sms_eligibility.ts";
-import { type LeadRouting, storedRouting } from "./kinds.ts";
+import { isLeadKind, type LeadRouting, storedRouting } from "./kinds.ts";
 import type { Appointment } from "../appointments/types.ts";
 
 /** One intended message: an outbox row before it is written. */
@@ -89,7 +89,7 @@ export function planMessages(
   const scheduled = at ? { deferredUntil: at, deferredReason: "scheduled" } : {};
   const routing = facts.routing ?? storedRouting(lead);
   for (const [template, kind] of catalogEntries()) {
-    if (kind.event === "sms_received" || kind.event !== event) continue;
+    if (!isLeadKind(kind) || kind.event !== event) continue;
     if (kind.insteadOf) alternatives.set(template, kind.insteadOf);
     const address = kind.address(lead, facts.setup, routing);
     if (address === null) continue;

@@ -12,9 +12,11 @@ import { loadRoster } from "../leads/staff_store.ts";
 import { onCallMember, type RosterMember } from "../leads/assignment.ts";
 import { actionLinkUrl, type LeadAction, signActionToken } from "../leads/action_links.ts";
 import type { RenderContext } from "./render.ts";
+import type { AlertNotice } from "../../templates/alert_notice.ts";
 import {
   countSmsSentLastDay,
   loadBusinessSettings,
+  loadEmailSuppressions,
   loadInboundSms,
   loadLeads,
   loadMediaByLead,
@@ -127,13 +129,17 @@ export function createPreparer(deps: PreparerDeps): Prepare {
     ];
     const inboundIds = [...new Set(rows.flatMap((r) => inboundIdOf(r) ?? []))];
     const staffRows = rows.some((r) => messageKind(r.template)?.audience === "staff");
-    const [settings, leads, media, inbound, smsSent, roster] = await Promise.all([
+    const addresses = [
+      ...new Set(rows.flatMap((r) => r.channel === "email" && r.recipient ? [r.recipient] : [])),
+    ];
+    const [settings, leads, media, inbound, smsSent, roster, suppressed] = await Promise.all([
       loadBusinessSettings(deps.sql),
       loadLeads(deps.sql, leadIds),
       loadMediaByLead(deps.sql, leadIds),
       loadInboundSms(deps.sql, inboundIds),
       countSmsSentLastDay(deps.sql, phones),
       staffRows ? loadRoster(deps.sql) : [],
+      loadEmailSuppressions(deps.sql, addresses),
     ]);
     // Consent and carrier reports for the texts, and for the phones staff alerts describe.
     const leadPhones = [...leads.values()].flatMap((l) => l.phone_e164 ?? []);
@@ -147,6 +153,9 @@ export function createPreparer(deps: PreparerDeps): Prepare {
       const kind = messageKind(row.template);
       if (!kind) return { row, action: "dead", reason: `unknown message kind "${row.template}"` };
       if (!row.recipient) return { row, action: "dead", reason: "no recipient" };
+      // A hard bounce or a complaint: the address gets no more email, whatever the kind.
+      const bounced = kind.channel === "email" ? suppressed.get(row.recipient.toLowerCase()) : null;
+      if (bounced) return { row, action: "suppress", reason: bounced };
       const lead = row.lead_id ? leads.get(row.lead_id) : undefined;
       if (kind.event === "sms_received") {
         const text = inbound.get(inboundIdOf(row) ?? "");
@@ -160,6 +169,14 @@ export function createPreparer(deps: PreparerDeps): Prepare {
             recipient: row.recipient!,
             setup: deps.setup,
           }));
+      }
+      if (kind.event === "system_alert") {
+        const alert = row.payload?.alert as AlertNotice | undefined;
+        if (!alert) return { row, action: "dead", reason: "the alert has no payload" };
+        return await rendered(
+          row,
+          () => kind.render({ alert, settings, recipient: row.recipient!, setup: deps.setup }),
+        );
       }
       if (!lead) return { row, action: "dead", reason: `lead ${row.lead_id} no longer exists` };
       if (isCustomerSms(kind)) {

@@ -18,6 +18,7 @@ import type { SmsConsentState } from "../compliance/sms_eligibility.ts";
 import type { Appointment } from "../appointments/types.ts";
 import type { MessageSetup } from "./setup.ts";
 import { clip } from "../../templates/wording.ts";
+import type { AlertNotice } from "../../templates/alert_notice.ts";
 
 /** What a message about a lead is rendered from. */
 export interface RenderContext {
@@ -52,6 +53,14 @@ export interface InboundRenderContext {
   lead: Lead | null;
   settings: BusinessSettings;
   /** The outbox row's recipient: the staff inbox, or the customer's phone for a reply. */
+  recipient: string;
+  setup: MessageSetup;
+}
+
+/** What an alert to the admin is rendered from. */
+export interface AlertRenderContext {
+  alert: AlertNotice;
+  settings: BusinessSettings;
   recipient: string;
   setup: MessageSetup;
 }

@@ -14,6 +14,8 @@ export interface MessageSetup {
   slack?: { url: string };
   /** `STAFF_ON_CALL_PHONE`: texted high-priority leads and escalations instead of the roster's on-call person. */
   onCallPhone?: string;
+  /** `ADMIN_PHONE`: texted the admin's alerts when email is failing (else the on-call phone). */
+  adminPhone?: string;
   /** Where staff messages' "I'm on it" links point (lead-action), and their signing key. */
   actionLinks?: { baseUrl: string; secret: string };
 }

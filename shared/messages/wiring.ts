@@ -31,6 +31,7 @@ export function messageSetup(cfg: SendingConfig): MessageSetup {
       : undefined,
     slack: cfg.WEBHOOK_SLACK_URL ? { url: cfg.WEBHOOK_SLACK_URL } : undefined,
     onCallPhone: cfg.STAFF_ON_CALL_PHONE,
+    adminPhone: cfg.ADMIN_PHONE,
     actionLinks: cfg.LEAD_ACTION_SECRET
       ? { baseUrl: functionsUrl(cfg), secret: cfg.LEAD_ACTION_SECRET }
       : undefined,

@@ -7,7 +7,8 @@
  *                            update or cancellation the same way
  *   POST /notify-lead/sweep  pg_cron, every minute → dead-letter expired leases, plan leads and
  *                            appointments the webhooks missed, escalate leads nobody acted
- *                            on in time, send everything due; answers
+ *                            on in time, alert the admin on the system's health (once per
+ *                            condition per hour, and on clearing), send everything due; answers
  *                            when done, or at once with {"wait": false} (what pg_cron sends)
  *
  * Both require the shared secret in `x-webhook-secret`.
@@ -30,6 +31,7 @@ import { planAppointmentNotifications } from "../appointments/plan.ts";
 import { findUnplannedAppointments } from "../appointments/store.ts";
 import { findUnplannedLeads, planLeadsNotifications } from "./plan.ts";
 import { planEscalations } from "./escalate.ts";
+import { planAlerts } from "../admin/alerts.ts";
 import { createBatcher } from "../platform/batcher.ts";
 import { whileDatabaseAway } from "../platform/db_retry.ts";
 import { deadLetterExpired } from "../outbox/store.ts";
@@ -177,11 +179,19 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
     }
     const escalations = await planEscalations(deps.sql, { setup: deps.setup, now: clock() });
     planned += escalations.length;
+    // The health check must not keep the sweep from sending: a failure is logged, and the
+    // next minute's sweep checks again.
+    const alerts = await planAlerts(deps.sql, { setup: deps.setup, now: clock() }).catch((err) => {
+      console.error(maskPII(`alert check failed: ${(err as Error).stack ?? err}`));
+      return [];
+    });
+    planned += alerts.length;
     const report = {
       dead_lettered: deadLettered.length,
       leads_planned: unplanned.length,
       leads_escalated: new Set(escalations.map((r) => r.lead_id)).size,
       appointments_planned: appointments.length,
+      alerts_planned: alerts.length,
       messages_planned: planned,
     };
     if (grace.data.wait === false) {

@@ -76,6 +76,8 @@ export const webhookVariables = {
 /** The shop's people: who is paged, and the key of the "I'm on it" links in staff alerts. */
 export const staffVariables = {
   STAFF_ON_CALL_PHONE: optional(e164),
+  /** Texted the admin's alerts when email is the failing channel (else STAFF_ON_CALL_PHONE). */
+  ADMIN_PHONE: optional(e164),
   LEAD_ACTION_SECRET: optional(
     z.string().min(32, "must be at least 32 random characters (it signs staff alert links)"),
   ),
@@ -130,10 +132,28 @@ export const leadActionConfigSchema = z.object({
   ),
 });
 
+/** health: reads the outbox's figures; open to uptime monitors (no personal data). */
+export const healthConfigSchema = z.object(platformVariables);
+
+/** Resend's webhooks (delivery events), signed Svix-style with the endpoint's secret. */
+export const emailEventsVariables = {
+  RESEND_WEBHOOK_SECRET: z.string().regex(
+    /^whsec_[A-Za-z0-9+/]{24,}={0,2}$/,
+    "must be the Resend webhook's signing secret (whsec_ followed by base64)",
+  ),
+};
+
+/** resend-events: verifies Resend's webhooks and records delivery, bounces and complaints. */
+export const resendEventsConfigSchema = z.object({
+  ...platformVariables,
+  ...emailEventsVariables,
+});
+
 /** Every variable any function reads (the local stack passes these through from .env). */
 export const ALL_VARIABLES: readonly string[] = Object.keys({
   ...sendingVariables,
   ...calledByDatabaseVariables,
+  ...emailEventsVariables,
 });
 
 export class ConfigError extends Error {

@@ -55,6 +55,10 @@ export function usesRealTwilio(env: Record<string, string>) {
     env.TWILIO_ACCOUNT_SID !== FAKE_TWILIO_ACCOUNT_SID;
 }
 
+/** The fake Resend's webhook signing secret: base64 of "local-resend-webhook-secret-not-for-production". */
+export const LOCAL_RESEND_WEBHOOK_SECRET =
+  "whsec_bG9jYWwtcmVzZW5kLXdlYmhvb2stc2VjcmV0LW5vdC1mb3ItcHJvZHVjdGlvbg==";
+
 /** Our settings when the developer gives none. */
 const localDefaults = {
   FROM_EMAIL: "Pink Auto Glass <noreply@pinkautoglass.com>",
@@ -62,7 +66,13 @@ const localDefaults = {
   TWILIO_PHONE_NUMBER: "+17205550100",
   NOTIFY_WEBHOOK_SECRET: "local-notify-webhook-secret-not-for-production",
   LEAD_ACTION_SECRET: "local-lead-action-secret-not-for-production",
+  RESEND_WEBHOOK_SECRET: LOCAL_RESEND_WEBHOOK_SECRET,
 };
+
+/** The secret the fake Resend signs its webhooks with: the developer's, else the local one. */
+export function resendWebhookSecret(dev: Record<string, string>): string {
+  return dev.RESEND_WEBHOOK_SECRET || localDefaults.RESEND_WEBHOOK_SECRET;
+}
 
 /**
  * The shop's number as the fake Twilio plays it: its phone number, and its "a message comes

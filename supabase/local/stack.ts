@@ -26,6 +26,7 @@ import {
   functionEnv,
   LOCAL_ANON_KEY,
   LOCAL_SERVICE_ROLE_KEY,
+  resendWebhookSecret,
   usesRealResend,
   usesRealTwilio,
 } from "./local_env.ts";
@@ -93,6 +94,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ...fakeTwilioNumber(dev, apiUrl),
     },
     resendApiKey: FAKE_RESEND_API_KEY,
+    resendWebhook: {
+      url: `${apiUrl}/functions/v1/resend-events`,
+      secret: resendWebhookSecret(dev),
+    },
     storage: { serviceRoleKey: LOCAL_SERVICE_ROLE_KEY, publicUrl: apiUrl },
     log,
   });

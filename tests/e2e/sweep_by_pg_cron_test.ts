@@ -33,6 +33,7 @@ Deno.test("pg_cron calls notify-lead's sweep every minute, authenticated from Va
     );
     assert.equal(response.status_code, 200);
     assert.deepEqual(Object.keys(JSON.parse(response.content)).sort(), [
+      "alerts_planned",
       "appointments_planned",
       "dead_lettered",
       "draining",

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { planMessages } from "../../shared/messages/plan.ts";
 import type { LeadRouting } from "../../shared/messages/kinds.ts";
-import { messageKind } from "../../shared/messages/catalog.ts";
+import { isLeadKind, messageKind } from "../../shared/messages/catalog.ts";
 import type { RenderContext } from "../../shared/messages/render.ts";
 import type { EmailMessage } from "../../shared/channels/email.ts";
 import type { SmsMessage } from "../../shared/channels/sms.ts";
@@ -186,7 +186,7 @@ function ctx(lead: Lead, overrides: Partial<RenderContext> = {}): RenderContext 
 
 async function render<P>(template: string, context: RenderContext): Promise<P> {
   const kind = messageKind(template);
-  assert.ok(kind && kind.event !== "sms_received");
+  assert.ok(kind && isLeadKind(kind));
   return await kind.render(context) as P;
 }
 

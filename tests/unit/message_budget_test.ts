@@ -4,7 +4,7 @@
  * three, email subjects at most 150 characters, emails under 200 KB.
  */
 import assert from "node:assert/strict";
-import { CATALOG, type MessageKindName } from "../../shared/messages/catalog.ts";
+import { CATALOG, isLeadKind, type MessageKindName } from "../../shared/messages/catalog.ts";
 import type { RenderContext } from "../../shared/messages/render.ts";
 import type { EmailMessage } from "../../shared/channels/email.ts";
 import type { SmsMessage } from "../../shared/channels/sms.ts";
@@ -61,7 +61,7 @@ function ctx(lead: Lead, overrides: Partial<RenderContext> = {}): RenderContext 
 
 async function render<P>(template: MessageKindName, context: RenderContext): Promise<P> {
   const kind = CATALOG[template];
-  assert.ok(kind.event !== "sms_received");
+  assert.ok(isLeadKind(kind));
   return await kind.render(context) as P;
 }
 

@@ -1,10 +1,11 @@
 /**
- * An email on the inbox page: who it went to, its HTML in a sandboxed frame, and its
- * attachments (name, type, size, a link to the file; a calendar invite also shows the lines a
- * person checks: METHOD, SUMMARY, DTSTART…). `GET /attachments/<email id>/<n>` serves a file.
+ * An email on the inbox page: who it went to, its HTML in a sandboxed frame, its text part, and
+ * its attachments (name, type, size, a link to the file; a calendar invite also shows the lines
+ * a person checks: METHOD, SUMMARY, DTSTART…). `GET /emails/<id>` shows one email alone,
+ * `GET /attachments/<email id>/<n>` serves a file.
  */
 import type { FakeAttachment, FakeEmail } from "./resend_fake.ts";
-import { escapeHtml, timeTag } from "./html.ts";
+import { baseStyle, escapeHtml, timeTag } from "./html.ts";
 
 /** The lines of an invite worth reading on the page. */
 const inviteLine = /^(METHOD|SUMMARY|DTSTART|DTEND|LOCATION|STATUS|SEQUENCE)[;:]/;
@@ -42,9 +43,47 @@ function attachmentItem(e: FakeEmail, a: FakeAttachment, index: number): string 
   }</li>`;
 }
 
-export function emailCard(e: FakeEmail): string {
+export interface EmailViewOptions {
+  /** The Ref the inbox is filtered by, kept in links back to it. Default: none. */
+  ref?: string;
+}
+
+/** `/emails/<id>`, keeping the inbox's filter for the way back. */
+function emailHref(e: Pick<FakeEmail, "id">, opts: EmailViewOptions = {}): string {
+  return `/emails/${encodeURIComponent(e.id)}${
+    opts.ref ? `?ref=${encodeURIComponent(opts.ref)}` : ""
+  }`;
+}
+
+/**
+ * The email as the customer's mail client shows it. No scripts run in the frame (lead data is
+ * hostile) and it cannot reach the inbox; a link opens in a new tab, as in a mail client, so the
+ * "I'm on it" links of staff alerts can be followed.
+ */
+function frame(e: FakeEmail, opts: { lazy: boolean }): string {
   const body = e.html ??
     `<pre style="white-space:pre-wrap;font:14px system-ui">${escapeHtml(e.text ?? "")}</pre>`;
+  return `<iframe sandbox="allow-popups allow-popups-to-escape-sandbox"${
+    opts.lazy ? ` loading="lazy"` : ""
+  } title="${escapeHtml(e.subject)}" srcdoc="${escapeHtml(body)}"></iframe>`;
+}
+
+/** The plain-text alternative, which mail clients without HTML show. */
+function textPart(e: FakeEmail, opts: { open: boolean }): string {
+  if (e.html === null) return `<div class="meta">text only, no HTML part</div>`;
+  if (!e.text) return `<div class="meta">no text part</div>`;
+  return `<details class="text-part"${opts.open ? " open" : ""}><summary>Text part</summary><pre>${
+    escapeHtml(e.text)
+  }</pre></details>`;
+}
+
+/** Sender, recipients, headers and attachments: what the card and the opened email share. */
+function details(e: FakeEmail): string {
+  const recipients = [
+    escapeHtml(e.to.join(", ")),
+    e.cc?.length ? `cc ${escapeHtml(e.cc.join(", "))}` : "",
+    e.bcc?.length ? `bcc ${escapeHtml(e.bcc.join(", "))}` : "",
+  ].filter(Boolean).join(" · ");
   const extra = [
     e.reply_to ? `reply-to ${escapeHtml(e.reply_to.join(", "))}` : "",
     e.idempotency_key ? `idempotency key <code>${escapeHtml(e.idempotency_key)}</code>` : "",
@@ -58,20 +97,63 @@ export function emailCard(e: FakeEmail): string {
       e.attachments.map((a, i) => attachmentItem(e, a, i)).join("\n")
     }</ul>`
     : "";
-  return `<article class="card email">
-  <header><strong>${escapeHtml(e.subject)}</strong> ${timeTag(e.created_at)}</header>
-  <div class="meta">from ${escapeHtml(e.from)} → ${escapeHtml(e.to.join(", "))}${
+  // What the fake Resend posted to resend-events about it, as Resend's webhooks would.
+  const events = e.events.length
+    ? `<div class="meta">webhook events: ${
+      e.events.map((ev) =>
+        `<span class="status ${escapeHtml(ev.type.replace(/^email\./, ""))}">${
+          escapeHtml(ev.type.replace(/^email\./, ""))
+        }</span>${ev.answer === 200 ? "" : ` (answered ${ev.answer ?? "nothing"})`}`
+      ).join(" → ")
+    }</div>`
+    : "";
+  return `<div class="meta">from ${escapeHtml(e.from)} → ${recipients}${
     e.batch ? " · batch" : ""
   }</div>
   ${extra ? `<div class="meta">${extra}</div>` : ""}
-  ${attachments}
-  <iframe sandbox title="${escapeHtml(e.subject)}" srcdoc="${escapeHtml(body)}"></iframe>
-  ${
-    e.text && e.html
-      ? `<details><summary>plain text</summary><pre>${escapeHtml(e.text)}</pre></details>`
-      : ""
-  }
+  ${events}
+  ${attachments}`;
+}
+
+/** An email in the inbox's list: its subject opens it alone (`/emails/<id>`). */
+export function emailCard(e: FakeEmail, opts: EmailViewOptions = {}): string {
+  return `<article class="card email">
+  <header><a class="subject" href="${escapeHtml(emailHref(e, opts))}">${
+    escapeHtml(e.subject)
+  }</a> ${timeTag(e.created_at)}</header>
+  ${details(e)}
+  ${frame(e, { lazy: true })}
+  ${textPart(e, { open: false })}
 </article>`;
+}
+
+/** `GET /emails/<id>`: one email alone, its frame as tall as the window, its text part open. */
+export function renderEmailPage(e: FakeEmail, opts: EmailViewOptions = {}): string {
+  const back = opts.ref ? `/?ref=${encodeURIComponent(opts.ref)}` : "/";
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${escapeHtml(e.subject)} · leadwire inbox</title>
+<style>${baseStyle}
+  main { max-width: 960px; margin: 16px auto; padding: 0 16px; }
+  iframe { height: calc(100vh - 220px); min-height: 480px; }
+</style>
+</head>
+<body>
+<header class="bar"><h1>leadwire inbox</h1><a href="${escapeHtml(back)}">← back to the inbox${
+    opts.ref ? ` (Ref ${escapeHtml(opts.ref)})` : ""
+  }</a></header>
+<main>
+<article class="card email opened">
+  <h2>${escapeHtml(e.subject)} ${timeTag(e.created_at)}</h2>
+  ${details(e)}
+  ${frame(e, { lazy: false })}
+  ${textPart(e, { open: true })}
+</article>
+</main>
+</body>
+</html>`;
 }
 
 /** The file of `GET /attachments/<email id>/<n>`, as it was sent; undefined if there is none. */

@@ -48,9 +48,14 @@
  *     `POST /__fake/inbound-start` `{ phone }` (undoes it),
  *     `POST /__fake/status-callbacks` `{ enabled }` (default true): a send with a
  *     StatusCallback posts `queued`, `sent`, then `delivered`, signed like Twilio's.
+ * - Resend only: with `resendWebhook` set, each accepted email's events (`email.sent`, then
+ *   `email.delivered`, or `email.bounced` / `email.complained` for `bounced@resend.dev` /
+ *   `complained@resend.dev`) are posted there, Svix-signed (resend_events.ts); an email in
+ *   `/__fake/messages` lists them in `events` with the endpoint's answers.
  *
  * The inbox (`inboxUrl`): `GET /` an HTML page (SMS as conversations, emails with their
- * attachments), `GET /api` the same as JSON, `GET /attachments/<email id>/<n>` an email's file.
+ * attachments and webhook events), `GET /api` the same as JSON (both take `?ref=` to keep one
+ * lead's), `GET /emails/<id>` one email alone, `GET /attachments/<email id>/<n>` an email's file.
  */
 import { createFakeEndpoint, DROP } from "./fake_endpoint.ts";
 import type { FakeEndpoint, Provider } from "./fake_endpoint.ts";
@@ -100,6 +105,11 @@ export interface FakesOptions {
     inboundWebhookUrl?: string;
   };
   resendApiKey: string;
+  /**
+   * The Resend webhook endpoint (resend-events) and its signing secret: the fake posts each
+   * email's events there, signed. Unset: no events are posted.
+   */
+  resendWebhook?: { url: string; secret: string };
   /** publicUrl e.g. "http://127.0.0.1:54321" (the API gateway that mounts the storage handler). */
   storage: { serviceRoleKey: string; publicUrl: string };
   /** Default 2, Resend's real limit. */
@@ -151,6 +161,11 @@ export async function startFakes(opts: FakesOptions): Promise<Fakes> {
     apiKey: opts.resendApiKey,
     rateLimitPerSecond: opts.resendRateLimitPerSecond ?? 2,
     now,
+    webhook: opts.resendWebhook && {
+      ...opts.resendWebhook,
+      delayMs: opts.statusCallbackDelayMs ?? 50,
+      log,
+    },
   });
   const webhooks = createWebhookFake({ now });
   const storage = createStorageFake({

@@ -36,6 +36,17 @@ export interface FakeEmail {
   idempotency_key: string | null;
   /** True when it came through `POST /emails/batch`. */
   batch: boolean;
+  /** The webhook events the fake posted about it so far (resend_events.ts), oldest first. */
+  events: FakeEmailEvent[];
+}
+
+/** One event posted to the webhook endpoint, and how the endpoint answered. */
+export interface FakeEmailEvent {
+  type: string;
+  svix_id: string;
+  at: string;
+  /** The endpoint's last HTTP status; null while unanswered or when it could not be reached. */
+  answer: number | null;
 }
 
 const maxRecipients = 50;
@@ -168,7 +179,7 @@ function parseAttachments(value: unknown): FakeAttachment[] | null {
 export function parseEmail(
   input: unknown,
   inBatch: boolean,
-): Omit<FakeEmail, "id" | "created_at" | "idempotency_key" | "batch"> {
+): Omit<FakeEmail, "id" | "created_at" | "idempotency_key" | "batch" | "events"> {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     refuse(422, "validation_error", "Invalid email: it must be a JSON object.");
   }

@@ -13,13 +13,16 @@ import {
   resendGenericError,
 } from "./resend_errors.ts";
 import { type FakeEmail, parseEmail, Refusal, refuse } from "./resend_email.ts";
+import { createEventPoster, type ResendWebhookOptions } from "./resend_events.ts";
 
-export type { FakeAttachment, FakeEmail } from "./resend_email.ts";
+export type { FakeAttachment, FakeEmail, FakeEmailEvent } from "./resend_email.ts";
 
 export interface ResendFakeOptions {
   apiKey: string;
   rateLimitPerSecond: number;
   now: () => number;
+  /** Where the fake posts email events, signed, as a Resend webhook endpoint would get them. */
+  webhook?: Omit<ResendWebhookOptions, "now">;
 }
 
 const maxBatch = 100;
@@ -33,6 +36,9 @@ export function createResendFake(opts: ResendFakeOptions): ResendFake {
   const emails = new Map<string, FakeEmail>();
   const limiter = new RollingWindowLimiter(opts.rateLimitPerSecond, 1000, opts.now);
   const idempotency = new IdempotencyStore(opts.now);
+  const eventsOf = opts.webhook ? createEventPoster({ ...opts.webhook, now: opts.now }) : null;
+  /** Emails accepted by the request being answered: their events are posted after it. */
+  let accepted: FakeEmail[] = [];
 
   function store(
     parsed: ReturnType<typeof parseEmail>,
@@ -40,13 +46,16 @@ export function createResendFake(opts: ResendFakeOptions): ResendFake {
     batch: boolean,
   ): string {
     const id = uuid();
-    emails.set(id, {
+    const email: FakeEmail = {
       id,
       created_at: new Date(opts.now()).toISOString(),
       ...parsed,
       idempotency_key: idempotencyKey,
       batch,
-    });
+      events: [],
+    };
+    emails.set(id, email);
+    accepted.push(email);
     return id;
   }
 
@@ -93,7 +102,9 @@ export function createResendFake(opts: ResendFakeOptions): ResendFake {
       bcc: e.bcc,
       cc: e.cc,
       reply_to: e.reply_to,
-      last_event: "delivered",
+      // Resend names the latest event; with no webhook configured, the fake's emails are delivered.
+      last_event: e.events.at(-1)?.type.replace(/^email\./, "") ??
+        (eventsOf ? "sent" : "delivered"),
       scheduled_at: e.scheduled_at,
       tags: e.tags ?? [],
     };
@@ -154,8 +165,10 @@ export function createResendFake(opts: ResendFakeOptions): ResendFake {
     // The key is reserved while we "work", so a concurrent retry sees it in flight.
     await ctx.delay();
     try {
+      accepted = [];
       const body = send(path, incoming.body, incoming.headers, key);
       if (scopedKey !== null) idempotency.complete(scopedKey, { status: 200, body });
+      if (eventsOf) { for (const email of accepted) ctx.later(eventsOf(email)); }
       return answer(200, body);
     } catch (error) {
       if (scopedKey !== null) idempotency.abandon(scopedKey);

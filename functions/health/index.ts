@@ -1,0 +1,13 @@
+/**
+ * health: `GET /functions/v1/health` for uptime monitors: healthy, degraded (200) or failing
+ * (503), with the figures behind it and no personal data, so it is open without a key
+ * (config.toml). The logic lives in shared/admin/; this file wires it.
+ */
+import "../../shared/platform/production.ts";
+import { healthConfigSchema, parseConfig } from "../../shared/platform/config.ts";
+import { db } from "../../shared/platform/db.ts";
+import { createHealthHandler } from "../../shared/admin/health_handler.ts";
+
+const cfg = parseConfig(healthConfigSchema, Deno.env.toObject());
+
+Deno.serve(createHealthHandler({ sql: db(cfg.SUPABASE_DB_URL, { max: 2 }) }));

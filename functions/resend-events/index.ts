@@ -1,0 +1,16 @@
+/**
+ * resend-events: Resend's webhook endpoint (email delivered, bounced, complained, opened).
+ * The Svix signature is the credential, so Supabase's JWT check is off (config.toml). The
+ * logic lives in shared/resend_events/; this file reads this function's configuration.
+ */
+import "../../shared/platform/production.ts";
+import { parseConfig, resendEventsConfigSchema } from "../../shared/platform/config.ts";
+import { db } from "../../shared/platform/db.ts";
+import { createResendEventsHandler } from "../../shared/resend_events/handler.ts";
+
+const cfg = parseConfig(resendEventsConfigSchema, Deno.env.toObject());
+
+Deno.serve(createResendEventsHandler({
+  sql: db(cfg.SUPABASE_DB_URL, { max: 3 }),
+  secret: cfg.RESEND_WEBHOOK_SECRET,
+}));

@@ -1,0 +1,193 @@
+/**
+ * Is the notification system healthy? The plan's alert triggers (§8.2) as one pure rule over
+ * a snapshot of the outbox (public.outbox_health), the last 24 hours' success rates
+ * (public.notification_metrics_24h) and the providers (public.provider_health):
+ *
+ *   failing   a dead letter, a backlog over 100, a message waiting over an hour, or a provider
+ *             that failed 5 times in a row: customers are not hearing from us
+ *   degraded  email success under 95 % or SMS success under 98 %: most get through, some not
+ *   healthy   none of these
+ *
+ * The health function answers with it, and the sweep alerts the admin on it.
+ */
+import type postgres from "postgres";
+import type { Channel } from "../outbox/store.ts";
+
+export type HealthStatus = "healthy" | "degraded" | "failing";
+
+/** The outbox's state now (public.outbox_health). */
+export interface OutboxFigures {
+  pending: number;
+  sending: number;
+  retry: number;
+  deferred: number;
+  dead_letters: number;
+  queue_depth: number;
+  oldest_waiting_seconds: number;
+}
+
+/** A provider's record (public.provider_health). */
+export interface ProviderFigures {
+  provider: string;
+  channel: Channel;
+  last_success_at: Date | null;
+  failures_in_a_row: number;
+}
+
+export interface HealthSnapshot {
+  outbox: OutboxFigures;
+  /**
+   * Per channel, the last 24 hours' success rate and how many messages it is over (sent or
+   * failed); null when none has settled.
+   */
+  successRatePct: Record<Channel, number | null>;
+  settled: Record<Channel, number>;
+  providers: ProviderFigures[];
+}
+
+export const THRESHOLDS = {
+  /** Messages waiting to be sent now. */
+  queueDepth: 100,
+  /** How long the longest-waiting message may wait. */
+  oldestWaitingSeconds: 3600,
+  /** Dead letters allowed. */
+  deadLetters: 0,
+  /** Success rates under these degrade; webhooks have no bar in the plan. */
+  successRatePct: { email: 95, sms: 98 } as Partial<Record<Channel, number>>,
+  /**
+   * A rate is judged over at least this many settled messages: on a quiet day one mistyped
+   * address would otherwise put email at 50 % and text the admin about it.
+   */
+  minimumSample: 10,
+  /** Failed attempts in a row that make a provider failing. */
+  failuresInARow: 5,
+};
+export type Thresholds = typeof THRESHOLDS;
+
+/** What an alert is about: one per condition, so each is raised and cleared on its own. */
+export type Condition =
+  | "dead_letters"
+  | "backlog"
+  | "stale_message"
+  | `${Channel}_success_rate`
+  | `${string}_failures`;
+
+export interface Problem {
+  condition: Condition;
+  severity: Exclude<HealthStatus, "healthy">;
+  /** The channel it is about, when it is about one. */
+  channel: Channel | null;
+  value: number;
+  threshold: number;
+  /** One line with the numbers, for the admin (no personal data). */
+  summary: string;
+}
+
+export interface HealthAssessment {
+  status: HealthStatus;
+  problems: Problem[];
+}
+
+const minutes = (seconds: number) => `${Math.round(seconds / 60)} min`;
+
+/** The problems in a snapshot, and the status they add up to. */
+export function assessHealth(
+  snapshot: HealthSnapshot,
+  thresholds: Thresholds = THRESHOLDS,
+): HealthAssessment {
+  const problems: Problem[] = [];
+  const { outbox } = snapshot;
+  if (outbox.dead_letters > thresholds.deadLetters) {
+    problems.push({
+      condition: "dead_letters",
+      severity: "failing",
+      channel: null,
+      value: outbox.dead_letters,
+      threshold: thresholds.deadLetters,
+      summary:
+        `${outbox.dead_letters} dead letter(s) in the outbox: messages that were given up on (replay_dead_letters() sends them again)`,
+    });
+  }
+  if (outbox.queue_depth > thresholds.queueDepth) {
+    problems.push({
+      condition: "backlog",
+      severity: "failing",
+      channel: null,
+      value: outbox.queue_depth,
+      threshold: thresholds.queueDepth,
+      summary:
+        `${outbox.queue_depth} messages waiting to be sent (more than ${thresholds.queueDepth})`,
+    });
+  }
+  if (outbox.oldest_waiting_seconds > thresholds.oldestWaitingSeconds) {
+    problems.push({
+      condition: "stale_message",
+      severity: "failing",
+      channel: null,
+      value: outbox.oldest_waiting_seconds,
+      threshold: thresholds.oldestWaitingSeconds,
+      summary: `A message has waited ${minutes(outbox.oldest_waiting_seconds)} to be sent (over ${
+        minutes(thresholds.oldestWaitingSeconds)
+      })`,
+    });
+  }
+  for (const [channel, bar] of Object.entries(thresholds.successRatePct) as [Channel, number][]) {
+    const rate = snapshot.successRatePct[channel];
+    const sample = snapshot.settled[channel] ?? 0;
+    if (rate !== null && rate !== undefined && sample >= thresholds.minimumSample && rate < bar) {
+      problems.push({
+        condition: `${channel}_success_rate`,
+        severity: "degraded",
+        channel,
+        value: rate,
+        threshold: bar,
+        summary: `${
+          channel === "sms" ? "SMS" : "Email"
+        } success rate ${rate}% over 24 h (under ${bar}%)`,
+      });
+    }
+  }
+  for (const p of snapshot.providers) {
+    if (p.failures_in_a_row >= thresholds.failuresInARow) {
+      problems.push({
+        condition: `${p.provider}_failures`,
+        severity: "failing",
+        channel: p.channel,
+        value: p.failures_in_a_row,
+        threshold: thresholds.failuresInARow,
+        summary: `${p.provider} failed ${p.failures_in_a_row} times in a row (last success ${
+          p.last_success_at?.toISOString() ?? "never"
+        })`,
+      });
+    }
+  }
+  const status: HealthStatus = problems.some((p) => p.severity === "failing")
+    ? "failing"
+    : problems.length > 0
+    ? "degraded"
+    : "healthy";
+  return { status, problems };
+}
+
+/** Reads the snapshot from the dashboard's views: what an admin sees is what is judged. */
+export async function loadHealthSnapshot(sql: postgres.Sql): Promise<HealthSnapshot> {
+  const [[outbox], rates, providers] = await Promise.all([
+    sql<OutboxFigures[]>`
+      select pending::int, sending::int, retry::int, deferred::int, dead_letters::int,
+             queue_depth::int, oldest_waiting_seconds::int
+      from public.outbox_health`,
+    sql<{ channel: Channel; success_rate_pct: string | null; settled: number }[]>`
+      select channel, success_rate_pct, settled::int from public.notification_metrics_24h
+      where message_kind = 'all'`,
+    sql<ProviderFigures[]>`
+      select provider, channel, last_success_at, failures_in_a_row::int
+      from public.provider_health order by provider`,
+  ]);
+  const successRatePct: Record<Channel, number | null> = { email: null, sms: null, webhook: null };
+  const settled: Record<Channel, number> = { email: 0, sms: 0, webhook: 0 };
+  for (const r of rates) {
+    successRatePct[r.channel] = r.success_rate_pct === null ? null : Number(r.success_rate_pct);
+    settled[r.channel] = r.settled;
+  }
+  return { outbox, successRatePct, settled, providers };
+}

@@ -1,0 +1,43 @@
+/**
+ * What an admin alert says (the outbox row's `payload.alert`): which condition, whether it
+ * was just raised, still holds an hour later, or has cleared, the numbers, and the overall
+ * health then. Counts and times only: no lead, address or phone.
+ */
+import type { Condition, HealthStatus } from "../shared/admin/health.ts";
+
+export interface AlertNotice {
+  condition: Condition;
+  state: "raised" | "ongoing" | "cleared";
+  /** One line with the numbers (the problem's summary; for a clearing, what it was). */
+  summary: string;
+  /** When the condition was first seen (ISO). */
+  since: string;
+  /** The system's health when the alert was planned. */
+  health: HealthStatus;
+}
+
+/** `leadwire ALERT: …`, `leadwire: still …`, `leadwire: cleared …`. */
+export function alertHeadline(alert: AlertNotice): string {
+  switch (alert.state) {
+    case "raised":
+      return `leadwire ALERT (${alert.health}): ${alert.summary}`;
+    case "ongoing":
+      return `leadwire ALERT, still (${alert.health}): ${alert.summary}`;
+    case "cleared":
+      return `leadwire: cleared: ${alert.summary}`;
+  }
+}
+
+/** What the admin can do about a condition. */
+export function alertAdvice(alert: AlertNotice): string {
+  if (alert.state === "cleared") return "Nothing to do: it has cleared.";
+  switch (alert.condition) {
+    case "dead_letters":
+      return "See the outbox's dead letters in the dashboard (notifications_outbox where status = 'dead', last_error says why) and send them again with select * from replay_dead_letters();";
+    case "backlog":
+    case "stale_message":
+      return "Messages are waiting: check outbox_health and provider_health in the dashboard, and that the sweep's cron job runs.";
+    default:
+      return "A provider is failing: check provider_health and notification_metrics_24h in the dashboard, and the provider's status page.";
+  }
+}
