@@ -25,7 +25,7 @@ function percentile(sorted: number[], p: number): number | undefined {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-/** Turns the fake Twilio's status callbacks (queued, sent, delivered) on or off. */
+/** Turns the fake Twilio's status callbacks (sent, delivered) on or off. */
 async function statusCallbacks(enabled: boolean) {
   const res = await fetch(`${stack.twilioUrl}/__fake/status-callbacks`, {
     method: "POST",

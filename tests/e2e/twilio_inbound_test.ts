@@ -454,7 +454,7 @@ Deno.test("after 30006 (landline) a new lead from that phone is not texted, and 
   }
 });
 
-Deno.test("through Twilio (the fake): a text we send is reported queued, sent, delivered and logged once", async () => {
+Deno.test("through Twilio (the fake): a text we send is reported sent, then delivered, and logged once", async () => {
   const sql = connect();
   try {
     await smsWindowAlwaysOpen(sql);

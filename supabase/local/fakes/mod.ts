@@ -47,7 +47,8 @@
  *   - `POST /__fake/inbound-stop` `{ phone }` (later sends → 21610),
  *     `POST /__fake/inbound-start` `{ phone }` (undoes it),
  *     `POST /__fake/status-callbacks` `{ enabled }` (default true): a send with a
- *     StatusCallback posts `queued`, `sent`, then `delivered`, signed like Twilio's.
+ *     StatusCallback posts `queued`, `sent`, then `delivered`, signed like Twilio's; each sender
+ *     sends `twilioMessagesPerSecond` (texts wait `queued` for their turn, as in Twilio's queue).
  * - Resend only: with `resendWebhook` set, each accepted email's events (`email.sent`, then
  *   `email.delivered`, or `email.bounced` / `email.complained` for `bounced@resend.dev` /
  *   `complained@resend.dev`) are posted there, Svix-signed (resend_events.ts); an email in
@@ -120,6 +121,12 @@ export interface FakesOptions {
   now?: () => number;
   /** Pause before each Twilio status change (`queued`, `sent`, `delivered`). Default 50 ms. */
   statusCallbackDelayMs?: number;
+  /**
+   * Each Twilio sender's throughput: texts are accepted at once and leave the queue (`sent`,
+   * then `delivered`) at this pace. Default 10 (a long code does 1, toll-free 3, a registered
+   * 10DLC campaign or short code more).
+   */
+  twilioMessagesPerSecond?: number;
 }
 
 export interface Fakes {
@@ -156,6 +163,7 @@ export async function startFakes(opts: FakesOptions): Promise<Fakes> {
     now,
     log,
     statusCallbackDelayMs: opts.statusCallbackDelayMs ?? 50,
+    messagesPerSecond: opts.twilioMessagesPerSecond ?? 10,
   });
   const resend = createResendFake({
     apiKey: opts.resendApiKey,

@@ -15,8 +15,14 @@ import {
   twilioGenericError,
 } from "./twilio_errors.ts";
 import { createInboundHandler } from "./twilio_inbound.ts";
-import { apiVersion, type FakeConversation, type FakeSms, MessageStore } from "./twilio_store.ts";
-import { DeliveryFailures, progress } from "./twilio_webhook.ts";
+import {
+  apiVersion,
+  type FakeConversation,
+  type FakeSms,
+  MessageStore,
+  type StoredMessage,
+} from "./twilio_store.ts";
+import { DeliveryFailures, progress, SenderQueues } from "./twilio_webhook.ts";
 
 export interface TwilioFakeOptions {
   accountSid: string;
@@ -25,6 +31,8 @@ export interface TwilioFakeOptions {
   log: (line: string) => void;
   /** Pause before each status change (`queued`, `sent`, then `delivered`). */
   statusCallbackDelayMs: number;
+  /** How fast each sender's queue sends (SenderQueues): queued texts wait their turn to be `sent`. */
+  messagesPerSecond: number;
   /** The shop's number: where `POST /__fake/inbound` texts go unless they name a `to`. */
   phoneNumber?: string;
   /** The number's "a message comes in" webhook, which `POST /__fake/inbound` posts to. */
@@ -83,11 +91,13 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
   const failures = new DeliveryFailures();
   let statusCallbacks = true;
   const inbound = createInboundHandler({ ...opts, store, optedOut });
+  const queues = new SenderQueues(opts.messagesPerSecond, opts.now);
   const progressOptions = {
     ...opts,
     delayMs: opts.statusCallbackDelayMs,
     poolSender,
     callbacksEnabled: () => statusCallbacks,
+    departure: (m: StoredMessage) => queues.departure(m),
   };
 
   /** The first reason Twilio would refuse this send, or undefined. */
@@ -214,6 +224,7 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
       store.clear();
       optedOut.clear();
       failures.clear();
+      queues.clear();
       inbound.reset();
       statusCallbacks = true;
     },

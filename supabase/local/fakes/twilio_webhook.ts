@@ -123,6 +123,31 @@ export interface ProgressOptions {
   poolSender: string;
   /** False while `POST /__fake/status-callbacks {enabled: false}` holds. */
   callbacksEnabled: () => boolean;
+  /** When a queued message leaves its sender's queue (`SenderQueues.departure`). */
+  departure: (m: StoredMessage) => number;
+}
+
+/**
+ * Twilio's outbound queue: each sender (a number, or a Messaging Service) sends at most
+ * `messagesPerSecond`; a message waits `queued` for its turn, and only then is `sent` (and its
+ * later statuses posted). A burst of sends is accepted at once but leaves at that pace.
+ */
+export class SenderQueues {
+  #nextFreeMs = new Map<string, number>();
+
+  constructor(readonly messagesPerSecond: number, private readonly now: () => number) {}
+
+  /** The time (ms) the message leaves the queue; each call takes the sender's next turn. */
+  departure(m: Pick<StoredMessage, "from" | "messaging_service_sid">): number {
+    const sender = m.messaging_service_sid ?? m.from ?? "";
+    const at = Math.max(this.now(), this.#nextFreeMs.get(sender) ?? 0);
+    this.#nextFreeMs.set(sender, at + 1000 / this.messagesPerSecond);
+    return at;
+  }
+
+  clear(): void {
+    this.#nextFreeMs.clear();
+  }
 }
 
 async function postStatusCallback(
@@ -160,9 +185,8 @@ async function postStatusCallback(
 }
 
 /**
- * Moves an accepted send through its statuses, posting a status callback for each. A send
- * through a Messaging Service starts `accepted` and becomes `queued`; one with a From starts
- * `queued`, and Twilio still posts `queued`.
+ * Moves an accepted send through its statuses, posting a status callback for each change: it
+ * waits `queued` for its sender's turn (SenderQueues), then is `sent`, then delivered or not.
  */
 export async function progress(
   m: StoredMessage,
@@ -170,8 +194,15 @@ export async function progress(
   opts: ProgressOptions,
   signal: AbortSignal,
 ): Promise<void> {
+  // No callback for the status a message is created with (Twilio's docs): a send with a From
+  // starts `queued`; one through a Messaging Service starts `accepted`, and `queued` is posted.
+  const initial = m.status;
   for (const status of statusPath(outcome)) {
+    if (status === initial) continue;
     await sleep(opts.delayMs, signal);
+    if (m.status === "queued" && status !== "queued") {
+      await sleep(Math.max(0, opts.departure(m) - opts.now()), signal);
+    }
     m.status = status;
     m.updated_ms = opts.now();
     if (status === "sent") m.sent_ms = m.updated_ms;
