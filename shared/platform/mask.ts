@@ -33,8 +33,11 @@ export function maskEmail(email: string): string {
 // Finding an email address inside free text; not a validator.
 const EMAIL_IN_TEXT = /[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 
-// Seven digits with nothing but separators between them: the least any phone number has.
-const MAYBE_PHONE = /\d(?:[\s().\/-]*\d){6}/;
+// Where a phone number may be: seven digits with nothing but separators between them (the
+// least any number has), or a "+" before digits. The finders refuse a number glued to a
+// letter or digit before it, so the digit runs inside ids (Twilio's hex SIDs, UUIDs), which
+// are in most log lines, are not worth a search.
+const MAYBE_PHONE = /\+[\s().\/-]*\d|(?<![A-Za-z0-9])\d(?:[\s().\/-]*\d){6}/;
 
 interface Span {
   start: number;

@@ -82,12 +82,15 @@ export async function inbound(args: string[] = []): Promise<boolean> {
       ),
     ];
     const latencies: number[] = [];
+    const byKind: Record<string, number[]> = { status: [], reply: [] };
     const failures: string[] = [];
     const started = performance.now();
     await forEachPooled(requests, IN_FLIGHT, async (params) => {
       const t0 = performance.now();
       const res = await postAsTwilio(params);
-      latencies.push(performance.now() - t0);
+      const ms = performance.now() - t0;
+      latencies.push(ms);
+      byKind["MessageStatus" in params ? "status" : "reply"].push(ms);
       if (res.status !== 200) failures.push(`${res.status} ${res.body.slice(0, 120)}`);
     });
     const seconds = (performance.now() - started) / 1000;
@@ -134,6 +137,14 @@ export async function inbound(args: string[] = []): Promise<boolean> {
         percentile(latencies, 99).toFixed(1)
       }, max ${latencies.at(-1)!.toFixed(1)}; non-200 answers ${failures.length}`,
     );
+    for (const [kind, ms] of Object.entries(byKind)) {
+      ms.sort((a, b) => a - b);
+      console.log(
+        `  ${kind}: ${ms.length} requests, p50 ${percentile(ms, 50).toFixed(1)}, p99 ${
+          percentile(ms, 99).toFixed(1)
+        } ms`,
+      );
+    }
     console.log(
       `delivery states: ${states.delivered} delivered, ${states.undelivered} undelivered, ${wrong.length} wrong; delivery activities ${logged} (expected ${texts})`,
     );

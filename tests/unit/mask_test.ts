@@ -49,6 +49,12 @@ Deno.test("maskPII() masks every phone number and email in a log line", async (t
       "sid SM0123456789abcdef0123456789abcdef at 2026-11-25T10:00:00.123Z took 1234567ms";
     assert.equal(maskPII(line), line);
   });
+  await t.step("a number written right after a label or a SID is still found", () => {
+    assert.equal(
+      maskPII("to:7209187465 sid SMab12 (720) 918-7465 x+17209187465"),
+      "to:+1720***7465 sid SMab12 +1720***7465 x+1720***7465",
+    );
+  });
   await t.step("masking twice changes nothing more", () => {
     const once = maskPII("jane.doe@example.com +17209187465");
     assert.equal(maskPII(once), once);

@@ -4,19 +4,36 @@
  * fakes leaves no timer or request behind.
  */
 
-/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+/** The sleeps waiting on each signal, woken by one listener of its own. */
+const sleepers = new WeakMap<AbortSignal, Set<() => void>>();
+
+/**
+ * Resolves after `ms`, or rejects with the signal's reason when it aborts first. Thousands
+ * may wait on one signal at once (a queue of texts, each waiting for its departure): they
+ * share one abort listener, since adding and removing a listener each costs a scan of all.
+ */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
+    let waiting = sleepers.get(signal);
+    if (!waiting) {
+      const all = new Set<() => void>();
+      signal.addEventListener("abort", () => {
+        for (const wake of all) wake();
+      }, { once: true });
+      sleepers.set(signal, waiting = all);
+    }
+    const set = waiting;
+    const onAbort = () => {
+      clearTimeout(timer);
+      set.delete(onAbort);
+      reject(signal.reason);
+    };
     const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
+      set.delete(onAbort);
       resolve();
     }, ms);
-    function onAbort() {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }
-    signal.addEventListener("abort", onAbort, { once: true });
+    set.add(onAbort);
   });
 }
 
