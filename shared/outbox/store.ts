@@ -39,6 +39,8 @@ export interface OutboxRow {
   max_attempts: number;
   next_attempt_at: Date;
   provider_message_id: string | null;
+  /** The provider's last delivery report (Twilio's status callbacks, Resend's events). */
+  delivery_status: string | null;
   last_error: string | null;
   /** The claim's token while sending; outcomes are applied only with it. */
   lease_token: string | null;
@@ -51,6 +53,12 @@ export interface OutboxRow {
   /** When the message was planned. */
   created_at: Date;
 }
+
+/** What a provider's delivery report reads of the message it is about (locked while applied). */
+export type ReportedMessage = Pick<
+  OutboxRow,
+  "id" | "key" | "lead_id" | "template" | "recipient" | "delivery_status"
+>;
 
 /** A message to record: insert-if-absent on its key. */
 export interface NewOutboxRow {

@@ -7,6 +7,7 @@
 import type postgres from "postgres";
 import { z } from "zod";
 import { emailEventActivity, insertActivities } from "../leads/activity_log.ts";
+import type { ReportedMessage } from "../outbox/store.ts";
 
 export const resendEvent = z.object({
   type: z.string().min(1),
@@ -80,15 +81,6 @@ export function eventEffect(event: ResendEvent): EventEffect {
 
 export type ApplyResult = "duplicate" | "unknown_email" | "applied";
 
-interface Email {
-  id: string;
-  key: string;
-  lead_id: string | null;
-  template: string;
-  recipient: string | null;
-  delivery_status: string | null;
-}
-
 /** Applies one verified event (svix-id `svixId`). */
 export async function applyResendEvent(
   sql: postgres.Sql,
@@ -97,7 +89,7 @@ export async function applyResendEvent(
 ): Promise<ApplyResult> {
   return await sql.begin(async (tx) => {
     const emailId = event.data.email_id ?? null;
-    const [email] = emailId === null ? [] : await tx<Email[]>`
+    const [email] = emailId === null ? [] : await tx<ReportedMessage[]>`
       select id, key, lead_id, template, recipient, delivery_status
       from public.notifications_outbox
       where provider_message_id = ${emailId} and channel = 'email'

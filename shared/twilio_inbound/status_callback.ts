@@ -8,6 +8,7 @@ import type postgres from "postgres";
 import { deliveryActivity, insertActivities } from "../leads/activity_log.ts";
 import { applySmsConsentChange } from "../leads/sms_consent.ts";
 import { deliveryChange, RECIPIENT_UNSUBSCRIBED, UNREACHABLE_ERRORS } from "./delivery_status.ts";
+import type { ReportedMessage } from "../outbox/store.ts";
 
 /** The fields of Twilio's status callback we read. */
 export interface StatusReport {
@@ -20,15 +21,6 @@ export interface StatusReport {
 /** What a report did: `unknown` (no text of ours has that SID), `ignored` or `applied`. */
 export type StatusReportResult = "unknown" | "ignored" | "applied";
 
-interface SentText {
-  id: string;
-  key: string;
-  lead_id: string | null;
-  template: string;
-  recipient: string | null;
-  delivery_status: string | null;
-}
-
 /** Applies one status callback in one transaction. */
 export async function applyStatusReport(
   sql: postgres.Sql,
@@ -37,7 +29,7 @@ export async function applyStatusReport(
   return await sql.begin(async (tx) => {
     // Locked, so two copies of one callback are applied one after the other: the second
     // finds the status already moved and changes nothing.
-    const [text] = await tx<SentText[]>`
+    const [text] = await tx<ReportedMessage[]>`
       select id, key, lead_id, template, recipient, delivery_status
       from public.notifications_outbox
       where provider_message_id = ${report.messageSid} and channel = 'sms'
@@ -54,7 +46,7 @@ export async function applyStatusReport(
 
 async function onFinalReport(
   tx: postgres.TransactionSql,
-  text: SentText,
+  text: ReportedMessage,
   report: StatusReport,
   status: string,
 ): Promise<void> {
