@@ -22,7 +22,12 @@ const cfg = parseConfig(twilioInboundConfigSchema, Deno.env.toObject());
 const sql = db(cfg.SUPABASE_DB_URL);
 const sending = drainDeps(cfg, db(cfg.SUPABASE_DB_URL, { purpose: "drain", max: 3 }));
 // Lingers past a lease (20 s), like notify-lead's, so a retry soon due is sent by this drain.
-const scheduler = new DrainScheduler((sleep) => drainOutbox(sending, { lingerMs: 25_000, sleep }));
+// Twilio waits on each webhook's answer and a staff email can wait a moment: replies arriving
+// together are answered first, and their emails claimed, rendered and batched together.
+const scheduler = new DrainScheduler(
+  (sleep) => drainOutbox(sending, { lingerMs: 25_000, sleep }),
+  { quietMs: 50, maxMs: 1_000 },
+);
 
 Deno.serve(createTwilioInboundHandler({
   sql,

@@ -12,7 +12,7 @@ import {
   type SendFailure,
   type SendResult,
 } from "../outbox/channel.ts";
-import { forEachPooled } from "../platform/pooled.ts";
+import { createCallSlots } from "../platform/pooled.ts";
 
 /** What an SMS catalog entry renders. */
 export interface SmsMessage {
@@ -58,7 +58,7 @@ export interface SmsSenderOptions {
   from: string;
   /** Where Twilio posts delivery status (twilio-inbound). */
   statusCallbackUrl?: string;
-  /** Calls in flight at once. Default 32. */
+  /** Calls in flight at once, across every batch this sender has on the wire. Default 64. */
   concurrency?: number;
   /** Told when Twilio says a recipient has unsubscribed (21610), so consent follows the phone. */
   onUnsubscribed?: (phone: string, leadId: string | null) => Promise<void>;
@@ -140,26 +140,50 @@ async function sendOnce(
   return await sendSms(twilio, sms);
 }
 
+/** Twilio calls one sender has in flight at once, across all its batches. */
+const CALLS_IN_FLIGHT = 64;
+
 /** The SMS channel sender. */
 export function createSmsSender(opts: SmsSenderOptions): ChannelSender<SmsMessage> {
+  const slots = createCallSlots(opts.concurrency ?? CALLS_IN_FLIGHT);
   return {
     channel: "sms",
     provider: "Twilio",
     async send(deliveries, { settle, onTheWire }) {
-      await forEachPooled(byRank(deliveries), opts.concurrency ?? 32, async ({ row, payload }) => {
+      // Each answer is recorded while its slot takes the next text: waiting for the commit
+      // would leave the slot idle for a transaction. After a failure no new call starts; the
+      // send resolves once every call started has ended and every answer is recorded.
+      const recording: Promise<void>[] = [];
+      let failed: { err: unknown } | null = null;
+      const record = (work: Promise<void>) => {
+        recording.push(work.catch((err) => void (failed ??= { err })));
+      };
+      const sendOne = async ({ row, payload }: (typeof deliveries)[number]) => {
         // Twilio has no idempotency key: a row another sender has taken over must not go.
         const [held] = await onTheWire([row], row.key);
-        if (!held) return await settle([{ row, result: { ok: false, failure: LEASE_LOST } }]);
+        if (!held) return record(settle([{ row, result: { ok: false, failure: LEASE_LOST } }]));
         const result = await sendOnce(opts.twilio, {
           ...payload,
           from: opts.from,
           statusCallback: opts.statusCallbackUrl,
         }, row.in_doubt_since);
-        await settle([{ row, result }]);
-        if (!result.ok && result.failure.code === TWILIO_UNSUBSCRIBED) {
-          await opts.onUnsubscribed?.(payload.to, row.lead_id);
-        }
-      });
+        record(
+          settle([{ row, result }]).then(async () => {
+            if (!result.ok && result.failure.code === TWILIO_UNSUBSCRIBED) {
+              await opts.onUnsubscribed?.(payload.to, row.lead_id);
+            }
+          }),
+        );
+      };
+      await Promise.all(
+        byRank(deliveries).map((delivery) =>
+          slots(async () => {
+            if (!failed) await sendOne(delivery).catch((err) => void (failed ??= { err }));
+          })
+        ),
+      );
+      await Promise.all(recording);
+      if (failed) throw (failed as { err: unknown }).err;
     },
   };
 }

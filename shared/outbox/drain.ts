@@ -16,7 +16,9 @@ import {
   nextDueWithin,
   type OutboxRow,
   renewLeases,
+  type WireMark,
 } from "./store.ts";
+import { createBatcher } from "../platform/batcher.ts";
 import type { RetryPolicy } from "./retry_policy.ts";
 
 export interface DrainDeps {
@@ -66,6 +68,8 @@ export const LEASE_SECONDS = 20;
 const HEARTBEAT_MS = 5_000;
 /** Claims being sent at once (each up to CLAIM_LIMIT rows, sent at the channel's pace). */
 const SENDS_IN_FLIGHT = 2;
+/** Most rows one statement marks as going on the wire. */
+const WIRE_MARK_BATCH = 500;
 /** A drain step (claim, prepare, outcome transaction) unanswered this long is tried again. */
 const STALLED_QUERY_MS = 15_000;
 
@@ -129,8 +133,18 @@ export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Pro
     // Best effort: a missed beat is covered by the lease's margin.
     renewLeases(deps.sql, [...tokens], LEASE_SECONDS).catch(() => {});
   }, HEARTBEAT_MS);
-  const onTheWire = (rows: OutboxRow[], ref: string) =>
-    resilient(() => markOnTheWire(deps.sql, rows, ref), Date.now() + LEASE_SECONDS * 1000);
+  // Texts go one provider call each, dozens at once: their marks share a statement.
+  const mark = createBatcher(async (marks: WireMark[]) => {
+    const held = await resilient(
+      () => markOnTheWire(deps.sql, marks),
+      Date.now() + LEASE_SECONDS * 1000,
+    );
+    return new Map(marks.map((m) => [m, held.has(String(m.row.id))]));
+  }, { max: WIRE_MARK_BATCH });
+  const onTheWire = async (rows: OutboxRow[], ref: string) => {
+    const held = await Promise.all(rows.map((row) => mark({ row, ref })));
+    return rows.filter((_, i) => held[i]).map((row) => ({ ...row, send_ref: ref }));
+  };
 
   try {
     while (Date.now() < deadline && failures.length === 0) {

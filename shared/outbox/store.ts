@@ -216,26 +216,27 @@ export async function settleOutcomes(
   return owned;
 }
 
+/** A row about to go on the wire, and what the provider will know that call by. */
+export interface WireMark {
+  row: OutboxRow;
+  ref: string;
+}
+
 /**
- * Records `ref` as what the provider will know the next call by, on the rows still leased to
- * their claim's token; returns those rows (with `send_ref` set). The others lost their lease.
+ * Records each mark's `ref` as its row's `send_ref`, on the rows still leased to their claim's
+ * token, in one statement; returns the ids of those rows. The others lost their lease.
  */
-export async function markOnTheWire(
-  sql: postgres.Sql,
-  rows: OutboxRow[],
-  ref: string,
-): Promise<OutboxRow[]> {
-  if (rows.length === 0) return [];
+export async function markOnTheWire(sql: postgres.Sql, marks: WireMark[]): Promise<Set<string>> {
+  if (marks.length === 0) return new Set();
   const held = await sql<{ id: string }[]>`
     update public.notifications_outbox o
-    set send_ref = ${ref}
+    set send_ref = r.ref
     from jsonb_to_recordset(${
-    sql.json(rows.map((r) => ({ id: r.id, token: r.lease_token })))
-  }) as r(id bigint, token uuid)
+    sql.json(marks.map((m) => ({ id: m.row.id, token: m.row.lease_token, ref: m.ref })))
+  }) as r(id bigint, token uuid, ref text)
     where o.id = r.id and o.status = 'sending' and o.lease_token = r.token
     returning o.id::text`;
-  const ids = new Set(held.map((h) => h.id));
-  return rows.filter((r) => ids.has(String(r.id))).map((r) => ({ ...r, send_ref: ref }));
+  return new Set(held.map((h) => h.id));
 }
 
 /** The heartbeat: renews the leases the given claims still hold; returns how many. */

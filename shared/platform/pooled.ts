@@ -24,3 +24,28 @@ export async function forEachPooled<T>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (errors.length > 0) throw errors[0];
 }
+
+/** Runs a call once one of the slots is free. */
+export type CallSlots = <T>(call: () => Promise<T>) => Promise<T>;
+
+/**
+ * `limit` call slots shared by every caller (e.g. every batch a sender has on the wire), handed
+ * out first come, first served: a batch arriving while another ends takes the slots it frees,
+ * so the provider sees a steady `limit` calls rather than a batch's tail and then a gap.
+ */
+export function createCallSlots(limit: number): CallSlots {
+  let free = limit;
+  const waiting: Array<() => void> = [];
+  return async (call) => {
+    if (free > 0) free--;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await call();
+    } finally {
+      // The slot goes straight to the next in line, or back to the pool.
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    }
+  };
+}

@@ -1,12 +1,16 @@
 /**
- * A verified Resend event, applied in one transaction: kept once by its svix-id (Resend
+ * A verified Resend event, applied in one statement: kept once by its svix-id (Resend
  * retries until it gets a 2xx, and an attacker may replay a captured one), matched to our
  * email by Resend's id, the email's delivery status moved forward, the activity written
  * once per email and kind, and a hard bounce or a complaint put on the suppression list.
+ * Resend posts a few events for every email we send, so the email is read first and all the
+ * writes go in that one statement: each happens only if the event was new, and the status
+ * only moves forward from whatever it is when the statement runs (two events racing for one
+ * email each apply their own move, in either order, and the later status wins).
  */
 import type postgres from "postgres";
 import { z } from "zod";
-import { emailEventActivity, insertActivities } from "../leads/activity_log.ts";
+import { emailEventActivity } from "../leads/activity_log.ts";
 import type { ReportedMessage } from "../outbox/store.ts";
 
 export const resendEvent = z.object({
@@ -39,9 +43,18 @@ interface EventEffect {
  */
 const STATUS_ORDER = ["sent", "delivery_delayed", "delivered", "bounced", "failed", "complained"];
 
+/**
+ * The statuses `next` does not move an email on from: itself and those after it. Null when
+ * `next` is not a delivery status at all.
+ */
+export function statusesNotBefore(next: string): string[] | null {
+  const at = STATUS_ORDER.indexOf(next);
+  return at < 0 ? null : STATUS_ORDER.slice(at);
+}
+
 /** Whether `next` moves an email on from `current`. */
 export function movesForward(current: string | null, next: string): boolean {
-  return STATUS_ORDER.indexOf(next) > STATUS_ORDER.indexOf(current ?? "");
+  return statusesNotBefore(next)?.includes(current ?? "") === false;
 }
 
 /** What Resend's event type means for us. A transient bounce is reported, not suppressed. */
@@ -87,45 +100,63 @@ export async function applyResendEvent(
   svixId: string,
   event: ResendEvent,
 ): Promise<ApplyResult> {
-  return await sql.begin(async (tx) => {
-    const emailId = event.data.email_id ?? null;
-    const [email] = emailId === null ? [] : await tx<ReportedMessage[]>`
-      select id, key, lead_id, template, recipient, delivery_status
-      from public.notifications_outbox
-      where provider_message_id = ${emailId} and channel = 'email'
-      for update`;
-    const kept = await tx`
+  const emailId = event.data.email_id ?? null;
+  const [email] = emailId === null ? [] : await sql<ReportedMessage[]>`
+    select id, key, lead_id, template, recipient, delivery_status
+    from public.notifications_outbox
+    where provider_message_id = ${emailId} and channel = 'email'`;
+  const effect = eventEffect(event);
+  const notBefore = email && effect.status ? statusesNotBefore(effect.status) : null;
+  const address = email?.recipient?.trim().toLowerCase() ?? "";
+  const suppressed = email !== undefined && effect.suppress !== null && address !== "";
+  const activity = email && effect.activity
+    ? emailEventActivity({
+      leadId: email.lead_id,
+      outboxKey: email.key,
+      template: email.template,
+      emailId: emailId!,
+      type: effect.activity,
+      detail: effect.detail,
+      suppressed,
+    })
+    : null;
+  const [{ kept }] = await sql<{ kept: number }[]>`
+    with kept as (
       insert into public.resend_events (svix_id, event_type, email_id, outbox_id, payload)
       values (${svixId}, ${event.type}, ${emailId}, ${email?.id ?? null},
-              ${tx.json(event as postgres.JSONValue)})
+              ${sql.json(event as postgres.JSONValue)})
       on conflict (svix_id) do nothing
-      returning 1`;
-    if (kept.length === 0) return "duplicate";
-    if (!email) return "unknown_email";
-    const effect = eventEffect(event);
-    if (effect.status && movesForward(email.delivery_status, effect.status)) {
-      await tx`update public.notifications_outbox set delivery_status = ${effect.status}
-               where id = ${email.id}`;
-    }
-    const address = email.recipient?.trim().toLowerCase() ?? "";
-    const suppressed = effect.suppress !== null && address !== "";
-    if (suppressed) {
-      await tx`
-        insert into public.email_suppressions (address, reason, detail, resend_email_id, lead_id)
-        values (${address}, ${effect.suppress}, ${effect.detail}, ${emailId}, ${email.lead_id})
-        on conflict (address) do nothing`;
-    }
-    if (effect.activity) {
-      await insertActivities(tx, [emailEventActivity({
-        leadId: email.lead_id,
-        outboxKey: email.key,
-        template: email.template,
-        emailId: emailId!,
-        type: effect.activity,
-        detail: effect.detail,
-        suppressed,
-      })], { skipRecorded: true });
-    }
-    return "applied";
-  }) as ApplyResult;
+      returning 1
+    )${
+    notBefore
+      ? sql`, moved as (
+      update public.notifications_outbox set delivery_status = ${effect.status}
+      where id = ${email!.id} and exists (select from kept)
+        and (delivery_status is null or delivery_status <> all (${notBefore}::text[]))
+    )`
+      : sql``
+  }${
+    suppressed
+      ? sql`, suppressed as (
+      insert into public.email_suppressions (address, reason, detail, resend_email_id, lead_id)
+      select ${address}::text, ${effect.suppress}::text, ${effect.detail}::text,
+             ${emailId}::text, ${email!.lead_id}::uuid
+      where exists (select from kept)
+      on conflict (address) do nothing
+    )`
+      : sql``
+  }${
+    activity
+      ? sql`, logged as (
+      insert into public.lead_activities (lead_id, activity_type, description, metadata)
+      select ${activity.lead_id}::uuid, ${activity.activity_type}::text,
+             ${activity.description}::text, ${sql.json(activity.metadata as postgres.JSONValue)}
+      where exists (select from kept)
+      on conflict do nothing
+    )`
+      : sql``
+  }
+    select count(*)::int as kept from kept`;
+  if (kept === 0) return "duplicate";
+  return email ? "applied" : "unknown_email";
 }

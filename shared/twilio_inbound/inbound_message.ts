@@ -61,52 +61,24 @@ export async function receiveInboundText(
                 lead_id, received_at`;
     if (!inbound) return { duplicate: true, intent: null, replies: [], queued: [] };
 
-    // The number just texted us: whatever a carrier said before, it takes texts now.
-    await tx`delete from public.sms_unreachable_phones where phone_e164 = ${text.from}`;
-    if (intent === "opt_out" || intent === "opt_in") {
-      await applySmsConsentChange(tx, {
-        phone: text.from,
-        event: intent,
-        source: "sms_keyword",
-        detail: text.body,
-        leadId: inbound.lead_id,
-      });
-    } else if (intent === "reply") {
-      await insertActivities(tx, [smsReceivedActivity(inbound)]);
-    }
-
-    const planned = planInboundMessages(inbound, setup);
-    const settings = planned.some((m) => m.inTwiml) ? await loadBusinessSettings(tx) : null;
-    const replies: string[] = [];
-    const rows: NewOutboxRow[] = [];
-    for (const m of planned) {
-      let payload: Record<string, unknown> = { inbound_sms_id: inbound.id };
-      const kind = messageKind(m.template);
-      if (m.inTwiml && m.recipient && settings && kind?.event === "sms_received") {
-        const sms = await kind.render({
-          inbound,
-          lead: null,
-          settings,
-          recipient: m.recipient,
-          setup,
-        }) as SmsMessage;
-        replies.push(sms.body);
-        payload = { ...payload, body: sms.body, answered_in: "twiml" };
-      }
-      rows.push({
-        key: m.key,
-        lead_id: inbound.lead_id,
-        channel: m.channel,
-        template: m.template,
-        recipient: m.recipient,
-        status: m.suppressedReason ? "suppressed" : m.inTwiml ? "sent" : "pending",
-        status_reason: m.suppressedReason,
-        rank: rankOf(m.template),
-        next_attempt_at: null,
-        payload,
-      });
-    }
-    const inserted = await insertIfAbsent(tx, rows);
+    // Once the text is recorded, its effects are independent: they go to the database
+    // together (one round trip for a plain reply), not one after another.
+    const [[inserted, replies]] = await Promise.all([
+      queueMessages(tx, inbound, setup),
+      // The number just texted us: whatever a carrier said before, it takes texts now.
+      tx`delete from public.sms_unreachable_phones where phone_e164 = ${text.from}`,
+      intent === "opt_out" || intent === "opt_in"
+        ? applySmsConsentChange(tx, {
+          phone: text.from,
+          event: intent,
+          source: "sms_keyword",
+          detail: text.body,
+          leadId: inbound.lead_id,
+        })
+        : intent === "reply"
+        ? insertActivities(tx, [smsReceivedActivity(inbound)])
+        : undefined,
+    ]);
     return {
       duplicate: false,
       intent,
@@ -114,4 +86,48 @@ export async function receiveInboundText(
       queued: inserted.filter((r) => r.status === "pending").map((r) => r.key),
     };
   }) as InboundResult;
+}
+
+/**
+ * The messages a text calls for, in the outbox: the keyword's reply (rendered now, answered
+ * in TwiML, recorded as sent) and the staff email of a reply (pending, for the drain).
+ * Resolves with the rows inserted and the TwiML replies.
+ */
+async function queueMessages(
+  tx: postgres.TransactionSql,
+  inbound: InboundSms,
+  setup: MessageSetup,
+): Promise<[Awaited<ReturnType<typeof insertIfAbsent>>, string[]]> {
+  const planned = planInboundMessages(inbound, setup);
+  const settings = planned.some((m) => m.inTwiml) ? await loadBusinessSettings(tx) : null;
+  const replies: string[] = [];
+  const rows: NewOutboxRow[] = [];
+  for (const m of planned) {
+    let payload: Record<string, unknown> = { inbound_sms_id: inbound.id };
+    const kind = messageKind(m.template);
+    if (m.inTwiml && m.recipient && settings && kind?.event === "sms_received") {
+      const sms = await kind.render({
+        inbound,
+        lead: null,
+        settings,
+        recipient: m.recipient,
+        setup,
+      }) as SmsMessage;
+      replies.push(sms.body);
+      payload = { ...payload, body: sms.body, answered_in: "twiml" };
+    }
+    rows.push({
+      key: m.key,
+      lead_id: inbound.lead_id,
+      channel: m.channel,
+      template: m.template,
+      recipient: m.recipient,
+      status: m.suppressedReason ? "suppressed" : m.inTwiml ? "sent" : "pending",
+      status_reason: m.suppressedReason,
+      rank: rankOf(m.template),
+      next_attempt_at: null,
+      payload,
+    });
+  }
+  return [await insertIfAbsent(tx, rows), replies];
 }

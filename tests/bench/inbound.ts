@@ -113,20 +113,22 @@ export async function inbound(args: string[] = []): Promise<boolean> {
         and metadata ->> 'provider_message_id' = any (${
       sql.array(outbox.map((r) => r.provider_message_id))
     })`;
-    const phones = rows.map((r) => r.phone_e164);
+    // This run's texts (a phone may have texted in an earlier run too).
+    const sids = requests.flatMap((p) => "MessageStatus" in p ? [] : [p.MessageSid]);
     const staffEmails = await waitFor("every reply's staff email to be sent", async () => {
       const [row] = await sql`
         select count(*) filter (where o.status = 'sent')::int as sent, count(*)::int as total
         from public.sms_inbound_messages m
         join public.notifications_outbox o on o.key = 'sms:' || m.message_sid || ':staff_sms_reply_email'
-        where m.from_phone = any (${sql.array(phones)}::text[])`;
+        where m.message_sid = any (${sql.array(sids)}::text[])`;
       return row.sent === row.total ? row : undefined;
     }, { timeoutMs: 300_000, intervalMs: 250 });
+    const stopPhones = rows.filter((_, i) => i % 10 === 0).map((r) => r.phone_e164);
     const [{ opted_out }] = await sql`
       select count(*)::int as opted_out from public.sms_consent_status
-      where phone_e164 = any (${sql.array(phones)}::text[]) and not may_text`;
+      where phone_e164 = any (${sql.array(stopPhones)}::text[]) and not may_text`;
 
-    const stops = rows.filter((_, i) => i % 10 === 0).length;
+    const stops = stopPhones.length;
     console.log(
       `\ninbound: ${CALLBACKS} status callbacks for ${texts} texts + ${REPLIES} customer texts, ${IN_FLIGHT} in flight`,
     );

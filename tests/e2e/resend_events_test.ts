@@ -121,6 +121,40 @@ Deno.test("a signed event is recorded once on its lead, however often it is post
   }
 });
 
+Deno.test("events racing for one email are each applied once, and the email ends at the furthest status", async () => {
+  const sql = connect();
+  try {
+    const { lead, emailId, outboxId } = await deliveredLead(sql);
+    const events = ["email.delivery_delayed", "email.complained", "email.opened"].map((type) => ({
+      type,
+      data: { email_id: emailId },
+    }));
+    // Each event twice (Resend's retry under its own svix-id), all at once.
+    const posts = events.flatMap((e, i) =>
+      [1, 2].map(() => postEvent(e, { id: `msg_race_${outboxId}_${i}` }))
+    );
+    const answers = await Promise.all(posts);
+    assert.deepEqual(answers.map((a) => a.status), answers.map(() => 200));
+    assert.deepEqual(
+      answers.map((a) => a.body.result).sort(),
+      ["applied", "applied", "applied", "duplicate", "duplicate", "duplicate"],
+    );
+    const [email] = await sql`select delivery_status from public.notifications_outbox
+                              where id = ${outboxId}`;
+    assert.equal(email.delivery_status, "complained");
+    for (const type of ["email_complained", "email_opened"]) {
+      const rows = (await activities(sql, lead.id, type))
+        .filter((a) => a.metadata.provider_message_id === emailId);
+      assert.equal(rows.length, 1, type);
+    }
+    const [suppressed] = await sql`select count(*)::int as n from public.email_suppressions
+                                   where address = ${lead.email!.toLowerCase()}`;
+    assert.equal(suppressed.n, 1);
+  } finally {
+    await sql.end();
+  }
+});
+
 Deno.test("unsigned, tampered, stale or wrongly signed events get 401 and change nothing", async (t) => {
   const sql = connect();
   try {
@@ -129,8 +163,10 @@ Deno.test("unsigned, tampered, stale or wrongly signed events get 401 and change
       type: "email.bounced",
       data: { email_id: emailId, bounce: { type: "Permanent" } },
     };
+    // This email's events: the fake's own for other emails keep arriving meanwhile.
     const count = async () => {
-      const [{ n }] = await sql`select count(*)::int as n from public.resend_events`;
+      const [{ n }] = await sql`select count(*)::int as n from public.resend_events
+                                where email_id = ${emailId}`;
       return n;
     };
     const before = await count();

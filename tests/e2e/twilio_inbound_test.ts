@@ -399,6 +399,15 @@ Deno.test("status callbacks repeated and out of order leave the right final stat
       assert.equal(logged[0].activity_type, "sms_failed");
       assert.equal(logged[0].metadata.error_code, 30007);
     });
+    await t.step("every status at once, each twice: the final one wins, logged once", async () => {
+      const { lead, sid } = await sentText(sql);
+      const posts = ["queued", "sent", "delivered", "sending"].flatMap((s) => [s, s]);
+      const answers = await Promise.all(posts.map((s) => postAsTwilio(statusParams(sid, s))));
+      assert.deepEqual(answers.map((a) => a.status), posts.map(() => 200));
+      assert.equal((await smsRowOf(sql, lead.id)).delivery_status, "delivered");
+      const logged = await deliveryActivities(sql, lead.id);
+      assert.deepEqual(logged.map((a) => a.activity_type), ["sms_delivered"]);
+    });
     await t.step("an unknown MessageSid is answered 200 and changes nothing", async () => {
       const [{ count: before }] = await sql`select count(*)::int from public.lead_activities`;
       const res = await postAsTwilio(statusParams(newMessageSid(), "delivered"));
@@ -411,12 +420,14 @@ Deno.test("status callbacks repeated and out of order leave the right final stat
   }
 });
 
-Deno.test("21610 on a status callback records an opt-out for that phone", async () => {
+Deno.test("21610 on a status callback records one opt-out for that phone, however many copies", async () => {
   const sql = connect();
   try {
     const { lead, sid } = await sentText(sql);
-    await postAsTwilio(statusParams(sid, "failed", { ErrorCode: "21610" }));
+    const failed = statusParams(sid, "failed", { ErrorCode: "21610" });
+    await Promise.all([1, 2, 3].map(() => postAsTwilio(failed)));
     const record = await phoneRecord(sql, lead.phone_e164);
+    assert.equal(record.consent.filter((c) => c.source === "provider").length, 1);
     assert.deepEqual(
       { ...record.consent.at(-1)! },
       {

@@ -87,3 +87,32 @@ Deno.test("DrainScheduler wakes the running drain on every request, not only the
   assert.equal(await first, 3);
   await scheduler.request();
 });
+
+Deno.test("DrainScheduler with gathering serves requests made close together with one drain, once they pause", async () => {
+  let runs = 0;
+  const scheduler = new DrainScheduler(() => Promise.resolve(++runs), {
+    quietMs: 20,
+    maxMs: 5_000,
+  });
+  const requests = [scheduler.request(), scheduler.request(), scheduler.request()];
+  assert.equal(runs, 0, "nothing starts while requests may still come");
+  assert.deepEqual(await Promise.all(requests), [1, 1, 1]);
+  assert.equal(await scheduler.request(), 2, "a later request gets a drain of its own");
+});
+
+Deno.test("DrainScheduler with gathering still drains during a steady stream of requests", async () => {
+  let runs = 0;
+  // The stream never pauses for quietMs: only maxMs can start a drain while it lasts.
+  const scheduler = new DrainScheduler(() => Promise.resolve(++runs), {
+    quietMs: 60_000,
+    maxMs: 20,
+  });
+  const first = scheduler.request();
+  const stream = setInterval(() => scheduler.request(), 5);
+  try {
+    assert.equal(await first, 1);
+    await waitFor("a second drain during the stream", () => Promise.resolve(runs >= 2));
+  } finally {
+    clearInterval(stream);
+  }
+});

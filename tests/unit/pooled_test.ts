@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { forEachPooled } from "../../shared/platform/pooled.ts";
+import { createCallSlots, forEachPooled } from "../../shared/platform/pooled.ts";
 
 Deno.test("forEachPooled() keeps at most `limit` calls in flight and starts them in order", async () => {
   const started: number[] = [];
@@ -34,4 +34,30 @@ Deno.test("forEachPooled() starts nothing after a failure and rejects once the s
   await assert.rejects(run, /settle failed/);
   assert.deepEqual(started, [1, 2], "3 and 4 never start");
   assert.deepEqual(ended, [1]);
+});
+
+Deno.test("createCallSlots() keeps at most `limit` calls in flight across callers, first come first served", async () => {
+  const slots = createCallSlots(3);
+  const started: string[] = [];
+  let inFlight = 0;
+  let most = 0;
+  const call = (name: string, ms: number) =>
+    slots(async () => {
+      started.push(name);
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, ms));
+      inFlight--;
+      return name;
+    });
+  const first = ["a1", "a2", "a3", "a4"].map((n) => call(n, 5));
+  const second = ["b1", "b2"].map((n) => call(n, 1));
+  assert.deepEqual(await Promise.all([...first, ...second]), ["a1", "a2", "a3", "a4", "b1", "b2"]);
+  assert.equal(most, 3);
+  assert.deepEqual(started, ["a1", "a2", "a3", "a4", "b1", "b2"]);
+});
+
+Deno.test("createCallSlots() frees the slot of a call that fails", async () => {
+  const slots = createCallSlots(1);
+  await assert.rejects(slots(() => Promise.reject(new Error("boom"))), /boom/);
+  assert.equal(await slots(() => Promise.resolve("next")), "next");
 });
