@@ -197,7 +197,13 @@ export function createPreparer(deps: PreparerDeps): Prepare {
         smsSent.set(row.recipient, (smsSent.get(row.recipient) ?? 0) + 1);
       }
       const photos = media.get(lead.id) ?? [];
-      return await rendered(row, async () =>
+      // An attempt in doubt may have reached the provider: it renders for the moment that
+      // attempt did, so a repeat carries the same words (the SMS lookup compares them; a
+      // repeated Resend batch must be the same request). Otherwise: for now.
+      const renderFor = row.in_doubt_since !== null && row.rendered_for !== null
+        ? row.rendered_for
+        : now;
+      return await rendered({ ...row, rendered_for: renderFor }, async () =>
         kind.render({
           lead,
           settings,
@@ -206,12 +212,12 @@ export function createPreparer(deps: PreparerDeps): Prepare {
             ? await signedPhotoUrls(deps.storage, photos)
             : [],
           priority: lead.priority ??
-            calculateLeadPriority(lead, { mediaCount: photos.length, now }),
-          now,
+            calculateLeadPriority(lead, { mediaCount: photos.length, now: renderFor }),
+          now: renderFor,
           links: kind.audience === "staff" && kind.channel !== "webhook"
             ? await staffLinks(deps.setup, row, lead, roster)
             : undefined,
-          onCallEmail: onCallMember(roster, now)?.email ?? null,
+          onCallEmail: onCallMember(roster, renderFor)?.email ?? null,
           appointment: appointmentOf(row),
           phoneSms: lead.phone_e164
             ? {

@@ -50,6 +50,8 @@ export interface OutboxRow {
   in_doubt_since: Date | null;
   /** What the provider knows the last call by (a Resend batch's Idempotency-Key). */
   send_ref: string | null;
+  /** The moment the message last put on the wire was rendered for. */
+  rendered_for: Date | null;
   /** When the message was planned. */
   created_at: Date;
 }
@@ -223,17 +225,23 @@ export interface WireMark {
 }
 
 /**
- * Records each mark's `ref` as its row's `send_ref`, on the rows still leased to their claim's
- * token, in one statement; returns the ids of those rows. The others lost their lease.
+ * Records each mark's `ref` as its row's `send_ref` and the moment its message was rendered
+ * for, on the rows still leased to their claim's token, in one statement; returns the ids of
+ * those rows. The others lost their lease.
  */
 export async function markOnTheWire(sql: postgres.Sql, marks: WireMark[]): Promise<Set<string>> {
   if (marks.length === 0) return new Set();
   const held = await sql<{ id: string }[]>`
     update public.notifications_outbox o
-    set send_ref = r.ref
+    set send_ref = r.ref, rendered_for = r.rendered_for
     from jsonb_to_recordset(${
-    sql.json(marks.map((m) => ({ id: m.row.id, token: m.row.lease_token, ref: m.ref })))
-  }) as r(id bigint, token uuid, ref text)
+    sql.json(marks.map((m) => ({
+      id: m.row.id,
+      token: m.row.lease_token,
+      ref: m.ref,
+      rendered_for: m.row.rendered_for,
+    })) as unknown as postgres.JSONValue)
+  }) as r(id bigint, token uuid, ref text, rendered_for timestamptz)
     where o.id = r.id and o.status = 'sending' and o.lease_token = r.token
     returning o.id::text`;
   return new Set(held.map((h) => h.id));

@@ -7,7 +7,15 @@ import assert from "node:assert/strict";
 import { connect, requireStack } from "../support/stack.ts";
 import { insertLead } from "../support/fixtures.ts";
 import { emailsTo, resend, smsTo, switches, twilio } from "../support/fakes.ts";
-import { outboxOf, settledOutbox, smsWindowAlwaysOpen } from "../support/notify_lead.ts";
+import {
+  notifyLeadConfig,
+  outboxOf,
+  planAsNotifyLead,
+  settledOutbox,
+  smsWindowAlwaysOpen,
+} from "../support/notify_lead.ts";
+import { drainOutbox } from "../../shared/outbox/drain.ts";
+import { drainDeps } from "../../shared/messages/wiring.ts";
 
 await requireStack();
 
@@ -69,6 +77,43 @@ Deno.test("Twilio answers after the SDK's 10 s timeout: the SMS is looked up, no
     assert.equal(attempts.at(-1)!.reconciled, true, "the second attempt only looked it up");
   } finally {
     await sql.end();
+  }
+});
+
+Deno.test("an SMS in doubt across the shop's opening is looked up with the words it went out with, never texted twice", async () => {
+  const sql = connect();
+  const deps = drainDeps(notifyLeadConfig(), connect({ max: 2 }));
+  // A Monday in Denver: a minute before the shop opens at 8, and just after. The wording of
+  // the callback promise differs ("when we open today at 8:00 am" / "within 15 minutes").
+  const beforeOpening = new Date("2026-11-30T14:59:30Z");
+  const afterOpening = new Date("2026-11-30T15:00:30Z");
+  try {
+    await smsWindowAlwaysOpen(sql);
+    // Only this test's drains send: no webhook, no sweep.
+    await switches.pgNetPaused(true);
+    const lead = await insertLead(sql);
+    await planAsNotifyLead(sql, lead.id);
+    const [{ key }] = await sql`select key from public.notifications_outbox
+      where lead_id = ${lead.id} and template = 'initial_confirmation_sms'`;
+    await twilio.fault({ path: "/Messages.json", times: 1, acceptFirst: true, drop: true });
+    await drainOutbox({ ...deps, clock: () => beforeOpening }, { onlyKeys: [key] });
+    const [first] = await smsTo(lead.phone_e164);
+    assert.match(first.body, /when we open/);
+    // The retry falls due (its delay counts from the database's clock) after the opening.
+    await sql`update public.notifications_outbox set next_attempt_at = now() where key = ${key}`;
+    await drainOutbox({ ...deps, clock: () => afterOpening }, { onlyKeys: [key] });
+    assert.equal((await smsTo(lead.phone_e164)).length, 1, "one SMS accepted by Twilio");
+    const [row] = await sql`select status, provider_message_id from public.notifications_outbox
+                            where key = ${key}`;
+    assert.deepEqual([row.status, row.provider_message_id], ["sent", first.sid]);
+    const attempts = await attemptsOf(sql, lead.id, "initial_confirmation_sms");
+    assert.deepEqual(attempts.map((a) => [a.outcome, a.reconciled]), [
+      ["retry", false],
+      ["sent", true],
+    ]);
+  } finally {
+    await switches.pgNetPaused(false);
+    await Promise.all([deps.sql.end(), sql.end()]);
   }
 });
 

@@ -105,6 +105,7 @@ export function makeOutboxRow(overrides: Partial<OutboxRow> = {}): OutboxRow {
     claimed_at: new Date(0),
     in_doubt_since: null,
     send_ref: null,
+    rendered_for: null,
     created_at: new Date(0),
     ...overrides,
   };
