@@ -88,11 +88,12 @@ export const REMINDER_LOOKAHEAD_MS = 96 * 3600_000;
 /**
  * Plans the reminders of scheduled appointments within reach, a batch at a time, until none
  * is left: each waits in the outbox until its time, or is recorded skipped with its reason.
- * Returns how many appointments were handled.
+ * `onPlanned` is told after each batch that committed reminders. Returns how many
+ * appointments were handled.
  */
 export async function planDueReminders(
   sql: postgres.Sql,
-  opts: PlanOptions & { batch?: number },
+  opts: PlanOptions & { batch?: number; onPlanned?: () => void },
 ): Promise<number> {
   const batch = opts.batch ?? 500;
   let handled = 0;
@@ -113,6 +114,7 @@ export async function planDueReminders(
       );
       return { count: due.length, rows };
     }) as { count: number; rows: OutboxRow[] };
+    if (rows.length > 0) opts.onPlanned?.();
     await logPlanned(sql, rows);
     handled += count;
     if (count < batch) return handled;

@@ -2,9 +2,9 @@
  * send-reminders' request handling. pg_cron posts here every minute (with the shared secret
  * from Vault, like the sweep): the reminders of appointments within reach are planned, each
  * once per appointment version whatever the number of calls or instances, and the answer
- * comes as soon as they are; what is due in the outbox is then sent in the background (pg_net
- * takes no new request while one of its batch is unanswered). Each reminder waits in the
- * outbox until its time.
+ * comes as soon as they are; what is due in the outbox is sent in the background from the
+ * first batch planned on (pg_net takes no new request while one of its batch is unanswered).
+ * Each reminder waits in the outbox until its time.
  */
 import type postgres from "postgres";
 import {
@@ -50,13 +50,20 @@ export function createSendRemindersHandler(
     if (Number(req.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) {
       return errorResponse(413, new BodyTooLargeError(MAX_BODY_BYTES).message);
     }
-    try {
-      const appointments = await planDueReminders(deps.sql, { setup: deps.setup, now: clock() });
+    const drainSoon = () =>
       deps.waitUntil(
         deps.drain().catch((err) =>
           console.error(maskPII(`drain failed: ${(err as Error).stack ?? err}`))
         ),
       );
+    try {
+      // Sending starts with the first batch planned, while the rest are being planned.
+      const appointments = await planDueReminders(deps.sql, {
+        setup: deps.setup,
+        now: clock(),
+        onPlanned: drainSoon,
+      });
+      drainSoon();
       return jsonResponse(200, { appointments_planned: appointments });
     } catch (err) {
       console.error(maskPII(`send-reminders failed: ${(err as Error).stack ?? err}`));
