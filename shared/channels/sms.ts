@@ -2,9 +2,9 @@
  * The SMS channel: Twilio's Messages API, one call per text and a fixed number of calls in
  * flight across every batch being sent (Twilio queues what a number cannot send at once, and
  * refuses an account's calls beyond its concurrency limit with 20429), each with a status
- * callback so delivery is reported back. Twilio has
- * no idempotency key, so each answer is settled as soon as it arrives, and a message whose
- * earlier attempt got no answer is looked up in Twilio's message list before it goes again.
+ * callback so delivery is reported back. Twilio has no idempotency key, so each answer is
+ * settled as soon as it arrives, and a message whose earlier attempt got no answer is looked
+ * up in Twilio's message list before it goes again.
  */
 import type { Twilio } from "twilio";
 import {
