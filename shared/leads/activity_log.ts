@@ -198,6 +198,26 @@ function toRows(sql: postgres.Sql | postgres.TransactionSql, entries: ActivityEn
   }));
 }
 
+/**
+ * One activity's INSERT, for a CTE of a larger statement: its row is written only if the CTE
+ * named `onlyIf` returned a row (an update that applied, an event seen for the first time),
+ * so the activity and what it reports commit together or not at all.
+ */
+export function insertActivityIf(
+  sql: postgres.Sql | postgres.TransactionSql,
+  entry: ActivityEntry,
+  onlyIf: string,
+  opts: { skipRecorded?: boolean } = {},
+) {
+  const [row] = toRows(sql, [entry]);
+  return sql`
+    insert into public.lead_activities (lead_id, activity_type, description, metadata, created_by)
+    select ${row.lead_id}::uuid, ${row.activity_type}::text, ${row.description}::text,
+           ${row.metadata}, ${row.created_by}::text
+    where exists (select from ${sql(onlyIf)})
+    ${opts.skipRecorded ? sql`on conflict do nothing` : sql``}`;
+}
+
 function reportUnlogged(count: number, err: unknown) {
   console.error(maskPII(`could not log ${count} activities: ${(err as Error).message}`));
 }

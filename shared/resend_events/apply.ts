@@ -10,7 +10,7 @@
  */
 import type postgres from "postgres";
 import { z } from "zod";
-import { emailEventActivity } from "../leads/activity_log.ts";
+import { emailEventActivity, insertActivityIf } from "../leads/activity_log.ts";
 import type { ReportedMessage } from "../outbox/store.ts";
 
 export const resendEvent = z.object({
@@ -147,13 +147,7 @@ export async function applyResendEvent(
       : sql``
   }${
     activity
-      ? sql`, logged as (
-      insert into public.lead_activities (lead_id, activity_type, description, metadata)
-      select ${activity.lead_id}::uuid, ${activity.activity_type}::text,
-             ${activity.description}::text, ${sql.json(activity.metadata as postgres.JSONValue)}
-      where exists (select from kept)
-      on conflict do nothing
-    )`
+      ? sql`, logged as (${insertActivityIf(sql, activity, "kept", { skipRecorded: true })})`
       : sql``
   }
     select count(*)::int as kept from kept`;

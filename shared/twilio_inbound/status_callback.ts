@@ -11,7 +11,7 @@
  * nothing left to change.
  */
 import type postgres from "postgres";
-import { deliveryActivity } from "../leads/activity_log.ts";
+import { deliveryActivity, insertActivityIf } from "../leads/activity_log.ts";
 import { applySmsConsentChange } from "../leads/sms_consent.ts";
 import {
   type DeliveryChange,
@@ -94,16 +94,7 @@ async function moveStatus(
       update public.notifications_outbox set delivery_status = ${change.status}
       where id = ${text.id} and delivery_status is not distinct from ${text.delivery_status}::text
       returning id
-    )${
-    activity
-      ? sql`, logged as (
-      insert into public.lead_activities (lead_id, activity_type, description, metadata)
-      select ${activity.lead_id}::uuid, ${activity.activity_type}::text,
-             ${activity.description}::text, ${sql.json(activity.metadata as postgres.JSONValue)}
-      from moved
-    )`
-      : sql``
-  }${
+    )${activity ? sql`, logged as (${insertActivityIf(sql, activity, "moved")})` : sql``}${
     unreachable
       ? sql`, unreachable as (
       insert into public.sms_unreachable_phones (phone_e164, error_code, reason, message_sid)

@@ -170,10 +170,9 @@ export async function reminders(args: string[] = []): Promise<boolean> {
       body: await res.text(),
       after: Date.now() - started,
     }));
-    // Polled every 200 ms through the run, so kept light: the count over every reminder
-    // only until all are planned, then a look at the open rows alone (partial indexes): the
-    // reminders planned since the post (a list of 10,000 leads per open row would cost more
-    // than the drain being measured).
+    // Polled every 200 ms, so kept light: the reminders are counted by lead only until all are
+    // planned; then only the open rows planned since the post are looked at (partial indexes),
+    // not matched against the 10,000 leads, which cost more than the drain being measured.
     await waitFor("every reminder to be planned", async () => {
       const [row] = await sql`
         select count(distinct o.lead_id)::int as planned from public.notifications_outbox o
