@@ -3,26 +3,46 @@
  * Called by the database webhook on public.leads and, every minute, by pg_cron's sweep.
  * The logic lives in shared/; this file reads this function's configuration and wires it.
  */
-import "../../shared/platform/production.ts";
-import { notifyLeadConfigSchema, parseConfig } from "../../shared/platform/config.ts";
+import { functionsUrl, notifyLeadConfigSchema, parseConfig } from "../../shared/platform/config.ts";
 import { db } from "../../shared/platform/db.ts";
 import { createNotifyLeadHandler } from "../../shared/notify_lead/handler.ts";
-import { drainDeps, messageSetup } from "../../shared/messages/wiring.ts";
-import { drainOutbox } from "../../shared/outbox/drain.ts";
-
-declare const EdgeRuntime: { waitUntil(promise: Promise<unknown>): void } | undefined;
+import { messageSetup } from "../../shared/messages/setup.ts";
+import { drainOutbox, WORKER_DRAIN_ROWS } from "../../shared/outbox/drain.ts";
+import { loadOnce, onBeforeUnload, waitUntil } from "../../shared/platform/edge_worker.ts";
 
 const cfg = parseConfig(notifyLeadConfigSchema, Deno.env.toObject());
 const sql = db(cfg.SUPABASE_DB_URL);
-// Sending has its own connections: in a burst, hundreds of webhooks plan at once, and the
-// drain's claims and records must not wait behind them.
-const sending = drainDeps(cfg, db(cfg.SUPABASE_DB_URL, { purpose: "drain", max: 5 }));
+// The senders and renderers load at this worker's first drain, not at boot. Sending has its own
+// connections: in a burst, hundreds of webhooks plan at once, and the drain's claims and
+// records must not wait behind them.
+const sending = loadOnce(async () =>
+  (await import("../../shared/messages/wiring.ts")).drainDeps(
+    cfg,
+    db(cfg.SUPABASE_DB_URL, { purpose: "drain", max: 5 }),
+  )
+);
+const unloading = new AbortController();
+onBeforeUnload(() => unloading.abort());
 
 Deno.serve(createNotifyLeadHandler({
   sql,
   webhookSecret: cfg.NOTIFY_WEBHOOK_SECRET,
   setup: messageSetup(cfg),
   // Lingers past a lease (20 s), so a sweep also picks up a dead sender's messages.
-  drain: (sleep) => drainOutbox(sending, { lingerMs: 25_000, sleep }),
-  waitUntil: (work) => typeof EdgeRuntime !== "undefined" ? EdgeRuntime.waitUntil(work) : void work,
+  drain: async (sleep) =>
+    drainOutbox(await sending(), {
+      lingerMs: 25_000,
+      sleep,
+      maxRows: WORKER_DRAIN_ROWS,
+      signal: unloading.signal,
+    }),
+  waitUntil,
+  handOn: async () => {
+    const res = await fetch(`${functionsUrl(cfg)}/notify-lead/drain`, {
+      method: "POST",
+      headers: { "x-webhook-secret": cfg.NOTIFY_WEBHOOK_SECRET },
+    });
+    await res.body?.cancel();
+    if (!res.ok) throw new Error(`POST /notify-lead/drain answered ${res.status}`);
+  },
 }));

@@ -3,7 +3,6 @@
  * staff) and the delivery status of the texts we sent, each signed by Twilio.
  * The logic lives in shared/; this file reads this function's configuration and wires it.
  */
-import "../../shared/platform/production.ts";
 import {
   functionsUrl,
   parseConfig,
@@ -11,21 +10,35 @@ import {
 } from "../../shared/platform/config.ts";
 import { db } from "../../shared/platform/db.ts";
 import { createTwilioInboundHandler } from "../../shared/twilio_inbound/handler.ts";
-import { drainDeps, messageSetup } from "../../shared/messages/wiring.ts";
-import { drainOutbox } from "../../shared/outbox/drain.ts";
+import { messageSetup } from "../../shared/messages/setup.ts";
+import { drainOutbox, WORKER_DRAIN_ROWS } from "../../shared/outbox/drain.ts";
 import { DrainScheduler } from "../../shared/outbox/drain_scheduler.ts";
 import { maskPII } from "../../shared/platform/mask.ts";
-
-declare const EdgeRuntime: { waitUntil(promise: Promise<unknown>): void } | undefined;
+import { loadOnce, onBeforeUnload, waitUntil } from "../../shared/platform/edge_worker.ts";
 
 const cfg = parseConfig(twilioInboundConfigSchema, Deno.env.toObject());
 const sql = db(cfg.SUPABASE_DB_URL);
-const sending = drainDeps(cfg, db(cfg.SUPABASE_DB_URL, { purpose: "drain", max: 3 }));
+// The senders and renderers load at this worker's first drain, not at boot.
+const sending = loadOnce(async () =>
+  (await import("../../shared/messages/wiring.ts")).drainDeps(
+    cfg,
+    db(cfg.SUPABASE_DB_URL, { purpose: "drain", max: 3 }),
+  )
+);
+const unloading = new AbortController();
+onBeforeUnload(() => unloading.abort());
 // Lingers past a lease (20 s), like notify-lead's, so a retry soon due is sent by this drain.
 // Twilio waits on each webhook's answer and a staff email can wait a moment: replies arriving
-// together are answered first, and their emails claimed, rendered and batched together.
+// together are answered first, and their emails claimed, rendered and batched together. What
+// one drain leaves (its bound) goes with the next reply, or the sweep's drain within a minute.
 const scheduler = new DrainScheduler(
-  (sleep) => drainOutbox(sending, { lingerMs: 25_000, sleep }),
+  async (sleep) =>
+    drainOutbox(await sending(), {
+      lingerMs: 25_000,
+      sleep,
+      maxRows: WORKER_DRAIN_ROWS,
+      signal: unloading.signal,
+    }),
   { quietMs: 50, maxMs: 1_000 },
 );
 
@@ -37,6 +50,6 @@ Deno.serve(createTwilioInboundHandler({
   drainSoon() {
     const drain = scheduler.request()
       .catch((err) => console.error(maskPII(`drain failed: ${(err as Error).stack}`)));
-    if (typeof EdgeRuntime !== "undefined") EdgeRuntime.waitUntil(drain);
+    waitUntil(drain);
   },
 }));

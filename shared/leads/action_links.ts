@@ -3,6 +3,7 @@
  * lead, and how, so the lead-action function can trust it without a session. Format:
  * base64url(JSON payload) "." base64url(HMAC-SHA256 of the payload part).
  */
+import { Buffer } from "node:buffer";
 
 /** What a staff member confirms from an alert; the `lead_activities.activity_type` it records. */
 export type LeadAction = "call_made" | "lead_claimed";
@@ -108,21 +109,18 @@ function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
   );
 }
 
+// node:buffer, not Uint8Array.prototype.toBase64: the edge runtime's V8 (13.0) lacks it.
 function toBase64Url(bytes: Uint8Array): string {
-  return bytes.toBase64({ alphabet: "base64url", omitPadding: true });
+  return Buffer.from(bytes).toString("base64url");
 }
 
 /**
  * The bytes of canonical unpadded base64url text; null for anything else. Decoders accept
  * padding, whitespace and stray low bits; refusing them keeps one token string per signature.
  */
-function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | null {
-  try {
-    const bytes = Uint8Array.fromBase64(text, { alphabet: "base64url" });
-    return toBase64Url(bytes) === text ? bytes : null;
-  } catch {
-    return null;
-  }
+function fromBase64Url(text: string) {
+  const bytes = new Uint8Array(Buffer.from(text, "base64url"));
+  return toBase64Url(bytes) === text ? bytes : null;
 }
 
 function parsePayload(body: string): Payload | null {

@@ -2,14 +2,7 @@
  * How a catalog entry turns its template into a channel payload: an email's subject, HTML
  * and plain text (React Email, so every value from the lead is HTML-escaped), an SMS body.
  */
-import { plainTextSelectors, render } from "@react-email/render";
-// @ts-types="@types/html-to-text"
-import { compile } from "html-to-text";
 import type { ReactElement } from "react";
-// Loaded with React rather than at the first render (where @react-email/render imports it):
-// a process that sets NODE_ENV in between (see shared/platform/production.ts) would otherwise
-// pair a development React with a production renderer, and every render would fail.
-import "react-dom/server";
 import type { EmailMessage } from "../channels/email.ts";
 import type { SmsMessage } from "../channels/sms.ts";
 import type { LeadPriority } from "../compliance/priority.ts";
@@ -68,16 +61,38 @@ export interface AlertRenderContext {
 /** What every renderer knows: where the message goes and the shop. */
 type Addressed = Pick<RenderContext, "recipient" | "settings">;
 
-// What @react-email/render's toPlainText() does, compiled once: building html-to-text's
-// selector tree per email cost more than converting it. Headings keep their case: html-to-text
-// would shout them in capitals.
-const toPlainText = compile({
-  wordwrap: false,
-  selectors: [
-    ...plainTextSelectors,
-    ...["h1", "h2"].map((selector) => ({ selector, options: { uppercase: false } })),
-  ],
-});
+let emailRenderer:
+  | Promise<{
+    render: (element: ReactElement) => Promise<string>;
+    toPlainText: (html: string) => string;
+  }>
+  | undefined;
+
+/**
+ * The HTML renderer and the plain-text converter, loaded at the first email: they are most of
+ * what a function would otherwise spend booting (CPU an edge worker pays from its budget), and
+ * a worker that only plans or answers webhooks never needs them.
+ */
+function loadEmailRenderer() {
+  return emailRenderer ??= (async () => {
+    const [{ plainTextSelectors, render }, { compile }] = await Promise.all([
+      import("@react-email/render"),
+      // @ts-types="@types/html-to-text"
+      import("html-to-text"),
+    ]);
+    // What @react-email/render's toPlainText() does, compiled once: building html-to-text's
+    // selector tree per email cost more than converting it. Headings keep their case:
+    // html-to-text would shout them in capitals.
+    const toPlainText = compile({
+      wordwrap: false,
+      selectors: [
+        ...plainTextSelectors,
+        ...["h1", "h2"].map((selector) => ({ selector, options: { uppercase: false } })),
+      ],
+    });
+    return { render: (element: ReactElement) => render(element), toPlainText };
+  })();
+}
 
 /** The longest subject any email gets (inboxes show about 60; providers refuse far longer). */
 export const MAX_SUBJECT_CHARS = 150;
@@ -88,6 +103,7 @@ export async function renderEmail(
   subject: string,
   element: ReactElement,
 ): Promise<EmailMessage> {
+  const { render, toPlainText } = await loadEmailRenderer();
   const html = await render(element);
   return {
     to: ctx.recipient,

@@ -3,6 +3,11 @@
  * where staff alerts go and which webhooks are configured. A webhook kind is planned only
  * when its receiver is configured.
  */
+import type { z } from "zod";
+import { functionsUrl, type sendingConfigSchema } from "../platform/config.ts";
+
+/** The configuration every sending function reads. */
+export type SendingConfig = z.infer<typeof sendingConfigSchema>;
 
 /** The deployment's message settings. */
 export interface MessageSetup {
@@ -23,4 +28,20 @@ export interface MessageSetup {
 /** How a webhook receiver is named in the outbox: what and where, never its secret path. */
 export function receiverLabel(name: string, url: string): string {
   return `${name} (${new URL(url).host})`;
+}
+
+/** The deployment's message settings: admin inbox and the webhooks that are configured. */
+export function messageSetup(cfg: SendingConfig): MessageSetup {
+  return {
+    adminEmail: cfg.ADMIN_EMAIL,
+    crm: cfg.WEBHOOK_CRM_URL
+      ? { url: cfg.WEBHOOK_CRM_URL, token: cfg.WEBHOOK_CRM_TOKEN }
+      : undefined,
+    slack: cfg.WEBHOOK_SLACK_URL ? { url: cfg.WEBHOOK_SLACK_URL } : undefined,
+    onCallPhone: cfg.STAFF_ON_CALL_PHONE,
+    adminPhone: cfg.ADMIN_PHONE,
+    actionLinks: cfg.LEAD_ACTION_SECRET
+      ? { baseUrl: functionsUrl(cfg), secret: cfg.LEAD_ACTION_SECRET }
+      : undefined,
+  };
 }

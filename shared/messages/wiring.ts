@@ -4,39 +4,19 @@
  * configuration. Tests build a drainer the same way, so they exercise what production runs.
  */
 import type postgres from "postgres";
-import type { z } from "zod";
-import { functionsUrl, type sendingConfigSchema } from "../platform/config.ts";
+import { functionsUrl } from "../platform/config.ts";
+import { messageSetup, type SendingConfig } from "./setup.ts";
 import type { DrainDeps } from "../outbox/drain.ts";
 import { RateLimiter } from "../outbox/rate_limiter.ts";
 import { createEmailSender } from "../channels/email.ts";
 import { createSmsSender } from "../channels/sms.ts";
 import { createWebhookSender } from "../channels/webhook.ts";
 import { createPreparer } from "./prepare.ts";
-import type { MessageSetup } from "./setup.ts";
 import { journalOutcomes } from "../leads/activity_log.ts";
 import { recordProviderOptOut } from "../leads/sms_consent.ts";
 import { createResendClient } from "../providers/resend_client.ts";
 import { createTwilioClient } from "../providers/twilio_client.ts";
 import { createStorageClient } from "../providers/storage_client.ts";
-
-/** The configuration every sending function reads. */
-export type SendingConfig = z.infer<typeof sendingConfigSchema>;
-
-/** The deployment's message settings: admin inbox and the webhooks that are configured. */
-export function messageSetup(cfg: SendingConfig): MessageSetup {
-  return {
-    adminEmail: cfg.ADMIN_EMAIL,
-    crm: cfg.WEBHOOK_CRM_URL
-      ? { url: cfg.WEBHOOK_CRM_URL, token: cfg.WEBHOOK_CRM_TOKEN }
-      : undefined,
-    slack: cfg.WEBHOOK_SLACK_URL ? { url: cfg.WEBHOOK_SLACK_URL } : undefined,
-    onCallPhone: cfg.STAFF_ON_CALL_PHONE,
-    adminPhone: cfg.ADMIN_PHONE,
-    actionLinks: cfg.LEAD_ACTION_SECRET
-      ? { baseUrl: functionsUrl(cfg), secret: cfg.LEAD_ACTION_SECRET }
-      : undefined,
-  };
-}
 
 /** A drain's dependencies: one set per function instance (senders share batches and limits). */
 export function drainDeps(cfg: SendingConfig, sql: postgres.Sql): DrainDeps {

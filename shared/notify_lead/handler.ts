@@ -10,6 +10,9 @@
  *                            on in time, alert the admin on the system's health (once per
  *                            condition per hour, and on clearing), send everything due; answers
  *                            when done, or at once with {"wait": false} (what pg_cron sends)
+ *   POST /notify-lead/drain  a drain that stopped at its bound hands the rest on → answer 202,
+ *                            drain in the background (in whichever worker the runtime picks:
+ *                            a fresh one once the caller's is retired)
  *
  * Both require the shared secret in `x-webhook-secret`.
  */
@@ -54,6 +57,11 @@ export interface NotifyLeadDeps {
   drain: (sleep: Sleep) => Promise<DrainStats>;
   /** Keeps work going after the response (EdgeRuntime.waitUntil on Supabase). */
   waitUntil: (work: Promise<unknown>) => void;
+  /**
+   * Asks for another drain by a request of its own (POST /notify-lead/drain), after a drain
+   * stopped at its bound or handed rows back: the runtime serves it in a worker with budget.
+   */
+  handOn?: () => Promise<void>;
   /** A lead unplanned this long after insert is the sweep's to plan. */
   sweepGraceSeconds?: number;
 }
@@ -92,11 +100,19 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
   );
   // Many webhooks share one drain: its failure is logged once, not once per webhook.
   const reported = new WeakSet<Promise<unknown>>();
+  const handOn = (stats: DrainStats) => {
+    if (!deps.handOn || (!stats.more && stats.released === 0)) return;
+    deps.waitUntil(
+      deps.handOn().catch((err) =>
+        console.error(`could not hand the drain on (the sweep will): ${(err as Error).message}`)
+      ),
+    );
+  };
   const drainInBackground = () => {
     const drain = scheduler.request();
     if (!reported.has(drain)) {
       reported.add(drain);
-      drain.catch((err) => console.error(maskPII(`drain failed: ${(err as Error).stack}`)));
+      drain.then(handOn, (err) => console.error(maskPII(`drain failed: ${(err as Error).stack}`)));
     }
     deps.waitUntil(drain.catch(() => {}));
   };
@@ -198,7 +214,9 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
       drainInBackground();
       return jsonResponse(200, { ...report, draining: true });
     }
-    const { sent, retried, dead, suppressed, deferred } = await scheduler.request();
+    const stats = await scheduler.request();
+    handOn(stats);
+    const { sent, retried, dead, suppressed, deferred } = stats;
     return jsonResponse(200, { ...report, sent, retried, dead, suppressed, deferred });
   }
 
@@ -212,13 +230,23 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
     const path = new URL(req.url).pathname.replace(/\/+$/, "");
     const route = path.endsWith("/sweep")
       ? "sweep"
+      : path.endsWith("/drain")
+      ? "drain"
       : path.endsWith("/notify-lead") || path === ""
       ? "webhook"
       : null;
     if (!route) {
-      return errorResponse(404, `No route ${path}: POST /notify-lead or /notify-lead/sweep`);
+      return errorResponse(
+        404,
+        `No route ${path}: POST /notify-lead, /notify-lead/sweep or /notify-lead/drain`,
+      );
     }
     if (req.method !== "POST") return errorResponse(405, `Use POST, not ${req.method}`);
+    if (route === "drain") {
+      await req.body?.cancel();
+      drainInBackground();
+      return jsonResponse(202, { draining: true });
+    }
     try {
       return route === "sweep" ? await sweep(req) : await webhook(req);
     } catch (err) {

@@ -15,6 +15,7 @@ import {
   markOnTheWire,
   nextDueWithin,
   type OutboxRow,
+  releaseClaims,
   renewLeases,
   type WireMark,
 } from "./store.ts";
@@ -45,6 +46,17 @@ export interface DrainOptions {
   claimLimit?: number;
   /** How a lingering drain waits for the next due row. Default: a timer. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Most rows this drain claims in all. An edge worker's CPU is bounded and unseen, so one
+   * drain takes on no more than it can finish; the rest is handed on (`DrainStats.more`).
+   * Default: no bound.
+   */
+  maxRows?: number;
+  /**
+   * Once aborted (the worker is about to end), the drain claims nothing more and at once hands
+   * back the rows it claimed but has not put on the wire.
+   */
+  signal?: AbortSignal;
 }
 
 export interface DrainStats {
@@ -55,9 +67,21 @@ export interface DrainStats {
   deferred: number;
   /** Outcomes refused because another sender had taken the row over (its lease had run out). */
   leaseLost: number;
+  /** It stopped at `maxRows`: more may be due, for another drain. */
+  more: boolean;
+  /** Rows handed back unsent because the drain was aborted. */
+  released: number;
 }
 
 const CLAIM_LIMIT = 200;
+/**
+ * Most rows one drain in an edge worker takes on (`DrainOptions.maxRows`). A worker is retired
+ * at 1 s of CPU and killed at 2 s, boot and lazily loaded senders included, and cannot see its
+ * CPU time; a drain may start just before retirement with one more queued behind it, so each
+ * must fit in well under half of the last second. Sized from measured costs (README, "Inside
+ * the edge runtime's budget").
+ */
+export const WORKER_DRAIN_ROWS = 100;
 /**
  * A lease outlasts the slowest provider call (10 s timeouts) with margin, so a row is never
  * taken over while its call may still be on the wire, even when heartbeats cannot reach the
@@ -102,6 +126,8 @@ export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Pro
     suppressed: 0,
     deferred: 0,
     leaseLost: 0,
+    more: false,
+    released: 0,
   };
   const clock = deps.clock ?? (() => new Date());
   const deadline = opts.deadline ?? Date.now() + 120_000;
@@ -141,28 +167,63 @@ export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Pro
     );
     return new Map(marks.map((m) => [m, held.has(String(m.row.id))]));
   }, { max: WIRE_MARK_BATCH });
+  // What this drain claimed and what of it went (or is going) on the wire: on abort, the rest
+  // is handed back.
+  const claimed = new Map<string, string>();
+  const wired = new Set<string>();
   const onTheWire = async (rows: OutboxRow[], ref: string) => {
+    if (opts.signal?.aborted) return [];
+    for (const row of rows) wired.add(String(row.id));
     const held = await Promise.all(rows.map((row) => mark({ row, ref })));
     return rows.filter((_, i) => held[i]).map((row) => ({ ...row, send_ref: ref }));
   };
+  let released: Promise<void> | undefined;
+  const release = () => {
+    released ??= (async () => {
+      const unsent = [...claimed.keys()].filter((id) => !wired.has(id));
+      const back = await releaseClaims(deps.sql, unsent, [...tokens]).catch((err) => {
+        console.warn(`outbox: could not hand back claimed rows (${(err as Error).message})`);
+        return [];
+      });
+      stats.released += back.length;
+    })();
+  };
+  opts.signal?.addEventListener("abort", release, { once: true });
+  let claimedRows = 0;
 
   try {
     while (Date.now() < deadline && failures.length === 0) {
       // Claim no more than the senders can put on the wire: claimed rows waiting behind them
       // would only hold leases (and, in a flood, overload the provider into timeouts).
       while (inflight.size >= SENDS_IN_FLIGHT) await Promise.race(inflight);
+      if (opts.signal?.aborted) break;
+      const limit = Math.min(
+        opts.claimLimit ?? CLAIM_LIMIT,
+        (opts.maxRows ?? Infinity) - claimedRows,
+      );
+      if (limit <= 0) {
+        stats.more = true;
+        break;
+      }
       // A claim lost with its connection leaves its rows leased to nobody: they come back when
       // the lease ends, never sent twice.
       const token = crypto.randomUUID();
       const rows = await resilient(() =>
         claim(deps.sql, {
-          limit: opts.claimLimit ?? CLAIM_LIMIT,
+          limit,
           leaseSeconds: LEASE_SECONDS,
           token,
           onlyKeys: opts.onlyKeys,
         })
       );
       if (rows.length > 0) tokens.add(token);
+      claimedRows += rows.length;
+      for (const row of rows) claimed.set(String(row.id), token);
+      // Aborted while claiming: these go straight back.
+      if (opts.signal?.aborted) {
+        release();
+        break;
+      }
       if (rows.length === 0) {
         // Sends still on the wire may turn into retries that fall due soon: let them land first.
         if (inflight.size > 0) {
@@ -198,8 +259,10 @@ export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Pro
       }
     }
     await Promise.all(inflight);
+    await released;
   } finally {
     clearInterval(heartbeat);
+    opts.signal?.removeEventListener("abort", release);
   }
   if (failures.length > 0) throw failures[0];
   return stats;

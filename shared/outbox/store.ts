@@ -278,3 +278,18 @@ export async function nextDueWithin(sql: postgres.Sql, withinMs: number): Promis
             and lease_until <= now() + make_interval(secs => ${withinMs / 1000})))`;
   return row?.at ?? null;
 }
+
+/**
+ * Hands back rows this sender claimed (under one of `tokens`) and never put on the wire, at
+ * once rather than when their lease ends. Returns the ids released.
+ */
+export async function releaseClaims(
+  sql: postgres.Sql,
+  ids: string[],
+  tokens: string[],
+): Promise<string[]> {
+  if (ids.length === 0 || tokens.length === 0) return [];
+  const rows = await sql<{ id: string }[]>`
+    select id::text from public.release_outbox_claims(${ids}::bigint[], ${tokens}::uuid[]) as id`;
+  return rows.map((r) => r.id);
+}

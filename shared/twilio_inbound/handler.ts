@@ -9,7 +9,10 @@
  * not answer 2xx, so every effect is recorded once per MessageSid (or per status).
  */
 import type postgres from "postgres";
-import twilio from "twilio";
+// The SDK's webhook and TwiML modules alone: its index loads the whole REST client, most of
+// what a worker would spend booting.
+import { validateRequest } from "twilio/lib/webhooks/webhooks.js";
+import MessagingResponse from "twilio/lib/twiml/MessagingResponse.js";
 import { BodyTooLargeError, errorResponse, readTextWithin } from "../platform/http.ts";
 import { maskPII } from "../platform/mask.ts";
 import type { MessageSetup } from "../messages/setup.ts";
@@ -35,7 +38,7 @@ const FORM = "application/x-www-form-urlencoded";
 
 /** TwiML answering with these texts; `<Response/>` when there are none. */
 export function twimlResponse(replies: string[]): Response {
-  const response = new twilio.twiml.MessagingResponse();
+  const response = new MessagingResponse();
   for (const text of replies) response.message(text);
   return new Response(response.toString(), {
     status: 200,
@@ -124,7 +127,7 @@ export function createTwilioInboundHandler(
     }
     const params = Object.fromEntries(new URLSearchParams(raw));
     const called = signedUrl(deps.publicFunctionsUrl, url);
-    if (!twilio.validateRequest(deps.authToken, signature, called, params)) {
+    if (!validateRequest(deps.authToken, signature, called, params)) {
       console.warn(`twilio-inbound: refused a request whose signature does not match ${called}`);
       return errorResponse(403, "X-Twilio-Signature does not match this request");
     }

@@ -1,29 +1,28 @@
 /**
- * The functions process of the local stack: serves every function declared in
- * supabase/config.toml at /functions/v1/<name> on an internal port. The gateway (gateway.ts)
- * starts it as a child and proxies to it, so that a crash test can SIGKILL the functions while
- * the fakes, in the stack's process, go on recording what they accepted. Each function's own
- * `Deno.serve` handler is mounted unchanged: we capture it while importing its entrypoint.
+ * The functions process of the local stack: the emulated edge runtime's main worker. It serves
+ * every function declared in supabase/config.toml at /functions/v1/<name> on an internal port,
+ * each in user workers of its own under the runtime's Deno with the runtime's limits
+ * (edge_runtime/supervisor.ts). The gateway (gateway.ts) starts it as a child and proxies to it,
+ * so that a crash test can SIGKILL the functions while the fakes, in the stack's process, go on
+ * recording what they accepted.
  *
- *   deno run -A --config deno.json supabase/local/functions_host.ts '<HostOptions as JSON>'
+ *   deno run -A supabase/local/functions_host.ts   (reads its HostOptions as one JSON line on stdin)
  *
  * It prints HOST_READY once it listens, and takes the gateway's switches on internal routes:
- *   POST /__host/env/<name>   {"env": {...}}  sets (string) or unsets (null) variables and
- *                                             mounts the function anew with them
+ *   POST /__host/env/<name>   {"env": {...}}  sets (string) or unsets (null) variables for new
+ *                                             workers and retires the function's current ones
  *   POST /__host/down/<name>  {"down": bool}  the function answers 503 BOOT_ERROR while down
+ *   POST /__host/limits       {...WorkerLimits} limits for workers started from now on
+ *   GET  /__host/stats        workers started, retired, killed, peak memory per function
+ *   POST /__host/exhaust/<name>  its live workers reach the hard CPU limit now (and are killed)
  */
 import { parse as parseToml } from "smol-toml";
 import { dirname, join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { projectRoot } from "./cluster.ts";
+import { bootError, createSupervisor, type FunctionSpec } from "./edge_runtime/supervisor.ts";
+import type { WorkerLimits } from "./edge_runtime/runtime.ts";
 
-type Handler = (req: Request, info?: unknown) => Response | Promise<Response>;
-
-export interface FunctionSpec {
-  name: string;
-  entrypoint: string;
-  verifyJwt: boolean;
-}
+export { bootError, type FunctionSpec };
 
 export interface HostOptions {
   port: number;
@@ -33,119 +32,84 @@ export interface HostOptions {
   apiKeys: string[];
   /** Functions that start down. */
   down: string[];
+  /** Every function's environment. */
+  env: Record<string, string>;
+  limits: WorkerLimits;
+  /** The config.toml to serve (default: the project's). */
+  configPath?: string;
 }
 
 /** The line the process prints on stdout once it answers requests. */
 export const HOST_READY = "functions host ready";
 
-/** Reads the [functions.NAME] tables of supabase/config.toml. */
-export async function readFunctionSpecs(): Promise<FunctionSpec[]> {
-  const configPath = join(projectRoot, "supabase", "config.toml");
+export const PROJECT_CONFIG = join(projectRoot, "supabase", "config.toml");
+
+/** Reads the [functions.NAME] tables of a config.toml, as `supabase functions serve` does. */
+export async function readFunctionSpecs(configPath = PROJECT_CONFIG): Promise<FunctionSpec[]> {
   const config = parseToml(await Deno.readTextFile(configPath)) as {
-    functions?: Record<string, { entrypoint?: string; verify_jwt?: boolean; enabled?: boolean }>;
+    functions?: Record<
+      string,
+      { entrypoint?: string; verify_jwt?: boolean; enabled?: boolean; import_map?: string }
+    >;
   };
+  const base = dirname(configPath);
   return Object.entries(config.functions ?? {})
     .filter(([, f]) => f.enabled !== false)
-    .map(([name, f]) => ({
-      name,
-      entrypoint: resolve(dirname(configPath), f.entrypoint ?? `./functions/${name}/index.ts`),
-      verifyJwt: f.verify_jwt ?? true,
-    }));
+    .map(([name, f]) => {
+      const folder = resolve(base, "functions", name);
+      return {
+        name,
+        entrypoint: f.entrypoint ? resolve(base, f.entrypoint) : join(folder, "index.ts"),
+        // Without import_map, the CLI uses the function folder's deno.json.
+        config: f.import_map ? resolve(base, f.import_map) : join(folder, "deno.json"),
+        verifyJwt: f.verify_jwt ?? true,
+      };
+    });
 }
 
 function json(status: number, body: unknown) {
   return Response.json(body, { status });
 }
 
-/** What hosted Supabase answers when a function's worker cannot boot. */
-export function bootError() {
-  return json(503, { code: "BOOT_ERROR", message: "Function failed to start (please check logs)" });
-}
-
-const pending = new Set<Promise<unknown>>();
-
-/** Supabase's EdgeRuntime.waitUntil: work that goes on after the response. */
-function installEdgeRuntime() {
-  (globalThis as Record<string, unknown>).EdgeRuntime = {
-    waitUntil(promise: Promise<unknown>) {
-      const tracked = Promise.resolve(promise).catch(() => {}).finally(() =>
-        pending.delete(tracked)
-      );
-      pending.add(tracked);
-    },
-  };
-}
-
-let mounts = 0;
-
-/**
- * Imports a function's entrypoint and returns the handler it passed to Deno.serve. Each mount
- * evaluates the entrypoint afresh (a new module URL), as a new function instance would.
- */
-async function mountFunction(spec: FunctionSpec): Promise<Handler> {
-  const realServe = Deno.serve;
-  let captured: Handler | undefined;
-  // deno-lint-ignore no-explicit-any
-  (Deno as any).serve = (...args: any[]) => {
-    const last = args[args.length - 1];
-    captured = typeof last === "function" ? last : last?.handler;
-    return {
-      finished: new Promise(() => {}),
-      shutdown: async () => {},
-      ref() {},
-      unref() {},
-      addr: {},
-    };
-  };
-  try {
-    await import(`${pathToFileURL(spec.entrypoint).href}?instance=${mounts++}`);
-  } finally {
-    // deno-lint-ignore no-explicit-any
-    (Deno as any).serve = realServe;
-  }
-  if (!captured) {
-    throw new Error(`Function ${spec.name} (${spec.entrypoint}) never called Deno.serve`);
-  }
-  return captured;
-}
-
 async function serveFunctions(opts: HostOptions) {
-  installEdgeRuntime();
-  const functions = await readFunctionSpecs();
-  const handlers = new Map<string, Handler>();
-  for (const spec of functions) handlers.set(spec.name, await mountFunction(spec));
+  const functions = await readFunctionSpecs(opts.configPath);
+  const supervisor = createSupervisor({
+    publicUrl: opts.publicUrl,
+    env: opts.env,
+    limits: opts.limits,
+    log: (line) => console.log(line),
+  });
   const down = new Set(opts.down);
 
-  async function setEnv(name: string, env: Record<string, string | null>) {
-    const spec = functions.find((f) => f.name === name);
-    if (!spec) return json(404, { message: `No function ${name}` });
-    for (const [key, value] of Object.entries(env)) {
-      if (value === null) Deno.env.delete(key);
-      else Deno.env.set(key, value);
+  async function control(kind: string, name: string, req: Request): Promise<Response> {
+    if (kind === "stats") return json(200, supervisor.stats());
+    const body = await req.json().catch(() => ({}));
+    if (kind === "limits") return json(200, supervisor.setLimits(body));
+    if (!functions.some((f) => f.name === name)) {
+      return json(404, { message: `No function ${name}` });
     }
-    handlers.set(name, await mountFunction(spec));
-    return json(200, { function: name });
+    if (kind === "exhaust") return json(200, { function: name, workers: supervisor.exhaust(name) });
+    if (kind === "env") {
+      supervisor.setEnv(body.env);
+      supervisor.retire(name);
+      return json(200, { function: name });
+    }
+    if (body.down) down.add(name);
+    else down.delete(name);
+    return json(200, { function: name, down: down.has(name) });
   }
 
   async function route(req: Request): Promise<Response> {
     const url = new URL(req.url);
-    const control = url.pathname.match(/^\/__host\/(env|down)\/([^/]+)$/);
-    if (control && req.method === "POST") {
-      const [, kind, name] = control;
-      const body = await req.json();
-      if (kind === "env") return await setEnv(name, body.env);
-      if (body.down) down.add(name);
-      else down.delete(name);
-      return json(200, { function: name, down: down.has(name) });
-    }
+    const switched = url.pathname.match(
+      /^\/__host\/(env|down|limits|stats|exhaust)(?:\/([^/]+))?$/,
+    );
+    if (switched) return await control(switched[1], switched[2] ?? "", req);
     const match = url.pathname.match(/^\/functions\/v1\/([^/]+)(\/.*)?$/);
     if (!match) return json(404, { message: "no route matched", path: url.pathname });
     const [, name, rest = ""] = match;
     const spec = functions.find((f) => f.name === name);
-    const handler = handlers.get(name);
-    if (!spec || !handler) {
-      return json(404, { code: "NOT_FOUND", message: "Requested function was not found" });
-    }
+    if (!spec) return new Response("Function not found", { status: 404 });
     if (down.has(name)) return bootError();
     if (spec.verifyJwt) {
       const token = req.headers.get("authorization")?.replace(/^Bearer\s+/i, "");
@@ -154,17 +118,7 @@ async function serveFunctions(opts: HostOptions) {
       }
     }
     // Functions see their own path, without the /functions/v1 prefix.
-    const inner = new URL(`/${name}${rest}${url.search}`, opts.publicUrl);
-    // A fresh Request, not new Request(inner, req): copying req's signal trips Deno's
-    // legacy-abort warning, and a function must not see the gateway's connection anyway.
-    const hasBody = req.method !== "GET" && req.method !== "HEAD";
-    return await handler(
-      new Request(inner, {
-        method: req.method,
-        headers: req.headers,
-        body: hasBody ? req.body : null,
-      }),
-    );
+    return await supervisor.serve(spec, req, `/${name}${rest}${url.search}`);
   }
 
   const server = Deno.serve(
@@ -182,22 +136,33 @@ async function serveFunctions(opts: HostOptions) {
     },
   );
 
-  // The stack stops us with SIGTERM: finish what was accepted, waitUntil work included.
+  // The stack stops us with SIGTERM: workers finish what they accepted, waitUntil included.
   Deno.addSignalListener("SIGTERM", async () => {
     await server.shutdown();
-    await Promise.all([...pending]);
+    await supervisor.shutdown();
     Deno.exit(0);
   });
+}
+
+/** The first line on stdin: the options. Its end afterwards means the stack died. */
+async function readOptionsThenWatch(): Promise<HostOptions> {
+  const reader = Deno.stdin.readable.getReader();
+  const decoder = new TextDecoder();
+  let buffered = "";
+  while (!buffered.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) Deno.exit(1);
+    buffered += decoder.decode(value, { stream: true });
+  }
+  (async () => {
+    while (!(await reader.read()).done);
+    Deno.exit(1);
+  })();
+  return JSON.parse(buffered.slice(0, buffered.indexOf("\n")));
 }
 
 if (import.meta.main) {
   // Ctrl-C reaches the whole process group; the stack stops us itself, after its gateway.
   Deno.addSignalListener("SIGINT", () => {});
-  // The stack holds our stdin open and never writes: its end means the stack died (even by
-  // SIGKILL), and nobody else would stop us.
-  (async () => {
-    for await (const _ of Deno.stdin.readable);
-    Deno.exit(1);
-  })();
-  await serveFunctions(JSON.parse(Deno.args[0]) as HostOptions);
+  await serveFunctions(await readOptionsThenWatch());
 }

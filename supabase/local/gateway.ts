@@ -14,14 +14,18 @@ import {
   type HostOptions,
   readFunctionSpecs,
 } from "./functions_host.ts";
+import { eachLine } from "./edge_runtime/supervisor.ts";
+import type { WorkerLimits } from "./edge_runtime/runtime.ts";
 
 export interface GatewayOptions {
   hostname: string;
   port: number;
   /** The internal port of the functions process. */
   functionsPort: number;
-  /** The functions' environment, over the stack's own. */
+  /** The functions' environment: all they see of the stack's. */
   env: Record<string, string>;
+  /** Each user worker's limits. */
+  limits: WorkerLimits;
   /** Keys the gateway accepts as a JWT for functions with verify_jwt = true. */
   apiKeys: string[];
   storageHandler?: (req: Request) => Promise<Response>;
@@ -45,6 +49,12 @@ export interface Gateway {
    * Resolves once a new process answers; until then functions answer 503 BOOT_ERROR.
    */
   killFunctions(): Promise<{ killed: number | null; pid: number }>;
+  /** Limits for the workers started from now on (the process keeps them across a restart). */
+  setLimits(limits: Partial<WorkerLimits>): Promise<WorkerLimits>;
+  /** Workers started, retired and killed, and peak memory, per function. */
+  stats(): Promise<unknown>;
+  /** The function's live workers reach the hard CPU limit now, and are killed for it. */
+  exhaust(name: string): Promise<unknown>;
   shutdown(): Promise<void>;
 }
 
@@ -68,29 +78,17 @@ function describe(status: Deno.CommandStatus) {
   return status.signal ? `killed by ${status.signal}` : `exit code ${status.code}`;
 }
 
-/** Calls onLine with each line of a child's output. */
-async function eachLine(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
-  const decoder = new TextDecoder();
-  let partial = "";
-  for await (const chunk of stream) {
-    const lines = (partial + decoder.decode(chunk, { stream: true })).split("\n");
-    partial = lines.pop()!;
-    lines.forEach(onLine);
-  }
-  if (partial) onLine(partial);
-}
-
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const functions = await readFunctionSpecs();
   const publicUrl = `http://${opts.hostname}:${opts.port}`;
   // The switches outlive a process: a new one starts with them.
   const down = new Set<string>();
   const envOverrides: Record<string, string | null> = {};
+  let limits = { ...opts.limits };
 
   /** Starts a functions process and waits until it answers (or throws with its last words). */
   async function spawnFunctions(): Promise<FunctionsProcess> {
-    // NO_COLOR: its output goes to the stack's log, often a file.
-    const env: Record<string, string> = { ...Deno.env.toObject(), ...opts.env, NO_COLOR: "1" };
+    const env: Record<string, string> = { ...opts.env };
     for (const [key, value] of Object.entries(envOverrides)) {
       if (value === null) delete env[key];
       else env[key] = value;
@@ -100,24 +98,29 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       publicUrl,
       apiKeys: opts.apiKeys,
       down: [...down],
+      env,
+      limits,
     };
-    const child = new Deno.Command(Deno.execPath(), {
+    // In a session of its own (setsid), so that a kill reaches its workers too.
+    const child = new Deno.Command("setsid", {
       args: [
+        Deno.execPath(),
         "run",
         "-A",
         "--config",
         join(projectRoot, "deno.json"),
         join(projectRoot, "supabase", "local", "functions_host.ts"),
-        JSON.stringify(hostOptions),
       ],
       cwd: projectRoot,
-      clearEnv: true,
-      env,
-      // Never written to: the child exits when it closes, that is when this process dies.
+      // NO_COLOR: its output goes to the stack's log, often a file.
+      env: { NO_COLOR: "1" },
+      // The options, then nothing: the child exits when it closes, that is when we die.
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
+    const stdin = child.stdin.getWriter();
+    await stdin.write(new TextEncoder().encode(JSON.stringify(hostOptions) + "\n"));
     const ready = Promise.withResolvers<null>();
     const lastWords: string[] = [];
     const logLine = (line: string) => {
@@ -130,7 +133,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       eachLine(child.stderr, logLine),
     ]);
     const exited = Promise.all([child.status, output]).then(([status]) => {
-      child.stdin.close().catch(() => {});
+      stdin.close().catch(() => {});
       return status;
     });
     const early = await Promise.race([ready.promise, exited]);
@@ -194,6 +197,15 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       });
       const answer = await res.text();
       if (!res.ok) throw new Error(`functions process: ${path} answered ${res.status}: ${answer}`);
+    });
+  }
+
+  /** Asks the running process (null when none runs). */
+  function ask(path: string, method = "GET") {
+    return serially(async () => {
+      if (!current) return null;
+      const res = await fetch(`${current.url}${path}`, { method, client: current.client });
+      return await res.json();
     });
   }
 
@@ -278,7 +290,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         const old = current;
         current = null;
         if (old) {
-          old.child.kill("SIGKILL");
+          // The whole session: the main worker and every user worker, as one crash.
+          Deno.kill(-old.pid, "SIGKILL");
           await old.exited;
         }
         try {
@@ -288,6 +301,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           throw err;
         }
       }),
+    async setLimits(changes) {
+      limits = { ...limits, ...changes };
+      await tell("/__host/limits", changes);
+      return limits;
+    },
+    stats: () => ask("/__host/stats"),
+    exhaust: (name) => ask(`/__host/exhaust/${name}`, "POST"),
     async shutdown() {
       stopping = true;
       clearTimeout(retry);

@@ -61,6 +61,9 @@ export const LOCAL_RESEND_WEBHOOK_SECRET =
 
 /** Our settings when the developer gives none. */
 const localDefaults = {
+  // React and other npm packages pick their production builds only with it; the edge runtime
+  // does not set it and a worker cannot (its environment is read-only): a function secret.
+  NODE_ENV: "production",
   FROM_EMAIL: "Pink Auto Glass <noreply@pinkautoglass.com>",
   ADMIN_EMAIL: "admin@pinkautoglass.com",
   TWILIO_PHONE_NUMBER: "+17205550100",

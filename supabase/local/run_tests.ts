@@ -6,6 +6,8 @@
 import { join } from "node:path";
 import { projectRoot } from "./cluster.ts";
 import { startStack } from "./stack.ts";
+import { typeCheckFunctions } from "./edge_runtime/runtime.ts";
+import { readFunctionSpecs } from "./functions_host.ts";
 
 const logPath = join(projectRoot, ".local", "test-stack.log");
 await Deno.mkdir(join(projectRoot, ".local"), { recursive: true });
@@ -17,6 +19,15 @@ const stack = await startStack({
   fresh: true,
   log: (line) => logFile.writeSync(encoder.encode(line + "\n")),
 });
+
+// The functions as the edge runtime's Deno types them (the stack has cached their graphs).
+const typeErrors = await typeCheckFunctions(await readFunctionSpecs());
+if (typeErrors) {
+  await stack.stop();
+  console.error(`The functions do not type-check under the edge runtime's Deno:\n${typeErrors}`);
+  console.log("0 passed, 1 failed");
+  Deno.exit(1);
+}
 
 const targets = Deno.args.length > 0 ? Deno.args : ["tests/unit", "tests/integration", "tests/e2e"];
 const child = new Deno.Command(Deno.execPath(), {

@@ -33,6 +33,14 @@ import {
 import { maskPII } from "../../shared/platform/mask.ts";
 import { PORTS, type StackMode } from "./ports.ts";
 import { runDemo } from "./demo.ts";
+import { readFunctionSpecs } from "./functions_host.ts";
+import { WORKER_SCRIPT } from "./edge_runtime/supervisor.ts";
+import {
+  cacheFunctions,
+  describeLimits,
+  edgeDenoVersion,
+  limitsFromEnv,
+} from "./edge_runtime/runtime.ts";
 
 export interface StackOptions {
   mode: StackMode;
@@ -112,12 +120,18 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   await upsertVaultSecret(dbUrl, "project_url", apiUrl);
   await upsertVaultSecret(dbUrl, "notify_webhook_secret", env.NOTIFY_WEBHOOK_SECRET);
 
+  const runtime = await edgeDenoVersion();
+  const limits = limitsFromEnv(Deno.env.toObject());
+  await cacheFunctions(await readFunctionSpecs(), WORKER_SCRIPT);
+  say(`edge runtime ${runtime} (${describeLimits(limits)})`);
+
   const worker = await startPgNetWorker(dbUrl, log);
   const gateway = await startGateway({
     hostname: HOST,
     port: ports.api,
     functionsPort: ports.functions,
     env,
+    limits,
     apiKeys: [LOCAL_ANON_KEY, LOCAL_SERVICE_ROLE_KEY],
     storageHandler: fakes.storageHandler,
     log,
@@ -136,6 +150,16 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       }
       if (path === "functions-runtime/kill" && req.method === "POST") {
         return Response.json(await gateway.killFunctions());
+      }
+      if (path === "functions-runtime/limits" && req.method === "POST") {
+        return Response.json(await gateway.setLimits(body));
+      }
+      if (path === "functions-runtime/stats" && req.method === "GET") {
+        return Response.json(await gateway.stats());
+      }
+      const exhaust = path.match(/^functions-runtime\/exhaust\/([^/]+)$/);
+      if (exhaust && req.method === "POST") {
+        return Response.json(await gateway.exhaust(exhaust[1]));
       }
       if (path === "pg_net" && req.method === "POST") {
         if (body.paused) worker.pause();

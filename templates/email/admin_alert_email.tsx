@@ -3,17 +3,15 @@
  * The admin's alert by email: a condition of the notification system was raised, still holds
  * an hour later, or has cleared. The numbers, since when, the overall health, and what to do.
  */
-import {
-  Body,
-  Container,
-  Head,
-  Heading,
-  Hr,
-  Html,
-  Preview,
-  Section,
-  Text,
-} from "@react-email/components";
+import { Body } from "@react-email/body";
+import { Container } from "@react-email/container";
+import { Head } from "@react-email/head";
+import { Heading } from "@react-email/heading";
+import { Hr } from "@react-email/hr";
+import { Html } from "@react-email/html";
+import { Preview } from "@react-email/preview";
+import { Section } from "@react-email/section";
+import { Text } from "@react-email/text";
 import type { BusinessSettings } from "../../shared/leads/types.ts";
 import { alertAdvice, alertHeadline, type AlertNotice } from "../alert_notice.ts";
 import { formatInstant } from "../wording.ts";

@@ -3,7 +3,14 @@
  * The customer's appointment is cancelled: what was cancelled, how to book again, and an
  * invite (METHOD:CANCEL) that removes it from their calendar.
  */
-import { Body, Container, Head, Heading, Hr, Html, Preview, Text } from "@react-email/components";
+import { Body } from "@react-email/body";
+import { Container } from "@react-email/container";
+import { Head } from "@react-email/head";
+import { Heading } from "@react-email/heading";
+import { Hr } from "@react-email/hr";
+import { Html } from "@react-email/html";
+import { Preview } from "@react-email/preview";
+import { Text } from "@react-email/text";
 import type { Appointment } from "../../shared/appointments/types.ts";
 import { appointmentDay, appointmentTime, greetingName } from "../wording.ts";
 import type { AppointmentEmailProps } from "./appointment_confirmation_email.tsx";

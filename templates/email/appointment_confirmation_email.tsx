@@ -5,7 +5,14 @@
  * A moved appointment gets the same email with "updated" wording; its invite replaces the
  * calendar entry (same UID, higher SEQUENCE).
  */
-import { Body, Container, Head, Heading, Hr, Html, Preview, Text } from "@react-email/components";
+import { Body } from "@react-email/body";
+import { Container } from "@react-email/container";
+import { Head } from "@react-email/head";
+import { Heading } from "@react-email/heading";
+import { Hr } from "@react-email/hr";
+import { Html } from "@react-email/html";
+import { Preview } from "@react-email/preview";
+import { Text } from "@react-email/text";
 import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
 import type { Appointment } from "../../shared/appointments/types.ts";
 import { appointmentDay, appointmentTime, clip, greetingName, servicePhrase } from "../wording.ts";

@@ -3,7 +3,9 @@
  * What every appointment email shows: when, the window, the technician, where, the vehicle
  * and service, and the shop's number for changes.
  */
-import { Link, Section, Text } from "@react-email/components";
+import { Link } from "@react-email/link";
+import { Section } from "@react-email/section";
+import { Text } from "@react-email/text";
 import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
 import type { Appointment } from "../../shared/appointments/types.ts";
 import { appointmentLongDay, serviceTitle, vehicleDescription } from "../wording.ts";

@@ -3,7 +3,14 @@
  * The appointment reminder by email, about 24 hours ahead, for a customer who cannot be
  * texted (no SMS consent, an opted-out or unreachable number).
  */
-import { Body, Container, Head, Heading, Hr, Html, Preview, Text } from "@react-email/components";
+import { Body } from "@react-email/body";
+import { Container } from "@react-email/container";
+import { Head } from "@react-email/head";
+import { Heading } from "@react-email/heading";
+import { Hr } from "@react-email/hr";
+import { Html } from "@react-email/html";
+import { Preview } from "@react-email/preview";
+import { Text } from "@react-email/text";
 import type { Appointment } from "../../shared/appointments/types.ts";
 import { appointmentDay, appointmentTime, greetingName, servicePhrase } from "../wording.ts";
 import type { AppointmentEmailProps } from "./appointment_confirmation_email.tsx";

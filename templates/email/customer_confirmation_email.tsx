@@ -3,18 +3,16 @@
  * Customer confirmation email (plan §2.1 #1): sent the moment a lead is saved, so the
  * customer knows the request arrived, what we understood, and that a call is coming.
  */
-import {
-  Body,
-  Container,
-  Head,
-  Heading,
-  Hr,
-  Html,
-  Link,
-  Preview,
-  Section,
-  Text,
-} from "@react-email/components";
+import { Body } from "@react-email/body";
+import { Container } from "@react-email/container";
+import { Head } from "@react-email/head";
+import { Heading } from "@react-email/heading";
+import { Hr } from "@react-email/hr";
+import { Html } from "@react-email/html";
+import { Link } from "@react-email/link";
+import { Preview } from "@react-email/preview";
+import { Section } from "@react-email/section";
+import { Text } from "@react-email/text";
 import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
 import {
   formatPreferredDate,

@@ -3,7 +3,10 @@
  * What every email shares: the styles and the footer naming the business, its phone and
  * its postal address (CAN-SPAM asks for a valid physical postal address in every email).
  */
-import { Button, Link, Section, Text } from "@react-email/components";
+import { Button } from "@react-email/button";
+import { Link } from "@react-email/link";
+import { Section } from "@react-email/section";
+import { Text } from "@react-email/text";
 // @ts-types="@types/react"
 import { type CSSProperties, Fragment, type ReactNode } from "react";
 import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";

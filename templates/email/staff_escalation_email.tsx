@@ -4,17 +4,15 @@
  * To the admin inbox, with the on-call person copied: who the customer is, how long they have
  * waited, who had the lead, and the links that take it.
  */
-import {
-  Body,
-  Container,
-  Head,
-  Heading,
-  Hr,
-  Html,
-  Preview,
-  Section,
-  Text,
-} from "@react-email/components";
+import { Body } from "@react-email/body";
+import { Container } from "@react-email/container";
+import { Head } from "@react-email/head";
+import { Heading } from "@react-email/heading";
+import { Hr } from "@react-email/hr";
+import { Html } from "@react-email/html";
+import { Preview } from "@react-email/preview";
+import { Section } from "@react-email/section";
+import { Text } from "@react-email/text";
 import { formatPhoneForDisplay } from "../../shared/compliance/phone.ts";
 import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
 import type { RenderContext } from "../../shared/messages/render.ts";

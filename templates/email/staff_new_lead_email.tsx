@@ -4,18 +4,16 @@
  * without opening another screen. Every lead field is shown, "Not given" included, so
  * staff can tell an empty field from a missing line.
  */
-import {
-  Body,
-  Container,
-  Head,
-  Heading,
-  Hr,
-  Html,
-  Link,
-  Preview,
-  Section,
-  Text,
-} from "@react-email/components";
+import { Body } from "@react-email/body";
+import { Container } from "@react-email/container";
+import { Head } from "@react-email/head";
+import { Heading } from "@react-email/heading";
+import { Hr } from "@react-email/hr";
+import { Html } from "@react-email/html";
+import { Link } from "@react-email/link";
+import { Preview } from "@react-email/preview";
+import { Section } from "@react-email/section";
+import { Text } from "@react-email/text";
 import { formatPhoneForDisplay } from "../../shared/compliance/phone.ts";
 import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
 import type { RenderContext } from "../../shared/messages/render.ts";

@@ -4,19 +4,17 @@
  * once, with the lead it belongs to, so a person answers. A text from a number no lead gave
  * still comes, marked as such.
  */
-import {
-  Body,
-  Button,
-  Container,
-  Head,
-  Heading,
-  Hr,
-  Html,
-  Link,
-  Preview,
-  Section,
-  Text,
-} from "@react-email/components";
+import { Body } from "@react-email/body";
+import { Button } from "@react-email/button";
+import { Container } from "@react-email/container";
+import { Head } from "@react-email/head";
+import { Heading } from "@react-email/heading";
+import { Hr } from "@react-email/hr";
+import { Html } from "@react-email/html";
+import { Link } from "@react-email/link";
+import { Preview } from "@react-email/preview";
+import { Section } from "@react-email/section";
+import { Text } from "@react-email/text";
 import { formatPhoneForDisplay } from "../../shared/compliance/phone.ts";
 import type { BusinessSettings, InboundSms, Lead } from "../../shared/leads/types.ts";
 import {

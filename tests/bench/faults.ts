@@ -64,6 +64,12 @@ const FAULTS: Fault[] = [
     inject: () => switches.killFunctions(),
   },
   {
+    name: "notify-lead's workers at the hard CPU limit with SMS answers on the wire",
+    arm: holdTwilioAnswers,
+    when: untilSmsAccepted,
+    inject: () => switches.exhaustFunction("notify-lead"),
+  },
+  {
     name: "functions killed 20 ms after a batch reached Resend",
     arm: holdResendAnswers,
     when: () => untilBatchAccepted().then(afterMs(20)),

@@ -82,6 +82,40 @@ Deno.test("killed after Twilio accepted SMS whose answers were on the wire: they
   }
 });
 
+Deno.test("a worker killed at the hard CPU limit with texts on the wire: each is found at Twilio, nothing lost or texted twice", async () => {
+  const sql = connect();
+  try {
+    await smsWindowAlwaysOpen(sql);
+    await twilio.fault({ path: "/Messages.json", times: 3, acceptFirst: true, delayMs: 8_000 });
+    const leads = await Promise.all([1, 2, 3].map(() => insertLead(sql)));
+    const phones = new Set(leads.map((l) => l.phone_e164));
+    await waitFor("Twilio to accept our texts", async () => {
+      const texts = (await twilio.messages()).filter((m) => phones.has(m.to));
+      return texts.length === leads.length;
+    }, { intervalMs: 10 });
+    const killed = async () => (await switches.runtimeStats()).functions["notify-lead"].killedCpu;
+    const before = await killed();
+    const { workers } = await switches.exhaustFunction("notify-lead");
+    assert.ok(workers > 0, "a notify-lead worker was sending");
+    await waitFor("the runtime to kill it", async () => (await killed()) > before);
+    const [{ unanswered }] = await sql`
+      select count(*)::int as unanswered from public.notifications_outbox
+      where lead_id = any (${leads.map((l) => l.id)}::uuid[]) and channel = 'sms'
+        and status <> 'sent'`;
+    assert.ok(unanswered > 0, "some text's answer was still on the wire at the kill");
+    await sweepAfterRestart();
+    await assertEachOnce(sql, leads, true);
+    const [{ reconciled }] = await sql`
+      select count(*)::int as reconciled from public.notification_attempts a
+      join public.notifications_outbox o on o.id = a.outbox_id
+      where o.lead_id = any (${leads.map((l) => l.id)}::uuid[]) and o.channel = 'sms'
+        and a.reconciled`;
+    assert.equal(reconciled, unanswered, "each text in doubt was found at Twilio, not sent again");
+  } finally {
+    await sql.end();
+  }
+});
+
 Deno.test("killed 20 ms after a batch reached Resend: the batch goes again under its key, each email arrives once", async () => {
   const sql = connect();
   try {

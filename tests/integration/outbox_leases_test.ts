@@ -7,6 +7,9 @@ import assert from "node:assert/strict";
 import type postgres from "postgres";
 import { connect, requireStack } from "../support/stack.ts";
 import { claim, settleOutcomes } from "../../shared/outbox/store.ts";
+import { drainOutbox } from "../../shared/outbox/drain.ts";
+import type { ChannelSender } from "../../shared/outbox/channel.ts";
+import { waitFor } from "../support/wait_for.ts";
 
 await requireStack();
 
@@ -137,5 +140,50 @@ Deno.test("settleOutcomes() applies a batch of different outcomes in one stateme
     ]);
     assert.equal(after.get(keys[3])!.status, "deferred");
     assert.equal((after.get(keys[3])!.next_attempt_at as Date).toISOString(), until.toISOString());
+  });
+});
+
+Deno.test("a drain aborted before its worker ends hands back at once what it claimed and never put on the wire", async () => {
+  await withTransaction(async (tx) => {
+    const keys = [await pendingRow(tx), await pendingRow(tx), await pendingRow(tx)];
+    const unloading = new AbortController();
+    const blocked = Promise.withResolvers<void>();
+    const sender: ChannelSender = {
+      channel: "email",
+      provider: "test",
+      async send(deliveries, ctx) {
+        // The first goes on the wire; the rest wait (a rate limit) until the worker is ending.
+        await ctx.onTheWire([deliveries[0].row], "call-1");
+        unloading.abort();
+        await blocked.promise;
+        assert.deepEqual(await ctx.onTheWire(deliveries.slice(1).map((d) => d.row), "call-2"), []);
+      },
+    };
+    const drain = drainOutbox({
+      // The drain's statements run in this transaction: no other drain sees these rows.
+      sql: tx as unknown as postgres.Sql,
+      prepare: (rows) =>
+        Promise.resolve(rows.map((row) => ({ row, action: "send" as const, payload: {} }))),
+      senders: { email: sender },
+      journal: () => Promise.resolve(),
+    }, { onlyKeys: keys, signal: unloading.signal });
+
+    const states = () =>
+      tx<{ key: string; status: string; attempts: number; lease_token: string | null }[]>`
+        select key, status, attempts, lease_token from public.notifications_outbox
+        where key = any (${keys}) order by id`;
+    // Handed back while the sender still holds them: not when their lease (20 s) ends.
+    const back = await waitFor("the unsent rows handed back", async () => {
+      const rows = await states();
+      return rows.filter((r) => r.status === "pending").length === 2 && rows;
+    });
+    assert.deepEqual(
+      back.map((r) => [r.status, r.attempts, r.lease_token === null]),
+      [["sending", 1, false], ["pending", 0, true], ["pending", 0, true]],
+    );
+    blocked.resolve();
+    const stats = await drain;
+    assert.equal(stats.released, 2);
+    assert.equal((await states())[0].status, "sending", "the one on the wire keeps its lease");
   });
 });

@@ -85,6 +85,17 @@ export const switches = {
       {},
     ),
   pgNetPaused: (paused: boolean) => call(`${stack.apiUrl}/__stack/pg_net`, { paused }),
+  /**
+   * Brings a function's live workers to the edge runtime's hard CPU limit now: each is killed
+   * as one that burned its 2 s is (no event; its requests answered 546).
+   */
+  exhaustFunction: (name: string) =>
+    call<{ workers: number }>(`${stack.apiUrl}/__stack/functions-runtime/exhaust/${name}`, {}),
+  /** What the edge runtime did so far, per function (workers started, retired, killed…). */
+  runtimeStats: async () => {
+    const res = await fetch(`${stack.apiUrl}/__stack/functions-runtime/stats`);
+    return (await res.json()) as { functions: Record<string, Record<string, number>> };
+  },
 };
 
 /** Emails the fake Resend accepted for one recipient. */

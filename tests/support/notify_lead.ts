@@ -5,7 +5,7 @@ import { insertLead, type LeadInput } from "./fixtures.ts";
 import { switches } from "./fakes.ts";
 import { waitFor } from "./wait_for.ts";
 import { planLeadsNotifications } from "../../shared/notify_lead/plan.ts";
-import { messageSetup, type SendingConfig } from "../../shared/messages/wiring.ts";
+import { messageSetup, type SendingConfig } from "../../shared/messages/setup.ts";
 import { notifyLeadConfigSchema, parseConfig } from "../../shared/platform/config.ts";
 import { functionEnv } from "../../supabase/local/local_env.ts";
 

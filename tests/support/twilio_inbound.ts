@@ -113,10 +113,14 @@ export async function phoneRecord(sql: postgres.Sql, phone: string | null) {
   const [consent, activities, inbound] = await Promise.all([
     sql`select event, source, detail, lead_id from public.sms_consent_events
         where phone_e164 = ${phone} order by id`,
+    // Without the providers' delivery reports: they arrive on their own schedule, whatever
+    // the phone's owner does.
     sql`select a.lead_id, a.activity_type, a.metadata from public.lead_activities a
-        where a.lead_id in (select id from public.leads where phone_e164 = ${phone})
+        where (a.lead_id in (select id from public.leads where phone_e164 = ${phone})
            or a.metadata ->> 'message_sid' in
-              (select message_sid from public.sms_inbound_messages where from_phone = ${phone})
+              (select message_sid from public.sms_inbound_messages where from_phone = ${phone}))
+          and a.activity_type not in ('email_delivered', 'email_opened', 'email_bounced',
+                                      'email_complained', 'sms_delivered', 'sms_failed')
         order by a.id`,
     sql`select message_sid, intent, lead_id from public.sms_inbound_messages
         where from_phone = ${phone} order by id`,

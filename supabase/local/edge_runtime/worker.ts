@@ -1,0 +1,195 @@
+/**
+ * One user worker of the emulated edge runtime: runs inside its own process under the runtime's
+ * Deno (2.1.4), started by the supervisor (supervisor.ts) with only the function's config, its
+ * environment and no write permission. It gives the function what a Supabase user worker has
+ * and nothing more:
+ *
+ *   - `Deno.serve` captured: the function's handler answers the requests the supervisor routes
+ *     here (on a loopback port of this process; the function never binds one itself);
+ *   - `EdgeRuntime.waitUntil`, the only EdgeRuntime member a user worker sees;
+ *   - a read-only environment: `Deno.env.set` (and so `process.env.X = …`) throws
+ *     NotSupported, as the runtime's `op_set_env` does; `Deno.env.delete` does nothing;
+ *   - `beforeunload` (a CustomEvent, `event.detail.reason` in the runtime's snake_case):
+ *     "early_drop" once the supervisor has retired the worker and nothing is pending (no
+ *     request in flight, no waitUntil open), after which the worker ends; "cpu", "wall_clock"
+ *     or "memory" at 90% of the hard CPU limit, the wall clock or the memory limit, busy or
+ *     not (the runtime's `--dispatch-beforeunload-*-ratio` defaults).
+ *
+ * It talks to the supervisor over its standard streams: control lines in on stdin (its end
+ * means the supervisor is gone, and the worker with it), status lines out on stdout behind
+ * STATUS_MARK. Everything else the function prints is its log.
+ */
+
+/** What the supervisor tells a worker when it starts it (argv[0], JSON). */
+export interface WorkerBoot {
+  name: string;
+  /** file: URL of the function's entrypoint. */
+  entrypoint: string;
+  /** The origin functions see in `req.url` (the gateway's), path `/<name>/…`. */
+  publicUrl: string;
+  /** Memory limit over the V8 heap plus ArrayBuffers (the runtime's measure), in bytes. */
+  memoryLimitBytes: number;
+  /** Variables the runtime process needs that the function must not see. */
+  runtimeOnlyEnv: string[];
+}
+
+/** Prefix of the lines a worker writes for its supervisor. */
+export const STATUS_MARK = "\u001eedge-worker ";
+
+export type WorkerStatus =
+  | { kind: "ready"; port: number }
+  | { kind: "memory"; bytes: number; over: boolean }
+  | { kind: "dropped" };
+
+export type UnloadReason = "early_drop" | "cpu" | "wall_clock" | "memory";
+
+export type WorkerControl = { kind: "retire" } | { kind: "unload"; reason: UnloadReason };
+
+/** The share of a limit at which the runtime dispatches `beforeunload` (its default ratio). */
+export const BEFOREUNLOAD_RATIO = 0.9;
+
+type Handler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;
+
+const encoder = new TextEncoder();
+function tell(status: WorkerStatus) {
+  Deno.stdout.writeSync(encoder.encode(`${STATUS_MARK}${JSON.stringify(status)}\n`));
+}
+
+/** How often the worker measures its memory (it is cheap: V8's own counters). */
+const MEMORY_CHECK_MS = 100;
+
+async function run(boot: WorkerBoot) {
+  for (const name of boot.runtimeOnlyEnv) Deno.env.delete(name);
+  Object.assign(Deno.env, {
+    set() {
+      throw new Deno.errors.NotSupported("The operation is not supported");
+    },
+    delete() {},
+  });
+
+  const pending = new Set<Promise<unknown>>();
+  let inflight = 0;
+  let retired = false;
+  let dropping = false;
+
+  const unload = (reason: UnloadReason) => {
+    globalThis.dispatchEvent(
+      new CustomEvent("beforeunload", { cancelable: true, detail: { reason } }),
+    );
+  };
+  /** A retired worker that has nothing left to do is dropped early: told, then ended. */
+  const settle = () => {
+    if (!retired || inflight > 0 || pending.size > 0) return;
+    if (!dropping) {
+      dropping = true;
+      unload("early_drop");
+      // Listeners may start work (waitUntil): it is waited for, then the worker ends.
+      setTimeout(settle, 0);
+      return;
+    }
+    tell({ kind: "dropped" });
+    Deno.exit(0);
+  };
+
+  Object.defineProperty(globalThis, "EdgeRuntime", {
+    value: Object.freeze({
+      waitUntil<T>(promise: Promise<T>): Promise<T> {
+        const tracked = Promise.resolve(promise).catch(() => {}).finally(() => {
+          pending.delete(tracked);
+          settle();
+        });
+        pending.add(tracked);
+        return promise;
+      },
+    }),
+  });
+
+  const realServe = Deno.serve.bind(Deno);
+  let handler: Handler | undefined;
+  // deno-lint-ignore no-explicit-any
+  (Deno as any).serve = (...args: any[]) => {
+    const last = args[args.length - 1];
+    handler = typeof last === "function" ? last : last?.handler;
+    const finished = new Promise<void>(() => {});
+    return { finished, shutdown: async () => {}, ref() {}, unref() {}, addr: {} };
+  };
+  await import(boot.entrypoint);
+  if (!handler) throw new Error(`Function ${boot.name} never called Deno.serve`);
+  const serve = handler;
+
+  // Reported when over the limit (the supervisor ends the worker) or a new peak by 1 MB.
+  let peak = 0;
+  let memoryNoticed = false;
+  setInterval(() => {
+    const { heapUsed, external } = Deno.memoryUsage();
+    const bytes = heapUsed + external;
+    const over = bytes > boot.memoryLimitBytes;
+    if (!memoryNoticed && bytes >= boot.memoryLimitBytes * BEFOREUNLOAD_RATIO) {
+      memoryNoticed = true;
+      unload("memory");
+    }
+    if (!over && bytes < peak + 1024 * 1024) return;
+    peak = Math.max(peak, bytes);
+    tell({ kind: "memory", bytes, over });
+  }, MEMORY_CHECK_MS);
+
+  (async () => {
+    const decoder = new TextDecoder();
+    let partial = "";
+    for await (const chunk of Deno.stdin.readable) {
+      const all = (partial + decoder.decode(chunk, { stream: true })).split("\n");
+      partial = all.pop()!;
+      for (const line of all) {
+        const control = JSON.parse(line) as WorkerControl;
+        if (control.kind === "retire") {
+          retired = true;
+          settle();
+        } else {
+          unload(control.reason);
+        }
+      }
+    }
+    // The supervisor is gone: so is every worker it started.
+    Deno.exit(1);
+  })();
+
+  realServe(
+    {
+      hostname: "127.0.0.1",
+      port: 0,
+      onListen: ({ port }) => tell({ kind: "ready", port }),
+    },
+    async (req) => {
+      inflight++;
+      try {
+        const url = new URL(req.url);
+        const hasBody = req.method !== "GET" && req.method !== "HEAD";
+        return await serve(
+          new Request(new URL(`${url.pathname}${url.search}`, boot.publicUrl), {
+            method: req.method,
+            headers: req.headers,
+            body: hasBody ? req.body : null,
+          }),
+          // What the runtime gives every handler: its in-memory connection has no real peer.
+          {
+            remoteAddr: { transport: "tcp", hostname: "0.0.0.0", port: 9999 },
+          } as Deno.ServeHandlerInfo,
+        );
+      } finally {
+        inflight--;
+        settle();
+      }
+    },
+  );
+}
+
+if (import.meta.main) {
+  // Ctrl-C reaches the whole process group: the main worker decides when its workers end.
+  Deno.addSignalListener("SIGINT", () => {});
+  try {
+    await run(JSON.parse(Deno.args[0]) as WorkerBoot);
+  } catch (err) {
+    console.error(`worker boot failed: ${(err as Error).stack ?? err}`);
+    Deno.exit(1);
+  }
+}
