@@ -4,7 +4,7 @@
  * prints "null", "undefined" or a gap where a missing word was.
  */
 import { TZDate } from "@date-fns/tz";
-import { format } from "date-fns";
+import { format } from "date-fns/format";
 import type { Lead, ServiceType, SourceForm } from "../shared/leads/types.ts";
 import type { Appointment } from "../shared/appointments/types.ts";
 

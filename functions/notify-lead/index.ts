@@ -6,6 +6,7 @@
 import { functionsUrl, notifyLeadConfigSchema, parseConfig } from "../../shared/platform/config.ts";
 import { db } from "../../shared/platform/db.ts";
 import { createNotifyLeadHandler } from "../../shared/notify_lead/handler.ts";
+import { drainRequester } from "../../shared/notify_lead/drain_request.ts";
 import { messageSetup } from "../../shared/messages/setup.ts";
 import { drainOutbox, WORKER_DRAIN_ROWS } from "../../shared/outbox/drain.ts";
 import { loadOnce, onBeforeUnload, waitUntil } from "../../shared/platform/edge_worker.ts";
@@ -29,20 +30,14 @@ Deno.serve(createNotifyLeadHandler({
   webhookSecret: cfg.NOTIFY_WEBHOOK_SECRET,
   setup: messageSetup(cfg),
   // Lingers past a lease (20 s), so a sweep also picks up a dead sender's messages.
-  drain: async (sleep) =>
+  drain: async (sleep, onBound) =>
     drainOutbox(await sending(), {
       lingerMs: 25_000,
       sleep,
       maxRows: WORKER_DRAIN_ROWS,
+      onBound,
       signal: unloading.signal,
     }),
   waitUntil,
-  handOn: async () => {
-    const res = await fetch(`${functionsUrl(cfg)}/notify-lead/drain`, {
-      method: "POST",
-      headers: { "x-webhook-secret": cfg.NOTIFY_WEBHOOK_SECRET },
-    });
-    await res.body?.cancel();
-    if (!res.ok) throw new Error(`POST /notify-lead/drain answered ${res.status}`);
-  },
+  handOn: drainRequester(functionsUrl(cfg), cfg.NOTIFY_WEBHOOK_SECRET),
 }));

@@ -3,7 +3,12 @@
  * minute. The logic lives in shared/; this file reads this function's configuration and
  * wires it.
  */
-import { parseConfig, sendRemindersConfigSchema } from "../../shared/platform/config.ts";
+import {
+  functionsUrl,
+  parseConfig,
+  sendRemindersConfigSchema,
+} from "../../shared/platform/config.ts";
+import { drainRequester } from "../../shared/notify_lead/drain_request.ts";
 import { db } from "../../shared/platform/db.ts";
 import { createSendRemindersHandler } from "../../shared/send_reminders/handler.ts";
 import { messageSetup } from "../../shared/messages/setup.ts";
@@ -22,9 +27,20 @@ const sending = loadOnce(async () =>
 );
 const unloading = new AbortController();
 onBeforeUnload(() => unloading.abort());
-const scheduler = new DrainScheduler(async (sleep) =>
-  drainOutbox(await sending(), { sleep, maxRows: WORKER_DRAIN_ROWS, signal: unloading.signal })
-);
+// What one drain leaves (its bound) goes on to notify-lead's drains, in workers with budget.
+const handOn = drainRequester(functionsUrl(cfg), cfg.NOTIFY_WEBHOOK_SECRET);
+const scheduler = new DrainScheduler(async (sleep) => {
+  const handOnNow = () =>
+    waitUntil(handOn().catch((err) => console.error(`drain hand-on failed: ${err.message}`)));
+  const stats = await drainOutbox(await sending(), {
+    sleep,
+    maxRows: WORKER_DRAIN_ROWS,
+    onBound: handOnNow,
+    signal: unloading.signal,
+  });
+  if (stats.released > 0) handOnNow();
+  return stats;
+});
 
 Deno.serve(createSendRemindersHandler({
   sql,

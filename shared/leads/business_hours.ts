@@ -4,7 +4,7 @@
  * customer, and when an unanswered lead falls due.
  */
 import { TZDate } from "@date-fns/tz";
-import { format } from "date-fns";
+import { format } from "date-fns/format";
 
 /** A day of the week, as the keys of {@linkcode WeeklyHours} spell it. */
 export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";

@@ -52,9 +52,10 @@ export interface NotifyLeadDeps {
   clock?: () => Date;
   /**
    * Drains the outbox (sending everything due) and reports what happened; while it waits for
-   * a retry to fall due, it waits with `sleep`, which a new webhook cuts short.
+   * a retry to fall due, it waits with `sleep`, which a new webhook cuts short. `onBound` is
+   * called when it stops claiming at its bound, with more due.
    */
-  drain: (sleep: Sleep) => Promise<DrainStats>;
+  drain: (sleep: Sleep, onBound: () => void) => Promise<DrainStats>;
   /** Keeps work going after the response (EdgeRuntime.waitUntil on Supabase). */
   waitUntil: (work: Promise<unknown>) => void;
   /**
@@ -85,7 +86,6 @@ const PLAN_BATCH = 100;
 const PLAN_PATIENCE_MS = 5_000;
 
 export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) => Promise<Response> {
-  const scheduler = new DrainScheduler(deps.drain);
   const clock = deps.clock ?? (() => new Date());
   // Webhooks of a burst arrive together: their leads are planned together, a batch at a time.
   // Planning is insert-if-absent, so a transaction cut off with its connection is simply
@@ -100,16 +100,24 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
   );
   // Many webhooks share one drain: its failure is logged once, not once per webhook.
   const reported = new WeakSet<Promise<unknown>>();
-  const handOn = (stats: DrainStats) => {
-    if (!deps.handOn || (!stats.more && stats.released === 0)) return;
+  const handOnNow = () => {
+    if (!deps.handOn) return;
     deps.waitUntil(
       deps.handOn().catch((err) =>
         console.error(`could not hand the drain on (the sweep will): ${(err as Error).message}`)
       ),
     );
   };
+  // A drain that reaches its bound hands the rest on at once, to run beside its own sends.
+  const scheduler = new DrainScheduler((sleep) => deps.drain(sleep, handOnNow));
+  // Rows handed back by a worker about to end go on to one that is not.
+  const handOn = (stats: DrainStats) => {
+    if (stats.released > 0) handOnNow();
+  };
   const drainInBackground = () => {
-    const drain = scheduler.request();
+    // A webhook arriving while a drain runs is served by a drain started by a request of its
+    // own, in whichever worker the runtime picks, not by one queued here.
+    const drain = deps.handOn ? scheduler.requestOrHandOn(handOnNow) : scheduler.request();
     if (!reported.has(drain)) {
       reported.add(drain);
       drain.then(handOn, (err) => console.error(maskPII(`drain failed: ${(err as Error).stack}`)));

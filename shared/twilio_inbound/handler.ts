@@ -16,8 +16,13 @@ import MessagingResponse from "twilio/lib/twiml/MessagingResponse.js";
 import { BodyTooLargeError, errorResponse, readTextWithin } from "../platform/http.ts";
 import { maskPII } from "../platform/mask.ts";
 import type { MessageSetup } from "../messages/setup.ts";
-import { type InboundText, receiveInboundText } from "./inbound_message.ts";
+import type { InboundText } from "./inbound_message.ts";
+import { loadOnce } from "../platform/edge_worker.ts";
 import { applyStatusReport } from "./status_callback.ts";
+
+// A customer's text needs the message catalog (templates, React), delivery reports do not:
+// loaded at a worker's first text, so the flood of status callbacks boots workers cheaply.
+const textHandling = loadOnce(() => import("./inbound_message.ts"));
 
 export interface TwilioInboundDeps {
   sql: postgres.Sql;
@@ -69,6 +74,7 @@ export function createTwilioInboundHandler(
   deps: TwilioInboundDeps,
 ): (req: Request) => Promise<Response> {
   async function inbound(params: Record<string, string>): Promise<Response> {
+    const { receiveInboundText } = await textHandling();
     const result = await receiveInboundText(deps.sql, {
       messageSid: params.MessageSid,
       from: params.From ?? "",

@@ -52,6 +52,7 @@ function printRuntime(before: RuntimeStats, after: RuntimeStats) {
     "killedWallClock",
     "killedMemory",
     "limitAnswers",
+    "cpuMs",
   ];
   console.log(`\nedge runtime (${JSON.stringify(after.limits)})`);
   console.log(["function".padEnd(16), ...counts, "peak MB", "boot CPU ms"].join("\t"));
@@ -59,7 +60,7 @@ function printRuntime(before: RuntimeStats, after: RuntimeStats) {
     const was = before.functions[fn] ?? {};
     console.log([
       fn.padEnd(16),
-      ...counts.map((c) => String(s[c] - (was[c] ?? 0))),
+      ...counts.map((c) => String(Math.round(s[c] - (was[c] ?? 0)))),
       (s.peakMemoryBytes / 1e6).toFixed(1),
       s.peakBootCpuMs.toFixed(0),
     ].join("\t"));

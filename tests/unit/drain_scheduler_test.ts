@@ -116,3 +116,25 @@ Deno.test("DrainScheduler with gathering still drains during a steady stream of 
     clearInterval(stream);
   }
 });
+
+Deno.test("DrainScheduler.requestOrHandOn() queues no follow-up while a drain runs: it hands on once, when that drain ends", async () => {
+  let runs = 0;
+  let release!: () => void;
+  const scheduler = new DrainScheduler(async () => {
+    runs++;
+    if (runs === 1) await new Promise<void>((r) => (release = r));
+    return runs;
+  });
+  let handedOn = 0;
+  const handOn = () => void handedOn++;
+  const first = scheduler.requestOrHandOn(handOn);
+  const during = [scheduler.requestOrHandOn(handOn), scheduler.requestOrHandOn(handOn)];
+  assert.equal(handedOn, 0, "not before the running drain ends");
+  release();
+  assert.deepEqual(await Promise.all([first, ...during]), [1, 1, 1]);
+  await waitFor("the hand-on", () => Promise.resolve(handedOn === 1));
+  assert.equal(runs, 1, "no drain was queued here");
+  // Nothing running: the next request drains here.
+  assert.equal(await scheduler.requestOrHandOn(handOn), 2);
+  assert.equal(handedOn, 1);
+});

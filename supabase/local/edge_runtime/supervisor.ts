@@ -60,6 +60,8 @@ export interface FunctionStats {
   peakBootCpuMs: number;
   /** Answers 546 WORKER_LIMIT given to requests in flight. */
   limitAnswers: number;
+  /** CPU time of all its workers, ended and alive, ms. */
+  cpuMs: number;
 }
 
 type Ending = "cpu" | "wallclock" | "memory" | "crash" | "exit";
@@ -260,6 +262,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
         peakMemoryBytes: 0,
         peakBootCpuMs: 0,
         limitAnswers: 0,
+        cpuMs: 0,
       };
       counts.set(name, s);
     }
@@ -299,6 +302,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     });
     w.exited.then((status) => {
       live.delete(w);
+      statsOf(spec.name).cpuMs += w.cpuMs;
       if (active.get(spec.name) === w) active.delete(spec.name);
       if (w.ending !== null) return;
       if (w.outOfMemory) {
@@ -423,7 +427,11 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
       return limits;
     },
     stats() {
-      return { limits, functions: Object.fromEntries(counts) };
+      const functions = Object.fromEntries(
+        [...counts].map(([name, s]) => [name, { ...s }]),
+      );
+      for (const w of live) functions[w.spec.name].cpuMs += w.cpuMs;
+      return { limits, functions };
     },
     async shutdown() {
       for (const w of live) retireWorker(w);
