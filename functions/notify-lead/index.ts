@@ -3,27 +3,23 @@
  * Called by the database webhook on public.leads and, every minute, by pg_cron's sweep.
  * The logic lives in shared/; this file reads this function's configuration and wires it.
  */
-import { functionsUrl, notifyLeadConfigSchema, parseConfig } from "../../shared/platform/config.ts";
+import {
+  functionsUrl,
+  notifyLeadConfigSchema,
+  parseConfig,
+} from "../../shared/platform/config.ts";
 import { db } from "../../shared/platform/db.ts";
 import { createNotifyLeadHandler } from "../../shared/notify_lead/handler.ts";
 import { drainRequester } from "../../shared/notify_lead/drain_request.ts";
 import { messageSetup } from "../../shared/messages/setup.ts";
 import { drainOutbox, WORKER_DRAIN_ROWS } from "../../shared/outbox/drain.ts";
-import { loadOnce, onBeforeUnload, waitUntil } from "../../shared/platform/edge_worker.ts";
+import { unloadSignal, waitUntil } from "../../shared/platform/edge_worker.ts";
+import { sendingOnDemand } from "../../shared/messages/sending.ts";
 
 const cfg = parseConfig(notifyLeadConfigSchema, Deno.env.toObject());
 const sql = db(cfg.SUPABASE_DB_URL);
-// The senders and renderers load at this worker's first drain, not at boot. Sending has its own
-// connections: in a burst, hundreds of webhooks plan at once, and the drain's claims and
-// records must not wait behind them.
-const sending = loadOnce(async () =>
-  (await import("../../shared/messages/wiring.ts")).drainDeps(
-    cfg,
-    db(cfg.SUPABASE_DB_URL, { purpose: "drain", max: 5 }),
-  )
-);
-const unloading = new AbortController();
-onBeforeUnload(() => unloading.abort());
+const sending = sendingOnDemand(cfg, 5);
+const unloading = unloadSignal();
 
 Deno.serve(createNotifyLeadHandler({
   sql,
@@ -36,7 +32,7 @@ Deno.serve(createNotifyLeadHandler({
       sleep,
       maxRows: WORKER_DRAIN_ROWS,
       onBound,
-      signal: unloading.signal,
+      signal: unloading,
     }),
   waitUntil,
   handOn: drainRequester(functionsUrl(cfg), cfg.NOTIFY_WEBHOOK_SECRET),

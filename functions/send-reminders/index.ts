@@ -14,29 +14,27 @@ import { createSendRemindersHandler } from "../../shared/send_reminders/handler.
 import { messageSetup } from "../../shared/messages/setup.ts";
 import { drainOutbox, WORKER_DRAIN_ROWS } from "../../shared/outbox/drain.ts";
 import { DrainScheduler } from "../../shared/outbox/drain_scheduler.ts";
-import { loadOnce, onBeforeUnload, waitUntil } from "../../shared/platform/edge_worker.ts";
+import { unloadSignal, waitUntil } from "../../shared/platform/edge_worker.ts";
+import { sendingOnDemand } from "../../shared/messages/sending.ts";
 
 const cfg = parseConfig(sendRemindersConfigSchema, Deno.env.toObject());
 const sql = db(cfg.SUPABASE_DB_URL);
-// The senders and renderers load at this worker's first drain, not at boot.
-const sending = loadOnce(async () =>
-  (await import("../../shared/messages/wiring.ts")).drainDeps(
-    cfg,
-    db(cfg.SUPABASE_DB_URL, { purpose: "drain", max: 5 }),
-  )
-);
-const unloading = new AbortController();
-onBeforeUnload(() => unloading.abort());
+const sending = sendingOnDemand(cfg, 5);
+const unloading = unloadSignal();
 // What one drain leaves (its bound) goes on to notify-lead's drains, in workers with budget.
 const handOn = drainRequester(functionsUrl(cfg), cfg.NOTIFY_WEBHOOK_SECRET);
 const scheduler = new DrainScheduler(async (sleep) => {
   const handOnNow = () =>
-    waitUntil(handOn().catch((err) => console.error(`drain hand-on failed: ${err.message}`)));
+    waitUntil(
+      handOn().catch((err) =>
+        console.error(`drain hand-on failed: ${err.message}`)
+      ),
+    );
   const stats = await drainOutbox(await sending(), {
     sleep,
     maxRows: WORKER_DRAIN_ROWS,
     onBound: handOnNow,
-    signal: unloading.signal,
+    signal: unloading,
   });
   if (stats.released > 0) handOnNow();
   return stats;

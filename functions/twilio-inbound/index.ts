@@ -14,19 +14,13 @@ import { messageSetup } from "../../shared/messages/setup.ts";
 import { drainOutbox, WORKER_DRAIN_ROWS } from "../../shared/outbox/drain.ts";
 import { DrainScheduler } from "../../shared/outbox/drain_scheduler.ts";
 import { maskPII } from "../../shared/platform/mask.ts";
-import { loadOnce, onBeforeUnload, waitUntil } from "../../shared/platform/edge_worker.ts";
+import { unloadSignal, waitUntil } from "../../shared/platform/edge_worker.ts";
+import { sendingOnDemand } from "../../shared/messages/sending.ts";
 
 const cfg = parseConfig(twilioInboundConfigSchema, Deno.env.toObject());
 const sql = db(cfg.SUPABASE_DB_URL);
-// The senders and renderers load at this worker's first drain, not at boot.
-const sending = loadOnce(async () =>
-  (await import("../../shared/messages/wiring.ts")).drainDeps(
-    cfg,
-    db(cfg.SUPABASE_DB_URL, { purpose: "drain", max: 3 }),
-  )
-);
-const unloading = new AbortController();
-onBeforeUnload(() => unloading.abort());
+const sending = sendingOnDemand(cfg, 3);
+const unloading = unloadSignal();
 // Lingers past a lease (20 s), like notify-lead's, so a retry soon due is sent by this drain.
 // Twilio waits on each webhook's answer and a staff email can wait a moment: replies arriving
 // together are answered first, and their emails claimed, rendered and batched together. What
@@ -37,7 +31,7 @@ const scheduler = new DrainScheduler(
       lingerMs: 25_000,
       sleep,
       maxRows: WORKER_DRAIN_ROWS,
-      signal: unloading.signal,
+      signal: unloading,
     }),
   { quietMs: 50, maxMs: 1_000 },
 );
@@ -49,7 +43,9 @@ Deno.serve(createTwilioInboundHandler({
   setup: messageSetup(cfg),
   drainSoon() {
     const drain = scheduler.request()
-      .catch((err) => console.error(maskPII(`drain failed: ${(err as Error).stack}`)));
+      .catch((err) =>
+        console.error(maskPII(`drain failed: ${(err as Error).stack}`))
+      );
     waitUntil(drain);
   },
 }));

@@ -9,7 +9,10 @@ import { Buffer } from "node:buffer";
 export type LeadAction = "call_made" | "lead_claimed";
 
 // A record rather than a list: a new LeadAction missing here fails the type check.
-const LEAD_ACTIONS: Readonly<Record<LeadAction, true>> = { call_made: true, lead_claimed: true };
+const LEAD_ACTIONS: Readonly<Record<LeadAction, true>> = {
+  call_made: true,
+  lead_claimed: true,
+};
 
 const SIGNATURE_BYTES = 32; // HMAC-SHA256
 
@@ -47,7 +50,10 @@ interface Payload {
  *
  * @throws {DOMException} When `secret` is empty (Web Crypto refuses a zero-length key).
  */
-export async function signActionToken(claims: ActionClaims, secret: string): Promise<string> {
+export async function signActionToken(
+  claims: ActionClaims,
+  secret: string,
+): Promise<string> {
   const payload: Payload = {
     id: claims.id,
     leadId: claims.leadId,
@@ -57,7 +63,11 @@ export async function signActionToken(claims: ActionClaims, secret: string): Pro
   };
   const body = toBase64Url(new TextEncoder().encode(JSON.stringify(payload)));
   const key = await hmacKey(secret, "sign");
-  const signature = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body));
+  const signature = await crypto.subtle.sign(
+    "HMAC",
+    key,
+    new TextEncoder().encode(body),
+  );
   return `${body}.${toBase64Url(new Uint8Array(signature))}`;
 }
 
@@ -88,7 +98,9 @@ export async function verifyActionToken(
 
   const payload = parsePayload(body);
   if (payload === null) return { ok: false, reason: "malformed" };
-  if (now.getTime() >= payload.exp * 1000) return { ok: false, reason: "expired" };
+  if (now.getTime() >= payload.exp * 1000) {
+    return { ok: false, reason: "expired" };
+  }
   const { exp, ...rest } = payload;
   return { ok: true, claims: { ...rest, expiresAt: new Date(exp * 1000) } };
 }
@@ -135,8 +147,12 @@ function parsePayload(body: string): Payload | null {
   if (typeof value !== "object" || value === null) return null;
   const { id, leadId, staffId, action, exp } = value as Record<string, unknown>;
   const text = (v: unknown): v is string => typeof v === "string" && v !== "";
-  if (!text(id) || !text(leadId) || !(staffId === null || text(staffId))) return null;
-  if (typeof action !== "string" || !Object.hasOwn(LEAD_ACTIONS, action)) return null;
+  if (!text(id) || !text(leadId) || !(staffId === null || text(staffId))) {
+    return null;
+  }
+  if (typeof action !== "string" || !Object.hasOwn(LEAD_ACTIONS, action)) {
+    return null;
+  }
   if (typeof exp !== "number" || !Number.isSafeInteger(exp)) return null;
   return { id, leadId, staffId, action: action as LeadAction, exp };
 }

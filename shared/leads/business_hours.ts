@@ -14,10 +14,20 @@ export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
  * same day; a missing day is closed. The jsonb shape of `business_settings.business_hours` and
  * `staff_members.working_hours`.
  */
-export type WeeklyHours = Partial<Record<Weekday, { open: string; close: string }>>;
+export type WeeklyHours = Partial<
+  Record<Weekday, { open: string; close: string }>
+>;
 
 // Indexed by Date#getDay(): Sunday is 0.
-const WEEKDAYS: readonly Weekday[] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+const WEEKDAYS: readonly Weekday[] = [
+  "sun",
+  "mon",
+  "tue",
+  "wed",
+  "thu",
+  "fri",
+  "sat",
+];
 const TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const SEARCH_DAYS = 8;
 const MINUTE_MS = 60_000;
@@ -30,9 +40,12 @@ const MINUTE_MS = 60_000;
  *   `Cannot read weekly hours: mon.open "8am" is not a 24-hour "HH:MM" time`.
  */
 export function parseWeeklyHours(value: unknown): WeeklyHours {
-  const fail = (why: string) => new TypeError(`Cannot read weekly hours: ${why}`);
+  const fail = (why: string) =>
+    new TypeError(`Cannot read weekly hours: ${why}`);
   if (!isRecord(value)) {
-    throw fail(`expected an object like {"mon": {"open": "08:00", "close": "18:00"}}`);
+    throw fail(
+      `expected an object like {"mon": {"open": "08:00", "close": "18:00"}}`,
+    );
   }
   const hours: WeeklyHours = {};
   for (const [day, span] of Object.entries(value)) {
@@ -40,15 +53,23 @@ export function parseWeeklyHours(value: unknown): WeeklyHours {
       throw fail(`"${day}" is not a day (use ${WEEKDAYS.join(", ")})`);
     }
     if (span === null) continue;
-    if (!isRecord(span)) throw fail(`${day} must be {"open": "HH:MM", "close": "HH:MM"} or null`);
+    if (!isRecord(span)) {
+      throw fail(`${day} must be {"open": "HH:MM", "close": "HH:MM"} or null`);
+    }
     for (const field of ["open", "close"]) {
       if (typeof span[field] !== "string" || !TIME.test(span[field])) {
-        throw fail(`${day}.${field} ${JSON.stringify(span[field])} is not a 24-hour "HH:MM" time`);
+        throw fail(
+          `${day}.${field} ${
+            JSON.stringify(span[field])
+          } is not a 24-hour "HH:MM" time`,
+        );
       }
     }
     const { open, close } = span as { open: string; close: string };
     if (close <= open) {
-      throw fail(`${day} closes at ${close}, not after it opens at ${open} (no overnight hours)`);
+      throw fail(
+        `${day} closes at ${close}, not after it opens at ${open} (no overnight hours)`,
+      );
     }
     hours[day as Weekday] = { open, close };
   }
@@ -56,7 +77,11 @@ export function parseWeeklyHours(value: unknown): WeeklyHours {
 }
 
 /** Whether `instant` is within its day's hours in `timeZone` (open inclusive, close exclusive). */
-export function isOpenAt(hours: WeeklyHours, timeZone: string, instant: Date): boolean {
+export function isOpenAt(
+  hours: WeeklyHours,
+  timeZone: string,
+  instant: Date,
+): boolean {
   return openSpanAt(hours, timeZone, instant) !== null;
 }
 
@@ -64,7 +89,11 @@ export function isOpenAt(hours: WeeklyHours, timeZone: string, instant: Date): b
  * `instant` itself when open then, else the next opening in `timeZone`'s wall clock (searched
  * up to 8 days ahead, so a shop open one day a week is found); null when no day is open.
  */
-export function openingAtOrAfter(hours: WeeklyHours, timeZone: string, instant: Date): Date | null {
+export function openingAtOrAfter(
+  hours: WeeklyHours,
+  timeZone: string,
+  instant: Date,
+): Date | null {
   if (isOpenAt(hours, timeZone, instant)) return instant;
   const local = new TZDate(instant.getTime(), timeZone);
   for (let offset = 0; offset <= SEARCH_DAYS; offset++) {
@@ -96,9 +125,13 @@ export function callbackPromise(
 ): CallbackPromise {
   const today = openSpanAt(hours, shopZone, now);
   const deadline = new Date(now.getTime() + minutes * MINUTE_MS);
-  if (today && isOpenAt(hours, shopZone, deadline)) return { kind: "within", minutes };
+  if (today && isOpenAt(hours, shopZone, deadline)) {
+    return { kind: "within", minutes };
+  }
   // Open, but closing before a call could be made: promise the opening after today's close.
-  const from = today ? wallClock(today.local, 0, today.span.close, shopZone) : now;
+  const from = today
+    ? wallClock(today.local, 0, today.span.close, shopZone)
+    : now;
   const at = openingAtOrAfter(hours, shopZone, from);
   if (at === null) return { kind: "within", minutes };
   return { kind: "at_opening", at, words: openingWords(at, now, customerZone) };
@@ -112,7 +145,9 @@ export function callbackPromise(
 export function callbackSentence(promise: CallbackPromise): string {
   // A straight apostrophe: a curly one would push the SMS out of GSM-7 into UCS-2.
   const when = promise.kind === "within"
-    ? `within ${promise.minutes} ${promise.minutes === 1 ? "minute" : "minutes"}`
+    ? `within ${promise.minutes} ${
+      promise.minutes === 1 ? "minute" : "minutes"
+    }`
     : `when we open ${promise.words}`;
   return `We'll call you ${when} to confirm your appointment.`;
 }
@@ -142,7 +177,12 @@ function minuteOfDay(time: string): number {
 }
 
 /** The instant of wall-clock `time` on the day `dayOffset` days after `local`'s, in `timeZone`. */
-function wallClock(local: TZDate, dayOffset: number, time: string, timeZone: string): Date {
+function wallClock(
+  local: TZDate,
+  dayOffset: number,
+  time: string,
+  timeZone: string,
+): Date {
   const [hour, minute] = time.split(":").map(Number);
   const moment = new TZDate(
     local.getFullYear(),
@@ -166,7 +206,8 @@ function openSpanAt(
   const span = hours[WEEKDAYS[local.getDay()]];
   if (!span) return null;
   const minute = local.getHours() * 60 + local.getMinutes();
-  const open = minute >= minuteOfDay(span.open) && minute < minuteOfDay(span.close);
+  const open = minute >= minuteOfDay(span.open) &&
+    minute < minuteOfDay(span.close);
   return open ? { local, span } : null;
 }
 
@@ -175,7 +216,9 @@ function openingWords(at: Date, now: Date, customerZone: string): string {
   const opening = new TZDate(at.getTime(), customerZone);
   const today = new TZDate(now.getTime(), customerZone);
   const time = `at ${format(opening, "h:mm a").toLowerCase()}`;
-  const days = Math.round((calendarDay(opening) - calendarDay(today)) / 86_400_000);
+  const days = Math.round(
+    (calendarDay(opening) - calendarDay(today)) / 86_400_000,
+  );
   if (days === 0) return time;
   if (days === 1) return `tomorrow ${time}`;
   return `on ${format(opening, "EEEE")} ${time}`;

@@ -31,7 +31,9 @@ import type { SmsMessage } from "../channels/sms.ts";
 
 /** The appointment an appointment message is about (from its payload). */
 function appointmentOf(ctx: RenderContext): Appointment {
-  if (!ctx.appointment) throw new TypeError("the message carries no appointment in its payload");
+  if (!ctx.appointment) {
+    throw new TypeError("the message carries no appointment in its payload");
+  }
   return ctx.appointment;
 }
 
@@ -58,7 +60,10 @@ function appointmentEmail(
         body({ lead: ctx.lead, settings: ctx.settings, appointment }),
       );
       return opts.invite
-        ? { ...email, attachments: [appointmentInvite(ctx.lead, appointment, ctx.settings)] }
+        ? {
+          ...email,
+          attachments: [appointmentInvite(ctx.lead, appointment, ctx.settings)],
+        }
         : email;
     },
   };
@@ -68,7 +73,11 @@ function appointmentEmail(
 function appointmentSms(
   event: LeadEvent,
   description: string,
-  body: (lead: Lead, appointment: Appointment, settings: BusinessSettings) => string,
+  body: (
+    lead: Lead,
+    appointment: Appointment,
+    settings: BusinessSettings,
+  ) => string,
 ): LeadMessageKind<SmsMessage> {
   return {
     channel: "sms",
@@ -76,7 +85,8 @@ function appointmentSms(
     event,
     description,
     address: (lead) => given(lead.phone_e164, "missing_phone"),
-    render: (ctx) => renderSms(ctx, body(ctx.lead, appointmentOf(ctx), ctx.settings)),
+    render: (ctx) =>
+      renderSms(ctx, body(ctx.lead, appointmentOf(ctx), ctx.settings)),
   };
 }
 

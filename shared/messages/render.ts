@@ -6,7 +6,12 @@ import type { ReactElement } from "react";
 import type { EmailMessage } from "../channels/email.ts";
 import type { SmsMessage } from "../channels/sms.ts";
 import type { LeadPriority } from "../compliance/priority.ts";
-import type { BusinessSettings, InboundSms, Lead, UnreachablePhone } from "../leads/types.ts";
+import type {
+  BusinessSettings,
+  InboundSms,
+  Lead,
+  UnreachablePhone,
+} from "../leads/types.ts";
 import type { SmsConsentState } from "../compliance/sms_eligibility.ts";
 import type { Appointment } from "../appointments/types.ts";
 import type { MessageSetup } from "./setup.ts";
@@ -87,7 +92,10 @@ function loadEmailRenderer() {
       wordwrap: false,
       selectors: [
         ...plainTextSelectors,
-        ...["h1", "h2"].map((selector) => ({ selector, options: { uppercase: false } })),
+        ...["h1", "h2"].map((selector) => ({
+          selector,
+          options: { uppercase: false },
+        })),
       ],
     });
     return { render: (element: ReactElement) => render(element), toPlainText };
@@ -117,6 +125,9 @@ export async function renderEmail(
 }
 
 /** A text to the row's recipient. */
-export function renderSms(ctx: Pick<Addressed, "recipient">, body: string): SmsMessage {
+export function renderSms(
+  ctx: Pick<Addressed, "recipient">,
+  body: string,
+): SmsMessage {
   return { to: ctx.recipient, body };
 }

@@ -32,7 +32,10 @@ export function drainDeps(cfg: SendingConfig, sql: postgres.Sql): DrainDeps {
     }),
     senders: {
       email: createEmailSender({
-        resend: createResendClient({ apiKey: cfg.RESEND_API_KEY, baseUrl: cfg.RESEND_BASE_URL }),
+        resend: createResendClient({
+          apiKey: cfg.RESEND_API_KEY,
+          baseUrl: cfg.RESEND_BASE_URL,
+        }),
         from: cfg.FROM_EMAIL,
         limiter: new RateLimiter(sql, "resend", 2),
       }),
@@ -44,9 +47,12 @@ export function drainDeps(cfg: SendingConfig, sql: postgres.Sql): DrainDeps {
         }),
         from: cfg.TWILIO_PHONE_NUMBER,
         statusCallbackUrl: `${functionsUrl(cfg)}/twilio-inbound`,
-        onUnsubscribed: (phone, leadId) => recordProviderOptOut(sql, phone, leadId),
+        onUnsubscribed: (phone, leadId) =>
+          recordProviderOptOut(sql, phone, leadId),
       }),
-      webhook: createWebhookSender({ signingSecret: cfg.WEBHOOK_SIGNING_SECRET }),
+      webhook: createWebhookSender({
+        signingSecret: cfg.WEBHOOK_SIGNING_SECRET,
+      }),
     },
     journal: journalOutcomes,
   };

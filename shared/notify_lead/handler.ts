@@ -85,7 +85,9 @@ const PLAN_BATCH = 100;
 /** How long a webhook waits for a database that is away (pg_net gives up after 10 s). */
 const PLAN_PATIENCE_MS = 5_000;
 
-export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) => Promise<Response> {
+export function createNotifyLeadHandler(
+  deps: NotifyLeadDeps,
+): (req: Request) => Promise<Response> {
   const clock = deps.clock ?? (() => new Date());
   // Webhooks of a burst arrive together: their leads are planned together, a batch at a time.
   // Planning is insert-if-absent, so a transaction cut off with its connection is simply
@@ -93,7 +95,11 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
   const planInBatch = createBatcher(
     (ids: string[]) =>
       whileDatabaseAway(
-        () => planLeadsNotifications(deps.sql, ids, { setup: deps.setup, now: clock() }),
+        () =>
+          planLeadsNotifications(deps.sql, ids, {
+            setup: deps.setup,
+            now: clock(),
+          }),
         { deadline: Date.now() + PLAN_PATIENCE_MS },
       ),
     { max: PLAN_BATCH },
@@ -104,7 +110,11 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
     if (!deps.handOn) return;
     deps.waitUntil(
       deps.handOn().catch((err) =>
-        console.error(`could not hand the drain on (the sweep will): ${(err as Error).message}`)
+        console.error(
+          `could not hand the drain on (the sweep will): ${
+            (err as Error).message
+          }`,
+        )
       ),
     );
   };
@@ -117,10 +127,16 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
   const drainInBackground = () => {
     // A webhook arriving while a drain runs is served by a drain started by a request of its
     // own, in whichever worker the runtime picks, not by one queued here.
-    const drain = deps.handOn ? scheduler.requestOrHandOn(handOnNow) : scheduler.request();
+    const drain = deps.handOn
+      ? scheduler.requestOrHandOn(handOnNow)
+      : scheduler.request();
     if (!reported.has(drain)) {
       reported.add(drain);
-      drain.then(handOn, (err) => console.error(maskPII(`drain failed: ${(err as Error).stack}`)));
+      drain.then(
+        handOn,
+        (err) =>
+          console.error(maskPII(`drain failed: ${(err as Error).stack}`)),
+      );
     }
     deps.waitUntil(drain.catch(() => {}));
   };
@@ -130,7 +146,9 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
     try {
       body = await readJsonWithin(req, MAX_BODY_BYTES);
     } catch (err) {
-      if (err instanceof BodyTooLargeError) return errorResponse(413, err.message);
+      if (err instanceof BodyTooLargeError) {
+        return errorResponse(413, err.message);
+      }
       return errorResponse(400, "Request body is not valid JSON");
     }
     if ((body as { table?: unknown } | null)?.table === "lead_activities") {
@@ -138,7 +156,11 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
     }
     const parsed = leadInsertPayload.safeParse(body);
     if (!parsed.success) {
-      return errorResponse(400, "Not a new-lead webhook payload", describeIssues(parsed.error));
+      return errorResponse(
+        400,
+        "Not a new-lead webhook payload",
+        describeIssues(parsed.error),
+      );
     }
     const leadId = parsed.data.record.id;
     const created = await planInBatch(leadId);
@@ -147,25 +169,41 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
     return jsonResponse(202, {
       lead_id: leadId,
       planned: created.length,
-      messages: created.map((r) => ({ key: r.key, status: r.status, reason: r.status_reason })),
+      messages: created.map((r) => ({
+        key: r.key,
+        status: r.status,
+        reason: r.status_reason,
+      })),
     });
   }
 
   async function appointmentWebhook(body: unknown): Promise<Response> {
     const parsed = appointmentActivityPayload.safeParse(body);
     if (!parsed.success) {
-      return errorResponse(400, "Not an appointment webhook payload", describeIssues(parsed.error));
+      return errorResponse(
+        400,
+        "Not an appointment webhook payload",
+        describeIssues(parsed.error),
+      );
     }
     const leadId = parsed.data.record.lead_id;
     const created = await whileDatabaseAway(
-      () => planAppointmentNotifications(deps.sql, [leadId], { setup: deps.setup, now: clock() }),
+      () =>
+        planAppointmentNotifications(deps.sql, [leadId], {
+          setup: deps.setup,
+          now: clock(),
+        }),
       { deadline: Date.now() + PLAN_PATIENCE_MS },
     );
     drainInBackground();
     return jsonResponse(202, {
       lead_id: leadId,
       planned: created.length,
-      messages: created.map((r) => ({ key: r.key, status: r.status, reason: r.status_reason })),
+      messages: created.map((r) => ({
+        key: r.key,
+        status: r.status,
+        reason: r.status_reason,
+      })),
     });
   }
 
@@ -174,19 +212,28 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
     try {
       body = await readJsonWithin(req, MAX_BODY_BYTES);
     } catch (err) {
-      if (err instanceof BodyTooLargeError) return errorResponse(413, err.message);
+      if (err instanceof BodyTooLargeError) {
+        return errorResponse(413, err.message);
+      }
       body = {};
     }
     const grace = sweepRequest.safeParse(body);
     if (!grace.success) {
-      return errorResponse(400, "Not a sweep request", describeIssues(grace.error));
+      return errorResponse(
+        400,
+        "Not a sweep request",
+        describeIssues(grace.error),
+      );
     }
     const deadLettered = await deadLetterExpired(deps.sql);
     const graceSeconds = grace.data.grace_seconds ?? deps.sweepGraceSeconds ??
       SWEEP_GRACE_SECONDS;
     const unplanned = await findUnplannedLeads(deps.sql, graceSeconds);
     // Appointments whose webhook was lost: their confirmation or cancellation.
-    const appointments = await findUnplannedAppointments(deps.sql, graceSeconds);
+    const appointments = await findUnplannedAppointments(
+      deps.sql,
+      graceSeconds,
+    );
     let planned = appointments.length === 0
       ? 0
       : (await planAppointmentNotifications(deps.sql, appointments, {
@@ -195,18 +242,30 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
       })).length;
     for (let i = 0; i < unplanned.length; i += PLAN_BATCH) {
       // A lead deleted since it was found is simply not planned.
-      const created = await planLeadsNotifications(deps.sql, unplanned.slice(i, i + PLAN_BATCH), {
-        setup: deps.setup,
-        now: clock(),
-      });
+      const created = await planLeadsNotifications(
+        deps.sql,
+        unplanned.slice(i, i + PLAN_BATCH),
+        {
+          setup: deps.setup,
+          now: clock(),
+        },
+      );
       for (const rows of created.values()) planned += rows.length;
     }
-    const escalations = await planEscalations(deps.sql, { setup: deps.setup, now: clock() });
+    const escalations = await planEscalations(deps.sql, {
+      setup: deps.setup,
+      now: clock(),
+    });
     planned += escalations.length;
     // The health check must not keep the sweep from sending: a failure is logged, and the
     // next minute's sweep checks again.
-    const alerts = await planAlerts(deps.sql, { setup: deps.setup, now: clock() }).catch((err) => {
-      console.error(maskPII(`alert check failed: ${(err as Error).stack ?? err}`));
+    const alerts = await planAlerts(deps.sql, {
+      setup: deps.setup,
+      now: clock(),
+    }).catch((err) => {
+      console.error(
+        maskPII(`alert check failed: ${(err as Error).stack ?? err}`),
+      );
       return [];
     });
     planned += alerts.length;
@@ -225,7 +284,14 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
     const stats = await scheduler.request();
     handOn(stats);
     const { sent, retried, dead, suppressed, deferred } = stats;
-    return jsonResponse(200, { ...report, sent, retried, dead, suppressed, deferred });
+    return jsonResponse(200, {
+      ...report,
+      sent,
+      retried,
+      dead,
+      suppressed,
+      deferred,
+    });
   }
 
   return async (req: Request) => {
@@ -249,7 +315,9 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
         `No route ${path}: POST /notify-lead, /notify-lead/sweep or /notify-lead/drain`,
       );
     }
-    if (req.method !== "POST") return errorResponse(405, `Use POST, not ${req.method}`);
+    if (req.method !== "POST") {
+      return errorResponse(405, `Use POST, not ${req.method}`);
+    }
     if (route === "drain") {
       await req.body?.cancel();
       drainInBackground();
@@ -258,7 +326,9 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
     try {
       return route === "sweep" ? await sweep(req) : await webhook(req);
     } catch (err) {
-      console.error(maskPII(`notify-lead ${route} failed: ${(err as Error).stack ?? err}`));
+      console.error(
+        maskPII(`notify-lead ${route} failed: ${(err as Error).stack ?? err}`),
+      );
       return errorResponse(
         500,
         `notify-lead could not finish the ${route}; nothing was lost (the sweep retries)`,

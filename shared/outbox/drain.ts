@@ -110,10 +110,15 @@ export function byRankGroups(rows: OutboxRow[]): OutboxRow[][] {
   const callRank = new Map<string, number>();
   for (const row of rows) {
     if (row.in_doubt_since === null || row.send_ref === null) continue;
-    callRank.set(row.send_ref, Math.min(callRank.get(row.send_ref) ?? row.rank, row.rank));
+    callRank.set(
+      row.send_ref,
+      Math.min(callRank.get(row.send_ref) ?? row.rank, row.rank),
+    );
   }
   const rankOf = (row: OutboxRow) =>
-    row.in_doubt_since !== null && row.send_ref !== null ? callRank.get(row.send_ref)! : row.rank;
+    row.in_doubt_since !== null && row.send_ref !== null
+      ? callRank.get(row.send_ref)!
+      : row.rank;
   const groups = Map.groupBy(rows, rankOf);
   return [...groups.keys()].sort((a, b) => a - b).map((k) => groups.get(k)!);
 }
@@ -123,7 +128,10 @@ export function byRankGroups(rows: OutboxRow[]): OutboxRow[][] {
  * claim does not wait for the previous sends to be answered: a burst that arrives while one
  * batch is on the wire is claimed and prepared meanwhile.
  */
-export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Promise<DrainStats> {
+export async function drainOutbox(
+  deps: DrainDeps,
+  opts: DrainOptions = {},
+): Promise<DrainStats> {
   const stats: DrainStats = {
     sent: 0,
     retried: 0,
@@ -139,9 +147,8 @@ export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Pro
   const inflight = new Set<Promise<void>>();
   const failures: unknown[] = [];
   const track = (work: Promise<void>) => {
-    const tracked: Promise<void> = work.catch((err) => void failures.push(err)).finally(() =>
-      inflight.delete(tracked)
-    );
+    const tracked: Promise<void> = work.catch((err) => void failures.push(err))
+      .finally(() => inflight.delete(tracked));
     inflight.add(tracked);
   };
   let outages = 0;
@@ -152,7 +159,11 @@ export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Pro
       onOutage: (err) => {
         // Logged once per drain, however many of its steps wait for the database.
         if (outages++ === 0) {
-          console.warn(`outbox: database unavailable (${(err as Error).message}); retrying`);
+          console.warn(
+            `outbox: database unavailable (${
+              (err as Error).message
+            }); retrying`,
+          );
         }
       },
     });
@@ -180,16 +191,25 @@ export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Pro
     if (opts.signal?.aborted) return [];
     for (const row of rows) wired.add(String(row.id));
     const held = await Promise.all(rows.map((row) => mark({ row, ref })));
-    return rows.filter((_, i) => held[i]).map((row) => ({ ...row, send_ref: ref }));
+    return rows.filter((_, i) => held[i]).map((row) => ({
+      ...row,
+      send_ref: ref,
+    }));
   };
   let released: Promise<void> | undefined;
   const release = () => {
     released ??= (async () => {
       const unsent = [...claimed.keys()].filter((id) => !wired.has(id));
-      const back = await releaseClaims(deps.sql, unsent, [...tokens]).catch((err) => {
-        console.warn(`outbox: could not hand back claimed rows (${(err as Error).message})`);
-        return [];
-      });
+      const back = await releaseClaims(deps.sql, unsent, [...tokens]).catch(
+        (err) => {
+          console.warn(
+            `outbox: could not hand back claimed rows (${
+              (err as Error).message
+            })`,
+          );
+          return [];
+        },
+      );
       stats.released += back.length;
     })();
   };
@@ -241,7 +261,9 @@ export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Pro
         const due = await resilient(() => nextDueWithin(deps.sql, lingerMs));
         if (!due) break;
         const waitMs = Math.max(20, due.getTime() - Date.now());
-        await (opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))))(waitMs);
+        await (opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))))(
+          waitMs,
+        );
         continue;
       }
       // Rank by rank: the first group's messages are on the wire before the next is prepared.
@@ -257,7 +279,11 @@ export async function drainOutbox(deps: DrainDeps, opts: DrainOptions = {}): Pro
           track(
             sender.send(deliveries, {
               settle: (answers) =>
-                record(answers.map((a) => outcomeOf(a, sender.provider, deps.retryPolicy))),
+                record(
+                  answers.map((a) =>
+                    outcomeOf(a, sender.provider, deps.retryPolicy)
+                  ),
+                ),
               onTheWire,
             }),
           );

@@ -59,12 +59,18 @@ export class DrainScheduler<T> {
   request(): Promise<T> {
     if (!this.gathering) return this.#requestNow();
     const now = Date.now();
-    const gathered = this.#gathered ??= { first: now, drained: Promise.withResolvers<T>() };
+    const gathered = this.#gathered ??= {
+      first: now,
+      drained: Promise.withResolvers<T>(),
+    };
     clearTimeout(gathered.timer);
     const { quietMs, maxMs } = this.gathering;
     gathered.timer = setTimeout(() => {
       this.#gathered = null;
-      this.#requestNow().then(gathered.drained.resolve, gathered.drained.reject);
+      this.#requestNow().then(
+        gathered.drained.resolve,
+        gathered.drained.reject,
+      );
     }, Math.max(0, Math.min(now + quietMs, gathered.first + maxMs) - now));
     return gathered.drained.promise;
   }

@@ -34,7 +34,9 @@ export class RateLimiter {
       if (slot.slot_id !== null) {
         const id = slot.slot_id;
         return async () => {
-          await patiently(() => this.sql`select public.release_provider_slot(${id})`);
+          await patiently(() =>
+            this.sql`select public.release_provider_slot(${id})`
+          );
         };
       }
       await new Promise((r) => setTimeout(r, slot.wait_ms));
@@ -44,7 +46,9 @@ export class RateLimiter {
   /** The provider said "too many requests": no sender calls it for `ms`. */
   async pauseFor(ms: number): Promise<void> {
     await patiently(() =>
-      this.sql`select public.pause_provider(${this.provider}, ${Math.round(ms)})`
+      this.sql`select public.pause_provider(${this.provider}, ${
+        Math.round(ms)
+      })`
     );
   }
 }

@@ -98,7 +98,9 @@ export async function insertIfAbsent(
     select r.key, r.lead_id, r.channel, r.template, r.recipient, r.status, r.status_reason,
            r.rank, coalesce(r.next_attempt_at, now()), coalesce(r.payload, '{}'::jsonb),
            case when r.status = 'sent' then now() end
-    from jsonb_to_recordset(${sql.json(rows as unknown as postgres.JSONValue)}) as r(
+    from jsonb_to_recordset(${
+    sql.json(rows as unknown as postgres.JSONValue)
+  }) as r(
       key text, lead_id uuid, channel text, template text, recipient text, status text,
       status_reason text, rank smallint, next_attempt_at timestamptz, payload jsonb)
     on conflict (key) do nothing
@@ -108,11 +110,18 @@ export async function insertIfAbsent(
 /** Leases up to `limit` due rows to the holder of `token` (for update skip locked). */
 export async function claim(
   sql: postgres.Sql | postgres.TransactionSql,
-  opts: { limit: number; leaseSeconds: number; token: string; onlyKeys?: string[] },
+  opts: {
+    limit: number;
+    leaseSeconds: number;
+    token: string;
+    onlyKeys?: string[];
+  },
 ) {
   return await sql<OutboxRow[]>`
     select * from public.claim_outbox_messages(
-      ${opts.limit}, ${opts.leaseSeconds}, ${opts.token}, ${opts.onlyKeys ?? null})`;
+      ${opts.limit}, ${opts.leaseSeconds}, ${opts.token}, ${
+    opts.onlyKeys ?? null
+  })`;
 }
 
 /** An outcome as the settle statement reads it. */
@@ -174,7 +183,9 @@ export async function settleOutcomes(
   // One statement: the transitions and the history rows of every attempt, applied or not.
   const settled = await sql<{ outbox_id: string; lease_lost: boolean }[]>`
     with s as (
-      select * from jsonb_to_recordset(${sql.json(rows as unknown as postgres.JSONValue)}) as s(
+      select * from jsonb_to_recordset(${
+    sql.json(rows as unknown as postgres.JSONValue)
+  }) as s(
         id bigint, token uuid, attempt integer, status text, provider_message_id text,
         error text, reason text, next_attempt_at timestamptz, retry_after_ms numeric,
         gives_attempt_back boolean, in_doubt boolean, reconciled boolean)
@@ -214,7 +225,9 @@ export async function settleOutcomes(
            coalesce(s.error, s.reason), s.reconciled
     from s left join applied on applied.id = s.id
     returning outbox_id::text, lease_lost`;
-  const owned = new Set(settled.filter((r) => !r.lease_lost).map((r) => r.outbox_id));
+  const owned = new Set(
+    settled.filter((r) => !r.lease_lost).map((r) => r.outbox_id),
+  );
   return owned;
 }
 
@@ -229,7 +242,10 @@ export interface WireMark {
  * for, on the rows still leased to their claim's token, in one statement; returns the ids of
  * those rows. The others lost their lease.
  */
-export async function markOnTheWire(sql: postgres.Sql, marks: WireMark[]): Promise<Set<string>> {
+export async function markOnTheWire(
+  sql: postgres.Sql,
+  marks: WireMark[],
+): Promise<Set<string>> {
   if (marks.length === 0) return new Set();
   const held = await sql<{ id: string }[]>`
     update public.notifications_outbox o
@@ -268,14 +284,21 @@ export async function deadLetterExpired(sql: postgres.Sql) {
  * When the next waiting row falls due, or the next lease of a dead sender runs out, if either
  * happens within `withinMs`.
  */
-export async function nextDueWithin(sql: postgres.Sql, withinMs: number): Promise<Date | null> {
+export async function nextDueWithin(
+  sql: postgres.Sql,
+  withinMs: number,
+): Promise<Date | null> {
   const [row] = await sql<{ at: Date | null }[]>`
     select min(case when status = 'sending' then lease_until else next_attempt_at end) as at
     from public.notifications_outbox
     where ((status in ('pending', 'retry', 'deferred')
-            and next_attempt_at <= now() + make_interval(secs => ${withinMs / 1000}))
+            and next_attempt_at <= now() + make_interval(secs => ${
+    withinMs / 1000
+  }))
         or (status = 'sending' and attempts < max_attempts
-            and lease_until <= now() + make_interval(secs => ${withinMs / 1000})))`;
+            and lease_until <= now() + make_interval(secs => ${
+    withinMs / 1000
+  })))`;
   return row?.at ?? null;
 }
 

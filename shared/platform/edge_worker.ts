@@ -6,7 +6,9 @@
  * drain takes on are bounded by design (see shared/outbox/drain.ts), not by watching a clock.
  */
 
-declare const EdgeRuntime: { waitUntil(promise: Promise<unknown>): void } | undefined;
+declare const EdgeRuntime:
+  | { waitUntil(promise: Promise<unknown>): void }
+  | undefined;
 
 /** Keeps `work` going after the response (outside the runtime, e.g. in tests, it just runs). */
 export function waitUntil(work: Promise<unknown>): void {
@@ -20,7 +22,11 @@ export function waitUntil(work: Promise<unknown>): void {
  */
 export function onBeforeUnload(listener: (reason: string) => void): () => void {
   const handle = (event: Event) =>
-    listener(String((event as CustomEvent<{ reason?: string }>).detail?.reason ?? "unknown"));
+    listener(
+      String(
+        (event as CustomEvent<{ reason?: string }>).detail?.reason ?? "unknown",
+      ),
+    );
   globalThis.addEventListener("beforeunload", handle);
   return () => globalThis.removeEventListener("beforeunload", handle);
 }
@@ -32,4 +38,14 @@ export function onBeforeUnload(listener: (reason: string) => void): () => void {
 export function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
   let loaded: Promise<T> | undefined;
   return () => loaded ??= load();
+}
+
+/**
+ * A signal aborted at this worker's `beforeunload`, whatever the reason: what its drains stop
+ * on (they hand back what they claimed and never put on the wire).
+ */
+export function unloadSignal(): AbortSignal {
+  const unloading = new AbortController();
+  onBeforeUnload(() => unloading.abort());
+  return unloading.signal;
 }

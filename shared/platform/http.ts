@@ -7,7 +7,11 @@ export function jsonResponse(status: number, body: unknown): Response {
 }
 
 /** `{ "error": message }` plus optional details (e.g. zod issues). */
-export function errorResponse(status: number, message: string, details?: unknown): Response {
+export function errorResponse(
+  status: number,
+  message: string,
+  details?: unknown,
+): Response {
   return jsonResponse(
     status,
     details === undefined ? { error: message } : { error: message, details },
@@ -15,7 +19,10 @@ export function errorResponse(status: number, message: string, details?: unknown
 }
 
 /** Constant-time comparison of a presented secret with the expected one. */
-export function secretsMatch(presented: string | null, expected: string): boolean {
+export function secretsMatch(
+  presented: string | null,
+  expected: string,
+): boolean {
   if (presented === null) return false;
   const digest = (s: string) => createHash("sha256").update(s).digest();
   return timingSafeEqual(digest(presented), digest(expected));
@@ -26,10 +33,17 @@ export function secretsMatch(presented: string | null, expected: string): boolea
  * it. Checked before anything else about the request, so a stranger learns nothing (not even
  * which methods or routes exist).
  */
-export function refuseWithoutSecret(req: Request, expected: string): Response | null {
+export function refuseWithoutSecret(
+  req: Request,
+  expected: string,
+): Response | null {
   const secret = req.headers.get("x-webhook-secret");
-  if (secret === null) return errorResponse(401, "Missing x-webhook-secret header");
-  if (!secretsMatch(secret, expected)) return errorResponse(401, "Wrong x-webhook-secret");
+  if (secret === null) {
+    return errorResponse(401, "Missing x-webhook-secret header");
+  }
+  if (!secretsMatch(secret, expected)) {
+    return errorResponse(401, "Wrong x-webhook-secret");
+  }
   return null;
 }
 
@@ -48,7 +62,10 @@ export class BodyTooLargeError extends Error {
  * @throws {BodyTooLargeError}
  * @throws {SyntaxError} When the body is not JSON.
  */
-export async function readJsonWithin(req: Request, limitBytes: number): Promise<unknown> {
+export async function readJsonWithin(
+  req: Request,
+  limitBytes: number,
+): Promise<unknown> {
   const text = await readTextWithin(req, limitBytes);
   return text.trim() === "" ? {} : JSON.parse(text);
 }
@@ -59,7 +76,10 @@ export async function readJsonWithin(req: Request, limitBytes: number): Promise<
  *
  * @throws {BodyTooLargeError}
  */
-export async function readTextWithin(req: Request, limitBytes: number): Promise<string> {
+export async function readTextWithin(
+  req: Request,
+  limitBytes: number,
+): Promise<string> {
   const declared = Number(req.headers.get("content-length") ?? NaN);
   if (declared > limitBytes) throw new BodyTooLargeError(limitBytes);
   if (!req.body) return "";

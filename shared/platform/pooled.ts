@@ -21,7 +21,9 @@ export async function forEachPooled<T>(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, worker),
+  );
   if (errors.length > 0) throw errors[0];
 }
 

@@ -13,7 +13,11 @@ import type postgres from "postgres";
 // what a worker would spend booting.
 import { validateRequest } from "twilio/lib/webhooks/webhooks.js";
 import MessagingResponse from "twilio/lib/twiml/MessagingResponse.js";
-import { BodyTooLargeError, errorResponse, readTextWithin } from "../platform/http.ts";
+import {
+  BodyTooLargeError,
+  errorResponse,
+  readTextWithin,
+} from "../platform/http.ts";
 import { maskPII } from "../platform/mask.ts";
 import type { MessageSetup } from "../messages/setup.ts";
 import type { InboundText } from "./inbound_message.ts";
@@ -84,18 +88,24 @@ export function createTwilioInboundHandler(
       optOutType: params.OptOutType || null,
     }, deps.setup);
     if (result.duplicate) {
-      console.log(`twilio-inbound: ${params.MessageSid} seen before; nothing done again`);
+      console.log(
+        `twilio-inbound: ${params.MessageSid} seen before; nothing done again`,
+      );
     }
     if (result.queued.length > 0) deps.drainSoon();
     return twimlResponse(result.replies);
   }
 
-  async function statusCallback(params: Record<string, string>): Promise<Response> {
+  async function statusCallback(
+    params: Record<string, string>,
+  ): Promise<Response> {
     const code = Number(params.ErrorCode);
     const result = await applyStatusReport(deps.sql, {
       messageSid: params.MessageSid,
       status: params.MessageStatus,
-      errorCode: params.ErrorCode && Number.isInteger(code) && code > 0 ? code : null,
+      errorCode: params.ErrorCode && Number.isInteger(code) && code > 0
+        ? code
+        : null,
     });
     if (result === "unknown") {
       console.log(
@@ -115,40 +125,64 @@ export function createTwilioInboundHandler(
       return errorResponse(403, "Missing X-Twilio-Signature");
     }
     if (req.method !== "POST") {
-      return new Response(JSON.stringify({ error: `Use POST, not ${req.method}` }), {
-        status: 405,
-        headers: { allow: "POST", "content-type": "application/json" },
-      });
+      return new Response(
+        JSON.stringify({ error: `Use POST, not ${req.method}` }),
+        {
+          status: 405,
+          headers: { allow: "POST", "content-type": "application/json" },
+        },
+      );
     }
-    const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+    const type = (req.headers.get("content-type") ?? "").split(";")[0].trim()
+      .toLowerCase();
     if (type !== FORM) {
-      return errorResponse(415, `Twilio posts ${FORM}, not ${type || "an untyped body"}`);
+      return errorResponse(
+        415,
+        `Twilio posts ${FORM}, not ${type || "an untyped body"}`,
+      );
     }
     let raw: string;
     try {
       raw = await readTextWithin(req, MAX_BODY_BYTES);
     } catch (err) {
-      if (err instanceof BodyTooLargeError) return errorResponse(413, err.message);
+      if (err instanceof BodyTooLargeError) {
+        return errorResponse(413, err.message);
+      }
       throw err;
     }
     const params = Object.fromEntries(new URLSearchParams(raw));
     const called = signedUrl(deps.publicFunctionsUrl, url);
     if (!validateRequest(deps.authToken, signature, called, params)) {
-      console.warn(`twilio-inbound: refused a request whose signature does not match ${called}`);
-      return errorResponse(403, "X-Twilio-Signature does not match this request");
+      console.warn(
+        `twilio-inbound: refused a request whose signature does not match ${called}`,
+      );
+      return errorResponse(
+        403,
+        "X-Twilio-Signature does not match this request",
+      );
     }
-    if (!params.MessageSid) return errorResponse(400, "No MessageSid: not a Twilio message");
+    if (!params.MessageSid) {
+      return errorResponse(400, "No MessageSid: not a Twilio message");
+    }
     const isStatus = params.MessageStatus !== undefined &&
       params.MessageStatus !== "received" && params.SmsStatus !== "received";
     if (!isStatus && params.From === undefined) {
-      return errorResponse(400, "Neither an incoming message (From, Body) nor a status callback");
+      return errorResponse(
+        400,
+        "Neither an incoming message (From, Body) nor a status callback",
+      );
     }
     try {
       return isStatus ? await statusCallback(params) : await inbound(params);
     } catch (err) {
-      console.error(maskPII(`twilio-inbound failed: ${(err as Error).stack ?? err}`));
+      console.error(
+        maskPII(`twilio-inbound failed: ${(err as Error).stack ?? err}`),
+      );
       // Twilio retries on a 5xx; everything done so far is recorded once per MessageSid.
-      return errorResponse(500, "twilio-inbound could not record this; Twilio will retry");
+      return errorResponse(
+        500,
+        "twilio-inbound could not record this; Twilio will retry",
+      );
     }
   };
 }

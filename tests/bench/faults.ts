@@ -14,7 +14,11 @@ import { waitFor } from "../support/wait_for.ts";
 
 const DEFAULT_LEADS = 200;
 const LATENCY_MS = 150;
-const KINDS = ["customer_confirmation_email", "staff_new_lead_email", "initial_confirmation_sms"];
+const KINDS = [
+  "customer_confirmation_email",
+  "staff_new_lead_email",
+  "initial_confirmation_sms",
+];
 
 type Sql = ReturnType<typeof connect>;
 
@@ -32,24 +36,43 @@ const accepted = {
     return (await twilio.messages()).filter((m) => phones.has(m.to)).length;
   },
   async batchCalls() {
-    return (await resend.requests()).filter((r) => r.path === "/emails/batch").length;
+    return (await resend.requests()).filter((r) => r.path === "/emails/batch")
+      .length;
   },
 };
 
 const afterMs = (ms: number) => () => new Promise((r) => setTimeout(r, ms));
 const untilSmsAccepted = (phones: Set<string>) =>
-  waitFor("Twilio to accept a text", async () => (await accepted.sms(phones)) > 0, {
-    intervalMs: 5,
-  });
+  waitFor(
+    "Twilio to accept a text",
+    async () => (await accepted.sms(phones)) > 0,
+    {
+      intervalMs: 5,
+    },
+  );
 const untilBatchAccepted = () =>
-  waitFor("Resend to accept a batch", async () => (await accepted.batchCalls()) > 0, {
-    intervalMs: 5,
-  });
+  waitFor(
+    "Resend to accept a batch",
+    async () => (await accepted.batchCalls()) > 0,
+    {
+      intervalMs: 5,
+    },
+  );
 // Answers held after acceptance, so the fault lands between "accepted" and "recorded".
 const holdTwilioAnswers = () =>
-  twilio.fault({ path: "/Messages.json", times: 40, acceptFirst: true, delayMs: 1_000 });
+  twilio.fault({
+    path: "/Messages.json",
+    times: 40,
+    acceptFirst: true,
+    delayMs: 1_000,
+  });
 const holdResendAnswers = () =>
-  resend.fault({ path: "/emails/batch", times: 2, acceptFirst: true, delayMs: 1_000 });
+  resend.fault({
+    path: "/emails/batch",
+    times: 2,
+    acceptFirst: true,
+    delayMs: 1_000,
+  });
 
 const FAULTS: Fault[] = [
   {
@@ -101,7 +124,9 @@ async function settled(sql: Sql, ids: string[]) {
 }
 
 /** Accepted messages per lead and kind, counted at the fakes. */
-async function countAccepted(leads: Array<{ email: string; phone: string; ref: string }>) {
+async function countAccepted(
+  leads: Array<{ email: string; phone: string; ref: string }>,
+) {
   const counts = new Map<string, number>(); // `${ref} ${kind}` → accepted
   const add = (ref: string, kind: string, at: number) => {
     counts.set(`${ref} ${kind}`, (counts.get(`${ref} ${kind}`) ?? 0) + 1);
@@ -113,13 +138,20 @@ async function countAccepted(leads: Array<{ email: string; phone: string; ref: s
   for (const e of await resend.emails()) {
     const at = Date.parse(e.created_at);
     const to = e.to[0];
-    if (byEmail.has(to)) last = Math.max(last, add(byEmail.get(to)!, KINDS[0], at));
+    if (byEmail.has(to)) {
+      last = Math.max(last, add(byEmail.get(to)!, KINDS[0], at));
+    }
     const ref = leads.find((l) => e.html?.includes(l.ref))?.ref;
-    if (to === "admin@pinkautoglass.com" && ref) last = Math.max(last, add(ref, KINDS[1], at));
+    if (to === "admin@pinkautoglass.com" && ref) {
+      last = Math.max(last, add(ref, KINDS[1], at));
+    }
   }
   for (const m of await twilio.messages()) {
     if (byPhone.has(m.to)) {
-      last = Math.max(last, add(byPhone.get(m.to)!, KINDS[2], Date.parse(m.date_created)));
+      last = Math.max(
+        last,
+        add(byPhone.get(m.to)!, KINDS[2], Date.parse(m.date_created)),
+      );
     }
   }
   let lost = 0;
@@ -167,15 +199,23 @@ async function run(sql: Sql, fault: Fault, count: number) {
       ref: rows[i].reference_number as string,
     })),
   );
-  return { lost, duplicated, recoverySeconds: Math.max(0, last - faultAt) / 1000 };
+  return {
+    lost,
+    duplicated,
+    recoverySeconds: Math.max(0, last - faultAt) / 1000,
+  };
 }
 
 export async function faults(args: string[] = []): Promise<boolean> {
   const count = args[0] ? Number(args[0]) : DEFAULT_LEADS;
   if (!Number.isInteger(count) || count < 1 || count > 9_999) {
-    throw new TypeError(`faults: "${args[0]}" is not a number of leads (1–9999)`);
+    throw new TypeError(
+      `faults: "${args[0]}" is not a number of leads (1–9999)`,
+    );
   }
-  console.log(`faults: ${count} leads per run, ${count * KINDS.length} messages expected`);
+  console.log(
+    `faults: ${count} leads per run, ${count * KINDS.length} messages expected`,
+  );
   console.log("| fault | lost | duplicated | full recovery |");
   console.log("|---|---|---|---|");
   let clean = true;

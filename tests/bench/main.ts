@@ -17,7 +17,9 @@ const benches: Record<string, (args: string[]) => Promise<boolean>> = {
 };
 const name = Deno.args[0];
 if (!name || !benches[name]) {
-  console.error(`usage: deno task bench <${Object.keys(benches).join("|")}> [args]`);
+  console.error(
+    `usage: deno task bench <${Object.keys(benches).join("|")}> [args]`,
+  );
   Deno.exit(2);
 }
 
@@ -55,7 +57,9 @@ function printRuntime(before: RuntimeStats, after: RuntimeStats) {
     "cpuMs",
   ];
   console.log(`\nedge runtime (${JSON.stringify(after.limits)})`);
-  console.log(["function".padEnd(16), ...counts, "peak MB", "boot CPU ms"].join("\t"));
+  console.log(
+    ["function".padEnd(16), ...counts, "peak MB", "boot CPU ms"].join("\t"),
+  );
   for (const [fn, s] of Object.entries(after.functions)) {
     const was = before.functions[fn] ?? {};
     console.log([

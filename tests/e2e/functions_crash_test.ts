@@ -25,7 +25,11 @@ async function assertEachOnce(sql: Sql, leads: Lead[], withSms: boolean) {
     const outbox = await settledOutbox(sql, lead.id, 3);
     assert.equal(outbox.customer_confirmation_email.status, "sent");
     assert.equal(outbox.staff_new_lead_email.status, "sent");
-    assert.equal((await emailsTo(lead.email)).length, 1, `one email to ${lead.reference_number}`);
+    assert.equal(
+      (await emailsTo(lead.email)).length,
+      1,
+      `one email to ${lead.reference_number}`,
+    );
     assert.equal(
       staff.filter((e) => e.html?.includes(lead.reference_number)).length,
       1,
@@ -33,7 +37,11 @@ async function assertEachOnce(sql: Sql, leads: Lead[], withSms: boolean) {
     );
     if (withSms) {
       assert.equal(outbox.initial_confirmation_sms.status, "sent");
-      assert.equal((await smsTo(lead.phone_e164)).length, 1, `one SMS to ${lead.reference_number}`);
+      assert.equal(
+        (await smsTo(lead.phone_e164)).length,
+        1,
+        `one SMS to ${lead.reference_number}`,
+      );
     }
   }
 }
@@ -49,26 +57,38 @@ async function sweepAfterRestart() {
   }, { timeoutMs: 60_000, intervalMs: 200 });
 }
 
-Deno.test("killed after Twilio accepted SMS whose answers were on the wire: they are found at Twilio, none texted twice", async () => {
+/**
+ * Three leads' texts accepted by Twilio, their answers held on the wire, when `kill` ends the
+ * sender: each lead must end with one of each message, every text in doubt found at Twilio.
+ */
+async function textsOnTheWireWhenKilled(kill: () => Promise<unknown>) {
   const sql = connect();
   try {
     await smsWindowAlwaysOpen(sql);
     // The answers are held for 8 s (the client gives up at 10 s), so texts accepted seconds
-    // apart on a slow machine are all still on the wire when the process dies.
-    await twilio.fault({ path: "/Messages.json", times: 3, acceptFirst: true, delayMs: 8_000 });
+    // apart on a slow machine are all still on the wire when the sender dies.
+    await twilio.fault({
+      path: "/Messages.json",
+      times: 3,
+      acceptFirst: true,
+      delayMs: 8_000,
+    });
     const leads = await Promise.all([1, 2, 3].map(() => insertLead(sql)));
     const phones = new Set(leads.map((l) => l.phone_e164));
     await waitFor("Twilio to accept our texts", async () => {
       const texts = (await twilio.messages()).filter((m) => phones.has(m.to));
       return texts.length === leads.length;
     }, { intervalMs: 10 });
-    await switches.killFunctions();
+    await kill();
     // Read once the sender is dead: a text whose answer did arrive in time is simply sent.
     const [{ unanswered }] = await sql`
       select count(*)::int as unanswered from public.notifications_outbox
       where lead_id = any (${leads.map((l) => l.id)}::uuid[]) and channel = 'sms'
         and status <> 'sent'`;
-    assert.ok(unanswered > 0, "some text's answer was still on the wire at the kill");
+    assert.ok(
+      unanswered > 0,
+      "some text's answer was still on the wire at the kill",
+    );
     await sweepAfterRestart();
     await assertEachOnce(sql, leads, true);
     const [{ reconciled }] = await sql`
@@ -76,44 +96,31 @@ Deno.test("killed after Twilio accepted SMS whose answers were on the wire: they
       join public.notifications_outbox o on o.id = a.outbox_id
       where o.lead_id = any (${leads.map((l) => l.id)}::uuid[]) and o.channel = 'sms'
         and a.reconciled`;
-    assert.equal(reconciled, unanswered, "each text in doubt was found at Twilio, not sent again");
+    assert.equal(
+      reconciled,
+      unanswered,
+      "each text in doubt was found at Twilio, not sent again",
+    );
   } finally {
     await sql.end();
   }
+}
+
+Deno.test("killed after Twilio accepted SMS whose answers were on the wire: they are found at Twilio, none texted twice", async () => {
+  await textsOnTheWireWhenKilled(() => switches.killFunctions());
 });
 
 Deno.test("a worker killed at the hard CPU limit with texts on the wire: each is found at Twilio, nothing lost or texted twice", async () => {
-  const sql = connect();
-  try {
-    await smsWindowAlwaysOpen(sql);
-    await twilio.fault({ path: "/Messages.json", times: 3, acceptFirst: true, delayMs: 8_000 });
-    const leads = await Promise.all([1, 2, 3].map(() => insertLead(sql)));
-    const phones = new Set(leads.map((l) => l.phone_e164));
-    await waitFor("Twilio to accept our texts", async () => {
-      const texts = (await twilio.messages()).filter((m) => phones.has(m.to));
-      return texts.length === leads.length;
-    }, { intervalMs: 10 });
+  await textsOnTheWireWhenKilled(async () => {
     const killed = async () => (await switches.runtimeStats()).functions["notify-lead"].killedCpu;
     const before = await killed();
     const { workers } = await switches.exhaustFunction("notify-lead");
     assert.ok(workers > 0, "a notify-lead worker was sending");
-    await waitFor("the runtime to kill it", async () => (await killed()) > before);
-    const [{ unanswered }] = await sql`
-      select count(*)::int as unanswered from public.notifications_outbox
-      where lead_id = any (${leads.map((l) => l.id)}::uuid[]) and channel = 'sms'
-        and status <> 'sent'`;
-    assert.ok(unanswered > 0, "some text's answer was still on the wire at the kill");
-    await sweepAfterRestart();
-    await assertEachOnce(sql, leads, true);
-    const [{ reconciled }] = await sql`
-      select count(*)::int as reconciled from public.notification_attempts a
-      join public.notifications_outbox o on o.id = a.outbox_id
-      where o.lead_id = any (${leads.map((l) => l.id)}::uuid[]) and o.channel = 'sms'
-        and a.reconciled`;
-    assert.equal(reconciled, unanswered, "each text in doubt was found at Twilio, not sent again");
-  } finally {
-    await sql.end();
-  }
+    await waitFor(
+      "the runtime to kill it at the limit",
+      async () => (await killed()) > before,
+    );
+  });
 });
 
 Deno.test("killed 20 ms after a batch reached Resend: the batch goes again under its key, each email arrives once", async () => {
@@ -123,7 +130,12 @@ Deno.test("killed 20 ms after a batch reached Resend: the batch goes again under
     const leads = await Promise.all(
       [1, 2, 3, 4].map(() => insertLead(sql, { sms_consent: false })),
     );
-    await resend.fault({ path: "/emails/batch", times: 1, acceptFirst: true, delayMs: 3_000 });
+    await resend.fault({
+      path: "/emails/batch",
+      times: 1,
+      acceptFirst: true,
+      delayMs: 3_000,
+    });
     const before = (await resend.requests()).length;
     await switches.pgNetPaused(false);
     await waitFor("a batch to reach Resend", async () => {

@@ -32,12 +32,16 @@ const ADMIN = "admin@pinkautoglass.com";
 
 /** A lead whose confirmation SMS is held until tomorrow (quiet hours): a text waiting to go. */
 async function leadWithWaitingSms(sql: postgres.Sql, phone?: string) {
-  return await arrangeLead(sql, phone ? { phone_e164: phone } : {}, async (lead) => {
-    await sql`update public.notifications_outbox
+  return await arrangeLead(
+    sql,
+    phone ? { phone_e164: phone } : {},
+    async (lead) => {
+      await sql`update public.notifications_outbox
               set status = 'deferred', status_reason = 'quiet_hours',
                   next_attempt_at = now() + interval '1 day'
               where lead_id = ${lead.id} and template = 'initial_confirmation_sms'`;
-  });
+    },
+  );
 }
 
 async function smsRowOf(sql: postgres.Sql, leadId: string) {
@@ -75,7 +79,10 @@ Deno.test("an opt-out in any of its forms stops every text to that phone, with o
         const lead = await leadWithWaitingSms(sql);
         const phone = lead.phone_e164;
         // A second lead with the same phone: consent belongs to the number.
-        const other = await insertLead(sql, { phone_e164: phone, sms_consent: false });
+        const other = await insertLead(sql, {
+          phone_e164: phone,
+          sms_consent: false,
+        });
         const res = await postAsTwilio(inboundParams(phone, text));
         assert.equal(res.status, 200);
         const replies = twimlMessages(res.body);
@@ -95,7 +102,10 @@ Deno.test("an opt-out in any of its forms stops every text to that phone, with o
           lead_id: other.id,
         });
         const optOuts = record.activities.filter((a) => a.activity_type === "sms_opt_out");
-        assert.deepEqual(optOuts.map((a) => a.lead_id).sort(), [lead.id, other.id].sort());
+        assert.deepEqual(
+          optOuts.map((a) => a.lead_id).sort(),
+          [lead.id, other.id].sort(),
+        );
         assert.equal(record.inbound[0].intent, "opt_out");
       });
     }
@@ -108,12 +118,18 @@ Deno.test("a stop word inside an ordinary sentence is a reply for staff, not an 
   const sql = connect();
   try {
     const lead = await leadWithWaitingSms(sql);
-    const res = await postAsTwilio(inboundParams(lead.phone_e164, "I can't stop by today"));
+    const res = await postAsTwilio(
+      inboundParams(lead.phone_e164, "I can't stop by today"),
+    );
     assert.equal(res.status, 200);
     assert.deepEqual(twimlMessages(res.body), []);
     assert.equal((await smsRowOf(sql, lead.id)).status, "deferred");
     const record = await phoneRecord(sql, lead.phone_e164);
-    assert.deepEqual(record.consent.map((c) => c.event), ["opt_in"], "only the form's consent");
+    assert.deepEqual(
+      record.consent.map((c) => c.event),
+      ["opt_in"],
+      "only the form's consent",
+    );
     assert.equal(record.inbound[0].intent, "reply");
     await waitFor("the staff email of the reply", async () => {
       const emails = await staffReplyEmails(lead.reference_number);
@@ -132,14 +148,23 @@ Deno.test("after STOP a new lead from that phone is not texted without consent, 
     const first = await insertLead(sql);
     const phone = first.phone_e164;
     await settledOutbox(sql, first.id, 3);
-    assert.equal((await postAsTwilio(inboundParams(phone, "STOP"))).status, 200);
+    assert.equal(
+      (await postAsTwilio(inboundParams(phone, "STOP"))).status,
+      200,
+    );
 
-    const unticked = await insertLead(sql, { phone_e164: phone, sms_consent: false });
+    const unticked = await insertLead(sql, {
+      phone_e164: phone,
+      sms_consent: false,
+    });
     const uOutbox = await settledOutbox(sql, unticked.id, 3);
     assert.equal(uOutbox.initial_confirmation_sms.status, "suppressed");
     assert.equal(uOutbox.initial_confirmation_sms.status_reason, "opted_out");
 
-    const ticked = await insertLead(sql, { phone_e164: phone, sms_consent: true });
+    const ticked = await insertLead(sql, {
+      phone_e164: phone,
+      sms_consent: true,
+    });
     const tOutbox = await settledOutbox(sql, ticked.id, 3);
     assert.equal(tOutbox.initial_confirmation_sms.status, "sent");
     const texts = await smsTo(phone);
@@ -168,9 +193,15 @@ Deno.test("START after STOP turns texts back on, with one reply and an sms_opt_i
     const record = await phoneRecord(sql, lead.phone_e164);
     assert.deepEqual(
       record.consent.map((c) => `${c.event}/${c.source}`),
-      ["opt_in/web_form", ...Array(3).fill(["opt_out/sms_keyword", "opt_in/sms_keyword"]).flat()],
+      [
+        "opt_in/web_form",
+        ...Array(3).fill(["opt_out/sms_keyword", "opt_in/sms_keyword"]).flat(),
+      ],
     );
-    assert.equal(record.activities.filter((a) => a.activity_type === "sms_opt_in").length, 3);
+    assert.equal(
+      record.activities.filter((a) => a.activity_type === "sms_opt_in").length,
+      3,
+    );
     const [status] = await sql`select may_text from public.sms_consent_status
                                where phone_e164 = ${lead.phone_e164}`;
     assert.equal(status.may_text, true);
@@ -187,14 +218,25 @@ Deno.test("HELP is answered with who we are, how to get help and how to stop, in
       const res = await postAsTwilio(inboundParams(lead.phone_e164, text));
       const [reply, ...more] = twimlMessages(res.body);
       assert.equal(more.length, 0);
-      for (const part of [/Pink Auto Glass/, /\(720\) 918-7465/, /pinkautoglass\.com/, /STOP/]) {
+      for (
+        const part of [
+          /Pink Auto Glass/,
+          /\(720\) 918-7465/,
+          /pinkautoglass\.com/,
+          /STOP/,
+        ]
+      ) {
         assert.match(reply, part);
       }
       assert.match(reply, /Msg & data rates may apply/);
       assert.deepEqual(smsCost(reply), { segments: 1, encoding: "GSM-7" });
     }
     const record = await phoneRecord(sql, lead.phone_e164);
-    assert.deepEqual(record.consent.map((c) => c.event), ["opt_in"], "no consent change");
+    assert.deepEqual(
+      record.consent.map((c) => c.event),
+      ["opt_in"],
+      "no consent change",
+    );
     assert.equal((await smsRowOf(sql, lead.id)).status, "deferred");
   } finally {
     await sql.end();
@@ -205,7 +247,9 @@ Deno.test("when Twilio's Advanced Opt-Out answered (OptOutType), the opt-out is 
   const sql = connect();
   try {
     const lead = await leadWithWaitingSms(sql);
-    const res = await postAsTwilio(inboundParams(lead.phone_e164, "STOP", { OptOutType: "STOP" }));
+    const res = await postAsTwilio(
+      inboundParams(lead.phone_e164, "STOP", { OptOutType: "STOP" }),
+    );
     assert.equal(res.status, 200);
     assert.deepEqual(twimlMessages(res.body), []);
     assert.match(res.body, /<Response\/>/);
@@ -221,15 +265,22 @@ Deno.test("a customer's free-text reply and an MMS reach the staff inbox, logged
   const sql = connect();
   try {
     const older = await insertLead(sql, { first_name: "Old" });
-    const lead = await insertLead(sql, { phone_e164: older.phone_e164, first_name: "Robin" });
-    const text = await postAsTwilio(inboundParams(lead.phone_e164, "Can you come at 9 instead?"));
+    const lead = await insertLead(sql, {
+      phone_e164: older.phone_e164,
+      first_name: "Robin",
+    });
+    const text = await postAsTwilio(
+      inboundParams(lead.phone_e164, "Can you come at 9 instead?"),
+    );
     assert.equal(text.status, 200);
     const photo = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1";
-    const mms = await postAsTwilio(inboundParams(lead.phone_e164, "Here is the crack", {
-      NumMedia: "1",
-      MediaUrl0: photo,
-      MediaContentType0: "image/jpeg",
-    }));
+    const mms = await postAsTwilio(
+      inboundParams(lead.phone_e164, "Here is the crack", {
+        NumMedia: "1",
+        MediaUrl0: photo,
+        MediaContentType0: "image/jpeg",
+      }),
+    );
     assert.equal(mms.status, 200);
 
     const emails = await waitFor("both staff emails", async () => {
@@ -237,9 +288,16 @@ Deno.test("a customer's free-text reply and an MMS reach the staff inbox, logged
       return found.length === 2 ? found : undefined;
     });
     const plain = emails.find((e) => e.subject.includes("Can you come at 9"))!;
-    assert.match(plain.subject, new RegExp(`Robin Doe \\(Ref ${lead.reference_number}\\)`));
+    assert.match(
+      plain.subject,
+      new RegExp(`Robin Doe \\(Ref ${lead.reference_number}\\)`),
+    );
     assert.match(plain.text ?? "", /Can you come at 9 instead\?/);
-    assert.match(plain.text ?? "", /\(720\)/, "the customer's phone, formatted");
+    assert.match(
+      plain.text ?? "",
+      /\(720\)/,
+      "the customer's phone, formatted",
+    );
     const withPhoto = emails.find((e) => e.subject.includes("Here is the crack"))!;
     assert.ok((withPhoto.html ?? "").includes(photo.replaceAll("&", "&amp;")));
     assert.match(withPhoto.text ?? "", /image\/jpeg/);
@@ -247,7 +305,10 @@ Deno.test("a customer's free-text reply and an MMS reach the staff inbox, logged
     const received = await sql`select lead_id, metadata from public.lead_activities
       where activity_type = 'sms_received' and lead_id in (${lead.id}, ${older.id})`;
     assert.equal(received.length, 2);
-    assert.ok(received.every((a) => a.lead_id === lead.id), "on the phone's latest lead");
+    assert.ok(
+      received.every((a) => a.lead_id === lead.id),
+      "on the phone's latest lead",
+    );
   } finally {
     await sql.end();
   }
@@ -258,12 +319,15 @@ Deno.test("a text from a number no lead gave still reaches staff", async () => {
   try {
     const exchange = 200 + Math.floor(Math.random() * 800);
     const stranger = `+1303${exchange}${String(Math.floor(Math.random() * 1e4)).padStart(4, "0")}`;
-    const res = await postAsTwilio(inboundParams(stranger, "Do you fix RV windshields?"));
+    const res = await postAsTwilio(
+      inboundParams(stranger, "Do you fix RV windshields?"),
+    );
     assert.equal(res.status, 200);
     const display = `(303) ${stranger.slice(5, 8)}-${stranger.slice(8)}`;
     const [email] = await waitFor("the staff email", async () => {
       const found = (await emailsTo(ADMIN)).filter((e) =>
-        e.subject.includes("Do you fix RV windshields?") && e.subject.includes(display)
+        e.subject.includes("Do you fix RV windshields?") &&
+        e.subject.includes(display)
       );
       return found.length === 1 ? found : undefined;
     });
@@ -319,13 +383,21 @@ Deno.test("twilio-inbound takes only signed form POSTs of at most 64 KB", async 
   assert.match((await json.json()).error, /application\/x-www-form-urlencoded/);
 
   const unsigned = await fetch(TWILIO_INBOUND_URL);
-  assert.equal(unsigned.status, 403, "unsigned is refused before the method is looked at");
+  assert.equal(
+    unsigned.status,
+    403,
+    "unsigned is refused before the method is looked at",
+  );
   await unsigned.body?.cancel();
-  const get = await fetch(TWILIO_INBOUND_URL, { headers: { "x-twilio-signature": "x" } });
+  const get = await fetch(TWILIO_INBOUND_URL, {
+    headers: { "x-twilio-signature": "x" },
+  });
   assert.equal(get.status, 405);
   await get.body?.cancel();
 
-  const huge = await postAsTwilio(inboundParams("+17205551234", "x".repeat(70_000)));
+  const huge = await postAsTwilio(
+    inboundParams("+17205551234", "x".repeat(70_000)),
+  );
   assert.equal(huge.status, 413);
 });
 
@@ -335,7 +407,10 @@ Deno.test("the same text posted twice is acted on once: one reply, one activity,
     const lead = await insertLead(sql);
     const reply = inboundParams(lead.phone_e164, "Is Saturday possible?");
     const stop = inboundParams(lead.phone_e164, "stop");
-    const [r1, r2] = await Promise.all([postAsTwilio(reply), postAsTwilio(reply)]);
+    const [r1, r2] = await Promise.all([
+      postAsTwilio(reply),
+      postAsTwilio(reply),
+    ]);
     assert.deepEqual([r1.status, r2.status], [200, 200]);
     const first = await postAsTwilio(stop);
     const again = await postAsTwilio(stop);
@@ -344,16 +419,29 @@ Deno.test("the same text posted twice is acted on once: one reply, one activity,
 
     await waitFor(
       "the staff email",
-      async () => (await staffReplyEmails(lead.reference_number)).length === 1 || undefined,
+      async () =>
+        (await staffReplyEmails(lead.reference_number)).length === 1 ||
+        undefined,
     );
     const record = await phoneRecord(sql, lead.phone_e164);
     assert.equal(record.inbound.length, 2);
-    assert.equal(record.activities.filter((a) => a.activity_type === "sms_received").length, 1);
-    assert.equal(record.activities.filter((a) => a.activity_type === "sms_opt_out").length, 1);
+    assert.equal(
+      record.activities.filter((a) => a.activity_type === "sms_received")
+        .length,
+      1,
+    );
+    assert.equal(
+      record.activities.filter((a) => a.activity_type === "sms_opt_out").length,
+      1,
+    );
     assert.equal(record.consent.filter((c) => c.event === "opt_out").length, 1);
     const outbox = await sql`select key from public.notifications_outbox
       where key like ${`sms:${reply.MessageSid}:%`} or key like ${`sms:${stop.MessageSid}:%`}`;
-    assert.equal(outbox.length, 2, "one staff email and one recorded TwiML reply");
+    assert.equal(
+      outbox.length,
+      2,
+      "one staff email and one recorded TwiML reply",
+    );
   } finally {
     await sql.end();
   }
@@ -378,43 +466,73 @@ async function deliveryActivities(sql: postgres.Sql, leadId: string) {
 Deno.test("status callbacks repeated and out of order leave the right final state and one activity", async (t) => {
   const sql = connect();
   try {
-    await t.step("delivered arrives twice, then a late sent and queued", async () => {
-      const { lead, sid } = await sentText(sql);
-      for (const status of ["queued", "delivered", "delivered", "sent", "queued"]) {
-        const res = await postAsTwilio(statusParams(sid, status));
-        assert.equal(res.status, 200);
-      }
-      assert.equal((await smsRowOf(sql, lead.id)).delivery_status, "delivered");
-      const logged = await deliveryActivities(sql, lead.id);
-      assert.deepEqual(logged.map((a) => a.activity_type), ["sms_delivered"]);
-    });
+    await t.step(
+      "delivered arrives twice, then a late sent and queued",
+      async () => {
+        const { lead, sid } = await sentText(sql);
+        for (
+          const status of ["queued", "delivered", "delivered", "sent", "queued"]
+        ) {
+          const res = await postAsTwilio(statusParams(sid, status));
+          assert.equal(res.status, 200);
+        }
+        assert.equal(
+          (await smsRowOf(sql, lead.id)).delivery_status,
+          "delivered",
+        );
+        const logged = await deliveryActivities(sql, lead.id);
+        assert.deepEqual(logged.map((a) => a.activity_type), ["sms_delivered"]);
+      },
+    );
     await t.step("concurrent copies of a failure", async () => {
       const { lead, sid } = await sentText(sql);
       const failed = statusParams(sid, "undelivered", { ErrorCode: "30007" });
       await Promise.all([1, 2, 3, 4].map(() => postAsTwilio(failed)));
       await postAsTwilio(statusParams(sid, "sent"));
-      assert.equal((await smsRowOf(sql, lead.id)).delivery_status, "undelivered");
+      assert.equal(
+        (await smsRowOf(sql, lead.id)).delivery_status,
+        "undelivered",
+      );
       const logged = await deliveryActivities(sql, lead.id);
       assert.equal(logged.length, 1);
       assert.equal(logged[0].activity_type, "sms_failed");
       assert.equal(logged[0].metadata.error_code, 30007);
     });
-    await t.step("every status at once, each twice: the final one wins, logged once", async () => {
-      const { lead, sid } = await sentText(sql);
-      const posts = ["queued", "sent", "delivered", "sending"].flatMap((s) => [s, s]);
-      const answers = await Promise.all(posts.map((s) => postAsTwilio(statusParams(sid, s))));
-      assert.deepEqual(answers.map((a) => a.status), posts.map(() => 200));
-      assert.equal((await smsRowOf(sql, lead.id)).delivery_status, "delivered");
-      const logged = await deliveryActivities(sql, lead.id);
-      assert.deepEqual(logged.map((a) => a.activity_type), ["sms_delivered"]);
-    });
-    await t.step("an unknown MessageSid is answered 200 and changes nothing", async () => {
-      const [{ count: before }] = await sql`select count(*)::int from public.lead_activities`;
-      const res = await postAsTwilio(statusParams(newMessageSid(), "delivered"));
-      assert.equal(res.status, 200);
-      const [{ count: after }] = await sql`select count(*)::int from public.lead_activities`;
-      assert.equal(after, before);
-    });
+    await t.step(
+      "every status at once, each twice: the final one wins, logged once",
+      async () => {
+        const { lead, sid } = await sentText(sql);
+        const posts = ["queued", "sent", "delivered", "sending"].flatMap((
+          s,
+        ) => [s, s]);
+        const answers = await Promise.all(
+          posts.map((s) => postAsTwilio(statusParams(sid, s))),
+        );
+        assert.deepEqual(answers.map((a) => a.status), posts.map(() => 200));
+        assert.equal(
+          (await smsRowOf(sql, lead.id)).delivery_status,
+          "delivered",
+        );
+        const logged = await deliveryActivities(sql, lead.id);
+        assert.deepEqual(logged.map((a) => a.activity_type), ["sms_delivered"]);
+      },
+    );
+    await t.step(
+      "an unknown MessageSid is answered 200 and changes nothing",
+      async () => {
+        const sid = newMessageSid();
+        const res = await postAsTwilio(statusParams(sid, "delivered"));
+        assert.equal(res.status, 200);
+        // Only what names this SID could have changed (other tests' reports land meanwhile).
+        const [{ activities }] = await sql`
+          select count(*)::int as activities from public.lead_activities
+          where position(${sid} in metadata::text) > 0`;
+        const [{ rows }] = await sql`
+          select count(*)::int as rows from public.notifications_outbox
+          where provider_message_id = ${sid}`;
+        assert.deepEqual([activities, rows], [0, 0]);
+      },
+    );
   } finally {
     await sql.end();
   }
@@ -427,7 +545,10 @@ Deno.test("21610 on a status callback records one opt-out for that phone, howeve
     const failed = statusParams(sid, "failed", { ErrorCode: "21610" });
     await Promise.all([1, 2, 3].map(() => postAsTwilio(failed)));
     const record = await phoneRecord(sql, lead.phone_e164);
-    assert.equal(record.consent.filter((c) => c.source === "provider").length, 1);
+    assert.equal(
+      record.consent.filter((c) => c.source === "provider").length,
+      1,
+    );
     assert.deepEqual(
       { ...record.consent.at(-1)! },
       {
@@ -447,14 +568,17 @@ Deno.test("after 30006 (landline) a new lead from that phone is not texted, and 
   try {
     await smsWindowAlwaysOpen(sql);
     const { lead, sid } = await sentText(sql);
-    await postAsTwilio(statusParams(sid, "undelivered", { ErrorCode: "30006" }));
+    await postAsTwilio(
+      statusParams(sid, "undelivered", { ErrorCode: "30006" }),
+    );
     const again = await insertLead(sql, { phone_e164: lead.phone_e164 });
     const outbox = await settledOutbox(sql, again.id, 3);
     assert.equal(outbox.initial_confirmation_sms.status, "suppressed");
     assert.equal(outbox.initial_confirmation_sms.status_reason, "unreachable");
     assert.deepEqual(await smsTo(lead.phone_e164), []);
     const [alert] = (await emailsTo(ADMIN)).filter((e) =>
-      (e.html ?? "").includes(again.reference_number) && e.subject.startsWith("🚨")
+      (e.html ?? "").includes(again.reference_number) &&
+      e.subject.startsWith("🚨")
     );
     assert.match(
       alert.text ?? "",
@@ -477,7 +601,10 @@ Deno.test("through Twilio (the fake): a text we send is reported sent, then deli
     });
     const logged = await deliveryActivities(sql, lead.id);
     assert.deepEqual(logged.map((a) => a.activity_type), ["sms_delivered"]);
-    assert.equal(logged[0].metadata.provider_message_id, row.provider_message_id);
+    assert.equal(
+      logged[0].metadata.provider_message_id,
+      row.provider_message_id,
+    );
   } finally {
     await sql.end();
   }
@@ -493,13 +620,18 @@ Deno.test("through Twilio (the fake): a landline's 30006 stops later texts; the 
     await settledOutbox(sql, lead.id, 3);
     await waitFor(
       "the failure report",
-      async () => (await smsRowOf(sql, lead.id)).delivery_status === "undelivered" || undefined,
+      async () =>
+        (await smsRowOf(sql, lead.id)).delivery_status === "undelivered" ||
+        undefined,
     );
     const [mark] = await sql`select error_code from public.sms_unreachable_phones
                              where phone_e164 = ${phone}`;
     assert.equal(mark.error_code, 30006);
 
-    const question = await twilio.inbound({ from: phone, body: "Did you get my photos?" });
+    const question = await twilio.inbound({
+      from: phone,
+      body: "Did you get my photos?",
+    });
     assert.equal(question.status, 200);
     assert.deepEqual(question.replies, []);
     const [{ count }] = await sql`select count(*)::int from public.sms_unreachable_phones
@@ -507,7 +639,9 @@ Deno.test("through Twilio (the fake): a landline's 30006 stops later texts; the 
     assert.equal(count, 0, "a number that texts us can take texts");
     await waitFor(
       "the staff email",
-      async () => (await staffReplyEmails(lead.reference_number)).length === 1 || undefined,
+      async () =>
+        (await staffReplyEmails(lead.reference_number)).length === 1 ||
+        undefined,
     );
 
     const stop = await twilio.inbound({ from: phone, body: "Stop please" });

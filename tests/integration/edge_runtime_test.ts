@@ -23,7 +23,9 @@ import { eachLine } from "../../supabase/local/edge_runtime/supervisor.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { functionEnv } from "../../supabase/local/local_env.ts";
 
-const FIXTURES = fileURLToPath(new URL("../fixtures/edge_functions/", import.meta.url));
+const FIXTURES = fileURLToPath(
+  new URL("../fixtures/edge_functions/", import.meta.url),
+);
 const CONFIG = join(FIXTURES, "supabase", "config.toml");
 const PUBLIC_URL = "http://127.0.0.1:54999";
 
@@ -49,7 +51,11 @@ async function withRuntime(
   const call = (path: string, init: RequestInit = {}) => {
     const name = path.split("/")[1];
     const spec = specs.find((s) => s.name === name) as FunctionSpec;
-    return supervisor.serve(spec, new Request(`${PUBLIC_URL}${path}`, init), path);
+    return supervisor.serve(
+      spec,
+      new Request(`${PUBLIC_URL}${path}`, init),
+      path,
+    );
   };
   try {
     await test({ supervisor, call, logs });
@@ -69,11 +75,19 @@ Deno.test("a worker runs the function under Deno 2.1.4 with only its environment
     assert.equal(who.deno, "2.1.4");
     assert.equal(who.url, `${PUBLIC_URL}/probe/whoami`);
     assert.equal(who.probeSecret, "injected");
-    assert.equal(who.denoDir, null, "the runtime's own variables are not the function's");
+    assert.equal(
+      who.denoDir,
+      null,
+      "the runtime's own variables are not the function's",
+    );
     assert.match(who.executionId, /^[0-9a-f-]{36}$/);
 
     const env = await (await call("/probe/env", { method: "POST" })).json();
-    assert.deepEqual(env, { set: "NotSupported", processEnv: "NotSupported", after: "injected" });
+    assert.deepEqual(env, {
+      set: "NotSupported",
+      processEnv: "NotSupported",
+      after: "injected",
+    });
   });
 });
 
@@ -85,71 +99,102 @@ Deno.test("a worker may write only under /tmp, and cannot start a process", asyn
     assert.notEqual(tried.mkdir, "ok");
     assert.equal(tried.tmp, "ok");
     assert.notEqual(tried.command, "ok");
-    await assert.rejects(Deno.stat(join(FIXTURES, "probe", "written.txt")), Deno.errors.NotFound);
+    await assert.rejects(
+      Deno.stat(join(FIXTURES, "probe", "written.txt")),
+      Deno.errors.NotFound,
+    );
   });
 });
 
 Deno.test("a worker past its soft CPU limit gets no new requests; a fresh worker serves them, and the old one is dropped once idle", async () => {
-  await withRuntime({ cpuSoftMs: 400, cpuHardMs: 10_000 }, async ({ supervisor, call, logs }) => {
-    const first = await workerOf(await call("/probe/burn?ms=500", { method: "POST" }));
-    await waitFor(
-      "the worker retired",
-      () => Promise.resolve(supervisor.stats().functions.probe.retiredCpu),
-    );
-    const second = await workerOf(await call("/probe/whoami"));
-    assert.notEqual(second, first);
-    await waitFor(
-      "the retired worker's early_drop",
-      () => Promise.resolve(logs.some((l) => l.endsWith(`probe ${first} beforeunload early_drop`))),
-    );
-    assert.equal(await workerOf(await call("/probe/whoami")), second);
-    const stats = supervisor.stats().functions.probe;
-    assert.equal(stats.started, 2);
-    assert.equal(stats.killedCpu, 0);
-  });
+  await withRuntime(
+    { cpuSoftMs: 400, cpuHardMs: 10_000 },
+    async ({ supervisor, call, logs }) => {
+      const first = await workerOf(
+        await call("/probe/burn?ms=500", { method: "POST" }),
+      );
+      await waitFor(
+        "the worker retired",
+        () => Promise.resolve(supervisor.stats().functions.probe.retiredCpu),
+      );
+      const second = await workerOf(await call("/probe/whoami"));
+      assert.notEqual(second, first);
+      await waitFor(
+        "the retired worker's early_drop",
+        () =>
+          Promise.resolve(
+            logs.some((l) => l.endsWith(`probe ${first} beforeunload early_drop`)),
+          ),
+      );
+      assert.equal(await workerOf(await call("/probe/whoami")), second);
+      const stats = supervisor.stats().functions.probe;
+      assert.equal(stats.started, 2);
+      assert.equal(stats.killedCpu, 0);
+    },
+  );
 });
 
 Deno.test("a retired worker finishes its waitUntil work before it is dropped", async () => {
-  await withRuntime({ cpuSoftMs: 300, cpuHardMs: 10_000 }, async ({ call, logs }) => {
-    const worker = await workerOf(await call("/probe/later?ms=500", { method: "POST" }));
-    await waitFor("the background work and then the drop", () => {
-      const done = logs.findIndex((l) => l.endsWith(`probe ${worker} later done`));
-      const drop = logs.findIndex((l) => l.endsWith(`probe ${worker} beforeunload early_drop`));
-      return Promise.resolve(done >= 0 && drop > done);
-    });
-  });
+  await withRuntime(
+    { cpuSoftMs: 300, cpuHardMs: 10_000 },
+    async ({ call, logs }) => {
+      const worker = await workerOf(
+        await call("/probe/later?ms=500", { method: "POST" }),
+      );
+      await waitFor("the background work and then the drop", () => {
+        const done = logs.findIndex((l) => l.endsWith(`probe ${worker} later done`));
+        const drop = logs.findIndex((l) => l.endsWith(`probe ${worker} beforeunload early_drop`));
+        return Promise.resolve(done >= 0 && drop > done);
+      });
+    },
+  );
 });
 
 Deno.test("at the hard CPU limit the worker is killed and its request answered 546", async () => {
-  await withRuntime({ cpuSoftMs: 300, cpuHardMs: 800 }, async ({ supervisor, call, logs }) => {
-    const res = await call("/probe/burn?ms=5000", { method: "POST" });
-    assert.equal(res.status, 546);
-    assert.equal((await res.json()).code, "WORKER_LIMIT");
-    const stats = supervisor.stats().functions.probe;
-    assert.equal(stats.killedCpu, 1);
-    assert.ok(!logs.some((l) => l.includes("beforeunload early_drop")), "no event at a kill");
-    // The next request gets a new worker.
-    assert.equal((await call("/probe/whoami")).status, 200);
-  });
+  await withRuntime(
+    { cpuSoftMs: 300, cpuHardMs: 800 },
+    async ({ supervisor, call, logs }) => {
+      const res = await call("/probe/burn?ms=5000", { method: "POST" });
+      assert.equal(res.status, 546);
+      assert.equal((await res.json()).code, "WORKER_LIMIT");
+      const stats = supervisor.stats().functions.probe;
+      assert.equal(stats.killedCpu, 1);
+      assert.ok(
+        !logs.some((l) => l.includes("beforeunload early_drop")),
+        "no event at a kill",
+      );
+      // The next request gets a new worker.
+      assert.equal((await call("/probe/whoami")).status, 200);
+    },
+  );
 });
 
 Deno.test("the wall clock's beforeunload comes before the limit while the worker is busy, then the worker is ended", async () => {
-  await withRuntime({ wallClockMs: 2_000 }, async ({ supervisor, call, logs }) => {
-    const res = await call("/probe/wait?ms=10000", { method: "POST" });
-    assert.equal(res.status, 546);
-    await res.body?.cancel();
-    assert.ok(logs.some((l) => / beforeunload wall_clock$/.test(l)), logs.join("\n"));
-    assert.equal(supervisor.stats().functions.probe.killedWallClock, 1);
-  });
+  await withRuntime(
+    { wallClockMs: 2_000 },
+    async ({ supervisor, call, logs }) => {
+      const res = await call("/probe/wait?ms=10000", { method: "POST" });
+      assert.equal(res.status, 546);
+      await res.body?.cancel();
+      assert.ok(
+        logs.some((l) => / beforeunload wall_clock$/.test(l)),
+        logs.join("\n"),
+      );
+      assert.equal(supervisor.stats().functions.probe.killedWallClock, 1);
+    },
+  );
 });
 
 Deno.test("a memory hog is ended and its request answered 546", async () => {
-  await withRuntime({ memoryMb: 64, cpuHardMs: 60_000 }, async ({ supervisor, call }) => {
-    const res = await call("/probe/hog", { method: "POST" });
-    assert.equal(res.status, 546);
-    await res.body?.cancel();
-    assert.equal(supervisor.stats().functions.probe.killedMemory, 1);
-  });
+  await withRuntime(
+    { memoryMb: 64, cpuHardMs: 60_000 },
+    async ({ supervisor, call }) => {
+      const res = await call("/probe/hog", { method: "POST" });
+      assert.equal(res.status, 546);
+      await res.body?.cancel();
+      assert.equal(supervisor.stats().functions.probe.killedMemory, 1);
+    },
+  );
 });
 
 Deno.test("a function that fails at boot answers 503 BOOT_ERROR, every time", async () => {
@@ -169,14 +214,19 @@ Deno.test("the functions host serves what config.toml declares, and only that", 
     args: [
       "run",
       "-A",
-      fileURLToPath(new URL("../../supabase/local/functions_host.ts", import.meta.url)),
+      fileURLToPath(
+        new URL("../../supabase/local/functions_host.ts", import.meta.url),
+      ),
     ],
     stdin: "piped",
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
   const ready = Promise.withResolvers<void>();
-  const output = eachLine(host.stdout, (line) => line === HOST_READY && ready.resolve());
+  const output = eachLine(
+    host.stdout,
+    (line) => line === HOST_READY && ready.resolve(),
+  );
   const stdin = host.stdin.getWriter();
   await stdin.write(new TextEncoder().encode(
     JSON.stringify({
@@ -240,5 +290,9 @@ Deno.test("our functions run React's production build: the stack sets NODE_ENV a
     }
   };
   assert.equal(await build(env.NODE_ENV), true);
-  assert.equal(await build(undefined), false, "without the secret, React's development build");
+  assert.equal(
+    await build(undefined),
+    false,
+    "without the secret, React's development build",
+  );
 });

@@ -16,7 +16,9 @@ await requireStack();
 class Rollback extends Error {}
 
 /** Runs `body` in a transaction that is always rolled back. */
-async function withTransaction(body: (tx: postgres.TransactionSql) => Promise<void>) {
+async function withTransaction(
+  body: (tx: postgres.TransactionSql) => Promise<void>,
+) {
   const sql = connect({ max: 1 });
   try {
     await sql.begin(async (tx) => {
@@ -58,16 +60,30 @@ Deno.test("an outcome from a sender whose lease passed to another is refused, an
     assert.equal(b.attempts, 2);
 
     const late = await settleOutcomes(tx, [
-      { row: a, kind: "sent", provider: "Resend", providerMessageId: "em_from_a" },
+      {
+        row: a,
+        kind: "sent",
+        provider: "Resend",
+        providerMessageId: "em_from_a",
+      },
     ]);
-    assert.equal(late.size, 0, "the first sender's late answer changes nothing");
+    assert.equal(
+      late.size,
+      0,
+      "the first sender's late answer changes nothing",
+    );
     const [stillB] =
       await tx`select status, lease_token from public.notifications_outbox where key = ${key}`;
     assert.equal(stillB.status, "sending");
     assert.equal(stillB.lease_token, b.lease_token);
 
     const owned = await settleOutcomes(tx, [
-      { row: b, kind: "sent", provider: "Resend", providerMessageId: "em_from_b" },
+      {
+        row: b,
+        kind: "sent",
+        provider: "Resend",
+        providerMessageId: "em_from_b",
+      },
     ]);
     assert.deepEqual([...owned], [String(b.id)]);
     const [row] = await tx`select status, provider_message_id, lease_token, sent_at
@@ -79,8 +95,18 @@ Deno.test("an outcome from a sender whose lease passed to another is refused, an
       select attempt, outcome, lease_lost, provider_message_id from public.notification_attempts
       where outbox_id = ${b.id} order by id`;
     assert.deepEqual(attempts.map((r) => ({ ...r })), [
-      { attempt: 1, outcome: "sent", lease_lost: true, provider_message_id: "em_from_a" },
-      { attempt: 2, outcome: "sent", lease_lost: false, provider_message_id: "em_from_b" },
+      {
+        attempt: 1,
+        outcome: "sent",
+        lease_lost: true,
+        provider_message_id: "em_from_a",
+      },
+      {
+        attempt: 2,
+        outcome: "sent",
+        lease_lost: false,
+        provider_message_id: "em_from_b",
+      },
     ]);
   });
 });
@@ -111,7 +137,12 @@ Deno.test("settleOutcomes() applies a batch of different outcomes in one stateme
       },
       { row: byKey.get(keys[1])!, kind: "dead", reason: "permanent: HTTP 422" },
       { row: byKey.get(keys[2])!, kind: "suppressed", reason: "opted_out" },
-      { row: byKey.get(keys[3])!, kind: "deferred", reason: "quiet_hours", until },
+      {
+        row: byKey.get(keys[3])!,
+        kind: "deferred",
+        reason: "quiet_hours",
+        until,
+      },
     ]);
     assert.equal(owned.size, 4);
     const after = new Map(
@@ -130,22 +161,35 @@ Deno.test("settleOutcomes() applies a batch of different outcomes in one stateme
       ["retry", 0, "HTTP 429", true],
       "a throttled retry gives its attempt back and waits",
     );
-    assert.deepEqual([after.get(keys[1])!.status, after.get(keys[1])!.last_error], [
+    assert.deepEqual([
+      after.get(keys[1])!.status,
+      after.get(keys[1])!.last_error,
+    ], [
       "dead",
       "permanent: HTTP 422",
     ]);
-    assert.deepEqual([after.get(keys[2])!.status, after.get(keys[2])!.status_reason], [
+    assert.deepEqual([
+      after.get(keys[2])!.status,
+      after.get(keys[2])!.status_reason,
+    ], [
       "suppressed",
       "opted_out",
     ]);
     assert.equal(after.get(keys[3])!.status, "deferred");
-    assert.equal((after.get(keys[3])!.next_attempt_at as Date).toISOString(), until.toISOString());
+    assert.equal(
+      (after.get(keys[3])!.next_attempt_at as Date).toISOString(),
+      until.toISOString(),
+    );
   });
 });
 
 Deno.test("a drain aborted before its worker ends hands back at once what it claimed and never put on the wire", async () => {
   await withTransaction(async (tx) => {
-    const keys = [await pendingRow(tx), await pendingRow(tx), await pendingRow(tx)];
+    const keys = [
+      await pendingRow(tx),
+      await pendingRow(tx),
+      await pendingRow(tx),
+    ];
     const unloading = new AbortController();
     const blocked = Promise.withResolvers<void>();
     const sender: ChannelSender = {
@@ -156,20 +200,32 @@ Deno.test("a drain aborted before its worker ends hands back at once what it cla
         await ctx.onTheWire([deliveries[0].row], "call-1");
         unloading.abort();
         await blocked.promise;
-        assert.deepEqual(await ctx.onTheWire(deliveries.slice(1).map((d) => d.row), "call-2"), []);
+        assert.deepEqual(
+          await ctx.onTheWire(deliveries.slice(1).map((d) => d.row), "call-2"),
+          [],
+        );
       },
     };
     const drain = drainOutbox({
       // The drain's statements run in this transaction: no other drain sees these rows.
       sql: tx as unknown as postgres.Sql,
       prepare: (rows) =>
-        Promise.resolve(rows.map((row) => ({ row, action: "send" as const, payload: {} }))),
+        Promise.resolve(
+          rows.map((row) => ({ row, action: "send" as const, payload: {} })),
+        ),
       senders: { email: sender },
       journal: () => Promise.resolve(),
     }, { onlyKeys: keys, signal: unloading.signal });
 
     const states = () =>
-      tx<{ key: string; status: string; attempts: number; lease_token: string | null }[]>`
+      tx<
+        {
+          key: string;
+          status: string;
+          attempts: number;
+          lease_token: string | null;
+        }[]
+      >`
         select key, status, attempts, lease_token from public.notifications_outbox
         where key = any (${keys}) order by id`;
     // Handed back while the sender still holds them: not when their lease (20 s) ends.
@@ -184,6 +240,10 @@ Deno.test("a drain aborted before its worker ends hands back at once what it cla
     blocked.resolve();
     const stats = await drain;
     assert.equal(stats.released, 2);
-    assert.equal((await states())[0].status, "sending", "the one on the wire keeps its lease");
+    assert.equal(
+      (await states())[0].status,
+      "sending",
+      "the one on the wire keeps its lease",
+    );
   });
 });

@@ -20,7 +20,9 @@ async function call<T>(url: string, body?: unknown): Promise<T> {
       body: JSON.stringify(body),
     },
   );
-  if (!res.ok) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
+  if (!res.ok) {
+    throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
+  }
   return await res.json() as T;
 }
 
@@ -51,8 +53,16 @@ export const twilio = {
   inbound: (message: InboundRequest) =>
     call<InboundResult>(`${stack.twilioUrl}/__fake/inbound`, message),
   /** Later sends to `phone` end `undelivered` (queued, sent, undelivered) or `failed`. */
-  deliveryFailure: (phone: string, status: "undelivered" | "failed", errorCode: number) =>
-    call(`${stack.twilioUrl}/__fake/delivery-failure`, { phone, status, error_code: errorCode }),
+  deliveryFailure: (
+    phone: string,
+    status: "undelivered" | "failed",
+    errorCode: number,
+  ) =>
+    call(`${stack.twilioUrl}/__fake/delivery-failure`, {
+      phone,
+      status,
+      error_code: errorCode,
+    }),
   /** Later sends to `phone` are delivered again. */
   clearDeliveryFailure: (phone: string) =>
     call(`${stack.twilioUrl}/__fake/delivery-failure`, { phone, clear: true }),
@@ -90,18 +100,24 @@ export const switches = {
    * as one that burned its 2 s is (no event; its requests answered 546).
    */
   exhaustFunction: (name: string) =>
-    call<{ workers: number }>(`${stack.apiUrl}/__stack/functions-runtime/exhaust/${name}`, {}),
+    call<{ workers: number }>(
+      `${stack.apiUrl}/__stack/functions-runtime/exhaust/${name}`,
+      {},
+    ),
   /** What the edge runtime did so far, per function (workers started, retired, killed…). */
   runtimeStats: async () => {
     const res = await fetch(`${stack.apiUrl}/__stack/functions-runtime/stats`);
-    return (await res.json()) as { functions: Record<string, Record<string, number>> };
+    return (await res.json()) as {
+      functions: Record<string, Record<string, number>>;
+    };
   },
 };
 
 /** Emails the fake Resend accepted for one recipient. */
 export async function emailsTo(address: string | null) {
   return (await resend.emails()).filter((e) =>
-    address !== null && (e.to.includes(address) || (e.cc ?? []).includes(address))
+    address !== null &&
+    (e.to.includes(address) || (e.cc ?? []).includes(address))
   );
 }
 

@@ -12,7 +12,9 @@ import { functionEnv } from "../../supabase/local/local_env.ts";
 export const WEBHOOK_SECRET = "local-notify-webhook-secret-not-for-production";
 
 /** notify-lead's configuration on the test stack (fake providers), plus `overrides`. */
-export function notifyLeadConfig(overrides: Record<string, string> = {}): SendingConfig {
+export function notifyLeadConfig(
+  overrides: Record<string, string> = {},
+): SendingConfig {
   const env = functionEnv({}, {
     apiUrl: stack.apiUrl,
     dbUrl: stack.dbUrl,
@@ -61,26 +63,38 @@ export async function sweep(opts: { graceSeconds?: number } = {}) {
     "notify-lead/sweep",
     JSON.stringify({ grace_seconds: opts.graceSeconds ?? 0 }),
   );
-  if (res.status !== 200) throw new Error(`sweep answered ${res.status}: ${await res.text()}`);
+  if (res.status !== 200) {
+    throw new Error(`sweep answered ${res.status}: ${await res.text()}`);
+  }
   return await res.json();
 }
 
 /** A lead's outbox rows, keyed by template, once `count` of them have reached a final state. */
-export async function settledOutbox(sql: postgres.Sql, leadId: string, count: number) {
-  return await waitFor(`lead ${leadId}'s ${count} messages to settle`, async () => {
-    const rows = await outboxOf(sql, leadId);
-    const done = Object.values(rows).filter((r) =>
-      ["sent", "dead", "suppressed", "deferred"].includes(r.status)
-    );
-    return done.length === count ? rows : undefined;
-  }, { timeoutMs: 30_000 });
+export async function settledOutbox(
+  sql: postgres.Sql,
+  leadId: string,
+  count: number,
+) {
+  return await waitFor(
+    `lead ${leadId}'s ${count} messages to settle`,
+    async () => {
+      const rows = await outboxOf(sql, leadId);
+      const done = Object.values(rows).filter((r) =>
+        ["sent", "dead", "suppressed", "deferred"].includes(r.status)
+      );
+      return done.length === count ? rows : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
 }
 
 /** Outbox rows of a lead, keyed by template. */
 export async function outboxOf(sql: postgres.Sql, leadId: string) {
   const rows =
     await sql`select * from public.notifications_outbox where lead_id = ${leadId} order by id`;
-  return Object.fromEntries(rows.map((r) => [r.template as string, r])) as Record<
+  return Object.fromEntries(
+    rows.map((r) => [r.template as string, r]),
+  ) as Record<
     string,
     postgres.Row
   >;

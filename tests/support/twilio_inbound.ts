@@ -22,7 +22,9 @@ export function inboundParams(
   body: string,
   extra: Record<string, string> = {},
 ): Record<string, string> {
-  if (from === null) throw new Error("inboundParams() needs a phone to text from");
+  if (from === null) {
+    throw new Error("inboundParams() needs a phone to text from");
+  }
   const sid = newMessageSid();
   return {
     ToCountry: "US",
@@ -95,14 +97,21 @@ export async function postAsTwilio(
       params,
     );
   }
-  const res = await fetch(url, { method: "POST", headers, body: new URLSearchParams(params) });
+  const res = await fetch(url, {
+    method: "POST",
+    headers,
+    body: new URLSearchParams(params),
+  });
   return { status: res.status, body: await res.text() };
 }
 
 /** The `<Message>` texts of a TwiML answer. */
 export function twimlMessages(twiml: string): string[] {
   return [...twiml.matchAll(/<Message>([\s\S]*?)<\/Message>/g)].map((m) =>
-    m[1].replaceAll("&apos;", "'").replaceAll("&quot;", '"').replaceAll("&lt;", "<")
+    m[1].replaceAll("&apos;", "'").replaceAll("&quot;", '"').replaceAll(
+      "&lt;",
+      "<",
+    )
       .replaceAll("&gt;", ">").replaceAll("&amp;", "&")
   );
 }

@@ -31,13 +31,20 @@ const MODULES = [
     specifier: HELPER,
     dependencies: [
       { specifier: "zod", code: { specifier: "npm:zod@4.6.7" } },
-      { specifier: "@types/react", type: { specifier: "npm:@types/react@19.3.0" } },
+      {
+        specifier: "@types/react",
+        type: { specifier: "npm:@types/react@19.3.0" },
+      },
     ],
   },
   { specifier: TYPES, dependencies: [] },
   { specifier: "node:crypto", kind: "node" },
   { specifier: "npm:/zod@4.6.7", kind: "npm", npmPackage: "zod@4.6.7" },
-  { specifier: "npm:/@types/react@19.3.0", kind: "npm", npmPackage: "@types/react@19.3.0" },
+  {
+    specifier: "npm:/@types/react@19.3.0",
+    kind: "npm",
+    npmPackage: "@types/react@19.3.0",
+  },
 ];
 
 function graph(overrides: Partial<DenoInfo> = {}): DenoInfo {
@@ -49,9 +56,17 @@ function graph(overrides: Partial<DenoInfo> = {}): DenoInfo {
       "npm:@types/react@19.3.0": "npm:/@types/react@19.3.0",
     },
     npmPackages: {
-      "zod@4.6.7": { name: "zod", version: "4.6.7", dependencies: ["tiny@1.0.0"] },
+      "zod@4.6.7": {
+        name: "zod",
+        version: "4.6.7",
+        dependencies: ["tiny@1.0.0"],
+      },
       "tiny@1.0.0": { name: "tiny", version: "1.0.0", dependencies: [] },
-      "@types/react@19.3.0": { name: "@types/react", version: "19.3.0", dependencies: [] },
+      "@types/react@19.3.0": {
+        name: "@types/react",
+        version: "19.3.0",
+        dependencies: [],
+      },
     },
     ...overrides,
   };
@@ -59,15 +74,21 @@ function graph(overrides: Partial<DenoInfo> = {}): DenoInfo {
 
 Deno.test("bundleContents() follows code imports only, npm dependencies included", async (t) => {
   const contents = bundleContents(graph());
-  await t.step("local modules: the root and its code imports, not type-only ones", () => {
-    assert.deepEqual(contents.localModules, [ROOT, HELPER]);
-  });
-  await t.step("npm packages: through redirects, with their dependencies, sorted by id", () => {
-    assert.deepEqual(contents.npmPackages, [
-      { id: "tiny@1.0.0", name: "tiny", version: "1.0.0" },
-      { id: "zod@4.6.7", name: "zod", version: "4.6.7" },
-    ]);
-  });
+  await t.step(
+    "local modules: the root and its code imports, not type-only ones",
+    () => {
+      assert.deepEqual(contents.localModules, [ROOT, HELPER]);
+    },
+  );
+  await t.step(
+    "npm packages: through redirects, with their dependencies, sorted by id",
+    () => {
+      assert.deepEqual(contents.npmPackages, [
+        { id: "tiny@1.0.0", name: "tiny", version: "1.0.0" },
+        { id: "zod@4.6.7", name: "zod", version: "4.6.7" },
+      ]);
+    },
+  );
 });
 
 Deno.test("bundleContents() refuses a graph that does not load", async (t) => {
@@ -82,12 +103,19 @@ Deno.test("bundleContents() refuses a graph that does not load", async (t) => {
       graph({
         modules: [{
           specifier: ROOT,
-          dependencies: [{ specifier: "nope", code: { error: 'Import "nope" not a dependency' } }],
+          dependencies: [{
+            specifier: "nope",
+            code: { error: 'Import "nope" not a dependency' },
+          }],
         }],
       }),
       /imports nope: Import "nope" not a dependency/,
     ],
-    ["a module deno info does not list", graph({ roots: ["file:///p/other.ts"] }), /no module/],
+    [
+      "a module deno info does not list",
+      graph({ roots: ["file:///p/other.ts"] }),
+      /no module/,
+    ],
   ];
   for (const [name, info, error] of cases) {
     await t.step(name, () => assert.throws(() => bundleContents(info), error));
@@ -109,7 +137,10 @@ Deno.test("formatMb() counts decimal megabytes, as the CLI prints them", async (
 
 Deno.test("largestPackages() gives the three largest, largest first, ties by id", async (t) => {
   const cases: [string, Record<string, number>, [string, number][]][] = [
-    ["five packages", { a: 1, b: 5, c: 5, d: 3, e: 2 }, [["b", 5], ["c", 5], ["d", 3]]],
+    ["five packages", { a: 1, b: 5, c: 5, d: 3, e: 2 }, [["b", 5], ["c", 5], [
+      "d",
+      3,
+    ]]],
     ["fewer than three", { a: 1, b: 2 }, [["b", 2], ["a", 1]]],
     ["none", {}, []],
   ];
@@ -136,7 +167,10 @@ Deno.test("overLimit() fails a bundle over 20 MB compressed, not one at it", asy
     ["20 MiB, over 20 MB", 20 * 1024 * 1024, true],
   ];
   for (const [name, bytes, fails] of cases) {
-    await t.step(name, () => assert.equal(overLimit([bundle("f", bytes)]).length > 0, fails));
+    await t.step(
+      name,
+      () => assert.equal(overLimit([bundle("f", bytes)]).length > 0, fails),
+    );
   }
   await t.step("only the bundles over it", () => {
     const bundles = [bundle("a", 1), bundle("b", 25_000_000), bundle("c", 3)];

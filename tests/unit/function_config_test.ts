@@ -13,7 +13,11 @@ Deno.test("every function is deployed with functions/deno.json", async () => {
   const specs = await readFunctionSpecs();
   assert.ok(specs.length >= 6);
   for (const spec of specs) {
-    assert.equal(spec.config, new URL("functions/deno.json", root).pathname, spec.name);
+    assert.equal(
+      spec.config,
+      new URL("functions/deno.json", root).pathname,
+      spec.name,
+    );
   }
 });
 
@@ -29,5 +33,8 @@ Deno.test("functions/deno.json pins each package as import_map.json does, and co
   }
   const rootConfig = await readJson("deno.json");
   assert.equal(fn.compilerOptions.jsx, rootConfig.compilerOptions.jsx);
-  assert.equal(fn.compilerOptions.jsxImportSource, rootConfig.compilerOptions.jsxImportSource);
+  assert.equal(
+    fn.compilerOptions.jsxImportSource,
+    rootConfig.compilerOptions.jsxImportSource,
+  );
 });

@@ -18,6 +18,7 @@
  *   - a worker that cannot boot answers 503 BOOT_ERROR.
  */
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { projectRoot } from "../cluster.ts";
 import { configArgs, EDGE_DENO, EDGE_DENO_DIR, lockFile, type WorkerLimits } from "./runtime.ts";
 import {
   BEFOREUNLOAD_RATIO,
@@ -141,11 +142,13 @@ class UserWorker {
         `--lock=${lockFile(spec.name)}`,
         "--frozen",
         ...configArgs(spec.config),
-        // Writes only under /tmp (the runtime's TmpFs); no --allow-run or --allow-ffi: the
-        // runtime refuses subprocesses and native code too.
+        // Writes only under /tmp (the runtime's TmpFs), never to the project (which may itself
+        // be checked out under /tmp); no --allow-run or --allow-ffi: the runtime refuses
+        // subprocesses and native code too.
         "--allow-net",
         "--allow-read",
         "--allow-write=/tmp",
+        `--deny-write=${projectRoot}`,
         "--allow-env",
         "--allow-sys",
         `--v8-flags=--max-old-space-size=${limits.memoryMb}`,
