@@ -3,10 +3,7 @@
  * (503), with the figures behind it and no personal data, so it is open without a key
  * (config.toml). The logic lives in shared/admin/; this file wires it.
  */
-import {
-  healthConfigSchema,
-  parseConfig,
-} from "../../shared/platform/config.ts";
+import { healthConfigSchema, parseConfig } from "../../shared/platform/config.ts";
 import { db } from "../../shared/platform/db.ts";
 import { createHealthHandler } from "../../shared/admin/health_handler.ts";
 

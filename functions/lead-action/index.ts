@@ -4,10 +4,7 @@
  * signature is the credential, so Supabase's JWT check is off (config.toml). The logic lives in
  * shared/; this file reads this function's configuration and wires it.
  */
-import {
-  leadActionConfigSchema,
-  parseConfig,
-} from "../../shared/platform/config.ts";
+import { leadActionConfigSchema, parseConfig } from "../../shared/platform/config.ts";
 import { db } from "../../shared/platform/db.ts";
 import { createLeadActionHandler } from "../../shared/lead_action/handler.ts";
 

@@ -3,11 +3,7 @@
  * Called by the database webhook on public.leads and, every minute, by pg_cron's sweep.
  * The logic lives in shared/; this file reads this function's configuration and wires it.
  */
-import {
-  functionsUrl,
-  notifyLeadConfigSchema,
-  parseConfig,
-} from "../../shared/platform/config.ts";
+import { functionsUrl, notifyLeadConfigSchema, parseConfig } from "../../shared/platform/config.ts";
 import { db } from "../../shared/platform/db.ts";
 import { createNotifyLeadHandler } from "../../shared/notify_lead/handler.ts";
 import { drainRequester } from "../../shared/notify_lead/drain_request.ts";

@@ -3,10 +3,7 @@
  * The Svix signature is the credential, so Supabase's JWT check is off (config.toml). The
  * logic lives in shared/resend_events/; this file reads this function's configuration.
  */
-import {
-  parseConfig,
-  resendEventsConfigSchema,
-} from "../../shared/platform/config.ts";
+import { parseConfig, resendEventsConfigSchema } from "../../shared/platform/config.ts";
 import { db } from "../../shared/platform/db.ts";
 import { createResendEventsHandler } from "../../shared/resend_events/handler.ts";
 

@@ -26,9 +26,7 @@ const handOn = drainRequester(functionsUrl(cfg), cfg.NOTIFY_WEBHOOK_SECRET);
 const scheduler = new DrainScheduler(async (sleep) => {
   const handOnNow = () =>
     waitUntil(
-      handOn().catch((err) =>
-        console.error(`drain hand-on failed: ${err.message}`)
-      ),
+      handOn().catch((err) => console.error(`drain hand-on failed: ${err.message}`)),
     );
   const stats = await drainOutbox(await sending(), {
     sleep,

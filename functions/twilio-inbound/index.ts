@@ -43,9 +43,7 @@ Deno.serve(createTwilioInboundHandler({
   setup: messageSetup(cfg),
   drainSoon() {
     const drain = scheduler.request()
-      .catch((err) =>
-        console.error(maskPII(`drain failed: ${(err as Error).stack}`))
-      );
+      .catch((err) => console.error(maskPII(`drain failed: ${(err as Error).stack}`)));
     waitUntil(drain);
   },
 }));

@@ -10,11 +10,7 @@
  */
 import type postgres from "postgres";
 import type { Channel } from "../outbox/store.ts";
-import {
-  insertIfAbsent,
-  type NewOutboxRow,
-  type OutboxRow,
-} from "../outbox/store.ts";
+import { insertIfAbsent, type NewOutboxRow, type OutboxRow } from "../outbox/store.ts";
 import { ALERT_KINDS } from "../messages/alert_kinds.ts";
 import type { MessageSetup } from "../messages/setup.ts";
 import { rankOf } from "../messages/catalog.ts";
@@ -49,8 +45,7 @@ export interface AlertDecision {
 /** While a condition lasts, the admin is told again after this long. */
 export const REMIND_EVERY_MS = 3600_000;
 
-const isActive = (s: AlertState | undefined): s is AlertState =>
-  !!s && s.cleared_at === null;
+const isActive = (s: AlertState | undefined): s is AlertState => !!s && s.cleared_at === null;
 
 /**
  * What to tell the admin at `now`, given the problems found and where each condition stood:
@@ -64,8 +59,7 @@ export function decideAlerts(
 ): AlertDecision[] {
   const byCondition = new Map(states.map((s) => [s.condition, s]));
   const decisions: AlertDecision[] = [];
-  const episode = (s: AlertState) =>
-    `admin_alert:${s.condition}:${s.raised_at.toISOString()}`;
+  const episode = (s: AlertState) => `admin_alert:${s.condition}:${s.raised_at.toISOString()}`;
   for (const problem of assessment.problems) {
     const was = byCondition.get(problem.condition);
     if (!isActive(was)) {
@@ -153,9 +147,7 @@ export function alertRows(
   const sms = ALERT_KINDS.admin_alert_sms.address(setup);
   const bySms = alertChannel(assessment) === "sms" && sms.recipient !== null;
   const template = bySms ? "admin_alert_sms" : "admin_alert_email";
-  const recipient = bySms
-    ? sms.recipient
-    : ALERT_KINDS.admin_alert_email.address(setup).recipient;
+  const recipient = bySms ? sms.recipient : ALERT_KINDS.admin_alert_email.address(setup).recipient;
   return decisions.map((d) => ({
     key: d.key,
     lead_id: null,
@@ -178,9 +170,7 @@ export async function planAlerts(
   sql: postgres.Sql,
   opts: { setup: MessageSetup; now: Date; snapshot?: HealthSnapshot },
 ): Promise<OutboxRow[]> {
-  const assessment = assessHealth(
-    opts.snapshot ?? await loadHealthSnapshot(sql),
-  );
+  const assessment = assessHealth(opts.snapshot ?? await loadHealthSnapshot(sql));
   return await sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(hashtext('leadwire:admin_alerts'))`;
     const states = await tx<AlertState[]>`
@@ -203,9 +193,6 @@ export async function planAlerts(
         raised_at = excluded.raised_at, cleared_at = excluded.cleared_at,
         notified_at = excluded.notified_at, notifications = excluded.notifications,
         summary = excluded.summary`;
-    return await insertIfAbsent(
-      tx,
-      alertRows(decisions, assessment, opts.setup),
-    );
+    return await insertIfAbsent(tx, alertRows(decisions, assessment, opts.setup));
   }) as OutboxRow[];
 }

@@ -126,23 +126,15 @@ export function assessHealth(
       channel: null,
       value: outbox.oldest_waiting_seconds,
       threshold: thresholds.oldestWaitingSeconds,
-      summary: `A message has waited ${
-        minutes(outbox.oldest_waiting_seconds)
-      } to be sent (over ${minutes(thresholds.oldestWaitingSeconds)})`,
+      summary: `A message has waited ${minutes(outbox.oldest_waiting_seconds)} to be sent (over ${
+        minutes(thresholds.oldestWaitingSeconds)
+      })`,
     });
   }
-  for (
-    const [channel, bar] of Object.entries(thresholds.successRatePct) as [
-      Channel,
-      number,
-    ][]
-  ) {
+  for (const [channel, bar] of Object.entries(thresholds.successRatePct) as [Channel, number][]) {
     const rate = snapshot.successRatePct[channel];
     const sample = snapshot.settled[channel] ?? 0;
-    if (
-      rate !== null && rate !== undefined &&
-      sample >= thresholds.minimumSample && rate < bar
-    ) {
+    if (rate !== null && rate !== undefined && sample >= thresholds.minimumSample && rate < bar) {
       problems.push({
         condition: `${channel}_success_rate`,
         severity: "degraded",
@@ -163,10 +155,9 @@ export function assessHealth(
         channel: p.channel,
         value: p.failures_in_a_row,
         threshold: thresholds.failuresInARow,
-        summary:
-          `${p.provider} failed ${p.failures_in_a_row} times in a row (last success ${
-            p.last_success_at?.toISOString() ?? "never"
-          })`,
+        summary: `${p.provider} failed ${p.failures_in_a_row} times in a row (last success ${
+          p.last_success_at?.toISOString() ?? "never"
+        })`,
       });
     }
   }
@@ -179,33 +170,23 @@ export function assessHealth(
 }
 
 /** Reads the snapshot from the dashboard's views: what an admin sees is what is judged. */
-export async function loadHealthSnapshot(
-  sql: postgres.Sql,
-): Promise<HealthSnapshot> {
+export async function loadHealthSnapshot(sql: postgres.Sql): Promise<HealthSnapshot> {
   const [[outbox], rates, providers] = await Promise.all([
     sql<OutboxFigures[]>`
       select pending::int, sending::int, retry::int, deferred::int, dead_letters::int,
              queue_depth::int, oldest_waiting_seconds::int
       from public.outbox_health`,
-    sql<
-      { channel: Channel; success_rate_pct: string | null; settled: number }[]
-    >`
+    sql<{ channel: Channel; success_rate_pct: string | null; settled: number }[]>`
       select channel, success_rate_pct, settled::int from public.notification_metrics_24h
       where message_kind = 'all'`,
     sql<ProviderFigures[]>`
       select provider, channel, last_success_at, failures_in_a_row::int
       from public.provider_health order by provider`,
   ]);
-  const successRatePct: Record<Channel, number | null> = {
-    email: null,
-    sms: null,
-    webhook: null,
-  };
+  const successRatePct: Record<Channel, number | null> = { email: null, sms: null, webhook: null };
   const settled: Record<Channel, number> = { email: 0, sms: 0, webhook: 0 };
   for (const r of rates) {
-    successRatePct[r.channel] = r.success_rate_pct === null
-      ? null
-      : Number(r.success_rate_pct);
+    successRatePct[r.channel] = r.success_rate_pct === null ? null : Number(r.success_rate_pct);
     settled[r.channel] = r.settled;
   }
   return { outbox, successRatePct, settled, providers };

@@ -8,12 +8,7 @@
 import type postgres from "postgres";
 import { errorResponse } from "../platform/http.ts";
 import { maskPII } from "../platform/mask.ts";
-import {
-  assessHealth,
-  type HealthSnapshot,
-  loadHealthSnapshot,
-  THRESHOLDS,
-} from "./health.ts";
+import { assessHealth, type HealthSnapshot, loadHealthSnapshot, THRESHOLDS } from "./health.ts";
 
 export interface HealthDeps {
   sql: postgres.Sql;
@@ -26,9 +21,7 @@ export function healthReport(snapshot: HealthSnapshot, checkedAt: Date) {
   return {
     status,
     checked_at: checkedAt.toISOString(),
-    problems: problems.map((
-      { condition, severity, value, threshold, summary },
-    ) => ({
+    problems: problems.map(({ condition, severity, value, threshold, summary }) => ({
       condition,
       severity,
       value,
@@ -47,9 +40,7 @@ export function healthReport(snapshot: HealthSnapshot, checkedAt: Date) {
   };
 }
 
-export function createHealthHandler(
-  deps: HealthDeps,
-): (req: Request) => Promise<Response> {
+export function createHealthHandler(deps: HealthDeps): (req: Request) => Promise<Response> {
   const clock = deps.clock ?? (() => new Date());
   return async (req) => {
     await req.body?.cancel();

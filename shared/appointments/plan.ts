@@ -10,10 +10,7 @@ import { planMessages } from "../messages/plan.ts";
 import { logPlanned, outboxRows } from "../messages/record.ts";
 import type { MessageSetup } from "../messages/setup.ts";
 import { insertIfAbsent, type OutboxRow } from "../outbox/store.ts";
-import {
-  type LeadForPlanning,
-  lockLeadsForPlanning,
-} from "../leads/lead_store.ts";
+import { type LeadForPlanning, lockLeadsForPlanning } from "../leads/lead_store.ts";
 import {
   type AppointmentToPlan,
   lockRemindersToPlan,
@@ -33,16 +30,11 @@ async function planAndRecord(
   tx: postgres.TransactionSql,
   which: "planned" | "reminder",
   appointments: AppointmentToPlan[],
-  plan: (
-    facts: LeadForPlanning,
-    item: AppointmentToPlan,
-  ) => ReturnType<typeof planMessages>,
+  plan: (facts: LeadForPlanning, item: AppointmentToPlan) => ReturnType<typeof planMessages>,
 ): Promise<OutboxRow[]> {
   if (appointments.length === 0) return [];
   const leads = new Map(
-    (await lockLeadsForPlanning(tx, appointments.map((a) => a.leadId))).map((
-      f,
-    ) => [f.lead.id, f]),
+    (await lockLeadsForPlanning(tx, appointments.map((a) => a.leadId))).map((f) => [f.lead.id, f]),
   );
   const rows = appointments.flatMap((item) => {
     const facts = leads.get(item.leadId);
@@ -78,12 +70,7 @@ export async function planAppointmentNotifications(
             ? "appointment_scheduled"
             : "appointment_cancelled",
           facts.lead,
-          {
-            ...facts,
-            setup: opts.setup,
-            now: opts.now,
-            appointment: item.appointment,
-          },
+          { ...facts, setup: opts.setup, now: opts.now, appointment: item.appointment },
         ),
     )
   ) as OutboxRow[];

@@ -10,11 +10,7 @@ import {
   type SendWindow,
   timeZoneForLead,
 } from "../compliance/quiet_hours.ts";
-import {
-  type PlanFacts,
-  planMessages,
-  type PlannedMessage,
-} from "../messages/plan.ts";
+import { type PlanFacts, planMessages, type PlannedMessage } from "../messages/plan.ts";
 import type { Lead } from "../leads/types.ts";
 import type { Appointment } from "./types.ts";
 
@@ -22,9 +18,7 @@ import type { Appointment } from "./types.ts";
 export const REMINDER_LEAD_MS = 24 * 3600_000;
 
 /** Why a reminder is not sent; the reminder row is suppressed with it. */
-export type ReminderSkipReason =
-  | "scheduled_within_24h"
-  | "no_allowed_time_before_appointment";
+export type ReminderSkipReason = "scheduled_within_24h" | "no_allowed_time_before_appointment";
 
 export type ReminderTiming =
   | { action: "send"; at: Date }
@@ -47,9 +41,7 @@ export function reminderTiming(facts: ReminderFacts): ReminderTiming {
     return { action: "skip", reason: "scheduled_within_24h" };
   }
   const latest = latestAllowedSendTime(mark, facts.window);
-  if (latest.getTime() >= facts.now.getTime()) {
-    return { action: "send", at: latest };
-  }
+  if (latest.getTime() >= facts.now.getTime()) return { action: "send", at: latest };
   const next = nextAllowedSendTime(facts.now, facts.window);
   return next.getTime() < facts.startsAt.getTime()
     ? { action: "send", at: next }
@@ -77,16 +69,9 @@ export function planReminder(
     },
   });
   if (timing.action === "send") {
-    return planMessages("appointment_reminder", lead, {
-      ...facts,
-      sendAt: timing.at,
-    });
+    return planMessages("appointment_reminder", lead, { ...facts, sendAt: timing.at });
   }
   return planMessages("appointment_reminder", lead, facts)
     .filter((m) => m.channel === "sms")
-    .map((m) => ({
-      ...m,
-      suppressedReason: timing.reason,
-      deferredUntil: undefined,
-    }));
+    .map((m) => ({ ...m, suppressedReason: timing.reason, deferredUntil: undefined }));
 }

@@ -3,11 +3,7 @@
  * returns the appointment as its messages carry it (public.appointment_snapshot).
  */
 import type postgres from "postgres";
-import {
-  type Appointment,
-  appointmentFromJson,
-  type AppointmentJson,
-} from "./types.ts";
+import { type Appointment, appointmentFromJson, type AppointmentJson } from "./types.ts";
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 
@@ -70,9 +66,7 @@ export async function lockRemindersToPlan(
     select a.lead_id, public.appointment_snapshot(a) as snapshot
     from public.appointments a
     where a.status = 'scheduled'
-      and a.starts_at > now() and a.starts_at <= now() + make_interval(secs => ${
-    withinMs / 1000
-  })
+      and a.starts_at > now() and a.starts_at <= now() + make_interval(secs => ${withinMs / 1000})
       and a.reminder_version is distinct from a.version
     order by a.starts_at
     limit ${limit}
@@ -87,10 +81,7 @@ export async function markPlanned(
   appointments: Appointment[],
 ): Promise<void> {
   if (appointments.length === 0) return;
-  const versions = appointments.map((a) => ({
-    id: a.appointment_id,
-    version: a.version,
-  }));
+  const versions = appointments.map((a) => ({ id: a.appointment_id, version: a.version }));
   const column = which === "planned" ? "planned_version" : "reminder_version";
   await tx`
     update public.appointments a set ${tx(column)} = v.version

@@ -27,13 +27,11 @@ export interface Appointment {
 }
 
 /** The snapshot as JSON holds it (times as ISO strings). */
-export type AppointmentJson =
-  & Omit<Appointment, "starts_at" | "ends_at" | "changed_at">
-  & {
-    starts_at: string;
-    ends_at: string;
-    changed_at: string;
-  };
+export type AppointmentJson = Omit<Appointment, "starts_at" | "ends_at" | "changed_at"> & {
+  starts_at: string;
+  ends_at: string;
+  changed_at: string;
+};
 
 /** Reads a snapshot from JSON (an outbox payload, an activity's metadata). */
 export function appointmentFromJson(json: AppointmentJson): Appointment {

@@ -82,27 +82,19 @@ function hasAttachments({ delivery: { payload } }: Queued): boolean {
  * alone; the other free ones fill a batch (pure). Members are in outbox order, so a call
  * repeated under its key carries the same batch.
  */
-export function nextCall<Q extends Queued>(
-  queue: Q[],
-): { members: Q[]; ref: string | null } {
+export function nextCall<Q extends Queued>(queue: Q[]): { members: Q[]; ref: string | null } {
   const ref = pendingRef(queue[0]);
   // In doubt, the earlier call's key alone decides: an email sent with attachments went alone
   // under its own key, so it goes alone again; changing a batch's members could lose mail.
-  if (ref === null && hasAttachments(queue[0])) {
-    return { members: [queue[0]], ref };
-  }
-  const members = queue.filter((q) =>
-    pendingRef(q) === ref && (ref !== null || !hasAttachments(q))
-  )
+  if (ref === null && hasAttachments(queue[0])) return { members: [queue[0]], ref };
+  const members = queue.filter((q) => pendingRef(q) === ref && (ref !== null || !hasAttachments(q)))
     .slice(0, BATCH_LIMIT)
     .sort((a, b) => Number(a.delivery.row.id) - Number(b.delivery.row.id));
   return { members, ref };
 }
 
 /** The email channel sender; one per function instance, so concurrent drains share batches. */
-export function createEmailSender(
-  opts: EmailSenderOptions,
-): ChannelSender<EmailMessage> {
+export function createEmailSender(opts: EmailSenderOptions): ChannelSender<EmailMessage> {
   let queue: Queued[] = [];
   let running: Promise<void> | null = null;
 
@@ -114,50 +106,31 @@ export function createEmailSender(
   });
 
   /** Records the call's key on its rows, then makes the call with the rows still ours. */
-  async function call(
-    members: Queued[],
-    ref: string | null,
-  ): Promise<Map<Queued, SendResult>> {
+  async function call(members: Queued[], ref: string | null): Promise<Map<Queued, SendResult>> {
     const key = ref ??
       (members.length === 1 ? members[0].delivery.row.key : batchIdempotencyKey(
         members.map((q) => q.delivery.row.key),
       ));
     const held = new Set(
-      (await members[0].ctx.onTheWire(members.map((q) => q.delivery.row), key))
-        .map((r) => r.id),
+      (await members[0].ctx.onTheWire(members.map((q) => q.delivery.row), key)).map((r) => r.id),
     );
     const ours = members.filter((q) => held.has(q.delivery.row.id));
     const results = new Map<Queued, SendResult>(
-      members.filter((q) => !ours.includes(q)).map((
-        q,
-      ) => [q, { ok: false, failure: LEASE_LOST }]),
+      members.filter((q) => !ours.includes(q)).map((q) => [q, { ok: false, failure: LEASE_LOST }]),
     );
     if (ours.length === 0) return results;
     if (!isBatchRef(key)) {
-      results.set(
-        ours[0],
-        await sendOneEmail(opts.resend, outgoing(ours[0]), ref !== null),
-      );
+      results.set(ours[0], await sendOneEmail(opts.resend, outgoing(ours[0]), ref !== null));
       return results;
     }
-    const batch = await sendEmailBatch(
-      opts.resend,
-      ours.map(outgoing),
-      key,
-      ref !== null,
-    );
+    const batch = await sendEmailBatch(opts.resend, ours.map(outgoing), key, ref !== null);
     if (batch.invalid) {
       // One bad address must not sink the others: each goes alone, under its own key.
       for (const q of ours) {
-        const [mine] = await q.ctx.onTheWire(
-          [q.delivery.row],
-          q.delivery.row.key,
-        );
+        const [mine] = await q.ctx.onTheWire([q.delivery.row], q.delivery.row.key);
         results.set(
           q,
-          mine
-            ? await sendOneEmail(opts.resend, outgoing(q))
-            : { ok: false, failure: LEASE_LOST },
+          mine ? await sendOneEmail(opts.resend, outgoing(q)) : { ok: false, failure: LEASE_LOST },
         );
       }
       return results;
@@ -166,11 +139,7 @@ export function createEmailSender(
     return results;
   }
 
-  async function sendChunk(
-    chunk: Queued[],
-    ref: string | null,
-    answered: () => Promise<void>,
-  ) {
+  async function sendChunk(chunk: Queued[], ref: string | null, answered: () => Promise<void>) {
     let results: Map<Queued, SendResult>;
     try {
       results = await call(chunk, ref);
@@ -181,14 +150,10 @@ export function createEmailSender(
       !r.ok && r.failure.throttled ? [r.failure.retryAfterSeconds ?? 1] : []
     );
     // One pause for the whole batch: every sender waits, not only this one.
-    if (throttled.length > 0) {
-      await opts.limiter.pauseFor(Math.max(...throttled) * 1000);
-    }
+    if (throttled.length > 0) await opts.limiter.pauseFor(Math.max(...throttled) * 1000);
     const bySettle = Map.groupBy(chunk, (q) => q.ctx.settle);
     for (const [settle, items] of bySettle) {
-      await settle(
-        items.map((q) => ({ row: q.delivery.row, result: results.get(q)! })),
-      );
+      await settle(items.map((q) => ({ row: q.delivery.row, result: results.get(q)! })));
     }
   }
 
@@ -204,10 +169,7 @@ export function createEmailSender(
       while (errors.length === 0 && (queue.length > 0 || inflight.size > 0)) {
         // A partial batch waits while another call is on the wire: Resend counts calls, not
         // emails, so what arrives meanwhile should ride along. A full one goes at once.
-        if (
-          queue.length === 0 ||
-          (queue.length < BATCH_LIMIT && inflight.size > 0)
-        ) {
+        if (queue.length === 0 || (queue.length < BATCH_LIMIT && inflight.size > 0)) {
           await Promise.race([...inflight, new Promise<void>((r) => wake = r)]);
           continue;
         }

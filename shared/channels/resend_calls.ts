@@ -71,10 +71,7 @@ function body(email: OutgoingEmail) {
  * key when the body changed (a re-signed link, a new DTSTAMP), which proves the first call was
  * accepted.
  */
-function provesEarlierCall(
-  failure: SendFailure,
-  reconciling: boolean,
-): boolean {
+function provesEarlierCall(failure: SendFailure, reconciling: boolean): boolean {
   return reconciling && failure.code === "invalid_idempotent_request";
 }
 
@@ -87,9 +84,7 @@ export async function sendOneEmail(
   email: OutgoingEmail,
   reconciling = false,
 ): Promise<SendResult> {
-  const attachments = email.attachments?.map((
-    { filename, content, contentType },
-  ) => ({
+  const attachments = email.attachments?.map(({ filename, content, contentType }) => ({
     filename,
     content,
     contentType,
@@ -102,10 +97,7 @@ export async function sendOneEmail(
     } as Parameters<Resend["emails"]["send"]>[1],
   );
   if (error) {
-    const failure = resendFailure(
-      error as ResendError,
-      headers as Record<string, string> | null,
-    );
+    const failure = resendFailure(error as ResendError, headers as Record<string, string> | null);
     return provesEarlierCall(failure, reconciling)
       ? { ok: true, providerMessageId: null, reconciled: true }
       : { ok: false, failure };
@@ -116,8 +108,7 @@ export async function sendOneEmail(
 /** Idempotency key of a batch: the same set of messages always gets the same key. */
 export function batchIdempotencyKey(keys: string[]): string {
   return "batch-" +
-    createHash("sha256").update([...keys].sort().join("\n")).digest("hex")
-      .slice(0, 48);
+    createHash("sha256").update([...keys].sort().join("\n")).digest("hex").slice(0, 48);
 }
 
 /** True when `ref` names a batch call (else it is an outbox key, for a single send). */
@@ -143,31 +134,18 @@ export async function sendEmailBatch(
     } as Parameters<Resend["batch"]["send"]>[1],
   );
   if (error) {
-    const failure = resendFailure(
-      error as ResendError,
-      headers as Record<string, string> | null,
-    );
+    const failure = resendFailure(error as ResendError, headers as Record<string, string> | null);
     if (provesEarlierCall(failure, reconciling)) {
       return {
-        results: emails.map(() => ({
-          ok: true,
-          providerMessageId: null,
-          reconciled: true,
-        })),
+        results: emails.map(() => ({ ok: true, providerMessageId: null, reconciled: true })),
         invalid: false,
       };
     }
-    return {
-      results: emails.map(() => ({ ok: false, failure })),
-      invalid: failure.status === 422,
-    };
+    return { results: emails.map(() => ({ ok: false, failure })), invalid: failure.status === 422 };
   }
   const ids = (data as { data?: Array<{ id: string }> } | null)?.data ?? [];
   return {
-    results: emails.map((_, i) => ({
-      ok: true,
-      providerMessageId: ids[i]?.id ?? null,
-    })),
+    results: emails.map((_, i) => ({ ok: true, providerMessageId: ids[i]?.id ?? null })),
     invalid: false,
   };
 }

@@ -23,13 +23,7 @@ export interface SmsMessage {
 }
 
 /** Twilio errors that mean "this message will never go": retrying cannot help. */
-export const PERMANENT_TWILIO_CODES = new Set([
-  21211,
-  21408,
-  21610,
-  21612,
-  21614,
-]);
+export const PERMANENT_TWILIO_CODES = new Set([21211, 21408, 21610, 21612, 21614]);
 
 /** Twilio 21610: the recipient replied STOP; Twilio refuses every later send to them. */
 export const TWILIO_UNSUBSCRIBED = 21610;
@@ -43,9 +37,7 @@ interface TwilioLikeError {
 /** A Twilio answer (or its absence) as a classified failure. */
 export function twilioFailure(err: unknown): SendFailure {
   const e = err as TwilioLikeError;
-  const status = typeof e?.status === "number" && e.status > 0
-    ? e.status
-    : undefined;
+  const status = typeof e?.status === "number" && e.status > 0 ? e.status : undefined;
   const code = typeof e?.code === "number" ? e.code : undefined;
   const network = status === undefined;
   const throttled = code === 20429 || status === 429;
@@ -57,8 +49,7 @@ export function twilioFailure(err: unknown): SendFailure {
     network,
     throttled,
     transient: !permanent &&
-      (network || throttled || status === 408 ||
-        (status !== undefined && status >= 500)),
+      (network || throttled || status === 408 || (status !== undefined && status >= 500)),
   };
 }
 
@@ -109,15 +100,10 @@ const CLOCK_SLACK_MS = 60_000;
  * The message an earlier attempt sent, if Twilio's list (already narrowed to its To and From)
  * shows one sent through the API with the same body, created since that attempt began (pure).
  */
-export function earlierSend(
-  listed: ListedSms[],
-  body: string,
-  since: Date,
-): string | null {
+export function earlierSend(listed: ListedSms[], body: string, since: Date): string | null {
   const earliest = since.getTime() - CLOCK_SLACK_MS;
   return listed.find((m) =>
-    m.direction === "outbound-api" && m.body === body &&
-    m.dateCreated.getTime() >= earliest
+    m.direction === "outbound-api" && m.body === body && m.dateCreated.getTime() >= earliest
   )?.sid ?? null;
 }
 
@@ -131,11 +117,7 @@ async function lookUpEarlierSend(
   sms: SmsMessage & { from: string },
   since: Date,
 ): Promise<string | null> {
-  const listed = await twilio.messages.list({
-    to: sms.to,
-    from: sms.from,
-    limit: 50,
-  });
+  const listed = await twilio.messages.list({ to: sms.to, from: sms.from, limit: 50 });
   return earlierSend(listed, sms.body, since);
 }
 
@@ -151,9 +133,7 @@ async function sendOnce(
   if (inDoubtSince !== null) {
     try {
       const sid = await lookUpEarlierSend(twilio, sms, inDoubtSince);
-      if (sid !== null) {
-        return { ok: true, providerMessageId: sid, reconciled: true };
-      }
+      if (sid !== null) return { ok: true, providerMessageId: sid, reconciled: true };
     } catch (err) {
       // Not knowing is not "absent": try again later rather than risk a second text.
       return { ok: false, failure: { ...twilioFailure(err), transient: true } };
@@ -166,9 +146,7 @@ async function sendOnce(
 const CALLS_IN_FLIGHT = 64;
 
 /** The SMS channel sender. */
-export function createSmsSender(
-  opts: SmsSenderOptions,
-): ChannelSender<SmsMessage> {
+export function createSmsSender(opts: SmsSenderOptions): ChannelSender<SmsMessage> {
   const slots = createCallSlots(opts.concurrency ?? CALLS_IN_FLIGHT);
   return {
     channel: "sms",
@@ -185,11 +163,7 @@ export function createSmsSender(
       const sendOne = async ({ row, payload }: (typeof deliveries)[number]) => {
         // Twilio has no idempotency key: a row another sender has taken over must not go.
         const [held] = await onTheWire([row], row.key);
-        if (!held) {
-          return record(
-            settle([{ row, result: { ok: false, failure: LEASE_LOST } }]),
-          );
-        }
+        if (!held) return record(settle([{ row, result: { ok: false, failure: LEASE_LOST } }]));
         const result = await sendOnce(opts.twilio, {
           ...payload,
           from: opts.from,
@@ -206,9 +180,7 @@ export function createSmsSender(
       await Promise.all(
         byRank(deliveries).map((delivery) =>
           slots(async () => {
-            if (!failed) {
-              await sendOne(delivery).catch((err) => void (failed ??= { err }));
-            }
+            if (!failed) await sendOne(delivery).catch((err) => void (failed ??= { err }));
           })
         ),
       );

@@ -40,21 +40,14 @@ export interface WebhookSenderOptions {
 
 /** A receiver's HTTP answer (or none) as a classified failure. */
 export function webhookFailure(
-  answer: {
-    status: number;
-    statusText?: string;
-    retryAfter?: string | null;
-    body?: string;
-  } | {
+  answer: { status: number; statusText?: string; retryAfter?: string | null; body?: string } | {
     error: unknown;
   },
 ): SendFailure {
   if ("error" in answer) {
     const err = answer.error as Error;
     return {
-      message: err?.name === "TimeoutError"
-        ? "timed out"
-        : String(err?.message ?? err),
+      message: err?.name === "TimeoutError" ? "timed out" : String(err?.message ?? err),
       network: true,
       transient: true,
       throttled: false,
@@ -67,9 +60,7 @@ export function webhookFailure(
     message: (answer.body ?? "").slice(0, 200) || answer.statusText || "",
     transient: status >= 500 || status === 408 || status === 429,
     throttled: status === 429,
-    retryAfterSeconds: answer.retryAfter && Number.isFinite(retryAfter)
-      ? retryAfter
-      : undefined,
+    retryAfterSeconds: answer.retryAfter && Number.isFinite(retryAfter) ? retryAfter : undefined,
   };
 }
 
@@ -88,11 +79,7 @@ export async function postWebhook(
     const at = opts.now?.() ?? new Date();
     headers["webhook-id"] = opts.id;
     headers["webhook-timestamp"] = String(Math.floor(at.getTime() / 1000));
-    headers["webhook-signature"] = new Webhook(opts.signingSecret).sign(
-      opts.id,
-      at,
-      body,
-    );
+    headers["webhook-signature"] = new Webhook(opts.signingSecret).sign(opts.id, at, body);
   }
   let res: Response;
   try {
@@ -128,16 +115,9 @@ export function createWebhookSender(
     // A delivery in doubt goes again with the same webhook-id (its outbox key): Standard
     // Webhooks receivers drop a webhook-id they have already processed.
     async send(deliveries, { settle }) {
-      await forEachPooled(
-        byRank(deliveries),
-        opts.concurrency ?? 8,
-        async ({ row, payload }) => {
-          await settle([{
-            row,
-            result: await postWebhook(payload, { ...opts, id: row.key }),
-          }]);
-        },
-      );
+      await forEachPooled(byRank(deliveries), opts.concurrency ?? 8, async ({ row, payload }) => {
+        await settle([{ row, result: await postWebhook(payload, { ...opts, id: row.key }) }]);
+      });
     },
   };
 }

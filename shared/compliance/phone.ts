@@ -3,10 +3,7 @@
  * can receive a text at all. Parsing is libphonenumber-js with its full ("max") metadata,
  * the only metadata set that knows a landline from a mobile.
  */
-import {
-  type CountryCode,
-  parsePhoneNumberFromString,
-} from "libphonenumber-js/max";
+import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
 
 /** What we need to know of a stored number. */
 interface NumberFacts {
@@ -32,9 +29,7 @@ function factsOf(phone: string): NumberFacts | undefined {
     valid: number.isValid(),
     country: number.country,
     type: number.getType(),
-    display: number.country === "US"
-      ? number.formatNational()
-      : number.formatInternational(),
+    display: number.country === "US" ? number.formatNational() : number.formatInternational(),
   };
   known.set(phone, facts);
   return facts;
@@ -76,10 +71,7 @@ export type SmsUnreachableReason =
   | "unsupported_country";
 
 /** Whether a text can be sent to a number, and if not, why. */
-export type SmsReachability = { ok: true } | {
-  ok: false;
-  reason: SmsUnreachableReason;
-};
+export type SmsReachability = { ok: true } | { ok: false; reason: SmsUnreachableReason };
 
 /** Options for {@linkcode smsReachability}. */
 export interface SmsReachabilityOptions {
@@ -113,9 +105,7 @@ export function smsReachability(
   options: SmsReachabilityOptions = {},
 ): SmsReachability {
   const { allowedCountries = ["US", "CA"] } = options;
-  if (
-    phoneE164 === null || phoneE164 === undefined || phoneE164.trim() === ""
-  ) {
+  if (phoneE164 === null || phoneE164 === undefined || phoneE164.trim() === "") {
     return { ok: false, reason: "missing_phone" };
   }
   const number = factsOf(phoneE164);

@@ -14,14 +14,7 @@ export const HIGH_PRIORITY_SCORE = 5;
 
 // Compared after lowercasing and dropping everything but letters and digits, so
 // "Mercedes-Benz", "mercedes benz" and "Mercedes" all count.
-const PREMIUM_MAKES = new Set([
-  "bmw",
-  "mercedesbenz",
-  "mercedes",
-  "audi",
-  "lexus",
-  "tesla",
-]);
+const PREMIUM_MAKES = new Set(["bmw", "mercedesbenz", "mercedes", "audi", "lexus", "tesla"]);
 
 const URGENT_WITHIN_HOURS = 48;
 
@@ -43,11 +36,7 @@ function isPremiumMake(make: string | null): boolean {
   return PREMIUM_MAKES.has(make.toLowerCase().replace(/[^a-z0-9]/g, ""));
 }
 
-function hoursUntilPreferredDate(
-  preferredDate: string,
-  now: Date,
-  timeZone: string,
-): number {
+function hoursUntilPreferredDate(preferredDate: string, now: Date, timeZone: string): number {
   const [year, month, day] = preferredDate.split("-").map(Number);
   const startOfDay = new TZDate(year, month - 1, day, timeZone);
   return (startOfDay.getTime() - now.getTime()) / 3_600_000;
@@ -58,17 +47,13 @@ function hoursUntilPreferredDate(
  * date starting within 48 hours (or already past) 2, mobile service 1, premium make 1;
  * 5 or more is high priority. A lead without a preferred date gets no urgency points.
  */
-export function calculateLeadPriority(
-  lead: Lead,
-  options: LeadPriorityOptions,
-): LeadPriority {
+export function calculateLeadPriority(lead: Lead, options: LeadPriorityOptions): LeadPriority {
   const timeZone = options.timeZone ?? timeZoneForLead(lead, "America/Denver");
   let score = lead.service_type === "replacement" ? 3 : 1;
   if (options.mediaCount > 0) score += 2;
   if (
     lead.preferred_date !== null &&
-    hoursUntilPreferredDate(lead.preferred_date, options.now, timeZone) <
-      URGENT_WITHIN_HOURS
+    hoursUntilPreferredDate(lead.preferred_date, options.now, timeZone) < URGENT_WITHIN_HOURS
   ) {
     score += 2;
   }

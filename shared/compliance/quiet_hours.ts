@@ -84,10 +84,7 @@ function normalizeState(state: string | null | undefined): string | null {
   return code ? code : null;
 }
 
-function isStrictState(
-  state: string | null | undefined,
-  states = STRICT_SMS_STATES,
-): boolean {
+function isStrictState(state: string | null | undefined, states = STRICT_SMS_STATES): boolean {
   const code = normalizeState(state);
   return code !== null && states.includes(code);
 }
@@ -110,21 +107,15 @@ export function timeZoneForLead(
   fallbackTz: string,
 ): string {
   const code = normalizeState(lead.state);
-  return timeZoneForZip(lead.zip) ?? (code && STATE_TIME_ZONES[code]) ??
-    fallbackTz;
+  return timeZoneForZip(lead.zip) ?? (code && STATE_TIME_ZONES[code]) ?? fallbackTz;
 }
 
 /**
  * How many texts one phone number may receive in 24 hours: the shop's cap
  * (`business_settings.sms_daily_cap`), never more than 3 in Florida, Oklahoma or Maryland.
  */
-export function dailySmsCap(
-  configuredCap: number,
-  state: string | null | undefined,
-): number {
-  return isStrictState(state)
-    ? Math.min(configuredCap, STRICT_DAILY_CAP)
-    : configuredCap;
+export function dailySmsCap(configuredCap: number, state: string | null | undefined): number {
+  return isStrictState(state) ? Math.min(configuredCap, STRICT_DAILY_CAP) : configuredCap;
 }
 
 /** Options for {@linkcode nextAllowedSendTime}. */
@@ -176,13 +167,10 @@ export function latestAllowedSendTime(at: Date, window: SendWindow): Date {
 }
 
 /** The window's hours, narrowed to 8 am–8 pm in FL, OK, MD and WA. */
-function allowedHours(
-  window: SendWindow,
-): { startHour: number; endHour: number } {
+function allowedHours(window: SendWindow): { startHour: number; endHour: number } {
   const { startHour, endHour } = window;
   if (
-    !Number.isInteger(startHour) || !Number.isInteger(endHour) ||
-    startHour < 0 ||
+    !Number.isInteger(startHour) || !Number.isInteger(endHour) || startHour < 0 ||
     endHour > 24 || startHour >= endHour
   ) {
     throw new RangeError(
@@ -198,12 +186,7 @@ function allowedHours(
 }
 
 /** A wall-clock minute of the day `dayOffset` days from `local`'s, in `timeZone`. */
-function localTime(
-  local: TZDate,
-  dayOffset: number,
-  minuteOfDay: number,
-  timeZone: string,
-): Date {
+function localTime(local: TZDate, dayOffset: number, minuteOfDay: number, timeZone: string): Date {
   const moment = new TZDate(
     local.getFullYear(),
     local.getMonth(),

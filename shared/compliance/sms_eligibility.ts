@@ -5,11 +5,7 @@
  * or the evening come since).
  */
 import { smsReachability, type SmsUnreachableReason } from "./phone.ts";
-import {
-  dailySmsCap,
-  nextAllowedSendTime,
-  timeZoneForLead,
-} from "./quiet_hours.ts";
+import { dailySmsCap, nextAllowedSendTime, timeZoneForLead } from "./quiet_hours.ts";
 import type { BusinessSettings, Lead } from "../leads/types.ts";
 
 /** The phone's current consent, from `sms_consent_status` (consent belongs to the number). */
@@ -66,10 +62,7 @@ export interface SmsFacts {
   lead: Pick<Lead, "state"> & Partial<Pick<Lead, "zip">>;
   settings: Pick<
     BusinessSettings,
-    | "time_zone"
-    | "sms_window_start_hour"
-    | "sms_window_end_hour"
-    | "sms_daily_cap"
+    "time_zone" | "sms_window_start_hour" | "sms_window_end_hour" | "sms_daily_cap"
   >;
   now: Date;
 }
@@ -89,15 +82,11 @@ export function smsEligibility(facts: SmsFacts): SmsEligibility {
   const reachable = smsReachability(facts.phone);
   if (!reachable.ok) return { action: "suppress", reason: reachable.reason };
   if (facts.unreachable) return { action: "suppress", reason: "unreachable" };
-  if (facts.consent === "opted_out") {
-    return { action: "suppress", reason: "opted_out" };
-  }
+  if (facts.consent === "opted_out") return { action: "suppress", reason: "opted_out" };
   if (facts.consent === "not_on_this_lead") {
     return { action: "suppress", reason: "no_sms_consent_on_this_lead" };
   }
-  if (facts.consent !== "opted_in") {
-    return { action: "suppress", reason: "no_sms_consent" };
-  }
+  if (facts.consent !== "opted_in") return { action: "suppress", reason: "no_sms_consent" };
   const cap = dailySmsCap(facts.settings.sms_daily_cap, facts.lead.state);
   if (facts.sentLast24h >= cap) {
     return { action: "suppress", reason: `daily_cap (${cap} per 24 h)` };

@@ -36,66 +36,11 @@ export const HELP_KEYWORDS = ["help", "info"] as const;
  * this number"). A message with any other word is not a plain request to stop.
  */
 const OPT_OUT_COMPANIONS = new Set([
-  ...[
-    "please",
-    "pls",
-    "plz",
-    "now",
-    "thanks",
-    "thank",
-    "you",
-    "thx",
-    "ty",
-    "ok",
-    "okay",
-  ],
-  ...[
-    "asap",
-    "just",
-    "already",
-    "all",
-    "it",
-    "hi",
-    "hey",
-    "hello",
-    "sorry",
-    "immediately",
-  ],
-  ...[
-    "me",
-    "my",
-    "us",
-    "this",
-    "that",
-    "number",
-    "phone",
-    "from",
-    "your",
-    "the",
-    "list",
-  ],
-  ...[
-    "text",
-    "texts",
-    "texting",
-    "txt",
-    "txts",
-    "txting",
-    "message",
-    "messages",
-    "messaging",
-  ],
-  ...[
-    "msg",
-    "msgs",
-    "sms",
-    "sending",
-    "send",
-    "contacting",
-    "contact",
-    "calling",
-    "these",
-  ],
+  ...["please", "pls", "plz", "now", "thanks", "thank", "you", "thx", "ty", "ok", "okay"],
+  ...["asap", "just", "already", "all", "it", "hi", "hey", "hello", "sorry", "immediately"],
+  ...["me", "my", "us", "this", "that", "number", "phone", "from", "your", "the", "list"],
+  ...["text", "texts", "texting", "txt", "txts", "txting", "message", "messages", "messaging"],
+  ...["msg", "msgs", "sms", "sending", "send", "contacting", "contact", "calling", "these"],
   ...[
     "to",
     "i",
@@ -111,19 +56,7 @@ const OPT_OUT_COMPANIONS = new Set([
     "of",
     "never",
   ],
-  ...[
-    "remove",
-    "take",
-    "off",
-    "out",
-    "opt",
-    "again",
-    "ever",
-    "no",
-    "dont",
-    "do",
-    "not",
-  ],
+  ...["remove", "take", "off", "out", "opt", "again", "ever", "no", "dont", "do", "not"],
 ]);
 
 /** Requests to stop worded without a stop keyword. */
@@ -136,13 +69,10 @@ const STOP_PHRASES = [
 ];
 
 /** A stop word the sender negates ("don't stop"): not a request to stop. */
-const NEGATED_STOP =
-  /\b(dont|do not|never|cant|cannot|wont|not) (stop|quit|end|cancel)\b/;
+const NEGATED_STOP = /\b(dont|do not|never|cant|cannot|wont|not) (stop|quit|end|cancel)\b/;
 
 /** Words a stop keyword alone counts as (after "opt out" is read as one word). */
-const STOP_WORDS = new Set<string>(
-  OPT_OUT_KEYWORDS.filter((k) => !k.includes(" ")),
-);
+const STOP_WORDS = new Set<string>(OPT_OUT_KEYWORDS.filter((k) => !k.includes(" ")));
 
 /** Longest short reply still read as a request to stop. */
 const MAX_OPT_OUT_WORDS = 10;
@@ -166,9 +96,7 @@ export function normalizeSmsText(text: string): string {
 export function classifyInboundSms(text: string): InboundIntent {
   const normalized = normalizeSmsText(text);
   if (STOP_WORDS.has(normalized)) return "opt_out";
-  if ((OPT_IN_KEYWORDS as readonly string[]).includes(normalized)) {
-    return "opt_in";
-  }
+  if ((OPT_IN_KEYWORDS as readonly string[]).includes(normalized)) return "opt_in";
   if ((HELP_KEYWORDS as readonly string[]).includes(normalized)) return "help";
   return asksToStop(normalized) ? "opt_out" : "reply";
 }

@@ -10,11 +10,7 @@
  *   HEAD                         answers without recording (link previews, mail scanners' HEAD)
  */
 import type postgres from "postgres";
-import {
-  type ActionClaims,
-  type LeadAction,
-  verifyActionToken,
-} from "../leads/action_links.ts";
+import { type ActionClaims, type LeadAction, verifyActionToken } from "../leads/action_links.ts";
 import { maskPII } from "../platform/mask.ts";
 
 export interface LeadActionDeps {
@@ -36,10 +32,7 @@ type Recorded =
   | { kind: "reused"; reference: string; at: Date; by: string }
   | { kind: "no_lead" };
 
-async function record(
-  sql: postgres.Sql,
-  claims: ActionClaims,
-): Promise<Recorded> {
+async function record(sql: postgres.Sql, claims: ActionClaims): Promise<Recorded> {
   return await sql.begin(async (tx) => {
     const [lead] = await tx<{ reference_number: string; first_name: string }[]>`
       select reference_number, first_name from public.leads where id = ${claims.leadId}`;
@@ -53,24 +46,13 @@ async function record(
       insert into public.lead_activities (lead_id, activity_type, description, metadata, created_by)
       values (${claims.leadId}, ${claims.action},
         ${`${by} ${ACTION_WORDS[claims.action].activity} (alert link)`},
-        ${
-      tx.json({
-        action_link_id: claims.id,
-        staff_id: claims.staffId,
-        via: "alert_link",
-      })
-    },
+        ${tx.json({ action_link_id: claims.id, staff_id: claims.staffId, via: "alert_link" })},
         ${by})
       on conflict ((metadata ->> 'action_link_id')) where metadata ? 'action_link_id'
       do nothing
       returning id`;
     if (inserted.length > 0) {
-      return {
-        kind: "recorded",
-        reference: lead.reference_number,
-        name: lead.first_name,
-        by,
-      };
+      return { kind: "recorded", reference: lead.reference_number, name: lead.first_name, by };
     }
     const [earlier] = await tx<{ created_at: Date; created_by: string }[]>`
       select created_at, created_by from public.lead_activities
@@ -96,12 +78,7 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
 }
 
-function page(
-  status: number,
-  title: string,
-  message: string,
-  method: string,
-): Response {
+function page(status: number, title: string, message: string, method: string): Response {
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>${
     escapeHtml(title)
@@ -111,16 +88,11 @@ h1{font-size:1.4rem}</style></head>
 <body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>`;
   return new Response(method === "HEAD" ? null : html, {
     status,
-    headers: {
-      "content-type": "text/html; charset=utf-8",
-      "cache-control": "no-store",
-    },
+    headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
   });
 }
 
-export function createLeadActionHandler(
-  deps: LeadActionDeps,
-): (req: Request) => Promise<Response> {
+export function createLeadActionHandler(deps: LeadActionDeps): (req: Request) => Promise<Response> {
   const clock = deps.clock ?? (() => new Date());
   return async (req: Request) => {
     const method = req.method;
@@ -145,25 +117,13 @@ export function createLeadActionHandler(
         );
     }
     if (method !== "GET" && method !== "HEAD") {
-      return page(
-        405,
-        "Not here",
-        "Open the link from the alert instead.",
-        "GET",
-      );
+      return page(405, "Not here", "Open the link from the alert instead.", "GET");
     }
-    if (method === "HEAD") {
-      return page(200, "Lead action", "Open the link to record it.", method);
-    }
+    if (method === "HEAD") return page(200, "Lead action", "Open the link to record it.", method);
     try {
       const done = await record(deps.sql, check.claims);
       if (done.kind === "no_lead") {
-        return page(
-          404,
-          "This lead no longer exists",
-          "Nothing was recorded.",
-          method,
-        );
+        return page(404, "This lead no longer exists", "Nothing was recorded.", method);
       }
       if (done.kind === "reused") {
         return page(
@@ -182,9 +142,7 @@ export function createLeadActionHandler(
         method,
       );
     } catch (err) {
-      console.error(
-        maskPII(`lead-action failed: ${(err as Error).stack ?? err}`),
-      );
+      console.error(maskPII(`lead-action failed: ${(err as Error).stack ?? err}`));
       return page(
         503,
         "Not recorded",

@@ -58,30 +58,18 @@ export function activityFor(outcome: Outcome): ActivityEntry | null {
       );
     case "dead":
       return outcome.failure
-        ? entry(
-          FAILED[row.channel],
-          `${row.template} failed: ${outcome.reason}`,
-          {
-            error: outcome.reason,
-            error_code: outcome.failure.code ?? null,
-            final: true,
-          },
-        )
-        : entry(
-          "notification_failed",
-          `${row.template} cannot be sent: ${outcome.reason}`,
-          {
-            reason: outcome.reason,
-          },
-        );
-    case "suppressed":
-      return entry(
-        "notification_suppressed",
-        `${row.template} not sent: ${outcome.reason}`,
-        {
+        ? entry(FAILED[row.channel], `${row.template} failed: ${outcome.reason}`, {
+          error: outcome.reason,
+          error_code: outcome.failure.code ?? null,
+          final: true,
+        })
+        : entry("notification_failed", `${row.template} cannot be sent: ${outcome.reason}`, {
           reason: outcome.reason,
-        },
-      );
+        });
+    case "suppressed":
+      return entry("notification_suppressed", `${row.template} not sent: ${outcome.reason}`, {
+        reason: outcome.reason,
+      });
     case "deferred":
       return entry(
         "notification_deferred",
@@ -172,11 +160,7 @@ export function emailEventActivity(event: {
   outboxKey: string;
   template: string;
   emailId: string;
-  type:
-    | "email_delivered"
-    | "email_bounced"
-    | "email_complained"
-    | "email_opened";
+  type: "email_delivered" | "email_bounced" | "email_complained" | "email_opened";
   detail: string | null;
   suppressed: boolean;
 }): ActivityEntry {
@@ -204,10 +188,7 @@ export function emailEventActivity(event: {
   };
 }
 
-function toRows(
-  sql: postgres.Sql | postgres.TransactionSql,
-  entries: ActivityEntry[],
-) {
+function toRows(sql: postgres.Sql | postgres.TransactionSql, entries: ActivityEntry[]) {
   return entries.map((e) => ({
     lead_id: e.lead_id,
     activity_type: e.activity_type,
@@ -238,16 +219,11 @@ export function insertActivityIf(
 }
 
 function reportUnlogged(count: number, err: unknown) {
-  console.error(
-    maskPII(`could not log ${count} activities: ${(err as Error).message}`),
-  );
+  console.error(maskPII(`could not log ${count} activities: ${(err as Error).message}`));
 }
 
 /** Writes activity rows on their own (outside any outbox transition). */
-export async function logActivities(
-  sql: postgres.Sql,
-  entries: ActivityEntry[],
-): Promise<void> {
+export async function logActivities(sql: postgres.Sql, entries: ActivityEntry[]): Promise<void> {
   if (entries.length === 0) return;
   try {
     await sql`insert into public.lead_activities ${sql(toRows(sql, entries))}`;

@@ -51,8 +51,7 @@ export function assignRoundRobin(
     m.active && m.receives_lead_alerts && m.email !== null && isOnShift(m, now)
   );
   const lastAssigned = new Map<string, Date>();
-  const assignedAt = (m: RosterMember) =>
-    lastAssigned.get(m.id) ?? m.last_assigned_at;
+  const assignedAt = (m: RosterMember) => lastAssigned.get(m.id) ?? m.last_assigned_at;
   // Not just `now`: a clock behind a stored stamp, or several picks in one millisecond, must still
   // send each pick behind everyone on the roster.
   let latest = roster.reduce(
@@ -77,28 +76,18 @@ export function assignRoundRobin(
  * The member paged for a high-priority lead: active, on call and with a phone; someone on shift
  * at `now` before someone off shift, then by full name. Null when nobody is on call.
  */
-export function onCallMember(
-  roster: readonly RosterMember[],
-  now: Date,
-): RosterMember | null {
-  const candidates = roster.filter((m) =>
-    m.active && m.on_call && m.phone_e164 !== null
-  );
+export function onCallMember(roster: readonly RosterMember[], now: Date): RosterMember | null {
+  const candidates = roster.filter((m) => m.active && m.on_call && m.phone_e164 !== null);
   const offShift = (m: RosterMember) => (isOnShift(m, now) ? 0 : 1);
-  return candidates.sort((a, b) =>
-    offShift(a) - offShift(b) || compareNames(a, b)
-  )[0] ?? null;
+  return candidates.sort((a, b) => offShift(a) - offShift(b) || compareNames(a, b))[0] ?? null;
 }
 
 /** Never assigned before any date, then oldest first. */
 function compareAssigned(a: Date | null, b: Date | null): number {
-  if (a === null || b === null) {
-    return (a === null ? 0 : 1) - (b === null ? 0 : 1);
-  }
+  if (a === null || b === null) return (a === null ? 0 : 1) - (b === null ? 0 : 1);
   return a.getTime() - b.getTime();
 }
 
 function compareNames(a: RosterMember, b: RosterMember): number {
-  return a.full_name.localeCompare(b.full_name, "en") ||
-    a.id.localeCompare(b.id, "en");
+  return a.full_name.localeCompare(b.full_name, "en") || a.id.localeCompare(b.id, "en");
 }

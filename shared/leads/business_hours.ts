@@ -40,8 +40,7 @@ const MINUTE_MS = 60_000;
  *   `Cannot read weekly hours: mon.open "8am" is not a 24-hour "HH:MM" time`.
  */
 export function parseWeeklyHours(value: unknown): WeeklyHours {
-  const fail = (why: string) =>
-    new TypeError(`Cannot read weekly hours: ${why}`);
+  const fail = (why: string) => new TypeError(`Cannot read weekly hours: ${why}`);
   if (!isRecord(value)) {
     throw fail(
       `expected an object like {"mon": {"open": "08:00", "close": "18:00"}}`,
@@ -59,9 +58,7 @@ export function parseWeeklyHours(value: unknown): WeeklyHours {
     for (const field of ["open", "close"]) {
       if (typeof span[field] !== "string" || !TIME.test(span[field])) {
         throw fail(
-          `${day}.${field} ${
-            JSON.stringify(span[field])
-          } is not a 24-hour "HH:MM" time`,
+          `${day}.${field} ${JSON.stringify(span[field])} is not a 24-hour "HH:MM" time`,
         );
       }
     }
@@ -129,9 +126,7 @@ export function callbackPromise(
     return { kind: "within", minutes };
   }
   // Open, but closing before a call could be made: promise the opening after today's close.
-  const from = today
-    ? wallClock(today.local, 0, today.span.close, shopZone)
-    : now;
+  const from = today ? wallClock(today.local, 0, today.span.close, shopZone) : now;
   const at = openingAtOrAfter(hours, shopZone, from);
   if (at === null) return { kind: "within", minutes };
   return { kind: "at_opening", at, words: openingWords(at, now, customerZone) };
@@ -145,9 +140,7 @@ export function callbackPromise(
 export function callbackSentence(promise: CallbackPromise): string {
   // A straight apostrophe: a curly one would push the SMS out of GSM-7 into UCS-2.
   const when = promise.kind === "within"
-    ? `within ${promise.minutes} ${
-      promise.minutes === 1 ? "minute" : "minutes"
-    }`
+    ? `within ${promise.minutes} ${promise.minutes === 1 ? "minute" : "minutes"}`
     : `when we open ${promise.words}`;
   return `We'll call you ${when} to confirm your appointment.`;
 }

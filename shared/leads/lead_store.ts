@@ -1,12 +1,6 @@
 /** Reads of leads and what the messages about them need. One exported function per query. */
 import type postgres from "postgres";
-import type {
-  BusinessSettings,
-  InboundSms,
-  Lead,
-  Media,
-  UnreachablePhone,
-} from "./types.ts";
+import type { BusinessSettings, InboundSms, Lead, Media, UnreachablePhone } from "./types.ts";
 import type { PhoneConsent } from "../compliance/sms_eligibility.ts";
 import { storedHours } from "./staff_store.ts";
 
@@ -62,24 +56,17 @@ function consentOf(
   mayText: boolean | null | undefined,
   changedAt: Date | string | null,
 ): PhoneConsent {
-  if (mayText === null || mayText === undefined) {
-    return { state: "none", since: null };
-  }
+  if (mayText === null || mayText === undefined) return { state: "none", since: null };
   return {
     state: mayText ? "opted_in" : "opted_out",
     since: changedAt === null ? null : new Date(changedAt),
   };
 }
 
-export async function loadLeads(
-  sql: Sql,
-  ids: string[],
-): Promise<Map<string, Lead>> {
+export async function loadLeads(sql: Sql, ids: string[]): Promise<Map<string, Lead>> {
   if (ids.length === 0) return new Map();
   const rows = await sql<Lead[]>`
-    select ${leadColumns(sql)} from public.leads l where l.id = any (${
-    sql.array(ids)
-  }::uuid[])`;
+    select ${leadColumns(sql)} from public.leads l where l.id = any (${sql.array(ids)}::uuid[])`;
   return new Map(rows.map((r) => [r.id, r]));
 }
 
@@ -134,12 +121,8 @@ export async function lockLeadsForPlanning(
   } from public.sms_unreachable_phones u
         where u.phone_e164 = l.phone_e164) u) as sms_unreachable,
       (select count(*)::int from public.notifications_outbox o
-        where ${
-    smsSentInLastDay(sql)
-  } and o.recipient = l.phone_e164) as sms_sent_last_24h,
-      (select to_jsonb(s) from (select ${
-    settingsColumns(sql)
-  } from public.business_settings) s)
+        where ${smsSentInLastDay(sql)} and o.recipient = l.phone_e164) as sms_sent_last_24h,
+      (select to_jsonb(s) from (select ${settingsColumns(sql)} from public.business_settings) s)
         as settings,
       l.notifications_planned_at is not null as planned_before,
       ${
@@ -191,26 +174,17 @@ export class MissingSettingsError extends Error {
   }
 }
 
-export async function loadMediaByLead(
-  sql: Sql,
-  leadIds: string[],
-): Promise<Map<string, Media[]>> {
+export async function loadMediaByLead(sql: Sql, leadIds: string[]): Promise<Map<string, Media[]>> {
   const byLead = new Map<string, Media[]>();
   if (leadIds.length === 0) return byLead;
   const rows = await sql<Media[]>`
     select id, lead_id, bucket, object_path, content_type, size_bytes
-    from public.media where lead_id = any (${
-    sql.array(leadIds)
-  }::uuid[]) order by created_at`;
-  for (const row of rows) {
-    byLead.set(row.lead_id, [...(byLead.get(row.lead_id) ?? []), row]);
-  }
+    from public.media where lead_id = any (${sql.array(leadIds)}::uuid[]) order by created_at`;
+  for (const row of rows) byLead.set(row.lead_id, [...(byLead.get(row.lead_id) ?? []), row]);
   return byLead;
 }
 
-export async function loadBusinessSettings(
-  sql: Sql,
-): Promise<BusinessSettings> {
+export async function loadBusinessSettings(sql: Sql): Promise<BusinessSettings> {
   const [row] = await sql<BusinessSettings[]>`
     select ${settingsColumns(sql)} from public.business_settings`;
   if (!row) throw new MissingSettingsError();
@@ -237,14 +211,10 @@ export async function loadSmsConsent(
 ): Promise<Map<string, PhoneConsent>> {
   const result = new Map<string, PhoneConsent>();
   if (phones.length === 0) return result;
-  const rows = await sql<
-    { phone_e164: string; may_text: boolean; changed_at: Date }[]
-  >`
+  const rows = await sql<{ phone_e164: string; may_text: boolean; changed_at: Date }[]>`
     select phone_e164, may_text, changed_at from public.sms_consent_status
     where phone_e164 = any (${sql.array(phones)}::text[])`;
-  for (const row of rows) {
-    result.set(row.phone_e164, consentOf(row.may_text, row.changed_at));
-  }
+  for (const row of rows) result.set(row.phone_e164, consentOf(row.may_text, row.changed_at));
   return result;
 }
 
@@ -257,9 +227,7 @@ export async function countSmsSentLastDay(
   if (phones.length === 0) return result;
   const rows = await sql<{ recipient: string; n: number }[]>`
     select o.recipient, count(*)::int as n from public.notifications_outbox o
-    where ${smsSentInLastDay(sql)} and o.recipient = any (${
-    sql.array(phones)
-  }::text[])
+    where ${smsSentInLastDay(sql)} and o.recipient = any (${sql.array(phones)}::text[])
     group by o.recipient`;
   for (const row of rows) result.set(row.recipient, row.n);
   return result;
@@ -288,23 +256,16 @@ export async function loadEmailSuppressions(
   if (addresses.length === 0) return new Map();
   const rows = await sql<{ address: string; reason: string }[]>`
     select address, reason from public.email_suppressions
-    where address = any (${
-    sql.array(addresses.map((a) => a.toLowerCase()))
-  }::text[])`;
+    where address = any (${sql.array(addresses.map((a) => a.toLowerCase()))}::text[])`;
   return new Map(rows.map((r) => [r.address, r.reason]));
 }
 
 /** Customers' texts by id (`sms_inbound_messages`). */
-export async function loadInboundSms(
-  sql: Sql,
-  ids: string[],
-): Promise<Map<string, InboundSms>> {
+export async function loadInboundSms(sql: Sql, ids: string[]): Promise<Map<string, InboundSms>> {
   if (ids.length === 0) return new Map();
   const rows = await sql<InboundSms[]>`
     select id::text, message_sid, from_phone, to_phone, body, media, intent, opt_out_type, lead_id,
       received_at
-    from public.sms_inbound_messages where id = any (${
-    sql.array(ids)
-  }::bigint[])`;
+    from public.sms_inbound_messages where id = any (${sql.array(ids)}::bigint[])`;
   return new Map(rows.map((r) => [r.id, r]));
 }

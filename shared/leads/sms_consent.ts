@@ -5,11 +5,7 @@
  */
 import type postgres from "postgres";
 import type { OutboxRow } from "../outbox/store.ts";
-import {
-  activityFor,
-  consentActivity,
-  insertActivities,
-} from "./activity_log.ts";
+import { activityFor, consentActivity, insertActivities } from "./activity_log.ts";
 
 /** One change, as `sms_consent_events` records it. */
 export interface SmsConsentChange {
@@ -44,18 +40,12 @@ export async function applySmsConsentChange(
             and status in ('pending', 'retry', 'deferred')
           returning *`
       : Promise.resolve([] as OutboxRow[]),
-    tx<
-      { id: string }[]
-    >`select id from public.leads where phone_e164 = ${change.phone}`,
+    tx<{ id: string }[]>`select id from public.leads where phone_e164 = ${change.phone}`,
   ]);
   const leadIds = leads.length > 0 ? leads.map((l) => l.id) : [null];
   await insertActivities(tx, [
     ...leadIds.map((leadId) =>
-      consentActivity({
-        ...change,
-        leadId: leadId ?? change.leadId,
-        suppressed: suppressed.length,
-      })
+      consentActivity({ ...change, leadId: leadId ?? change.leadId, suppressed: suppressed.length })
     ),
     ...suppressed.flatMap((row) =>
       activityFor({ row, kind: "suppressed", reason: "opted_out" }) ?? []

@@ -32,13 +32,8 @@ export function storedHours(
  * The active roster. With `lock`, its rows stay locked until the transaction ends: whoever
  * plans leads meanwhile waits, so two concurrent leads never both see the same person's turn.
  */
-export async function loadRoster(
-  sql: Sql,
-  opts: { lock?: boolean } = {},
-): Promise<RosterMember[]> {
-  const rows = await sql<
-    (Omit<RosterMember, "working_hours"> & { working_hours: unknown })[]
-  >`
+export async function loadRoster(sql: Sql, opts: { lock?: boolean } = {}): Promise<RosterMember[]> {
+  const rows = await sql<(Omit<RosterMember, "working_hours"> & { working_hours: unknown })[]>`
     select id, full_name, email, phone_e164, receives_lead_alerts, on_call, active, time_zone,
       working_hours, last_assigned_at
     from public.staff_members where active order by id
@@ -55,15 +50,9 @@ export async function loadRoster(
 }
 
 /** Stores each picked member's new turn. */
-export async function recordTurns(
-  sql: Sql,
-  lastAssigned: Map<string, Date>,
-): Promise<void> {
+export async function recordTurns(sql: Sql, lastAssigned: Map<string, Date>): Promise<void> {
   if (lastAssigned.size === 0) return;
-  const turns = [...lastAssigned].map(([id, at]) => ({
-    id,
-    at: at.toISOString(),
-  }));
+  const turns = [...lastAssigned].map(([id, at]) => ({ id, at: at.toISOString() }));
   await sql`
     update public.staff_members s set last_assigned_at = t.at
     from jsonb_to_recordset(${sql.json(turns)}) as t(id uuid, at timestamptz)

@@ -4,10 +4,7 @@
  */
 // @ts-types="@types/react"
 import { createElement } from "react";
-import {
-  AdminAlertEmail,
-  adminAlertSubject,
-} from "../../templates/email/admin_alert_email.tsx";
+import { AdminAlertEmail, adminAlertSubject } from "../../templates/email/admin_alert_email.tsx";
 import { adminAlertSms } from "../../templates/sms/admin_alert_sms.ts";
 import { type AlertMessageKind, staffInbox } from "./kinds.ts";
 import { renderEmail, renderSms } from "./render.ts";
@@ -25,10 +22,7 @@ const adminAlertEmail: AlertMessageKind<EmailMessage> = {
     renderEmail(
       ctx,
       adminAlertSubject(ctx.alert),
-      createElement(AdminAlertEmail, {
-        alert: ctx.alert,
-        settings: ctx.settings,
-      }),
+      createElement(AdminAlertEmail, { alert: ctx.alert, settings: ctx.settings }),
     ),
 };
 
@@ -40,9 +34,7 @@ const adminAlertSmsKind: AlertMessageKind<SmsMessage> = {
     "The same alert by text to ADMIN_PHONE (or the on-call phone), used when email is the failing channel.",
   address: (setup) => {
     const phone = setup.adminPhone ?? setup.onCallPhone;
-    return phone
-      ? { recipient: phone }
-      : { recipient: null, missing: "no_admin_phone" };
+    return phone ? { recipient: phone } : { recipient: null, missing: "no_admin_phone" };
   },
   render: (ctx) => renderSms(ctx, adminAlertSms(ctx.alert)),
 };

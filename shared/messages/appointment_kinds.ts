@@ -31,9 +31,7 @@ import type { SmsMessage } from "../channels/sms.ts";
 
 /** The appointment an appointment message is about (from its payload). */
 function appointmentOf(ctx: RenderContext): Appointment {
-  if (!ctx.appointment) {
-    throw new TypeError("the message carries no appointment in its payload");
-  }
+  if (!ctx.appointment) throw new TypeError("the message carries no appointment in its payload");
   return ctx.appointment;
 }
 
@@ -60,10 +58,7 @@ function appointmentEmail(
         body({ lead: ctx.lead, settings: ctx.settings, appointment }),
       );
       return opts.invite
-        ? {
-          ...email,
-          attachments: [appointmentInvite(ctx.lead, appointment, ctx.settings)],
-        }
+        ? { ...email, attachments: [appointmentInvite(ctx.lead, appointment, ctx.settings)] }
         : email;
     },
   };
@@ -73,11 +68,7 @@ function appointmentEmail(
 function appointmentSms(
   event: LeadEvent,
   description: string,
-  body: (
-    lead: Lead,
-    appointment: Appointment,
-    settings: BusinessSettings,
-  ) => string,
+  body: (lead: Lead, appointment: Appointment, settings: BusinessSettings) => string,
 ): LeadMessageKind<SmsMessage> {
   return {
     channel: "sms",
@@ -85,8 +76,7 @@ function appointmentSms(
     event,
     description,
     address: (lead) => given(lead.phone_e164, "missing_phone"),
-    render: (ctx) =>
-      renderSms(ctx, body(ctx.lead, appointmentOf(ctx), ctx.settings)),
+    render: (ctx) => renderSms(ctx, body(ctx.lead, appointmentOf(ctx), ctx.settings)),
   };
 }
 

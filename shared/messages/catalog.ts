@@ -21,12 +21,7 @@ import {
 import { initialConfirmationSms } from "../../templates/sms/initial_confirmation_sms.ts";
 import { crmNewLeadPayload } from "../../templates/webhook/crm_new_lead_webhook.ts";
 import { slackNewLeadMessage } from "../../templates/webhook/slack_new_lead_webhook.ts";
-import {
-  given,
-  type LeadMessageKind,
-  type MessageKind,
-  staffInbox,
-} from "./kinds.ts";
+import { given, type LeadMessageKind, type MessageKind, staffInbox } from "./kinds.ts";
 export { isLeadKind } from "./kinds.ts";
 import { APPOINTMENT_KINDS } from "./appointment_kinds.ts";
 import { INBOUND_KINDS } from "./inbound_kinds.ts";
@@ -53,13 +48,8 @@ export type {
 } from "./kinds.ts";
 
 /** A configured receiver's URL, or the error that says it was unconfigured since planning. */
-function configured(
-  target: { url: string } | undefined,
-  variable: string,
-): string {
-  if (!target) {
-    throw new Error(`${variable} is no longer set: the webhook cannot be sent`);
-  }
+function configured(target: { url: string } | undefined, variable: string): string {
+  if (!target) throw new Error(`${variable} is no longer set: the webhook cannot be sent`);
   return target.url;
 }
 
@@ -68,17 +58,14 @@ function callbackFor(ctx: RenderContext): string {
   const hours = ctx.settings.business_hours;
   if (!hours) return callbackSentence({ kind: "within", minutes: 15 });
   const customerZone = timeZoneForLead(ctx.lead, ctx.settings.time_zone);
-  return callbackSentence(
-    callbackPromise(hours, ctx.settings.time_zone, customerZone, ctx.now),
-  );
+  return callbackSentence(callbackPromise(hours, ctx.settings.time_zone, customerZone, ctx.now));
 }
 
 const customerConfirmationEmail: LeadMessageKind<EmailMessage> = {
   channel: "email",
   audience: "customer",
   event: "new_lead",
-  description:
-    "Tells the customer we received their request, with its reference number.",
+  description: "Tells the customer we received their request, with its reference number.",
   address: (lead) => given(lead.email, "missing_email"),
   render: (ctx) =>
     renderEmail(
@@ -96,8 +83,7 @@ const staffNewLeadEmail: LeadMessageKind<EmailMessage> = {
   channel: "email",
   audience: "staff",
   event: "new_lead",
-  description:
-    "Alerts the shop's inbox with everything needed to call the customer back.",
+  description: "Alerts the shop's inbox with everything needed to call the customer back.",
   needs: { photoLinks: true },
   // To whose turn it is; the admin inbox alone when nobody is on shift (and always copied).
   address: (lead, setup, routing) =>
@@ -126,31 +112,22 @@ const initialConfirmationSmsKind: LeadMessageKind<SmsMessage> = {
   channel: "sms",
   audience: "customer",
   event: "new_lead",
-  description:
-    "Texts the customer their reference number (only with SMS consent).",
+  description: "Texts the customer their reference number (only with SMS consent).",
   address: (lead) => given(lead.phone_e164, "missing_phone"),
-  render: (ctx) =>
-    renderSms(
-      ctx,
-      initialConfirmationSms(ctx.lead, ctx.settings, callbackFor(ctx)),
-    ),
+  render: (ctx) => renderSms(ctx, initialConfirmationSms(ctx.lead, ctx.settings, callbackFor(ctx))),
 };
 
 const crmNewLeadWebhook: LeadMessageKind<WebhookRequest> = {
   channel: "webhook",
   audience: "staff",
   event: "new_lead",
-  description:
-    "Posts the lead to the shop's CRM (WEBHOOK_CRM_URL), signed when a secret is set.",
-  address: (_lead, setup) =>
-    setup.crm ? { recipient: receiverLabel("CRM", setup.crm.url) } : null,
+  description: "Posts the lead to the shop's CRM (WEBHOOK_CRM_URL), signed when a secret is set.",
+  address: (_lead, setup) => setup.crm ? { recipient: receiverLabel("CRM", setup.crm.url) } : null,
   render: (ctx) => ({
     url: configured(ctx.setup.crm, "WEBHOOK_CRM_URL"),
     headers: {
       "x-webhook-source": "leadwire",
-      ...(ctx.setup.crm?.token
-        ? { authorization: `Bearer ${ctx.setup.crm.token}` }
-        : {}),
+      ...(ctx.setup.crm?.token ? { authorization: `Bearer ${ctx.setup.crm.token}` } : {}),
     },
     body: crmNewLeadPayload(ctx.lead, ctx.priority),
     sign: true,
@@ -161,8 +138,7 @@ const slackNewLeadWebhook: LeadMessageKind<WebhookRequest> = {
   channel: "webhook",
   audience: "staff",
   event: "new_lead",
-  description:
-    "Posts a readable new-lead message to the shop's Slack channel (WEBHOOK_SLACK_URL).",
+  description: "Posts a readable new-lead message to the shop's Slack channel (WEBHOOK_SLACK_URL).",
   address: (_lead, setup) =>
     setup.slack ? { recipient: receiverLabel("Slack", setup.slack.url) } : null,
   render: (ctx) => ({
@@ -192,15 +168,11 @@ export const MESSAGE_KIND_NAMES = Object.keys(CATALOG) as MessageKindName[];
 
 /** The entry for an outbox row's template; undefined for a name the catalog does not know. */
 export function messageKind(name: string): MessageKind<unknown> | undefined {
-  return Object.hasOwn(CATALOG, name)
-    ? CATALOG[name as MessageKindName]
-    : undefined;
+  return Object.hasOwn(CATALOG, name) ? CATALOG[name as MessageKindName] : undefined;
 }
 
 /** Texts to customers are the ones SMS law (consent, opt-out, cap, quiet hours) governs. */
-export function isCustomerSms(
-  kind: Pick<MessageKind<unknown>, "channel" | "audience">,
-): boolean {
+export function isCustomerSms(kind: Pick<MessageKind<unknown>, "channel" | "audience">): boolean {
   return kind.channel === "sms" && kind.audience === "customer";
 }
 

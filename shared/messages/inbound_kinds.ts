@@ -24,8 +24,7 @@ const staffSmsReplyEmail: InboundMessageKind<EmailMessage> = {
   answers: "reply",
   description:
     "Forwards a customer's text (and its photos) to the shop's inbox, with the lead it belongs to.",
-  address: (_inbound, setup) =>
-    staffInbox(setup, "the staff email of a customer's text"),
+  address: (_inbound, setup) => staffInbox(setup, "the staff email of a customer's text"),
   render: (ctx) =>
     renderEmail(
       ctx,

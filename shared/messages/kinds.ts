@@ -6,11 +6,7 @@ import type { Channel } from "../outbox/store.ts";
 import type { InboundSms, Lead } from "../leads/types.ts";
 import type { InboundIntent } from "../compliance/sms_keywords.ts";
 import type { LeadPriority } from "../compliance/priority.ts";
-import type {
-  AlertRenderContext,
-  InboundRenderContext,
-  RenderContext,
-} from "./render.ts";
+import type { AlertRenderContext, InboundRenderContext, RenderContext } from "./render.ts";
 import type { MessageSetup } from "./setup.ts";
 
 /** Who a message is for. */
@@ -77,11 +73,7 @@ export interface LeadMessageKind<P> extends KindBase {
    * Where it goes for this lead. Returns null when the deployment does not send this kind
    * at all (an unconfigured webhook): nothing is planned.
    */
-  address(
-    lead: Lead,
-    setup: MessageSetup,
-    routing: LeadRouting,
-  ): Address | null;
+  address(lead: Lead, setup: MessageSetup, routing: LeadRouting): Address | null;
   render(ctx: RenderContext): P | Promise<P>;
 }
 
@@ -108,10 +100,7 @@ export interface AlertMessageKind<P> extends KindBase {
 }
 
 /** One kind of message. */
-export type MessageKind<P> =
-  | LeadMessageKind<P>
-  | InboundMessageKind<P>
-  | AlertMessageKind<P>;
+export type MessageKind<P> = LeadMessageKind<P> | InboundMessageKind<P> | AlertMessageKind<P>;
 
 /** Whether a kind is a message about a lead (planned by a lead event, rendered from the lead). */
 export function isLeadKind<K extends { event: MessageEvent }>(
@@ -129,8 +118,6 @@ export function given(value: string | null, missing: string): Address {
 /** The staff inbox (`ADMIN_EMAIL`): where alerts and customers' texts go. */
 export function staffInbox(setup: MessageSetup, what: string): Address {
   const admin = setup.adminEmail.trim();
-  if (admin === "") {
-    throw new TypeError(`Cannot plan ${what}: no admin email to send it to`);
-  }
+  if (admin === "") throw new TypeError(`Cannot plan ${what}: no admin email to send it to`);
   return { recipient: admin };
 }

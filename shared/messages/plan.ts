@@ -12,12 +12,7 @@ import {
 } from "./catalog.ts";
 import type { MessageSetup } from "./setup.ts";
 import type { Channel } from "../outbox/store.ts";
-import type {
-  BusinessSettings,
-  InboundSms,
-  Lead,
-  UnreachablePhone,
-} from "../leads/types.ts";
+import type { BusinessSettings, InboundSms, Lead, UnreachablePhone } from "../leads/types.ts";
 import {
   consentForLead,
   type PhoneConsent,
@@ -66,11 +61,7 @@ export interface PlanFacts {
 }
 
 /** The outbox key of a lead's message (see {@linkcode PlannedMessage.key}). */
-export function messageKey(
-  lead: Pick<Lead, "id">,
-  template: string,
-  appointment?: Appointment,
-) {
+export function messageKey(lead: Pick<Lead, "id">, template: string, appointment?: Appointment) {
   return appointment
     ? `appt:${appointment.appointment_id}:v${appointment.version}:${template}`
     : `${lead.id}:${template}`;
@@ -95,9 +86,7 @@ export function planMessages(
   const planned: PlannedMessage[] = [];
   const alternatives = new Map<string, string>();
   const at = facts.sendAt && facts.sendAt > facts.now ? facts.sendAt : null;
-  const scheduled = at
-    ? { deferredUntil: at, deferredReason: "scheduled" }
-    : {};
+  const scheduled = at ? { deferredUntil: at, deferredReason: "scheduled" } : {};
   const routing = facts.routing ?? storedRouting(lead);
   for (const [template, kind] of catalogEntries()) {
     if (!isLeadKind(kind) || kind.event !== event) continue;
@@ -173,17 +162,12 @@ export interface PlannedInboundMessage extends PlannedMessage {
  * Advanced Opt-Out answered already, `opt_out_type` set), or the staff email of a reply.
  */
 export function planInboundMessages(
-  inbound: Pick<
-    InboundSms,
-    "message_sid" | "from_phone" | "intent" | "opt_out_type"
-  >,
+  inbound: Pick<InboundSms, "message_sid" | "from_phone" | "intent" | "opt_out_type">,
   setup: MessageSetup,
 ): PlannedInboundMessage[] {
   const planned: PlannedInboundMessage[] = [];
   for (const [template, kind] of catalogEntries()) {
-    if (kind.event !== "sms_received" || kind.answers !== inbound.intent) {
-      continue;
-    }
+    if (kind.event !== "sms_received" || kind.answers !== inbound.intent) continue;
     const inTwiml = kind.inTwiml === true;
     if (inTwiml && inbound.opt_out_type) continue;
     const address = kind.address(inbound as InboundSms, setup);

@@ -10,11 +10,7 @@ import type { StorageClient } from "../providers/storage_client.ts";
 import type { Lead, Media } from "../leads/types.ts";
 import { loadRoster } from "../leads/staff_store.ts";
 import { onCallMember, type RosterMember } from "../leads/assignment.ts";
-import {
-  actionLinkUrl,
-  type LeadAction,
-  signActionToken,
-} from "../leads/action_links.ts";
+import { actionLinkUrl, type LeadAction, signActionToken } from "../leads/action_links.ts";
 import type { RenderContext } from "./render.ts";
 import type { AlertNotice } from "../../templates/alert_notice.ts";
 import {
@@ -28,11 +24,7 @@ import {
   loadUnreachablePhones,
 } from "../leads/lead_store.ts";
 import { calculateLeadPriority } from "../compliance/priority.ts";
-import {
-  consentForLead,
-  NO_CONSENT,
-  smsEligibility,
-} from "../compliance/sms_eligibility.ts";
+import { consentForLead, NO_CONSENT, smsEligibility } from "../compliance/sms_eligibility.ts";
 import { isCustomerSms, messageKind } from "./catalog.ts";
 import type { MessageSetup } from "./setup.ts";
 import {
@@ -50,33 +42,21 @@ export interface PreparerDeps {
 
 const PHOTO_LINK_TTL_SECONDS = 7 * 24 * 3600;
 
-async function signedPhotoUrls(
-  storage: StorageClient,
-  media: Media[],
-): Promise<string[]> {
+async function signedPhotoUrls(storage: StorageClient, media: Media[]): Promise<string[]> {
   const urls: string[] = [];
   for (const [bucket, items] of Map.groupBy(media, (m) => m.bucket)) {
     const { data, error } = await storage.from(bucket).createSignedUrls(
       items.map((m) => m.object_path),
       PHOTO_LINK_TTL_SECONDS,
     );
-    if (error) {
-      throw new Error(
-        `Cannot sign photo links in bucket ${bucket}: ${error.message}`,
-      );
-    }
-    for (const item of data ?? []) {
-      if (item.signedUrl) urls.push(item.signedUrl);
-    }
+    if (error) throw new Error(`Cannot sign photo links in bucket ${bucket}: ${error.message}`);
+    for (const item of data ?? []) if (item.signedUrl) urls.push(item.signedUrl);
   }
   return urls;
 }
 
 /** A render failure is ours, not the provider's: retried like a transient one. */
-async function rendered(
-  row: OutboxRow,
-  render: () => unknown,
-): Promise<Preparation> {
+async function rendered(row: OutboxRow, render: () => unknown): Promise<Preparation> {
   try {
     return { row, action: "send", payload: await render() };
   } catch (err) {
@@ -118,9 +98,7 @@ async function staffLinks(
 ): Promise<RenderContext["links"]> {
   if (!setup.actionLinks) return undefined;
   const { baseUrl, secret } = setup.actionLinks;
-  const staff = roster.find((m) =>
-    m.email === row.recipient || m.phone_e164 === row.recipient
-  );
+  const staff = roster.find((m) => m.email === row.recipient || m.phone_e164 === row.recipient);
   const expiresAt = new Date(row.created_at.getTime() + ACTION_LINK_TTL_MS);
   const link = async (action: LeadAction) =>
     actionLinkUrl(
@@ -142,9 +120,7 @@ async function staffLinks(
 /** The preparer a drain is handed. */
 export function createPreparer(deps: PreparerDeps): Prepare {
   return async (rows: OutboxRow[], now: Date): Promise<Preparation[]> => {
-    const leadIds = [
-      ...new Set(rows.flatMap((r) => (r.lead_id ? [r.lead_id] : []))),
-    ];
+    const leadIds = [...new Set(rows.flatMap((r) => (r.lead_id ? [r.lead_id] : [])))];
     const phones = [
       ...new Set(rows.flatMap((r) => {
         const kind = messageKind(r.template);
@@ -152,26 +128,19 @@ export function createPreparer(deps: PreparerDeps): Prepare {
       })),
     ];
     const inboundIds = [...new Set(rows.flatMap((r) => inboundIdOf(r) ?? []))];
-    const staffRows = rows.some((r) =>
-      messageKind(r.template)?.audience === "staff"
-    );
+    const staffRows = rows.some((r) => messageKind(r.template)?.audience === "staff");
     const addresses = [
-      ...new Set(
-        rows.flatMap((r) =>
-          r.channel === "email" && r.recipient ? [r.recipient] : []
-        ),
-      ),
+      ...new Set(rows.flatMap((r) => r.channel === "email" && r.recipient ? [r.recipient] : [])),
     ];
-    const [settings, leads, media, inbound, smsSent, roster, suppressed] =
-      await Promise.all([
-        loadBusinessSettings(deps.sql),
-        loadLeads(deps.sql, leadIds),
-        loadMediaByLead(deps.sql, leadIds),
-        loadInboundSms(deps.sql, inboundIds),
-        countSmsSentLastDay(deps.sql, phones),
-        staffRows ? loadRoster(deps.sql) : [],
-        loadEmailSuppressions(deps.sql, addresses),
-      ]);
+    const [settings, leads, media, inbound, smsSent, roster, suppressed] = await Promise.all([
+      loadBusinessSettings(deps.sql),
+      loadLeads(deps.sql, leadIds),
+      loadMediaByLead(deps.sql, leadIds),
+      loadInboundSms(deps.sql, inboundIds),
+      countSmsSentLastDay(deps.sql, phones),
+      staffRows ? loadRoster(deps.sql) : [],
+      loadEmailSuppressions(deps.sql, addresses),
+    ]);
     // Consent and carrier reports for the texts, and for the phones staff alerts describe.
     const leadPhones = [...leads.values()].flatMap((l) => l.phone_e164 ?? []);
     const allPhones = [...new Set([...phones, ...leadPhones])];
@@ -182,34 +151,16 @@ export function createPreparer(deps: PreparerDeps): Prepare {
 
     const prepareOne = async (row: OutboxRow): Promise<Preparation> => {
       const kind = messageKind(row.template);
-      if (!kind) {
-        return {
-          row,
-          action: "dead",
-          reason: `unknown message kind "${row.template}"`,
-        };
-      }
-      if (!row.recipient) {
-        return { row, action: "dead", reason: "no recipient" };
-      }
+      if (!kind) return { row, action: "dead", reason: `unknown message kind "${row.template}"` };
+      if (!row.recipient) return { row, action: "dead", reason: "no recipient" };
       // A hard bounce or a complaint: the address gets no more email, whatever the kind.
-      const bounced = kind.channel === "email"
-        ? suppressed.get(row.recipient.toLowerCase())
-        : null;
+      const bounced = kind.channel === "email" ? suppressed.get(row.recipient.toLowerCase()) : null;
       if (bounced) return { row, action: "suppress", reason: bounced };
       const lead = row.lead_id ? leads.get(row.lead_id) : undefined;
       if (kind.event === "sms_received") {
         const text = inbound.get(inboundIdOf(row) ?? "");
-        if (!text) {
-          return {
-            row,
-            action: "dead",
-            reason: "the customer's text no longer exists",
-          };
-        }
-        if (kind.inTwiml) {
-          return { row, action: "dead", reason: "answered in TwiML, not sent" };
-        }
+        if (!text) return { row, action: "dead", reason: "the customer's text no longer exists" };
+        if (kind.inTwiml) return { row, action: "dead", reason: "answered in TwiML, not sent" };
         return await rendered(row, () =>
           kind.render({
             inbound: text,
@@ -221,43 +172,24 @@ export function createPreparer(deps: PreparerDeps): Prepare {
       }
       if (kind.event === "system_alert") {
         const alert = row.payload?.alert as AlertNotice | undefined;
-        if (!alert) {
-          return { row, action: "dead", reason: "the alert has no payload" };
-        }
+        if (!alert) return { row, action: "dead", reason: "the alert has no payload" };
         return await rendered(
           row,
-          () =>
-            kind.render({
-              alert,
-              settings,
-              recipient: row.recipient!,
-              setup: deps.setup,
-            }),
+          () => kind.render({ alert, settings, recipient: row.recipient!, setup: deps.setup }),
         );
       }
-      if (!lead) {
-        return {
-          row,
-          action: "dead",
-          reason: `lead ${row.lead_id} no longer exists`,
-        };
-      }
+      if (!lead) return { row, action: "dead", reason: `lead ${row.lead_id} no longer exists` };
       if (isCustomerSms(kind)) {
         const sms = smsEligibility({
           phone: row.recipient,
-          consent: consentForLead(
-            lead,
-            consent.get(row.recipient) ?? NO_CONSENT,
-          ),
+          consent: consentForLead(lead, consent.get(row.recipient) ?? NO_CONSENT),
           unreachable: unreachable.has(row.recipient),
           sentLast24h: smsSent.get(row.recipient) ?? 0,
           lead,
           settings,
           now,
         });
-        if (sms.action === "suppress") {
-          return { row, action: "suppress", reason: sms.reason };
-        }
+        if (sms.action === "suppress") return { row, action: "suppress", reason: sms.reason };
         if (sms.action === "defer") {
           return { row, action: "defer", reason: sms.reason, until: sms.until };
         }
@@ -271,36 +203,30 @@ export function createPreparer(deps: PreparerDeps): Prepare {
       const renderFor = row.in_doubt_since !== null && row.rendered_for !== null
         ? row.rendered_for
         : now;
-      return await rendered(
-        { ...row, rendered_for: renderFor },
-        async () =>
-          kind.render({
-            lead,
-            settings,
-            recipient: row.recipient!,
-            photoUrls: kind.needs?.photoLinks && photos.length > 0
-              ? await signedPhotoUrls(deps.storage, photos)
-              : [],
-            priority: lead.priority ??
-              calculateLeadPriority(lead, {
-                mediaCount: photos.length,
-                now: renderFor,
-              }),
-            now: renderFor,
-            links: kind.audience === "staff" && kind.channel !== "webhook"
-              ? await staffLinks(deps.setup, row, lead, roster)
-              : undefined,
-            onCallEmail: onCallMember(roster, renderFor)?.email ?? null,
-            appointment: appointmentOf(row),
-            phoneSms: lead.phone_e164
-              ? {
-                consent: (consent.get(lead.phone_e164) ?? NO_CONSENT).state,
-                unreachable: unreachable.get(lead.phone_e164) ?? null,
-              }
-              : undefined,
-            setup: deps.setup,
-          }),
-      );
+      return await rendered({ ...row, rendered_for: renderFor }, async () =>
+        kind.render({
+          lead,
+          settings,
+          recipient: row.recipient!,
+          photoUrls: kind.needs?.photoLinks && photos.length > 0
+            ? await signedPhotoUrls(deps.storage, photos)
+            : [],
+          priority: lead.priority ??
+            calculateLeadPriority(lead, { mediaCount: photos.length, now: renderFor }),
+          now: renderFor,
+          links: kind.audience === "staff" && kind.channel !== "webhook"
+            ? await staffLinks(deps.setup, row, lead, roster)
+            : undefined,
+          onCallEmail: onCallMember(roster, renderFor)?.email ?? null,
+          appointment: appointmentOf(row),
+          phoneSms: lead.phone_e164
+            ? {
+              consent: (consent.get(lead.phone_e164) ?? NO_CONSENT).state,
+              unreachable: unreachable.get(lead.phone_e164) ?? null,
+            }
+            : undefined,
+          setup: deps.setup,
+        }));
     };
 
     const prepared: Preparation[] = [];

@@ -21,11 +21,7 @@ export function outboxRows(
     template: m.template,
     recipient: m.recipient,
     rank: rankOf(m.template),
-    status: m.suppressedReason
-      ? "suppressed"
-      : m.deferredUntil
-      ? "deferred"
-      : "pending",
+    status: m.suppressedReason ? "suppressed" : m.deferredUntil ? "deferred" : "pending",
     status_reason: m.suppressedReason ??
       (m.deferredUntil ? m.deferredReason ?? "quiet_hours" : null),
     next_attempt_at: m.deferredUntil ?? null,
@@ -34,19 +30,12 @@ export function outboxRows(
 }
 
 /** Logs the new rows that were suppressed or deferred when planned. */
-export async function logPlanned(
-  sql: postgres.Sql,
-  rows: OutboxRow[],
-): Promise<void> {
+export async function logPlanned(sql: postgres.Sql, rows: OutboxRow[]): Promise<void> {
   await logActivities(
     sql,
     rows.flatMap((row) => {
       const activity = row.status === "suppressed"
-        ? activityFor({
-          row,
-          kind: "suppressed",
-          reason: row.status_reason ?? "",
-        })
+        ? activityFor({ row, kind: "suppressed", reason: row.status_reason ?? "" })
         : row.status === "deferred"
         ? activityFor({
           row,

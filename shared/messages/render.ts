@@ -6,12 +6,7 @@ import type { ReactElement } from "react";
 import type { EmailMessage } from "../channels/email.ts";
 import type { SmsMessage } from "../channels/sms.ts";
 import type { LeadPriority } from "../compliance/priority.ts";
-import type {
-  BusinessSettings,
-  InboundSms,
-  Lead,
-  UnreachablePhone,
-} from "../leads/types.ts";
+import type { BusinessSettings, InboundSms, Lead, UnreachablePhone } from "../leads/types.ts";
 import type { SmsConsentState } from "../compliance/sms_eligibility.ts";
 import type { Appointment } from "../appointments/types.ts";
 import type { MessageSetup } from "./setup.ts";

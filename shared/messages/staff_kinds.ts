@@ -24,11 +24,8 @@ const staffOnCallSmsKind: LeadMessageKind<SmsMessage> = {
   description:
     'Texts the on-call person a high-priority lead: name, vehicle, service, Ref, phone and the "I\'m on it" link.',
   address: (_lead, _setup, routing) =>
-    routing.priority === "high" && routing.onCallPhone
-      ? { recipient: routing.onCallPhone }
-      : null,
-  render: (ctx) =>
-    renderSms(ctx, staffOnCallSms(ctx.lead, ctx.links?.claim ?? null)),
+    routing.priority === "high" && routing.onCallPhone ? { recipient: routing.onCallPhone } : null,
+  render: (ctx) => renderSms(ctx, staffOnCallSms(ctx.lead, ctx.links?.claim ?? null)),
 };
 
 const staffEscalationEmailKind: LeadMessageKind<EmailMessage> = {
@@ -37,8 +34,7 @@ const staffEscalationEmailKind: LeadMessageKind<EmailMessage> = {
   event: "lead_escalated",
   description:
     "Tells the admin and the on-call person that a lead has waited past the escalation time with no staff action.",
-  address: (lead, setup) =>
-    staffInbox(setup, `the escalation of lead ${lead.reference_number}`),
+  address: (lead, setup) => staffInbox(setup, `the escalation of lead ${lead.reference_number}`),
   async render(ctx) {
     const waitedMs = ctx.now.getTime() - ctx.lead.created_at.getTime();
     const email = await renderEmail(

@@ -47,8 +47,7 @@ export function drainDeps(cfg: SendingConfig, sql: postgres.Sql): DrainDeps {
         }),
         from: cfg.TWILIO_PHONE_NUMBER,
         statusCallbackUrl: `${functionsUrl(cfg)}/twilio-inbound`,
-        onUnsubscribed: (phone, leadId) =>
-          recordProviderOptOut(sql, phone, leadId),
+        onUnsubscribed: (phone, leadId) => recordProviderOptOut(sql, phone, leadId),
       }),
       webhook: createWebhookSender({
         signingSecret: cfg.WEBHOOK_SIGNING_SECRET,

@@ -7,10 +7,7 @@
  */
 import type postgres from "postgres";
 import { escalationDueAt } from "../leads/business_hours.ts";
-import {
-  loadBusinessSettings,
-  lockLeadsForPlanning,
-} from "../leads/lead_store.ts";
+import { loadBusinessSettings, lockLeadsForPlanning } from "../leads/lead_store.ts";
 import { loadRoster } from "../leads/staff_store.ts";
 import { onCallMember } from "../leads/assignment.ts";
 import { logActivities } from "../leads/activity_log.ts";
@@ -48,9 +45,7 @@ export async function planEscalations(
           - make_interval(mins => ${settings.escalation_minutes})
         and not exists (
           select from public.lead_activities a
-          where a.lead_id = l.id and a.activity_type = any (${
-      tx.array([...STAFF_ACTION_TYPES])
-    }))
+          where a.lead_id = l.id and a.activity_type = any (${tx.array([...STAFF_ACTION_TYPES])}))
       order by l.created_at desc`;
     const dueIds = waiting.filter((l) =>
       escalationDueAt(
@@ -69,8 +64,7 @@ export async function planEscalations(
     if (due.length === 0) return { rows: [] as OutboxRow[], escalated: [] };
     const leads = await lockLeadsForPlanning(tx, due.map((l) => l.id));
     const roster = await loadRoster(tx);
-    const onCallPhone = opts.setup.onCallPhone ??
-      onCallMember(roster, opts.now)?.phone_e164 ??
+    const onCallPhone = opts.setup.onCallPhone ?? onCallMember(roster, opts.now)?.phone_e164 ??
       null;
     const planned = leads.flatMap((facts) =>
       outboxRows(
@@ -98,10 +92,7 @@ export async function planEscalations(
         lead_id: lead.id,
         activity_type: "lead_escalated" as const,
         description: `Escalated: no staff action after ${waitedFor(waited)}`,
-        metadata: {
-          waited_seconds: Math.round(waited / 1000),
-          assigned_to: lead.assigned_to,
-        },
+        metadata: { waited_seconds: Math.round(waited / 1000), assigned_to: lead.assigned_to },
       };
     }),
   );

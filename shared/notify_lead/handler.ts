@@ -111,9 +111,7 @@ export function createNotifyLeadHandler(
     deps.waitUntil(
       deps.handOn().catch((err) =>
         console.error(
-          `could not hand the drain on (the sweep will): ${
-            (err as Error).message
-          }`,
+          `could not hand the drain on (the sweep will): ${(err as Error).message}`,
         )
       ),
     );
@@ -127,15 +125,12 @@ export function createNotifyLeadHandler(
   const drainInBackground = () => {
     // A webhook arriving while a drain runs is served by a drain started by a request of its
     // own, in whichever worker the runtime picks, not by one queued here.
-    const drain = deps.handOn
-      ? scheduler.requestOrHandOn(handOnNow)
-      : scheduler.request();
+    const drain = deps.handOn ? scheduler.requestOrHandOn(handOnNow) : scheduler.request();
     if (!reported.has(drain)) {
       reported.add(drain);
       drain.then(
         handOn,
-        (err) =>
-          console.error(maskPII(`drain failed: ${(err as Error).stack}`)),
+        (err) => console.error(maskPII(`drain failed: ${(err as Error).stack}`)),
       );
     }
     deps.waitUntil(drain.catch(() => {}));

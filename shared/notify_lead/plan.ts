@@ -69,10 +69,7 @@ export async function planLeadsNotifications(
     ]);
     return { found: ids, rows, assigned: fresh };
   }) as { found: string[]; rows: OutboxRow[]; assigned: RoutedLead[] };
-  await logActivities(
-    sql,
-    assigned.map((r) => assignmentActivity(r, opts.setup.adminEmail)),
-  );
+  await logActivities(sql, assigned.map((r) => assignmentActivity(r, opts.setup.adminEmail)));
   await logPlanned(sql, rows);
   const created = new Map(found.map((id) => [id, [] as OutboxRow[]]));
   for (const row of rows) created.get(row.lead_id!)?.push(row);
@@ -80,25 +77,16 @@ export async function planLeadsNotifications(
 }
 
 /** The `lead_assigned` activity: who has the lead, its priority, what it may repeat. */
-function assignmentActivity(
-  { facts, assignee, routing }: RoutedLead,
-  adminEmail: string,
-) {
-  const who = assignee
-    ? assignee.full_name
-    : `the admin inbox (${maskEmail(adminEmail)})`;
+function assignmentActivity({ facts, assignee, routing }: RoutedLead, adminEmail: string) {
+  const who = assignee ? assignee.full_name : `the admin inbox (${maskEmail(adminEmail)})`;
   const notes = [
     routing.priority === "high" ? "high priority" : null,
-    routing.duplicateOf
-      ? `possible duplicate of ${routing.duplicateOf.reference_number}`
-      : null,
+    routing.duplicateOf ? `possible duplicate of ${routing.duplicateOf.reference_number}` : null,
   ].filter(Boolean);
   return {
     lead_id: facts.lead.id,
     activity_type: "lead_assigned" as const,
-    description: `Assigned to ${who}${
-      notes.length > 0 ? ` (${notes.join(", ")})` : ""
-    }`,
+    description: `Assigned to ${who}${notes.length > 0 ? ` (${notes.join(", ")})` : ""}`,
     metadata: {
       staff_id: assignee?.id ?? null,
       staff_name: assignee?.full_name ?? null,

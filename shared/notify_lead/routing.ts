@@ -5,11 +5,7 @@
  * concurrent leads.
  */
 import { calculateLeadPriority } from "../compliance/priority.ts";
-import {
-  assignRoundRobin,
-  onCallMember,
-  type RosterMember,
-} from "../leads/assignment.ts";
+import { assignRoundRobin, onCallMember, type RosterMember } from "../leads/assignment.ts";
 import type { LeadForPlanning } from "../leads/lead_store.ts";
 import type { LeadRouting } from "../messages/kinds.ts";
 
@@ -42,14 +38,9 @@ export function routeLeads(
       a.lead.created_at.getTime() - b.lead.created_at.getTime() ||
       a.lead.id.localeCompare(b.lead.id)
     );
-  const { picks, lastAssigned } = assignRoundRobin(
-    roster,
-    fresh.length,
-    opts.now,
-  );
+  const { picks, lastAssigned } = assignRoundRobin(roster, fresh.length, opts.now);
   const picked = new Map(fresh.map((f, i) => [f.lead.id, picks[i]]));
-  const onCallPhone = opts.onCallPhone ??
-    onCallMember(roster, opts.now)?.phone_e164 ?? null;
+  const onCallPhone = opts.onCallPhone ?? onCallMember(roster, opts.now)?.phone_e164 ?? null;
   const routed = leads.map((facts): RoutedLead => {
     const { lead } = facts;
     const assignee = facts.plannedBefore
@@ -57,10 +48,7 @@ export function routeLeads(
       : picked.get(lead.id) ?? null;
     const duplicateOf = facts.plannedBefore
       ? (lead.duplicate_of && lead.duplicate_of_reference
-        ? {
-          id: lead.duplicate_of,
-          reference_number: lead.duplicate_of_reference,
-        }
+        ? { id: lead.duplicate_of, reference_number: lead.duplicate_of_reference }
         : null)
       : facts.earlierLead;
     return {
@@ -68,10 +56,7 @@ export function routeLeads(
       assignee,
       routing: {
         priority: lead.priority ??
-          calculateLeadPriority(lead, {
-            mediaCount: facts.mediaCount,
-            now: opts.now,
-          }),
+          calculateLeadPriority(lead, { mediaCount: facts.mediaCount, now: opts.now }),
         assigneeEmail: assignee?.email ?? null,
         onCallPhone,
         duplicateOf,

@@ -2,14 +2,10 @@
 import { z } from "zod";
 
 export const leadInsertPayload = z.object({
-  type: z.literal("INSERT", {
-    error: 'type must be "INSERT": notify-lead only acts on new leads',
-  }),
+  type: z.literal("INSERT", { error: 'type must be "INSERT": notify-lead only acts on new leads' }),
   table: z.literal("leads", { error: 'table must be "leads"' }),
   schema: z.literal("public", { error: 'schema must be "public"' }),
-  record: z.looseObject({
-    id: z.uuid({ error: "record.id must be the lead's uuid" }),
-  }),
+  record: z.looseObject({ id: z.uuid({ error: "record.id must be the lead's uuid" }) }),
   old_record: z.unknown().optional(),
 });
 
@@ -19,15 +15,12 @@ export const leadInsertPayload = z.object({
  */
 export const appointmentActivityPayload = z.object({
   type: z.literal("INSERT", { error: 'type must be "INSERT"' }),
-  table: z.literal("lead_activities", {
-    error: 'table must be "lead_activities"',
-  }),
+  table: z.literal("lead_activities", { error: 'table must be "lead_activities"' }),
   schema: z.literal("public", { error: 'schema must be "public"' }),
   record: z.looseObject({
     lead_id: z.uuid({ error: "record.lead_id must be the lead's uuid" }),
     activity_type: z.enum(["appointment_scheduled", "appointment_cancelled"], {
-      error:
-        "record.activity_type must be appointment_scheduled or appointment_cancelled",
+      error: "record.activity_type must be appointment_scheduled or appointment_cancelled",
     }),
   }),
   old_record: z.unknown().optional(),
@@ -48,7 +41,5 @@ export type LeadInsertPayload = z.infer<typeof leadInsertPayload>;
 
 /** Human-readable zod issues: `record.id: record.id must be the lead's uuid`. */
 export function describeIssues(error: z.ZodError): string[] {
-  return error.issues.map((i) =>
-    `${i.path.join(".") || "(body)"}: ${i.message}`
-  );
+  return error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`);
 }

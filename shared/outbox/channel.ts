@@ -59,10 +59,7 @@ export type Settle = (answers: Answer[]) => Promise<void>;
  * Idempotency-Key), so a call whose answer is lost can be repeated under the same name.
  * Resolves with the rows still leased to this sender: only those may go.
  */
-export type OnTheWire = (
-  rows: OutboxRow[],
-  ref: string,
-) => Promise<OutboxRow[]>;
+export type OnTheWire = (rows: OutboxRow[], ref: string) => Promise<OutboxRow[]>;
 
 /**
  * The answer for a row whose lease passed to another sender before its call went out (its
@@ -140,7 +137,4 @@ export type Outcome =
  * Records applied outcomes where admins read them (the lead's activity log), inside the
  * transaction that applies them, so the timeline is complete whenever the outbox says sent.
  */
-export type Journal = (
-  tx: postgres.TransactionSql,
-  outcomes: Outcome[],
-) => Promise<void>;
+export type Journal = (tx: postgres.TransactionSql, outcomes: Outcome[]) => Promise<void>;

@@ -116,9 +116,7 @@ export function byRankGroups(rows: OutboxRow[]): OutboxRow[][] {
     );
   }
   const rankOf = (row: OutboxRow) =>
-    row.in_doubt_since !== null && row.send_ref !== null
-      ? callRank.get(row.send_ref)!
-      : row.rank;
+    row.in_doubt_since !== null && row.send_ref !== null ? callRank.get(row.send_ref)! : row.rank;
   const groups = Map.groupBy(rows, rankOf);
   return [...groups.keys()].sort((a, b) => a - b).map((k) => groups.get(k)!);
 }
@@ -160,9 +158,7 @@ export async function drainOutbox(
         // Logged once per drain, however many of its steps wait for the database.
         if (outages++ === 0) {
           console.warn(
-            `outbox: database unavailable (${
-              (err as Error).message
-            }); retrying`,
+            `outbox: database unavailable (${(err as Error).message}); retrying`,
           );
         }
       },
@@ -203,9 +199,7 @@ export async function drainOutbox(
       const back = await releaseClaims(deps.sql, unsent, [...tokens]).catch(
         (err) => {
           console.warn(
-            `outbox: could not hand back claimed rows (${
-              (err as Error).message
-            })`,
+            `outbox: could not hand back claimed rows (${(err as Error).message})`,
           );
           return [];
         },
@@ -280,9 +274,7 @@ export async function drainOutbox(
             sender.send(deliveries, {
               settle: (answers) =>
                 record(
-                  answers.map((a) =>
-                    outcomeOf(a, sender.provider, deps.retryPolicy)
-                  ),
+                  answers.map((a) => outcomeOf(a, sender.provider, deps.retryPolicy)),
                 ),
               onTheWire,
             }),

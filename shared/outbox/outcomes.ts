@@ -2,19 +2,9 @@
  * Where a claimed row ends up, decided without I/O: from its preparation (held back, or to be
  * sent on its channel) and from its provider's answer (sent, retried later, or dead).
  */
-import type {
-  Answer,
-  Delivery,
-  Outcome,
-  Preparation,
-  SendFailure,
-} from "./channel.ts";
+import type { Answer, Delivery, Outcome, Preparation, SendFailure } from "./channel.ts";
 import type { Channel, OutboxRow } from "./store.ts";
-import {
-  decideAfterFailure,
-  describeFailure,
-  type RetryPolicy,
-} from "./retry_policy.ts";
+import { decideAfterFailure, describeFailure, type RetryPolicy } from "./retry_policy.ts";
 
 /** A provider's answer as an outcome: sent, or what the retry policy makes of the failure (pure). */
 export function outcomeOf(
@@ -31,19 +21,9 @@ export function outcomeOf(
       ...(result.reconciled ? { reconciled: true } : {}),
     };
   }
-  const decision = decideAfterFailure(
-    result.failure,
-    row.attempts,
-    row.max_attempts,
-    { policy },
-  );
+  const decision = decideAfterFailure(result.failure, row.attempts, row.max_attempts, { policy });
   if (decision.action === "dead") {
-    return {
-      row,
-      kind: "dead",
-      reason: decision.reason,
-      failure: result.failure,
-    };
+    return { row, kind: "dead", reason: decision.reason, failure: result.failure };
   }
   return {
     row,
@@ -82,12 +62,7 @@ export function sortPreparations(
     else if (p.action === "suppress") {
       held.push({ row: p.row, kind: "suppressed", reason: p.reason });
     } else if (p.action === "defer") {
-      held.push({
-        row: p.row,
-        kind: "deferred",
-        reason: p.reason,
-        until: p.until,
-      });
+      held.push({ row: p.row, kind: "deferred", reason: p.reason, until: p.until });
     } else held.push({ row: p.row, kind: "dead", reason: p.reason });
   }
   return { held, toSend };

@@ -34,9 +34,7 @@ export class RateLimiter {
       if (slot.slot_id !== null) {
         const id = slot.slot_id;
         return async () => {
-          await patiently(() =>
-            this.sql`select public.release_provider_slot(${id})`
-          );
+          await patiently(() => this.sql`select public.release_provider_slot(${id})`);
         };
       }
       await new Promise((r) => setTimeout(r, slot.wait_ms));
@@ -46,9 +44,7 @@ export class RateLimiter {
   /** The provider said "too many requests": no sender calls it for `ms`. */
   async pauseFor(ms: number): Promise<void> {
     await patiently(() =>
-      this.sql`select public.pause_provider(${this.provider}, ${
-        Math.round(ms)
-      })`
+      this.sql`select public.pause_provider(${this.provider}, ${Math.round(ms)})`
     );
   }
 }

@@ -13,14 +13,13 @@ import { maskPII } from "../platform/mask.ts";
 
 const SETTLE_BATCH = 500;
 
-const STAT_OF: Record<Outcome["kind"], Exclude<keyof DrainStats, "leaseLost">> =
-  {
-    sent: "sent",
-    retry: "retried",
-    dead: "dead",
-    suppressed: "suppressed",
-    deferred: "deferred",
-  };
+const STAT_OF: Record<Outcome["kind"], Exclude<keyof DrainStats, "leaseLost">> = {
+  sent: "sent",
+  retry: "retried",
+  dead: "dead",
+  suppressed: "suppressed",
+  deferred: "deferred",
+};
 
 /**
  * The drain's `record`: resolves once the outcomes are committed. `resilient` runs a
@@ -39,10 +38,7 @@ export function createRecorder(
       deps.sql.begin(async (tx) => {
         const owned = await settleOutcomes(tx, batch);
         if (withJournal) {
-          await deps.journal(
-            tx,
-            batch.filter((o) => owned.has(String(o.row.id))),
-          )
+          await deps.journal(tx, batch.filter((o) => owned.has(String(o.row.id))))
             .catch((err) => {
               journalFailure = err;
               throw err;
@@ -57,9 +53,7 @@ export function createRecorder(
       } catch (err) {
         if (err !== journalFailure || isConnectionError(err)) throw err;
         // A broken activity log must not stop messages: the outcomes commit without it.
-        console.error(
-          maskPII(`outbox: activities not written: ${(err as Error).message}`),
-        );
+        console.error(maskPII(`outbox: activities not written: ${(err as Error).message}`));
         return await commit(false);
       }
     });

@@ -17,10 +17,7 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  baseDelayMs: 2_000,
-  maxDelayMs: 15 * 60_000,
-};
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseDelayMs: 2_000, maxDelayMs: 15 * 60_000 };
 
 /**
  * Backoff for the attempt that just failed (1-based): base * 2^(attempt-1), capped, with
@@ -75,11 +72,7 @@ export function describeFailure(
   f: Pick<SendFailure, "status" | "code" | "message" | "network">,
 ): string {
   const parts = [
-    f.status !== undefined
-      ? `HTTP ${f.status}`
-      : f.network
-      ? "network"
-      : undefined,
+    f.status !== undefined ? `HTTP ${f.status}` : f.network ? "network" : undefined,
     f.code,
     f.message,
   ];

@@ -98,9 +98,7 @@ export async function insertIfAbsent(
     select r.key, r.lead_id, r.channel, r.template, r.recipient, r.status, r.status_reason,
            r.rank, coalesce(r.next_attempt_at, now()), coalesce(r.payload, '{}'::jsonb),
            case when r.status = 'sent' then now() end
-    from jsonb_to_recordset(${
-    sql.json(rows as unknown as postgres.JSONValue)
-  }) as r(
+    from jsonb_to_recordset(${sql.json(rows as unknown as postgres.JSONValue)}) as r(
       key text, lead_id uuid, channel text, template text, recipient text, status text,
       status_reason text, rank smallint, next_attempt_at timestamptz, payload jsonb)
     on conflict (key) do nothing
@@ -119,9 +117,7 @@ export async function claim(
 ) {
   return await sql<OutboxRow[]>`
     select * from public.claim_outbox_messages(
-      ${opts.limit}, ${opts.leaseSeconds}, ${opts.token}, ${
-    opts.onlyKeys ?? null
-  })`;
+      ${opts.limit}, ${opts.leaseSeconds}, ${opts.token}, ${opts.onlyKeys ?? null})`;
 }
 
 /** An outcome as the settle statement reads it. */
@@ -183,9 +179,7 @@ export async function settleOutcomes(
   // One statement: the transitions and the history rows of every attempt, applied or not.
   const settled = await sql<{ outbox_id: string; lease_lost: boolean }[]>`
     with s as (
-      select * from jsonb_to_recordset(${
-    sql.json(rows as unknown as postgres.JSONValue)
-  }) as s(
+      select * from jsonb_to_recordset(${sql.json(rows as unknown as postgres.JSONValue)}) as s(
         id bigint, token uuid, attempt integer, status text, provider_message_id text,
         error text, reason text, next_attempt_at timestamptz, retry_after_ms numeric,
         gives_attempt_back boolean, in_doubt boolean, reconciled boolean)
@@ -292,13 +286,9 @@ export async function nextDueWithin(
     select min(case when status = 'sending' then lease_until else next_attempt_at end) as at
     from public.notifications_outbox
     where ((status in ('pending', 'retry', 'deferred')
-            and next_attempt_at <= now() + make_interval(secs => ${
-    withinMs / 1000
-  }))
+            and next_attempt_at <= now() + make_interval(secs => ${withinMs / 1000}))
         or (status = 'sending' and attempts < max_attempts
-            and lease_until <= now() + make_interval(secs => ${
-    withinMs / 1000
-  })))`;
+            and lease_until <= now() + make_interval(secs => ${withinMs / 1000})))`;
   return row?.at ?? null;
 }
 

@@ -8,11 +8,7 @@ export function createBatcher<K, V>(
   opts: { max: number },
 ): (key: K) => Promise<V | undefined> {
   let waiting: Array<
-    {
-      key: K;
-      resolve: (v: V | undefined) => void;
-      reject: (e: unknown) => void;
-    }
+    { key: K; resolve: (v: V | undefined) => void; reject: (e: unknown) => void }
   > = [];
   let running = false;
 

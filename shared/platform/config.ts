@@ -18,14 +18,8 @@ const optional = <T extends z.ZodType>(schema: T) =>
 /** What Supabase injects into every function. */
 export const platformVariables = {
   SUPABASE_URL: url,
-  SUPABASE_DB_URL: z.string().regex(
-    /^postgres(ql)?:\/\//,
-    "must be a postgres:// connection URL",
-  ),
-  SUPABASE_SERVICE_ROLE_KEY: z.string().min(
-    20,
-    "must be the project's service role key",
-  ),
+  SUPABASE_DB_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection URL"),
+  SUPABASE_SERVICE_ROLE_KEY: z.string().min(20, "must be the project's service role key"),
 };
 
 /** A function the database calls (webhooks, pg_cron). */
@@ -46,10 +40,7 @@ export const publicUrlVariables = {
 
 /** Sending email through Resend. */
 export const emailVariables = {
-  RESEND_API_KEY: z.string().regex(
-    /^re_/,
-    "must be a Resend API key (starts with re_)",
-  ),
+  RESEND_API_KEY: z.string().regex(/^re_/, "must be a Resend API key (starts with re_)"),
   RESEND_BASE_URL: optional(url),
   FROM_EMAIL: z.string().min(
     3,
@@ -88,10 +79,7 @@ export const staffVariables = {
   /** Texted the admin's alerts when email is the failing channel (else STAFF_ON_CALL_PHONE). */
   ADMIN_PHONE: optional(e164),
   LEAD_ACTION_SECRET: optional(
-    z.string().min(
-      32,
-      "must be at least 32 random characters (it signs staff alert links)",
-    ),
+    z.string().min(32, "must be at least 32 random characters (it signs staff alert links)"),
   ),
 };
 
@@ -110,8 +98,7 @@ const crmTokenWithCrmUrl = {
     !env.WEBHOOK_CRM_URL || env.WEBHOOK_CRM_TOKEN !== undefined,
   issue: {
     path: ["WEBHOOK_CRM_TOKEN"],
-    message:
-      "must be set when WEBHOOK_CRM_URL is (the CRM gets it as Authorization: Bearer)",
+    message: "must be set when WEBHOOK_CRM_URL is (the CRM gets it as Authorization: Bearer)",
   },
 };
 
@@ -177,8 +164,7 @@ export class ConfigError extends Error {
 export function functionsUrl(
   env: { SUPABASE_URL: string; PUBLIC_FUNCTIONS_URL?: string },
 ): string {
-  return (env.PUBLIC_FUNCTIONS_URL ??
-    `${env.SUPABASE_URL.replace(/\/$/, "")}/functions/v1`)
+  return (env.PUBLIC_FUNCTIONS_URL ?? `${env.SUPABASE_URL.replace(/\/$/, "")}/functions/v1`)
     .replace(/\/$/, "");
 }
 
@@ -192,14 +178,10 @@ export function parseConfig<S extends z.ZodType>(
     const problems = result.error.issues.map((issue) => {
       const name = String(issue.path[0]);
       return env[name] === undefined || env[name] === ""
-        ? `${name} is missing${
-          issue.code === "custom" ? ` (${issue.message})` : ""
-        }`
+        ? `${name} is missing${issue.code === "custom" ? ` (${issue.message})` : ""}`
         : `${name} ${issue.message}`;
     });
-    throw new ConfigError(
-      `Invalid configuration: ${problems.join("; ")}. See .env.example.`,
-    );
+    throw new ConfigError(`Invalid configuration: ${problems.join("; ")}. See .env.example.`);
   }
   return result.data;
 }

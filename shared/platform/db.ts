@@ -28,16 +28,12 @@ export function guardAgainstStrayConnectionErrors() {
   globalThis.addEventListener("unhandledrejection", (event) => {
     if (!isConnectionError(event.reason)) return;
     event.preventDefault();
-    console.warn(
-      `postgres: stray connection error ignored (${event.reason?.message})`,
-    );
+    console.warn(`postgres: stray connection error ignored (${event.reason?.message})`);
   });
   globalThis.addEventListener("error", (event) => {
     if (!isWriteToClosedSocket(event.error)) return;
     event.preventDefault();
-    console.warn(
-      "postgres: write to a closed connection ignored (porsager/postgres#1154)",
-    );
+    console.warn("postgres: write to a closed connection ignored (porsager/postgres#1154)");
   });
 }
 
@@ -51,10 +47,7 @@ function isWriteToClosedSocket(err: unknown): boolean {
  * The pool for one purpose of a function instance, however often the function's module is
  * evaluated. Work that must not queue behind a burst (sending) gets a pool of its own.
  */
-export function db(
-  url: string,
-  opts: { purpose?: string; max?: number } = {},
-): postgres.Sql {
+export function db(url: string, opts: { purpose?: string; max?: number } = {}): postgres.Sql {
   const key = `${opts.purpose ?? "main"} ${url}`;
   let pool = pools.get(key);
   if (!pool) {

@@ -48,10 +48,7 @@ export interface DatabaseRetryOptions {
 }
 
 /** `work()`, or a QUERY_STALLED error once `ms` have passed without an answer. */
-function withinTime<T>(
-  work: () => Promise<T>,
-  ms: number | undefined,
-): Promise<T> {
+function withinTime<T>(work: () => Promise<T>, ms: number | undefined): Promise<T> {
   if (ms === undefined) return work();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const stalled = new Promise<never>((_, reject) => {
@@ -78,9 +75,7 @@ export async function whileDatabaseAway<T>(
     try {
       return await withinTime(work, opts.attemptTimeoutMs);
     } catch (err) {
-      if (!isConnectionError(err) || Date.now() + delay > opts.deadline) {
-        throw err;
-      }
+      if (!isConnectionError(err) || Date.now() + delay > opts.deadline) throw err;
       if (tries === 0) opts.onOutage?.(err);
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, opts.maxDelayMs ?? 2_000);

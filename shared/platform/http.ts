@@ -7,11 +7,7 @@ export function jsonResponse(status: number, body: unknown): Response {
 }
 
 /** `{ "error": message }` plus optional details (e.g. zod issues). */
-export function errorResponse(
-  status: number,
-  message: string,
-  details?: unknown,
-): Response {
+export function errorResponse(status: number, message: string, details?: unknown): Response {
   return jsonResponse(
     status,
     details === undefined ? { error: message } : { error: message, details },
@@ -19,10 +15,7 @@ export function errorResponse(
 }
 
 /** Constant-time comparison of a presented secret with the expected one. */
-export function secretsMatch(
-  presented: string | null,
-  expected: string,
-): boolean {
+export function secretsMatch(presented: string | null, expected: string): boolean {
   if (presented === null) return false;
   const digest = (s: string) => createHash("sha256").update(s).digest();
   return timingSafeEqual(digest(presented), digest(expected));
@@ -33,17 +26,10 @@ export function secretsMatch(
  * it. Checked before anything else about the request, so a stranger learns nothing (not even
  * which methods or routes exist).
  */
-export function refuseWithoutSecret(
-  req: Request,
-  expected: string,
-): Response | null {
+export function refuseWithoutSecret(req: Request, expected: string): Response | null {
   const secret = req.headers.get("x-webhook-secret");
-  if (secret === null) {
-    return errorResponse(401, "Missing x-webhook-secret header");
-  }
-  if (!secretsMatch(secret, expected)) {
-    return errorResponse(401, "Wrong x-webhook-secret");
-  }
+  if (secret === null) return errorResponse(401, "Missing x-webhook-secret header");
+  if (!secretsMatch(secret, expected)) return errorResponse(401, "Wrong x-webhook-secret");
   return null;
 }
 
@@ -62,10 +48,7 @@ export class BodyTooLargeError extends Error {
  * @throws {BodyTooLargeError}
  * @throws {SyntaxError} When the body is not JSON.
  */
-export async function readJsonWithin(
-  req: Request,
-  limitBytes: number,
-): Promise<unknown> {
+export async function readJsonWithin(req: Request, limitBytes: number): Promise<unknown> {
   const text = await readTextWithin(req, limitBytes);
   return text.trim() === "" ? {} : JSON.parse(text);
 }
@@ -76,10 +59,7 @@ export async function readJsonWithin(
  *
  * @throws {BodyTooLargeError}
  */
-export async function readTextWithin(
-  req: Request,
-  limitBytes: number,
-): Promise<string> {
+export async function readTextWithin(req: Request, limitBytes: number): Promise<string> {
   const declared = Number(req.headers.get("content-length") ?? NaN);
   if (declared > limitBytes) throw new BodyTooLargeError(limitBytes);
   if (!req.body) return "";

@@ -2,10 +2,7 @@
  * Masking of personal data before it reaches a log line. Enough is kept to tell two
  * customers apart while debugging ("+1720***7465"), not enough to contact them.
  */
-import {
-  findPhoneNumbersInText,
-  parsePhoneNumberFromString,
-} from "libphonenumber-js/max";
+import { findPhoneNumbersInText, parsePhoneNumberFromString } from "libphonenumber-js/max";
 
 /**
  * Masks a phone number: country code, the first three national digits and the last four
@@ -34,8 +31,7 @@ export function maskEmail(email: string): string {
 }
 
 // Finding an email address inside free text; not a validator.
-const EMAIL_IN_TEXT =
-  /[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+const EMAIL_IN_TEXT = /[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 
 // Where a phone number may be: seven digits with nothing but separators between them (the
 // least any number has), or a "+" before digits. The finders refuse a number glued to a
@@ -57,15 +53,8 @@ function phoneSpans(text: string): Span[] {
   // ... plus anything written as "+digits" even when no real number has that shape
   // (+15555555555): it was meant as a phone number, so it is personal data all the same.
   // `extended` finds merely possible numbers, glued to letters or not; only the "+" ones count.
-  for (
-    const found of findPhoneNumbersInText(text, {
-      defaultCountry: "US",
-      extended: true,
-    })
-  ) {
-    if (text[found.startsAt] === "+") {
-      spans.push({ start: found.startsAt, end: found.endsAt });
-    }
+  for (const found of findPhoneNumbersInText(text, { defaultCountry: "US", extended: true })) {
+    if (text[found.startsAt] === "+") spans.push({ start: found.startsAt, end: found.endsAt });
   }
   spans.sort((a, b) => a.start - b.start);
   const merged: Span[] = [];
@@ -83,10 +72,7 @@ function phoneSpans(text: string): Span[] {
  * timestamps are left alone.
  */
 export function maskPII(text: string): string {
-  const withoutEmails = text.replace(
-    EMAIL_IN_TEXT,
-    (email) => maskEmail(email),
-  );
+  const withoutEmails = text.replace(EMAIL_IN_TEXT, (email) => maskEmail(email));
   // Searching for numbers with the full metadata is slow, and most log lines hold none.
   if (!MAYBE_PHONE.test(withoutEmails)) return withoutEmails;
   let out = "";

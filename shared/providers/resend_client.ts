@@ -20,7 +20,5 @@ const defaultBaseUrl = "https://api.resend.com";
 
 /** Creates the real Resend SDK client, talking to `baseUrl` (default: the real API). */
 export function createResendClient(opts: ResendClientOptions): Resend {
-  return new Resend(opts.apiKey, {
-    baseUrl: (opts.baseUrl ?? defaultBaseUrl).replace(/\/+$/, ""),
-  });
+  return new Resend(opts.apiKey, { baseUrl: (opts.baseUrl ?? defaultBaseUrl).replace(/\/+$/, "") });
 }

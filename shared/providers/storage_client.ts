@@ -13,11 +13,7 @@ export interface StorageClientOptions {
 /** Returns supabase-js's storage client (`.from(bucket).upload(...)`, `.createSignedUrl(...)`). */
 export function createStorageClient(opts: StorageClientOptions) {
   const client = createClient(opts.supabaseUrl, opts.serviceRoleKey, {
-    auth: {
-      persistSession: false,
-      autoRefreshToken: false,
-      detectSessionInUrl: false,
-    },
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
   });
   return client.storage;
 }

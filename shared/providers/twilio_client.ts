@@ -14,9 +14,7 @@ export interface TwilioClientOptions {
 
 export type TwilioClient = twilio.Twilio;
 
-type RequestOptions<TData> = Parameters<twilio.RequestClient["request"]>[0] & {
-  data?: TData;
-};
+type RequestOptions<TData> = Parameters<twilio.RequestClient["request"]>[0] & { data?: TData };
 
 // Matches api.twilio.com and its edge/region forms (api.sydney.au1.twilio.com), which the SDK
 // produces when TWILIO_EDGE / TWILIO_REGION are set.
@@ -46,10 +44,7 @@ class RedirectingRequestClient extends twilio.RequestClient {
   }
 
   override request<TData>(opts: RequestOptions<TData>) {
-    return super.request<TData>({
-      ...opts,
-      uri: rewriteTwilioUri(opts.uri, this.#apiBaseUrl),
-    });
+    return super.request<TData>({ ...opts, uri: rewriteTwilioUri(opts.uri, this.#apiBaseUrl) });
   }
 }
 

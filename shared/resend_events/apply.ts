@@ -30,12 +30,7 @@ export type ResendEvent = z.infer<typeof resendEvent>;
 
 /** What an event does to its email. */
 interface EventEffect {
-  activity:
-    | "email_delivered"
-    | "email_bounced"
-    | "email_complained"
-    | "email_opened"
-    | null;
+  activity: "email_delivered" | "email_bounced" | "email_complained" | "email_opened" | null;
   /** The delivery status it reports (null: it reports none, e.g. an open). */
   status: string | null;
   suppress: "email_bounced" | "email_complained" | null;
@@ -46,14 +41,7 @@ interface EventEffect {
  * Delivery statuses in the order they can follow one another: a report never moves an email
  * back (a late "delivered" after a complaint changes nothing).
  */
-const STATUS_ORDER = [
-  "sent",
-  "delivery_delayed",
-  "delivered",
-  "bounced",
-  "failed",
-  "complained",
-];
+const STATUS_ORDER = ["sent", "delivery_delayed", "delivered", "bounced", "failed", "complained"];
 
 /**
  * The statuses `next` does not move an email on from: itself and those after it. Null when
@@ -74,17 +62,10 @@ export function eventEffect(event: ResendEvent): EventEffect {
   const bounce = event.data.bounce;
   switch (event.type) {
     case "email.delivered":
-      return {
-        activity: "email_delivered",
-        status: "delivered",
-        suppress: null,
-        detail: null,
-      };
+      return { activity: "email_delivered", status: "delivered", suppress: null, detail: null };
     case "email.bounced": {
       const hard = (bounce?.type ?? "Permanent").toLowerCase() !== "transient";
-      const detail = [bounce?.type, bounce?.subType, bounce?.message].filter(
-        Boolean,
-      ).join(" · ");
+      const detail = [bounce?.type, bounce?.subType, bounce?.message].filter(Boolean).join(" · ");
       return {
         activity: "email_bounced",
         status: "bounced",
@@ -100,19 +81,9 @@ export function eventEffect(event: ResendEvent): EventEffect {
         detail: "the recipient reported it as spam",
       };
     case "email.opened":
-      return {
-        activity: "email_opened",
-        status: null,
-        suppress: null,
-        detail: null,
-      };
+      return { activity: "email_opened", status: null, suppress: null, detail: null };
     case "email.delivery_delayed":
-      return {
-        activity: null,
-        status: "delivery_delayed",
-        suppress: null,
-        detail: null,
-      };
+      return { activity: null, status: "delivery_delayed", suppress: null, detail: null };
     case "email.failed":
       return { activity: null, status: "failed", suppress: null, detail: null };
     default:
@@ -135,12 +106,9 @@ export async function applyResendEvent(
     from public.notifications_outbox
     where provider_message_id = ${emailId} and channel = 'email'`;
   const effect = eventEffect(event);
-  const notBefore = email && effect.status
-    ? statusesNotBefore(effect.status)
-    : null;
+  const notBefore = email && effect.status ? statusesNotBefore(effect.status) : null;
   const address = email?.recipient?.trim().toLowerCase() ?? "";
-  const suppressed = email !== undefined && effect.suppress !== null &&
-    address !== "";
+  const suppressed = email !== undefined && effect.suppress !== null && address !== "";
   const activity = email && effect.activity
     ? emailEventActivity({
       leadId: email.lead_id,
@@ -179,9 +147,7 @@ export async function applyResendEvent(
       : sql``
   }${
     activity
-      ? sql`, logged as (${
-        insertActivityIf(sql, activity, "kept", { skipRecorded: true })
-      })`
+      ? sql`, logged as (${insertActivityIf(sql, activity, "kept", { skipRecorded: true })})`
       : sql``
   }
     select count(*)::int as kept from kept`;

@@ -36,18 +36,12 @@ export function createResendEventsHandler(
     try {
       body = await readTextWithin(req, MAX_BODY_BYTES);
     } catch (err) {
-      if (err instanceof BodyTooLargeError) {
-        return errorResponse(413, err.message);
-      }
+      if (err instanceof BodyTooLargeError) return errorResponse(413, err.message);
       return errorResponse(400, "Could not read the request body");
     }
     const check = verifySignature(deps.secret, req.headers, body, clock());
-    if (!check.ok) {
-      return errorResponse(401, `Signature refused: ${check.reason}`);
-    }
-    if (req.method !== "POST") {
-      return errorResponse(405, `Use POST, not ${req.method}`);
-    }
+    if (!check.ok) return errorResponse(401, `Signature refused: ${check.reason}`);
+    if (req.method !== "POST") return errorResponse(405, `Use POST, not ${req.method}`);
     let json: unknown;
     try {
       json = JSON.parse(body);
@@ -56,27 +50,16 @@ export function createResendEventsHandler(
     }
     const parsed = resendEvent.safeParse(json);
     if (!parsed.success) {
-      return errorResponse(
-        400,
-        "Not a Resend event",
-        parsed.error.issues.map((i) => i.message),
-      );
+      return errorResponse(400, "Not a Resend event", parsed.error.issues.map((i) => i.message));
     }
     try {
       const result = await applyResendEvent(deps.sql, check.id, parsed.data);
       return jsonResponse(200, { event: parsed.data.type, result });
     } catch (err) {
       console.error(
-        maskPII(
-          `resend-events could not apply ${parsed.data.type}: ${
-            (err as Error).stack
-          }`,
-        ),
+        maskPII(`resend-events could not apply ${parsed.data.type}: ${(err as Error).stack}`),
       );
-      return errorResponse(
-        500,
-        "The event could not be recorded; Resend will retry it",
-      );
+      return errorResponse(500, "The event could not be recorded; Resend will retry it");
     }
   };
 }

@@ -37,32 +37,21 @@ export function verifySignature(
   const stamp = header(headers, "timestamp");
   const signatures = header(headers, "signature");
   if (!id || !stamp || !signatures) {
-    return {
-      ok: false,
-      reason: "Missing svix-id, svix-timestamp or svix-signature header",
-    };
+    return { ok: false, reason: "Missing svix-id, svix-timestamp or svix-signature header" };
   }
-  if (!/^\d{1,12}$/.test(stamp)) {
-    return { ok: false, reason: "svix-timestamp is not a Unix time" };
-  }
+  if (!/^\d{1,12}$/.test(stamp)) return { ok: false, reason: "svix-timestamp is not a Unix time" };
   const seconds = Number(stamp);
   if (Math.abs(now.getTime() / 1000 - seconds) > TOLERANCE_SECONDS) {
     return {
       ok: false,
-      reason:
-        "svix-timestamp is more than 5 minutes from now (stale or replayed)",
+      reason: "svix-timestamp is more than 5 minutes from now (stale or replayed)",
     };
   }
   const timestamp = new Date(seconds * 1000);
-  const expected = new Webhook(secret).sign(id, timestamp, body).slice(
-    "v1,".length,
-  );
+  const expected = new Webhook(secret).sign(id, timestamp, body).slice("v1,".length);
   const matches = signatures.split(" ").some((s) => {
     const [version, signature] = s.split(",", 2);
-    return version === "v1" && signature !== undefined &&
-      sameBytes(signature, expected);
+    return version === "v1" && signature !== undefined && sameBytes(signature, expected);
   });
-  return matches
-    ? { ok: true, id, timestamp }
-    : { ok: false, reason: "No matching signature" };
+  return matches ? { ok: true, id, timestamp } : { ok: false, reason: "No matching signature" };
 }

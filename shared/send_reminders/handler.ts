@@ -43,9 +43,7 @@ export function createSendRemindersHandler(
       await req.body?.cancel();
       return refused;
     }
-    if (req.method !== "POST") {
-      return errorResponse(405, `Use POST, not ${req.method}`);
-    }
+    if (req.method !== "POST") return errorResponse(405, `Use POST, not ${req.method}`);
     // pg_cron's body says nothing the function needs: not read at all, and a caller who
     // declares a big one is told so rather than ignored.
     await req.body?.cancel();
@@ -68,13 +66,8 @@ export function createSendRemindersHandler(
       drainSoon();
       return jsonResponse(200, { appointments_planned: appointments });
     } catch (err) {
-      console.error(
-        maskPII(`send-reminders failed: ${(err as Error).stack ?? err}`),
-      );
-      return errorResponse(
-        500,
-        "send-reminders could not finish; the next run takes it up",
-      );
+      console.error(maskPII(`send-reminders failed: ${(err as Error).stack ?? err}`));
+      return errorResponse(500, "send-reminders could not finish; the next run takes it up");
     }
   };
 }

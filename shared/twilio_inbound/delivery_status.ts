@@ -37,10 +37,7 @@ export interface DeliveryChange {
  * yet); null when it changes nothing: an unknown status, a repeat, a report older than what
  * is recorded, or anything after a final status.
  */
-export function deliveryChange(
-  current: string | null,
-  reported: string,
-): DeliveryChange | null {
+export function deliveryChange(current: string | null, reported: string): DeliveryChange | null {
   const next = PROGRESS[reported];
   if (next === undefined) return null;
   if (current !== null && FINAL_STATUSES.has(current)) return null;

@@ -13,11 +13,7 @@ import type postgres from "postgres";
 // what a worker would spend booting.
 import { validateRequest } from "twilio/lib/webhooks/webhooks.js";
 import MessagingResponse from "twilio/lib/twiml/MessagingResponse.js";
-import {
-  BodyTooLargeError,
-  errorResponse,
-  readTextWithin,
-} from "../platform/http.ts";
+import { BodyTooLargeError, errorResponse, readTextWithin } from "../platform/http.ts";
 import { maskPII } from "../platform/mask.ts";
 import type { MessageSetup } from "../messages/setup.ts";
 import type { InboundText } from "./inbound_message.ts";
@@ -103,9 +99,7 @@ export function createTwilioInboundHandler(
     const result = await applyStatusReport(deps.sql, {
       messageSid: params.MessageSid,
       status: params.MessageStatus,
-      errorCode: params.ErrorCode && Number.isInteger(code) && code > 0
-        ? code
-        : null,
+      errorCode: params.ErrorCode && Number.isInteger(code) && code > 0 ? code : null,
     });
     if (result === "unknown") {
       console.log(

@@ -6,10 +6,7 @@
  */
 import type postgres from "postgres";
 import { classifyInboundSms } from "../compliance/sms_keywords.ts";
-import {
-  insertActivities,
-  smsReceivedActivity,
-} from "../leads/activity_log.ts";
+import { insertActivities, smsReceivedActivity } from "../leads/activity_log.ts";
 import { loadBusinessSettings } from "../leads/lead_store.ts";
 import { applySmsConsentChange } from "../leads/sms_consent.ts";
 import type { InboundSms } from "../leads/types.ts";
@@ -62,9 +59,7 @@ export async function receiveInboundText(
       on conflict (message_sid) do nothing
       returning id::text, message_sid, from_phone, to_phone, body, media, intent, opt_out_type,
                 lead_id, received_at`;
-    if (!inbound) {
-      return { duplicate: true, intent: null, replies: [], queued: [] };
-    }
+    if (!inbound) return { duplicate: true, intent: null, replies: [], queued: [] };
 
     // Once the text is recorded, its effects are independent: they go to the database
     // together (one round trip for a plain reply), not one after another.
@@ -104,17 +99,13 @@ async function queueMessages(
   setup: MessageSetup,
 ): Promise<[Awaited<ReturnType<typeof insertIfAbsent>>, string[]]> {
   const planned = planInboundMessages(inbound, setup);
-  const settings = planned.some((m) => m.inTwiml)
-    ? await loadBusinessSettings(tx)
-    : null;
+  const settings = planned.some((m) => m.inTwiml) ? await loadBusinessSettings(tx) : null;
   const replies: string[] = [];
   const rows: NewOutboxRow[] = [];
   for (const m of planned) {
     let payload: Record<string, unknown> = { inbound_sms_id: inbound.id };
     const kind = messageKind(m.template);
-    if (
-      m.inTwiml && m.recipient && settings && kind?.event === "sms_received"
-    ) {
+    if (m.inTwiml && m.recipient && settings && kind?.event === "sms_received") {
       const sms = await kind.render({
         inbound,
         lead: null,
@@ -131,11 +122,7 @@ async function queueMessages(
       channel: m.channel,
       template: m.template,
       recipient: m.recipient,
-      status: m.suppressedReason
-        ? "suppressed"
-        : m.inTwiml
-        ? "sent"
-        : "pending",
+      status: m.suppressedReason ? "suppressed" : m.inTwiml ? "sent" : "pending",
       status_reason: m.suppressedReason,
       rank: rankOf(m.template),
       next_attempt_at: null,

@@ -47,9 +47,7 @@ export async function applyStatusReport(
     if (!text) return "unknown";
     const change = deliveryChange(text.delivery_status, report.status);
     if (!change) return "ignored";
-    const code = change.final && change.status !== "delivered"
-      ? report.errorCode
-      : null;
+    const code = change.final && change.status !== "delivered" ? report.errorCode : null;
     const moved = code === RECIPIENT_UNSUBSCRIBED && text.recipient
       ? await sql.begin(async (tx) => {
         const moved = await moveStatus(tx, text, report, change, code);
@@ -90,19 +88,13 @@ async function moveStatus(
       errorCode: code,
     })
     : null;
-  const unreachable = code !== null && text.recipient
-    ? UNREACHABLE_ERRORS[code]
-    : undefined;
+  const unreachable = code !== null && text.recipient ? UNREACHABLE_ERRORS[code] : undefined;
   const [{ moved }] = await sql`
     with moved as (
       update public.notifications_outbox set delivery_status = ${change.status}
       where id = ${text.id} and delivery_status is not distinct from ${text.delivery_status}::text
       returning id
-    )${
-    activity
-      ? sql`, logged as (${insertActivityIf(sql, activity, "moved")})`
-      : sql``
-  }${
+    )${activity ? sql`, logged as (${insertActivityIf(sql, activity, "moved")})` : sql``}${
     unreachable
       ? sql`, unreachable as (
       insert into public.sms_unreachable_phones (phone_e164, error_code, reason, message_sid)

@@ -14,9 +14,7 @@ const LATENCY_MS = 150;
 
 function percentile(sorted: number[], p: number) {
   if (sorted.length === 0) return NaN;
-  return sorted[
-    Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
-  ];
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 export async function burst(args: string[] = []): Promise<boolean> {
@@ -59,19 +57,13 @@ export async function burst(args: string[] = []): Promise<boolean> {
       await sql`select key, template, status from public.notifications_outbox where lead_id = any (${
         sql.array(ids)
       }::uuid[])`;
-    const keyTemplate = new Map(
-      keys.map((k) => [k.key as string, k.template as string]),
-    );
-    const phoneTemplate = new Map(
-      leads.map((l) => [l.phone_e164, "initial_confirmation_sms"]),
-    );
+    const keyTemplate = new Map(keys.map((k) => [k.key as string, k.template as string]));
+    const phoneTemplate = new Map(leads.map((l) => [l.phone_e164, "initial_confirmation_sms"]));
 
     // When each message was accepted: the fake's log of 2xx answers (ms resolution).
     const accepted = new Map<string, number[]>(); // key or phone → accept times
     for (const req of await resend.requests()) {
-      if (req.response.status !== 200 || !req.path.startsWith("/emails")) {
-        continue;
-      }
+      if (req.response.status !== 200 || !req.path.startsWith("/emails")) continue;
       const emails = (Array.isArray(req.body) ? req.body : [req.body]) as Array<
         { headers?: Record<string, string> }
       >;
@@ -84,9 +76,7 @@ export async function burst(args: string[] = []): Promise<boolean> {
     }
     for (const req of await twilio.requests()) {
       const to = (req.body as { To?: string } | null)?.To;
-      if (req.response.status !== 201 || !to || !phoneTemplate.has(to)) {
-        continue;
-      }
+      if (req.response.status !== 201 || !to || !phoneTemplate.has(to)) continue;
       accepted.set(to, [...(accepted.get(to) ?? []), Date.parse(req.at)]);
     }
 
@@ -109,9 +99,7 @@ export async function burst(args: string[] = []): Promise<boolean> {
       } ms), provider latency ${LATENCY_MS} ms, Resend 2 req/s`,
     );
     console.log("seconds from INSERT to provider acceptance");
-    console.log(
-      ["kind".padEnd(30), "n", "p50", "p95", "p99", "max"].join("\t"),
-    );
+    console.log(["kind".padEnd(30), "n", "p50", "p95", "p99", "max"].join("\t"));
     for (const [kind, values] of [...byKind].sort()) {
       const sorted = values.sort((a, b) => a - b);
       console.log(

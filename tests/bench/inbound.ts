@@ -18,9 +18,7 @@ import { waitFor } from "../support/wait_for.ts";
 import { forEachPooled } from "../../shared/platform/pooled.ts";
 
 function percentile(sorted: number[], p: number) {
-  return sorted[
-    Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
-  ];
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 /** What a text's callbacks are, and the state they must leave: two per text, some reversed. */
@@ -28,10 +26,7 @@ function callbacksFor(sid: string, i: number) {
   if (i % 10 === 0) {
     return {
       final: "undelivered",
-      posts: [
-        statusParams(sid, "sent"),
-        statusParams(sid, "undelivered", { ErrorCode: "30007" }),
-      ],
+      posts: [statusParams(sid, "sent"), statusParams(sid, "undelivered", { ErrorCode: "30007" })],
     };
   }
   // Every other text's reports arrive out of order: delivered before sent.
@@ -43,13 +38,8 @@ export async function inbound(args: string[] = []): Promise<boolean> {
   const CALLBACKS = Number(args[0] ?? 2_000);
   const REPLIES = Number(args[1] ?? 200);
   const IN_FLIGHT = Number(args[2] ?? 16);
-  if (
-    !Number.isInteger(CALLBACKS / 2) || !Number.isInteger(REPLIES) ||
-    REPLIES < 1
-  ) {
-    throw new TypeError(
-      "inbound: give an even number of callbacks and a number of replies",
-    );
+  if (!Number.isInteger(CALLBACKS / 2) || !Number.isInteger(REPLIES) || REPLIES < 1) {
+    throw new TypeError("inbound: give an even number of callbacks and a number of replies");
   }
   const sql = connect({ max: 2 });
   try {
@@ -59,10 +49,7 @@ export async function inbound(args: string[] = []): Promise<boolean> {
     const exchange = 200 + Math.floor(Math.random() * 800);
     const leads = Array.from(
       { length: REPLIES },
-      (_, i) =>
-        makeLead({
-          phone_e164: `+1303${exchange}${String(i).padStart(4, "0")}`,
-        }),
+      (_, i) => makeLead({ phone_e164: `+1303${exchange}${String(i).padStart(4, "0")}` }),
     );
     const texts = CALLBACKS / 2;
     const { rows, outbox } = await sql.begin(async (tx) => {
@@ -85,19 +72,13 @@ export async function inbound(args: string[] = []): Promise<boolean> {
       return { rows, outbox };
     });
 
-    const plans = outbox.map((r, i) => ({
-      id: r.id,
-      ...callbacksFor(r.provider_message_id, i),
-    }));
+    const plans = outbox.map((r, i) => ({ id: r.id, ...callbacksFor(r.provider_message_id, i) }));
     // Each text's two reports in order, texts interleaved; a tenth of the replies are STOP.
     const requests = [
       ...plans.map((p) => p.posts[0]),
       ...plans.map((p) => p.posts[1]),
       ...rows.map((r, i) =>
-        inboundParams(
-          r.phone_e164,
-          i % 10 === 0 ? "STOP" : "Can you come Saturday at 9?",
-        )
+        inboundParams(r.phone_e164, i % 10 === 0 ? "STOP" : "Can you come Saturday at 9?")
       ),
     ];
     const latencies: number[] = [];
@@ -110,9 +91,7 @@ export async function inbound(args: string[] = []): Promise<boolean> {
       const ms = performance.now() - t0;
       latencies.push(ms);
       byKind["MessageStatus" in params ? "status" : "reply"].push(ms);
-      if (res.status !== 200) {
-        failures.push(`${res.status} ${res.body.slice(0, 120)}`);
-      }
+      if (res.status !== 200) failures.push(`${res.status} ${res.body.slice(0, 120)}`);
     });
     const seconds = (performance.now() - started) / 1000;
     latencies.sort((a, b) => a - b);
@@ -136,18 +115,14 @@ export async function inbound(args: string[] = []): Promise<boolean> {
     })`;
     // This run's texts (a phone may have texted in an earlier run too).
     const sids = requests.flatMap((p) => "MessageStatus" in p ? [] : [p.MessageSid]);
-    const staffEmails = await waitFor(
-      "every reply's staff email to be sent",
-      async () => {
-        const [row] = await sql`
+    const staffEmails = await waitFor("every reply's staff email to be sent", async () => {
+      const [row] = await sql`
         select count(*) filter (where o.status = 'sent')::int as sent, count(*)::int as total
         from public.sms_inbound_messages m
         join public.notifications_outbox o on o.key = 'sms:' || m.message_sid || ':staff_sms_reply_email'
         where m.message_sid = any (${sql.array(sids)}::text[])`;
-        return row.sent === row.total ? row : undefined;
-      },
-      { timeoutMs: 300_000, intervalMs: 250 },
-    );
+      return row.sent === row.total ? row : undefined;
+    }, { timeoutMs: 300_000, intervalMs: 250 });
     const stopPhones = rows.filter((_, i) => i % 10 === 0).map((r) => r.phone_e164);
     const [{ opted_out }] = await sql`
       select count(*)::int as opted_out from public.sms_consent_status

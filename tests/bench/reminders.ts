@@ -19,15 +19,10 @@ const LATENCY_MS = 150;
 const NO_CONSENT_EVERY = 10;
 /** Rows per INSERT: a statement takes at most 65,535 parameters. */
 const INSERT_CHUNK = 2_000;
-const REMINDER_TEMPLATES = [
-  "appointment_reminder_sms",
-  "appointment_reminder_email",
-];
+const REMINDER_TEMPLATES = ["appointment_reminder_sms", "appointment_reminder_email"];
 
 function percentile(sorted: number[], p: number): number | undefined {
-  return sorted[
-    Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
-  ];
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 /** Turns the fake Twilio's status callbacks (sent, delivered) on or off. */
@@ -37,23 +32,15 @@ async function statusCallbacks(enabled: boolean) {
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ enabled }),
   });
-  if (!res.ok) {
-    throw new Error(
-      `status-callbacks answered ${res.status}: ${await res.text()}`,
-    );
-  }
+  if (!res.ok) throw new Error(`status-callbacks answered ${res.status}: ${await res.text()}`);
   await res.body?.cancel();
 }
 
 /** Inserts the customers and their appointments, all due for a reminder now; returns lead ids. */
-async function seedAppointments(
-  sql: ReturnType<typeof connect>,
-  count: number,
-) {
+async function seedAppointments(sql: ReturnType<typeof connect>, count: number) {
   // One phone per customer (consent and the daily cap belong to the phone), from an exchange
   // picked per run, and one email each.
-  const exchange = 200 +
-    Math.floor(Math.random() * (800 - Math.ceil(count / 10_000)));
+  const exchange = 200 + Math.floor(Math.random() * (800 - Math.ceil(count / 10_000)));
   const run = crypto.randomUUID().slice(0, 8);
   const leads = Array.from({ length: count }, (_, i) => ({
     ...makeLead({
@@ -139,9 +126,7 @@ async function acceptedByFakes(smsPhones: Set<string>, emailKeys: Set<string>) {
   const smsCalls = twilioCalls.filter((r) => r.method === "POST");
   for (const req of smsCalls) {
     const to = (req.body as { To?: string } | null)?.To;
-    if (req.response.status === 201 && to && smsPhones.has(to)) {
-      add(sms, to, req.at);
-    }
+    if (req.response.status === 201 && to && smsPhones.has(to)) add(sms, to, req.at);
   }
 
   const duplicated = [...sms.values(), ...email.values()]
@@ -164,9 +149,7 @@ export async function reminders(args: string[] = []): Promise<boolean> {
   const counts = args.filter((a) => a !== "no-callbacks");
   const APPOINTMENTS = counts[0] ? Number(counts[0]) : DEFAULT_APPOINTMENTS;
   if (!Number.isInteger(APPOINTMENTS) || APPOINTMENTS < 1) {
-    throw new TypeError(
-      `reminders: "${counts[0]}" is not a number of appointments`,
-    );
+    throw new TypeError(`reminders: "${counts[0]}" is not a number of appointments`);
   }
   const sql = connect({ max: 2 });
   try {
@@ -182,9 +165,7 @@ export async function reminders(args: string[] = []): Promise<boolean> {
     const [{ outboxBefore }] = await sql`
       select coalesce(max(id), 0)::text as "outboxBefore" from public.notifications_outbox`;
     const started = Date.now();
-    const answer = postToNotifyLead("send-reminders", "{}").then(async (
-      res,
-    ) => ({
+    const answer = postToNotifyLead("send-reminders", "{}").then(async (res) => ({
       status: res.status,
       body: await res.text(),
       after: Date.now() - started,
@@ -221,21 +202,15 @@ export async function reminders(args: string[] = []): Promise<boolean> {
       toSend.filter((r) => r.template === "appointment_reminder_sms").map((r) => r.recipient),
     );
     const emailKeys = new Set(
-      toSend.filter((r) => r.template === "appointment_reminder_email").map((
-        r,
-      ) => r.key),
+      toSend.filter((r) => r.template === "appointment_reminder_email").map((r) => r.key),
     );
 
     const fakes = await acceptedByFakes(smsPhones, emailKeys);
     const sinceStart = (times: Map<string, number[]>) =>
       [...times.values()].map((t) => Math.min(...t) - started).sort((a, b) => a - b);
-    const acceptedMs = {
-      sms: sinceStart(fakes.sms),
-      email: sinceStart(fakes.email),
-    };
+    const acceptedMs = { sms: sinceStart(fakes.sms), email: sinceStart(fakes.email) };
     const all = [...acceptedMs.sms, ...acceptedMs.email].sort((a, b) => a - b);
-    const lost = smsPhones.size - fakes.sms.size + emailKeys.size -
-      fakes.email.size;
+    const lost = smsPhones.size - fakes.sms.size + emailKeys.size - fakes.email.size;
     const statuses = Map.groupBy(rows, (r) => `${r.template}:${r.status}`);
     const answered = await answer;
     const [attempts] = await sql`
@@ -270,20 +245,12 @@ export async function reminders(args: string[] = []): Promise<boolean> {
     console.log("seconds from the post to provider acceptance");
     console.log(["channel", "n", "first", "p50", "p95", "max"].join("\t"));
     for (const [channel, sorted] of Object.entries({ ...acceptedMs, all })) {
-      const row = [
-        sorted[0],
-        percentile(sorted, 50),
-        percentile(sorted, 95),
-        sorted.at(-1),
-      ];
+      const row = [sorted[0], percentile(sorted, 50), percentile(sorted, 95), sorted.at(-1)];
       console.log([channel, sorted.length, ...row.map(secs)].join("\t"));
     }
-    const outbox = [...statuses].sort().map(([k, v]) => `${k} ${v.length}`)
-      .join(", ");
+    const outbox = [...statuses].sort().map(([k, v]) => `${k} ${v.length}`).join(", ");
     const delivered = rows.filter((r) => r.delivery_status === "delivered").length;
-    console.log(
-      `outbox: ${outbox}; texts reported delivered by then ${delivered}`,
-    );
+    console.log(`outbox: ${outbox}; texts reported delivered by then ${delivered}`);
     console.log(
       `twilio: ${fakes.smsCalls} sends (${fakes.smsRefused} not 201), ${fakes.lookups} ` +
         `lookups of texts in doubt; resend: ${fakes.emailCalls} calls (${fakes.throttled} ` +
@@ -299,14 +266,9 @@ export async function reminders(args: string[] = []): Promise<boolean> {
         `email ${emailKeys.size}), accepted sms ${fakes.sms.size}, ` +
         `email ${fakes.email.size}, lost ${lost}, duplicated ${fakes.duplicated}`,
     );
-    return lost === 0 && fakes.duplicated === 0 &&
-      smsPhones.size + emailKeys.size === APPOINTMENTS;
+    return lost === 0 && fakes.duplicated === 0 && smsPhones.size + emailKeys.size === APPOINTMENTS;
   } finally {
-    await Promise.all([
-      resend.latency(0),
-      twilio.latency(0),
-      statusCallbacks(true),
-    ]);
+    await Promise.all([resend.latency(0), twilio.latency(0), statusCallbacks(true)]);
     await sql.end();
   }
 }

@@ -32,11 +32,7 @@ async function quietOutbox(sql: postgres.Sql): Promise<() => Promise<void>> {
 async function health() {
   const res = await fetch(HEALTH_URL);
   const text = await res.text();
-  assert.doesNotMatch(
-    text,
-    /@|\+1\d{10}/,
-    "no address or phone in the health answer",
-  );
+  assert.doesNotMatch(text, /@|\+1\d{10}/, "no address or phone in the health answer");
   const body = JSON.parse(text);
   return {
     code: res.status,
@@ -50,12 +46,7 @@ async function health() {
 async function seed(
   sql: postgres.Sql,
   n: number,
-  row: {
-    status: string;
-    delivery?: string;
-    createdAgo?: string;
-    dueIn?: string;
-  },
+  row: { status: string; delivery?: string; createdAgo?: string; dueIn?: string },
 ): Promise<number[]> {
   const ids = await sql<{ id: number }[]>`
     insert into public.notifications_outbox
@@ -78,18 +69,12 @@ Deno.test("health flips at each threshold, and its status code follows", async (
     await t.step("an empty outbox is healthy: 200", async () => {
       const h = await health();
       assert.deepEqual([h.code, h.status, h.problems], [200, "healthy", []]);
-      assert.deepEqual(Object.keys(h.body.providers).sort(), [
-        "resend",
-        "twilio",
-        "webhooks",
-      ]);
+      assert.deepEqual(Object.keys(h.body.providers).sort(), ["resend", "twilio", "webhooks"]);
     });
     await t.step("one dead letter: failing, 503", async () => {
       const ids = await seed(sql, 1, { status: "dead" });
       const h = await health();
-      assert.deepEqual([h.code, h.status, h.problems], [503, "failing", [
-        "dead_letters",
-      ]]);
+      assert.deepEqual([h.code, h.status, h.problems], [503, "failing", ["dead_letters"]]);
       assert.equal(h.body.outbox.dead_letters, 1);
       await sql`delete from public.notifications_outbox where id = any (${ids})`;
       assert.equal((await health()).code, 200);
@@ -104,82 +89,53 @@ Deno.test("health flips at each threshold, and its status code follows", async (
       assert.deepEqual([at.code, at.status], [200, "healthy"]);
       await sql`delete from public.notifications_outbox where id = any (${ids})`;
     });
-    await t.step(
-      "a message waiting 59 minutes is fine, 61 minutes is stale",
-      async () => {
-        const [id] = await seed(sql, 1, {
-          status: "retry",
-          createdAgo: "59 minutes",
-        });
-        assert.equal((await health()).status, "healthy");
-        await sql`update public.notifications_outbox set created_at = now() - interval '61 minutes'
+    await t.step("a message waiting 59 minutes is fine, 61 minutes is stale", async () => {
+      const [id] = await seed(sql, 1, { status: "retry", createdAgo: "59 minutes" });
+      assert.equal((await health()).status, "healthy");
+      await sql`update public.notifications_outbox set created_at = now() - interval '61 minutes'
                 where id = ${id}`;
-        const h = await health();
-        assert.deepEqual([h.code, h.problems], [503, ["stale_message"]]);
-        assert.ok(h.body.outbox.oldest_waiting_seconds >= 3660);
-        await sql`delete from public.notifications_outbox where id = ${id}`;
-      },
-    );
-    await t.step(
-      "email success under 95 % over 10 messages: degraded, still 200",
-      async () => {
-        const delivered = await seed(sql, 19, {
-          status: "sent",
-          delivery: "delivered",
-        });
-        const bounced = await seed(sql, 1, {
-          status: "sent",
-          delivery: "bounced",
-        });
-        assert.equal((await health()).status, "healthy", "19 of 20 is 95 %");
-        await seed(sql, 1, { status: "sent", delivery: "bounced" });
-        const h = await health();
-        assert.deepEqual([h.code, h.status, h.problems], [200, "degraded", [
-          "email_success_rate",
-        ]]);
-        assert.equal(h.body.success_rate_pct_24h.email, 90.48);
-        assert.ok(
-          h.body.providers.resend.last_success_at,
-          "Resend's last success is shown",
-        );
-        await sql`delete from public.notifications_outbox
-                where id = any (${[
-          ...delivered,
-          ...bounced,
-        ]}) or delivery_status = 'bounced'`;
-      },
-    );
-    await t.step(
-      "Resend failing 5 attempts in a row: failing, until one succeeds",
-      async () => {
-        const [id] = await seed(sql, 1, { status: "retry" });
-        const attempt = (outcome: string) =>
-          sql`insert into public.notification_attempts (outbox_id, attempt, outcome, error)
+      const h = await health();
+      assert.deepEqual([h.code, h.problems], [503, ["stale_message"]]);
+      assert.ok(h.body.outbox.oldest_waiting_seconds >= 3660);
+      await sql`delete from public.notifications_outbox where id = ${id}`;
+    });
+    await t.step("email success under 95 % over 10 messages: degraded, still 200", async () => {
+      const delivered = await seed(sql, 19, { status: "sent", delivery: "delivered" });
+      const bounced = await seed(sql, 1, { status: "sent", delivery: "bounced" });
+      assert.equal((await health()).status, "healthy", "19 of 20 is 95 %");
+      await seed(sql, 1, { status: "sent", delivery: "bounced" });
+      const h = await health();
+      assert.deepEqual([h.code, h.status, h.problems], [200, "degraded", ["email_success_rate"]]);
+      assert.equal(h.body.success_rate_pct_24h.email, 90.48);
+      assert.ok(h.body.providers.resend.last_success_at, "Resend's last success is shown");
+      await sql`delete from public.notifications_outbox
+                where id = any (${[...delivered, ...bounced]}) or delivery_status = 'bounced'`;
+    });
+    await t.step("Resend failing 5 attempts in a row: failing, until one succeeds", async () => {
+      const [id] = await seed(sql, 1, { status: "retry" });
+      const attempt = (outcome: string) =>
+        sql`insert into public.notification_attempts (outbox_id, attempt, outcome, error)
             values (${id}, 1, ${outcome}, ${outcome === "sent" ? null : "Resend 500"})`;
-        for (let i = 0; i < 4; i++) await attempt("retry");
-        assert.equal((await health()).status, "healthy", "4 in a row");
-        await attempt("retry");
-        const h = await health();
-        assert.deepEqual([h.code, h.problems], [503, ["resend_failures"]]);
-        assert.equal(h.body.providers.resend.failures_in_a_row, 5);
-        await attempt("sent");
-        assert.equal((await health()).status, "healthy");
-        await sql`delete from public.notifications_outbox where id = ${id}`;
-      },
-    );
-    await t.step(
-      "HEAD answers the status code alone; other methods 405",
-      async () => {
-        const dead = await seed(sql, 1, { status: "dead" });
-        const head = await fetch(HEALTH_URL, { method: "HEAD" });
-        assert.equal(head.status, 503);
-        assert.equal(await head.text(), "");
-        const post = await fetch(HEALTH_URL, { method: "POST", body: "{}" });
-        assert.equal(post.status, 405);
-        await post.body?.cancel();
-        await sql`delete from public.notifications_outbox where id = any (${dead})`;
-      },
-    );
+      for (let i = 0; i < 4; i++) await attempt("retry");
+      assert.equal((await health()).status, "healthy", "4 in a row");
+      await attempt("retry");
+      const h = await health();
+      assert.deepEqual([h.code, h.problems], [503, ["resend_failures"]]);
+      assert.equal(h.body.providers.resend.failures_in_a_row, 5);
+      await attempt("sent");
+      assert.equal((await health()).status, "healthy");
+      await sql`delete from public.notifications_outbox where id = ${id}`;
+    });
+    await t.step("HEAD answers the status code alone; other methods 405", async () => {
+      const dead = await seed(sql, 1, { status: "dead" });
+      const head = await fetch(HEALTH_URL, { method: "HEAD" });
+      assert.equal(head.status, 503);
+      assert.equal(await head.text(), "");
+      const post = await fetch(HEALTH_URL, { method: "POST", body: "{}" });
+      assert.equal(post.status, 405);
+      await post.body?.cancel();
+      await sql`delete from public.notifications_outbox where id = any (${dead})`;
+    });
   } finally {
     await resume();
     await sql.end();
@@ -191,9 +147,7 @@ const resendDown = snapshot({ failures: { resend: 6 } });
 
 /** The alert messages planned after outbox row `afterId`. */
 async function alertRows(sql: postgres.Sql, afterId: number) {
-  return await sql<
-    { key: string; template: string; recipient: string; status: string }[]
-  >`
+  return await sql<{ key: string; template: string; recipient: string; status: string }[]>`
     select key, template, recipient, status from public.notifications_outbox
     where template like 'admin_alert_%' and id > ${afterId} order by id`;
 }
@@ -221,53 +175,36 @@ Deno.test("alerts fire once per condition per hour, once on clearing, and reach 
       ]);
       assert.equal(a.length + b.length, 1);
       const rows = await alertRows(sql, started);
+      assert.deepEqual(rows.map((r) => [r.template, r.recipient]), [["admin_alert_email", ADMIN]]);
+    });
+    await t.step("told again only after an hour, then once when it clears", async () => {
+      const counts = [];
+      for (
+        const [minutes, snapshot] of [
+          [10, withDeadLetter],
+          [59, withDeadLetter],
+          [60, withDeadLetter],
+          [
+            70,
+            withDeadLetter,
+          ],
+          [71, calm],
+          [72, calm],
+        ] as const
+      ) {
+        counts.push((await planAlerts(sql, { setup, now: at(minutes), snapshot })).length);
+      }
+      assert.deepEqual(counts, [0, 0, 1, 0, 1, 0]);
+      const [state] = await sql`select * from public.admin_alerts where condition = 'dead_letters'`;
+      assert.deepEqual([state.notifications, state.cleared_at], [3, at(71)]);
+    });
+    await t.step("when email is the failing channel, the alert is a text", async () => {
+      const rows = await planAlerts(sql, { setup, now: at(80), snapshot: resendDown });
       assert.deepEqual(rows.map((r) => [r.template, r.recipient]), [[
-        "admin_alert_email",
-        ADMIN,
+        "admin_alert_sms",
+        "+17205550177",
       ]]);
     });
-    await t.step(
-      "told again only after an hour, then once when it clears",
-      async () => {
-        const counts = [];
-        for (
-          const [minutes, snapshot] of [
-            [10, withDeadLetter],
-            [59, withDeadLetter],
-            [60, withDeadLetter],
-            [
-              70,
-              withDeadLetter,
-            ],
-            [71, calm],
-            [72, calm],
-          ] as const
-        ) {
-          counts.push(
-            (await planAlerts(sql, { setup, now: at(minutes), snapshot }))
-              .length,
-          );
-        }
-        assert.deepEqual(counts, [0, 0, 1, 0, 1, 0]);
-        const [state] =
-          await sql`select * from public.admin_alerts where condition = 'dead_letters'`;
-        assert.deepEqual([state.notifications, state.cleared_at], [3, at(71)]);
-      },
-    );
-    await t.step(
-      "when email is the failing channel, the alert is a text",
-      async () => {
-        const rows = await planAlerts(sql, {
-          setup,
-          now: at(80),
-          snapshot: resendDown,
-        });
-        assert.deepEqual(rows.map((r) => [r.template, r.recipient]), [[
-          "admin_alert_sms",
-          "+17205550177",
-        ]]);
-      },
-    );
     await t.step(
       "the sweep sends them: emails to the admin inbox, the text to the phone",
       async () => {
@@ -296,17 +233,10 @@ Deno.test("alerts fire once per condition per hour, once on clearing, and reach 
             /^leadwire: cleared: was: 3 dead letter/,
           ]
         ) {
-          assert.equal(
-            subjects.filter((s) => expected.test(s)).length,
-            1,
-            String(expected),
-          );
+          assert.equal(subjects.filter((s) => expected.test(s)).length, 1, String(expected));
         }
         const [text] = (await smsTo("+17205550177")).filter((m) => m.date_created >= startedAt);
-        assert.match(
-          text.body,
-          /leadwire ALERT \(failing\): resend failed 6 times in a row/,
-        );
+        assert.match(text.body, /leadwire ALERT \(failing\): resend failed 6 times in a row/);
       },
     );
     await t.step(
@@ -325,10 +255,7 @@ Deno.test("alerts fire once per condition per hour, once on clearing, and reach 
         assert.equal((await sweep()).alerts_planned, 1);
         assert.equal((await sweep()).alerts_planned, 0);
         const rows = await alertRows(sql, since);
-        assert.deepEqual(rows.map((r) => r.key.split(":").at(-1)), [
-          "raised",
-          "cleared",
-        ]);
+        assert.deepEqual(rows.map((r) => r.key.split(":").at(-1)), ["raised", "cleared"]);
       },
     );
   } finally {
@@ -352,11 +279,7 @@ Deno.test("a dead letter replayed is sent once more, with an activity, and only 
         where lead_id = ${lead.id} and status in ('pending', 'sending', 'retry')`;
       return waiting === 0;
     }, { timeoutMs: 30_000 });
-    assert.equal(
-      (await emailsTo(lead.email)).length,
-      0,
-      "never sent while dead",
-    );
+    assert.equal((await emailsTo(lead.email)).length, 0, "never sent while dead");
     const [row] = await sql`select id from public.notifications_outbox
                             where lead_id = ${lead.id} and template = 'customer_confirmation_email'`;
 
@@ -366,16 +289,13 @@ Deno.test("a dead letter replayed is sent once more, with an activity, and only 
 
     const first =
       await sql`select * from public.replay_dead_letters(ids => array[${row.id}::bigint])`;
-    assert.deepEqual(first.map((r) => r.template), [
-      "customer_confirmation_email",
-    ]);
+    assert.deepEqual(first.map((r) => r.template), ["customer_confirmation_email"]);
     const [replayed] = await sql`select attempts, max_attempts from public.notifications_outbox
                                  where id = ${row.id}`;
     // One attempt more, and no more: a replay that fails is dead again, not retried.
     assert.equal(replayed.max_attempts, replayed.attempts + 1);
     assert.equal(
-      (await sql`select * from public.replay_dead_letters(ids => array[${row.id}::bigint])`)
-        .length,
+      (await sql`select * from public.replay_dead_letters(ids => array[${row.id}::bigint])`).length,
       0,
       "a message being replayed is not replayed twice",
     );
@@ -385,11 +305,7 @@ Deno.test("a dead letter replayed is sent once more, with an activity, and only 
       return r.status === "sent" ? r : undefined;
     }, { timeoutMs: 30_000 });
     assert.equal(sent.attempts, 7);
-    assert.equal(
-      (await emailsTo(lead.email)).length,
-      1,
-      "the customer got it once",
-    );
+    assert.equal((await emailsTo(lead.email)).length, 1, "the customer got it once");
     const activities = await sql`
       select activity_type, created_by from public.lead_activities
       where lead_id = ${lead.id} and metadata ->> 'template' = 'customer_confirmation_email'
@@ -400,8 +316,7 @@ Deno.test("a dead letter replayed is sent once more, with an activity, and only 
       "email_sent",
     ]);
     assert.equal(
-      (await sql`select * from public.replay_dead_letters(ids => array[${row.id}::bigint])`)
-        .length,
+      (await sql`select * from public.replay_dead_letters(ids => array[${row.id}::bigint])`).length,
       0,
       "a message sent is never replayed",
     );

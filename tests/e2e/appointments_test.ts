@@ -17,11 +17,7 @@ await requireStack();
 const ZONE = "America/Denver";
 
 /** "YYYY-MM-DD HH:MM" in Denver, `days` from today at `hh:mm`. */
-async function denverAt(
-  sql: postgres.Sql,
-  days: number,
-  hhmm: string,
-): Promise<string> {
+async function denverAt(sql: postgres.Sql, days: number, hhmm: string): Promise<string> {
   const [{ day }] = await sql`
     select to_char((now() at time zone ${ZONE})::date + ${days}::int, 'YYYY-MM-DD') as day`;
   return `${day} ${hhmm}`;
@@ -33,12 +29,7 @@ async function instantOf(sql: postgres.Sql, local: string): Promise<Date> {
   return at;
 }
 
-async function schedule(
-  sql: postgres.Sql,
-  ref: string,
-  start: string,
-  window: string,
-) {
+async function schedule(sql: postgres.Sql, ref: string, start: string, window: string) {
   const [{ said }] = await sql`
     select public.schedule_appointment(${ref}, ${start}, ${window}, 'Ava Chen') as said`;
   return said as string;
@@ -48,9 +39,7 @@ async function schedule(
 async function appointmentRows(sql: postgres.Sql, leadId: string) {
   const rows = await sql`select key, status, status_reason, next_attempt_at, payload
     from public.notifications_outbox where lead_id = ${leadId} and key like 'appt:%' order by id`;
-  return Object.fromEntries(
-    rows.map((r) => [(r.key as string).replace(/^appt:[^:]+:/, ""), r]),
-  );
+  return Object.fromEntries(rows.map((r) => [(r.key as string).replace(/^appt:[^:]+:/, ""), r]));
 }
 
 /** Waits until every listed message of the lead is sent. */
@@ -75,10 +64,7 @@ async function rowOnce(sql: postgres.Sql, leadId: string, key: string) {
 async function sendReminders() {
   const res = await fetch(`${stack.functionsUrl}/send-reminders`, {
     method: "POST",
-    headers: {
-      "x-webhook-secret": WEBHOOK_SECRET,
-      "content-type": "application/json",
-    },
+    headers: { "x-webhook-secret": WEBHOOK_SECRET, "content-type": "application/json" },
     body: "{}",
   });
   const body = await res.json();
@@ -87,9 +73,7 @@ async function sendReminders() {
 }
 
 /** The `.ics` an email carries, parsed by ical.js. */
-function inviteOf(
-  email: { attachments?: { content: string | null }[] | null },
-) {
+function inviteOf(email: { attachments?: { content: string | null }[] | null }) {
   const [attachment] = email.attachments ?? [];
   assert.ok(attachment?.content, "the email carries an invite");
   const text = Buffer.from(attachment.content, "base64").toString("utf8");
@@ -121,23 +105,14 @@ Deno.test("scheduling sends the confirmation email with an invite ical.js reads 
     const lead = await insertLead(sql);
     const start = await denverAt(sql, 3, "09:00");
     const said = await schedule(sql, lead.reference_number, start, "9-11 am");
-    assert.match(
-      said,
-      new RegExp(`^Scheduled Jane Doe \\(${lead.reference_number}\\)`),
-    );
+    assert.match(said, new RegExp(`^Scheduled Jane Doe \\(${lead.reference_number}\\)`));
     await sentAll(sql, lead.id, [
       "v1:appointment_confirmation_email",
       "v1:appointment_confirmation_sms",
     ]);
 
-    const [email] = await emailsStarting(
-      lead.email,
-      "Appointment Confirmed - ",
-    );
-    assert.match(
-      email.subject,
-      /^Appointment Confirmed - \w{3}, \w{3} \d{1,2} at 9:00 AM$/,
-    );
+    const [email] = await emailsStarting(lead.email, "Appointment Confirmed - ");
+    assert.match(email.subject, /^Appointment Confirmed - \w{3}, \w{3} \d{1,2} at 9:00 AM$/);
     for (
       const part of [
         /Ava Chen/,
@@ -151,11 +126,7 @@ Deno.test("scheduling sends the confirmation email with an invite ical.js reads 
     const invite = inviteOf(email);
     const [appointment] = await sql`select id from public.appointments where lead_id = ${lead.id}`;
     assert.deepEqual(
-      {
-        ...invite,
-        start: invite.start.toISOString(),
-        end: invite.end.toISOString(),
-      },
+      { ...invite, start: invite.start.toISOString(), end: invite.end.toISOString() },
       {
         method: "REQUEST",
         uid: `${appointment.id}@pinkautoglass.com`,
@@ -165,8 +136,7 @@ Deno.test("scheduling sends the confirmation email with an invite ical.js reads 
         location: "1500 Blake St, Denver, CO 80202",
         tzid: ZONE,
         start: (await instantOf(sql, start)).toISOString(),
-        end: (await instantOf(sql, start.replace("09:00", "11:00")))
-          .toISOString(),
+        end: (await instantOf(sql, start.replace("09:00", "11:00"))).toISOString(),
       },
     );
     const [sms] = (await smsTo(lead.phone_e164)).filter((m) => m.body.startsWith("Your "));
@@ -196,18 +166,10 @@ Deno.test("rescheduling sends an update with the same UID and a higher SEQUENCE,
     await schedule(sql, lead.reference_number, first, "2-4 pm");
     await sentAll(sql, lead.id, ["v1:appointment_confirmation_email"]);
     await sendReminders();
-    assert.equal(
-      (await rowOnce(sql, lead.id, "v1:appointment_reminder_sms")).status,
-      "deferred",
-    );
+    assert.equal((await rowOnce(sql, lead.id, "v1:appointment_reminder_sms")).status, "deferred");
 
     const moved = await denverAt(sql, 3, "10:30");
-    const said = await schedule(
-      sql,
-      lead.reference_number,
-      moved,
-      "10:30 am-12:30 pm",
-    );
+    const said = await schedule(sql, lead.reference_number, moved, "10:30 am-12:30 pm");
     assert.match(said, /^Moved the appointment of Jane Doe/);
     await sentAll(sql, lead.id, [
       "v2:appointment_confirmation_email",
@@ -219,15 +181,11 @@ Deno.test("rescheduling sends an update with the same UID and a higher SEQUENCE,
 
     const rows = await appointmentRows(sql, lead.id);
     assert.equal(rows["v1:appointment_reminder_sms"].status, "suppressed");
-    assert.equal(
-      rows["v1:appointment_reminder_sms"].status_reason,
-      "superseded by version 2",
-    );
+    assert.equal(rows["v1:appointment_reminder_sms"].status_reason, "superseded by version 2");
     assert.equal(rows["v2:appointment_reminder_sms"].status, "deferred");
     assert.equal(
       rows["v2:appointment_reminder_sms"].next_attempt_at.toISOString(),
-      new Date((await instantOf(sql, moved)).getTime() - 24 * 3600_000)
-        .toISOString(),
+      new Date((await instantOf(sql, moved)).getTime() - 24 * 3600_000).toISOString(),
     );
     const reminders = Object.keys(rows).filter((k) => k.endsWith("appointment_reminder_sms"));
     assert.deepEqual(reminders.sort(), [
@@ -235,23 +193,14 @@ Deno.test("rescheduling sends an update with the same UID and a higher SEQUENCE,
       "v2:appointment_reminder_sms",
     ]);
 
-    const [confirmed] = await emailsStarting(
-      lead.email,
-      "Appointment Confirmed - ",
-    );
-    const [updated] = await emailsStarting(
-      lead.email,
-      "Appointment Updated - ",
-    );
+    const [confirmed] = await emailsStarting(lead.email, "Appointment Confirmed - ");
+    const [updated] = await emailsStarting(lead.email, "Appointment Updated - ");
     assert.match(updated.subject, / at 10:30 AM$/);
     const before = inviteOf(confirmed);
     const after = inviteOf(updated);
     assert.equal(after.uid, before.uid);
     assert.deepEqual([before.sequence, after.sequence], [1, 2]);
-    assert.equal(
-      after.start.toISOString(),
-      (await instantOf(sql, moved)).toISOString(),
-    );
+    assert.equal(after.start.toISOString(), (await instantOf(sql, moved)).toISOString());
     const texts = await smsTo(lead.phone_e164);
     assert.ok(
       texts.some((m) => m.body.startsWith("Your windshield replacement has been moved to")),
@@ -266,12 +215,7 @@ Deno.test("cancelling sends a cancellation whose invite removes the event, and n
   try {
     await smsWindowAlwaysOpen(sql);
     const lead = await insertLead(sql);
-    await schedule(
-      sql,
-      lead.reference_number,
-      await denverAt(sql, 2, "15:00"),
-      "3-5 pm",
-    );
+    await schedule(sql, lead.reference_number, await denverAt(sql, 2, "15:00"), "3-5 pm");
     await sentAll(sql, lead.id, ["v1:appointment_confirmation_email"]);
     await sendReminders();
     await rowOnce(sql, lead.id, "v1:appointment_reminder_sms");
@@ -286,25 +230,13 @@ Deno.test("cancelling sends a cancellation whose invite removes the event, and n
 
     const rows = await appointmentRows(sql, lead.id);
     assert.equal(rows["v1:appointment_reminder_sms"].status, "suppressed");
-    assert.ok(
-      !Object.keys(rows).some((k) => k.startsWith("v2:appointment_reminder")),
-    );
-    const [email] = await emailsStarting(
-      lead.email,
-      "Appointment Cancelled - ",
-    );
+    assert.ok(!Object.keys(rows).some((k) => k.startsWith("v2:appointment_reminder")));
+    const [email] = await emailsStarting(lead.email, "Appointment Cancelled - ");
     assert.match(email.text ?? "", /Customer sold the car/);
     const invite = inviteOf(email);
-    assert.deepEqual([invite.method, invite.status, invite.sequence], [
-      "CANCEL",
-      "CANCELLED",
-      2,
-    ]);
+    assert.deepEqual([invite.method, invite.status, invite.sequence], ["CANCEL", "CANCELLED", 2]);
     const [sms] = (await smsTo(lead.phone_e164)).filter((m) => m.body.includes("is cancelled"));
-    assert.match(
-      sms.body,
-      /To book again, call Pink Auto Glass at \(720\) 918-7465\./,
-    );
+    assert.match(sms.body, /To book again, call Pink Auto Glass at \(720\) 918-7465\./);
     const [{ status }] =
       await sql`select status from public.appointments where lead_id = ${lead.id}`;
     assert.equal(status, "cancelled");
@@ -317,16 +249,8 @@ Deno.test("cancelling sends a cancellation whose invite removes the event, and n
  * An appointment made two days ago that now starts in just under 24 hours: its reminder is
  * due at once. (Scheduled five days ahead first, where no one plans its reminder yet.)
  */
-async function dueForReminder(
-  sql: postgres.Sql,
-  lead: { id: string; reference_number: string },
-) {
-  await schedule(
-    sql,
-    lead.reference_number,
-    await denverAt(sql, 5, "10:00"),
-    "10-12 am",
-  );
+async function dueForReminder(sql: postgres.Sql, lead: { id: string; reference_number: string }) {
+  await schedule(sql, lead.reference_number, await denverAt(sql, 5, "10:00"), "10-12 am");
   await sentAll(sql, lead.id, ["v1:appointment_confirmation_email"]);
   await sql`update public.appointments
     set starts_at = now() + interval '23 hours 59 minutes', ends_at = now() + interval '26 hours',
@@ -343,10 +267,7 @@ Deno.test("the reminder goes once across repeated and concurrent send-reminders 
     await Promise.all([1, 2, 3, 4, 5].map(() => sendReminders()));
     await sendReminders();
     const rows = await sentAll(sql, lead.id, ["v1:appointment_reminder_sms"]);
-    assert.ok(
-      !rows["v1:appointment_reminder_email"],
-      "no email when the SMS can go",
-    );
+    assert.ok(!rows["v1:appointment_reminder_email"], "no email when the SMS can go");
     const reminders = (await smsTo(lead.phone_e164)).filter((m) => m.body.startsWith("Reminder:"));
     assert.equal(reminders.length, 1);
     assert.match(
@@ -367,14 +288,8 @@ Deno.test("a customer without SMS consent gets the reminder by email", async () 
     await sendReminders();
     const rows = await sentAll(sql, lead.id, ["v1:appointment_reminder_email"]);
     assert.equal(rows["v1:appointment_reminder_sms"].status, "suppressed");
-    assert.equal(
-      rows["v1:appointment_reminder_sms"].status_reason,
-      "no_sms_consent",
-    );
-    const [email] = await emailsStarting(
-      lead.email,
-      "Reminder: your appointment on ",
-    );
+    assert.equal(rows["v1:appointment_reminder_sms"].status_reason, "no_sms_consent");
+    const [email] = await emailsStarting(lead.email, "Reminder: your appointment on ");
     assert.match(email.text ?? "", /Ava Chen/);
     assert.deepEqual(await smsTo(lead.phone_e164), []);
   } finally {
@@ -412,12 +327,7 @@ Deno.test("an appointment made less than 24 hours ahead gets no reminder, with t
     await smsWindowAlwaysOpen(sql);
     const lead = await insertLead(sql);
     // Five days ahead no one plans its reminder yet; then it is as if made 20 hours ahead.
-    await schedule(
-      sql,
-      lead.reference_number,
-      await denverAt(sql, 5, "10:00"),
-      "10-12 am",
-    );
+    await schedule(sql, lead.reference_number, await denverAt(sql, 5, "10:00"), "10-12 am");
     await sentAll(sql, lead.id, ["v1:appointment_confirmation_email"]);
     await sql`update public.appointments
       set starts_at = now() + interval '20 hours', ends_at = now() + interval '22 hours'
@@ -466,10 +376,7 @@ Deno.test("send-reminders checks the secret before anything else (a GET without 
   await wrongMethod.body?.cancel();
   const huge = await fetch(`${stack.functionsUrl}/send-reminders`, {
     method: "POST",
-    headers: {
-      "x-webhook-secret": WEBHOOK_SECRET,
-      "content-type": "application/json",
-    },
+    headers: { "x-webhook-secret": WEBHOOK_SECRET, "content-type": "application/json" },
     body: `{"x":"${"a".repeat(100 * 1024)}"}`,
   });
   assert.equal(huge.status, 413);

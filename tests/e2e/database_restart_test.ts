@@ -18,12 +18,7 @@ for (const how of ["fast", "immediate"] as const) {
     try {
       await smsWindowAlwaysOpen(sql);
       // Twilio accepts at once and answers 1.5 s later: the restart falls in between.
-      await twilio.fault({
-        path: "/Messages.json",
-        times: 3,
-        acceptFirst: true,
-        delayMs: 1_500,
-      });
+      await twilio.fault({ path: "/Messages.json", times: 3, acceptFirst: true, delayMs: 1_500 });
       const leads = await Promise.all([1, 2, 3].map(() => insertLead(sql)));
       const phones = leads.map((l) => l.phone_e164);
       await waitFor("Twilio to accept a text of ours", async () => {
@@ -39,19 +34,9 @@ for (const how of ["fast", "immediate"] as const) {
       try {
         for (const lead of leads) {
           const outbox = await settledOutbox(after, lead.id, 3);
-          for (const row of Object.values(outbox)) {
-            assert.equal(row.status, "sent", row.template);
-          }
-          assert.equal(
-            (await smsTo(lead.phone_e164)).length,
-            1,
-            `one SMS to ${lead.id}`,
-          );
-          assert.equal(
-            (await emailsTo(lead.email)).length,
-            1,
-            `one email to ${lead.id}`,
-          );
+          for (const row of Object.values(outbox)) assert.equal(row.status, "sent", row.template);
+          assert.equal((await smsTo(lead.phone_e164)).length, 1, `one SMS to ${lead.id}`);
+          assert.equal((await emailsTo(lead.email)).length, 1, `one email to ${lead.id}`);
           const [{ n }] = await after`
             select count(*)::int as n from public.lead_activities
             where lead_id = ${lead.id} and activity_type in ('sms_sent', 'email_sent')`;

@@ -64,9 +64,7 @@ async function staffAlertOf(reference: string) {
 
 /** The "I'm on it" link in an email or SMS. */
 function claimLink(text: string): string {
-  const links = [
-    ...text.matchAll(/https?:\/\/[^\s"<>]+\/lead-action\?t=[A-Za-z0-9_.-]+/g),
-  ];
+  const links = [...text.matchAll(/https?:\/\/[^\s"<>]+\/lead-action\?t=[A-Za-z0-9_.-]+/g)];
   assert.ok(links.length > 0, "the message carries a lead-action link");
   return links[0][0].replaceAll("&amp;", "&");
 }
@@ -92,28 +90,16 @@ Deno.test("two leads in a row go to two people, each alert copying the admin inb
       await settledOutbox(sql, second.id, 3);
       const assigned = await assigneesOf(sql, [first.id, second.id]);
       const byId = new Map(assigned.map((a) => [a.id, a.email]));
-      assert.notEqual(
-        byId.get(first.id),
-        byId.get(second.id),
-        "two different people",
-      );
+      assert.notEqual(byId.get(first.id), byId.get(second.id), "two different people");
       assert.deepEqual(new Set(byId.values()), new Set([ADMIN, DISPATCH]));
       const toDispatch = (await emailsTo(DISPATCH)).find((e) =>
-        e.html?.includes(first.reference_number) ||
-        e.html?.includes(second.reference_number)
+        e.html?.includes(first.reference_number) || e.html?.includes(second.reference_number)
       );
       assert.ok(toDispatch, "the dispatcher got their lead's alert");
       assert.deepEqual(toDispatch.cc, [ADMIN], "the admin inbox is copied");
       for (const lead of [first, second]) {
-        const [assignedActivity] = await activities(
-          sql,
-          lead.id,
-          "lead_assigned",
-        );
-        assert.match(
-          assignedActivity.description,
-          /^Assigned to (Dana Pink|Marco Ruiz)/,
-        );
+        const [assignedActivity] = await activities(sql, lead.id, "lead_assigned");
+        assert.match(assignedActivity.description, /^Assigned to (Dana Pink|Marco Ruiz)/);
       }
     });
   } finally {
@@ -153,10 +139,7 @@ Deno.test("a high-priority lead texts the on-call person and says so in the aler
     await smsWindowAlwaysOpen(sql);
     await withRosterOnShift(sql, async () => {
       // Replacement 3, mobile 1, premium make 1, preferred date within 48 hours 2: 7.
-      const tomorrow = new Date(Date.now() + 24 * 3600_000).toISOString().slice(
-        0,
-        10,
-      );
+      const tomorrow = new Date(Date.now() + 24 * 3600_000).toISOString().slice(0, 10);
       const lead = await insertLead(sql, {
         vehicle_make: "BMW",
         preferred_date: tomorrow,
@@ -170,20 +153,14 @@ Deno.test("a high-priority lead texts the on-call person and says so in the aler
       assert.equal(priority, "high");
       const text = (await smsTo(ON_CALL_PHONE)).find((m) => m.body.includes(lead.reference_number));
       assert.ok(text, "the on-call person was texted");
-      assert.match(
-        text.body,
-        /^HIGH PRIORITY lead: Jane Doe, 2019 BMW Outback, Replacement\./,
-      );
+      assert.match(text.body, /^HIGH PRIORITY lead: Jane Doe, 2019 BMW Outback, Replacement\./);
       claimLink(text.body);
       const alert = (await emailsTo(ADMIN)).find((e) =>
         e.html?.includes(lead.reference_number) &&
         e.subject.includes("New Lead")
       );
       assert.ok(alert);
-      assert.match(
-        alert.subject,
-        /^🚨 HIGH PRIORITY New Lead: 2019 BMW Outback - Replacement$/,
-      );
+      assert.match(alert.subject, /^🚨 HIGH PRIORITY New Lead: 2019 BMW Outback - Replacement$/);
     });
   } finally {
     await sql.end();
@@ -196,67 +173,45 @@ Deno.test("the alert's one-tap link records the action once and stops the escala
     await withRosterOnShift(sql, async () => {
       const lead = await insertLead(sql, { sms_consent: false });
       await settledOutbox(sql, lead.id, 3);
-      const link = claimLink(
-        (await staffAlertOf(lead.reference_number)).html ?? "",
-      );
+      const link = claimLink((await staffAlertOf(lead.reference_number)).html ?? "");
       assert.ok(link.startsWith(`${stack.functionsUrl}/lead-action?t=`));
 
-      await t.step(
-        "the first tap records lead_claimed in the staff member's name",
-        async () => {
-          const res = await fetch(link);
-          const page = await res.text();
-          assert.equal(res.status, 200, page);
-          assert.match(page, /You&#39;re on it/);
-          const [claimed] = await activities(sql, lead.id, "lead_claimed");
-          assert.match(claimed.created_by, /^(Dana Pink|Marco Ruiz)$/);
-        },
-      );
+      await t.step("the first tap records lead_claimed in the staff member's name", async () => {
+        const res = await fetch(link);
+        const page = await res.text();
+        assert.equal(res.status, 200, page);
+        assert.match(page, /You&#39;re on it/);
+        const [claimed] = await activities(sql, lead.id, "lead_claimed");
+        assert.match(claimed.created_by, /^(Dana Pink|Marco Ruiz)$/);
+      });
       await t.step("a second tap is refused and changes nothing", async () => {
         const res = await fetch(link);
         assert.equal(res.status, 409);
         assert.match(await res.text(), /Already recorded/);
-        assert.equal(
-          (await activities(sql, lead.id, "lead_claimed")).length,
-          1,
-        );
+        assert.equal((await activities(sql, lead.id, "lead_claimed")).length, 1);
       });
-      await t.step(
-        "a forged or mangled link is refused and changes nothing",
-        async () => {
-          const token = new URL(link).searchParams.get("t")!;
-          const [payload, signature] = token.split(".");
-          for (
-            const bad of [
-              `${payload}x.${signature}`,
-              `${payload}.${signature.slice(0, -2)}AA`,
-              "not-a-token",
-              "",
-            ]
-          ) {
-            const res = await fetch(
-              `${stack.functionsUrl}/lead-action?t=${bad}`,
-            );
-            assert.equal(res.status, 403, bad);
-            await res.body?.cancel();
-          }
-          assert.equal(
-            (await activities(sql, lead.id, "lead_claimed")).length,
-            1,
-          );
-        },
-      );
-      await t.step(
-        "past the escalation time, a claimed lead is not escalated",
-        async () => {
-          await backdate(sql, lead.id, 16);
-          await sweep();
-          assert.equal(
-            (await activities(sql, lead.id, "lead_escalated")).length,
-            0,
-          );
-        },
-      );
+      await t.step("a forged or mangled link is refused and changes nothing", async () => {
+        const token = new URL(link).searchParams.get("t")!;
+        const [payload, signature] = token.split(".");
+        for (
+          const bad of [
+            `${payload}x.${signature}`,
+            `${payload}.${signature.slice(0, -2)}AA`,
+            "not-a-token",
+            "",
+          ]
+        ) {
+          const res = await fetch(`${stack.functionsUrl}/lead-action?t=${bad}`);
+          assert.equal(res.status, 403, bad);
+          await res.body?.cancel();
+        }
+        assert.equal((await activities(sql, lead.id, "lead_claimed")).length, 1);
+      });
+      await t.step("past the escalation time, a claimed lead is not escalated", async () => {
+        await backdate(sql, lead.id, 16);
+        await sweep();
+        assert.equal((await activities(sql, lead.id, "lead_escalated")).length, 0);
+      });
     });
   } finally {
     await sql.end();
@@ -272,11 +227,7 @@ Deno.test("a lead nobody acted on is escalated once, 15 minutes after it came in
       await settledOutbox(sql, lead.id, 3);
       await backdate(sql, lead.id, 14);
       await sweep();
-      assert.equal(
-        (await activities(sql, lead.id, "lead_escalated")).length,
-        0,
-        "not yet at 14",
-      );
+      assert.equal((await activities(sql, lead.id, "lead_escalated")).length, 0, "not yet at 14");
       await backdate(sql, lead.id, 16);
       await Promise.all([sweep(), sweep()]);
       await sweep();
@@ -287,14 +238,12 @@ Deno.test("a lead nobody acted on is escalated once, 15 minutes after it came in
       assert.equal(outbox.staff_escalation_email.status, "sent");
       assert.equal(outbox.staff_escalation_sms.status, "sent");
       const emails = (await emailsTo(ADMIN)).filter((e) =>
-        e.subject.startsWith("⏰ No call yet") &&
-        e.subject.includes(lead.reference_number)
+        e.subject.startsWith("⏰ No call yet") && e.subject.includes(lead.reference_number)
       );
       assert.equal(emails.length, 1);
       assert.match(emails[0].subject, /has waited 16 min$/);
       const texts = (await smsTo(ON_CALL_PHONE)).filter((m) =>
-        m.body.startsWith("ESCALATION") &&
-        m.body.includes(lead.reference_number)
+        m.body.startsWith("ESCALATION") && m.body.includes(lead.reference_number)
       );
       assert.equal(texts.length, 1);
       assert.match(texts[0].body, /has waited 16 min with no call/);
@@ -310,10 +259,7 @@ Deno.test("a repeated submission confirms the customer once; staff get both aler
     await smsWindowAlwaysOpen(sql);
     const first = await insertLead(sql);
     await settledOutbox(sql, first.id, 3);
-    const again = await insertLead(sql, {
-      email: first.email,
-      phone_e164: first.phone_e164,
-    });
+    const again = await insertLead(sql, { email: first.email, phone_e164: first.phone_e164 });
     const outbox = await settledOutbox(sql, again.id, 3);
     const reason = `duplicate_of ${first.reference_number}`;
     assert.equal(outbox.customer_confirmation_email.status, "suppressed");
@@ -328,15 +274,10 @@ Deno.test("a repeated submission confirms the customer once; staff get both aler
       e.subject.startsWith("We received your request")
     );
     assert.equal(confirmations.length, 1, "one confirmation email");
-    assert.equal(
-      (await smsTo(first.phone_e164)).length,
-      1,
-      "one confirmation text",
-    );
+    assert.equal((await smsTo(first.phone_e164)).length, 1, "one confirmation text");
     const alerts = (await emailsTo(ADMIN)).filter((e) =>
       e.subject.includes("New Lead") &&
-      (e.html?.includes(first.reference_number) ||
-        e.html?.includes(again.reference_number))
+      (e.html?.includes(first.reference_number) || e.html?.includes(again.reference_number))
     );
     assert.equal(alerts.length, 2, "two staff alerts");
     const marked = alerts.find((e) => e.html?.includes(again.reference_number))!;

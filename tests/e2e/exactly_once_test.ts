@@ -39,23 +39,14 @@ Deno.test("Twilio accepts an SMS and the connection drops: it is found in Twilio
   const sql = connect();
   try {
     await smsWindowAlwaysOpen(sql);
-    await twilio.fault({
-      path: "/Messages.json",
-      times: 1,
-      acceptFirst: true,
-      drop: true,
-    });
+    await twilio.fault({ path: "/Messages.json", times: 1, acceptFirst: true, drop: true });
     const lead = await insertLead(sql);
     const outbox = await settledOutbox(sql, lead.id, 3);
     const sms = outbox.initial_confirmation_sms;
     const texts = await smsTo(lead.phone_e164);
     assert.equal(texts.length, 1, "one SMS accepted by Twilio");
     assert.equal(sms.status, "sent");
-    assert.equal(
-      sms.provider_message_id,
-      texts[0].sid,
-      "recorded under the SID Twilio gave it",
-    );
+    assert.equal(sms.provider_message_id, texts[0].sid, "recorded under the SID Twilio gave it");
     assert.deepEqual(
       (await attemptsOf(sql, lead.id, "initial_confirmation_sms")).map((a) => [
         a.outcome,
@@ -76,27 +67,14 @@ Deno.test("Twilio answers after the SDK's 10 s timeout: the SMS is looked up, no
   const sql = connect();
   try {
     await smsWindowAlwaysOpen(sql);
-    await twilio.fault({
-      path: "/Messages.json",
-      times: 1,
-      acceptFirst: true,
-      delayMs: 11_000,
-    });
+    await twilio.fault({ path: "/Messages.json", times: 1, acceptFirst: true, delayMs: 11_000 });
     const lead = await insertLead(sql);
     const outbox = await settledOutbox(sql, lead.id, 3);
     assert.equal(outbox.initial_confirmation_sms.status, "sent");
     assert.equal(outbox.initial_confirmation_sms.attempts, 2);
-    assert.equal(
-      (await smsTo(lead.phone_e164)).length,
-      1,
-      "one SMS accepted by Twilio",
-    );
+    assert.equal((await smsTo(lead.phone_e164)).length, 1, "one SMS accepted by Twilio");
     const attempts = await attemptsOf(sql, lead.id, "initial_confirmation_sms");
-    assert.equal(
-      attempts.at(-1)!.reconciled,
-      true,
-      "the second attempt only looked it up",
-    );
+    assert.equal(attempts.at(-1)!.reconciled, true, "the second attempt only looked it up");
   } finally {
     await sql.end();
   }
@@ -117,33 +95,17 @@ Deno.test("an SMS in doubt across the shop's opening is looked up with the words
     await planAsNotifyLead(sql, lead.id);
     const [{ key }] = await sql`select key from public.notifications_outbox
       where lead_id = ${lead.id} and template = 'initial_confirmation_sms'`;
-    await twilio.fault({
-      path: "/Messages.json",
-      times: 1,
-      acceptFirst: true,
-      drop: true,
-    });
-    await drainOutbox({ ...deps, clock: () => beforeOpening }, {
-      onlyKeys: [key],
-    });
+    await twilio.fault({ path: "/Messages.json", times: 1, acceptFirst: true, drop: true });
+    await drainOutbox({ ...deps, clock: () => beforeOpening }, { onlyKeys: [key] });
     const [first] = await smsTo(lead.phone_e164);
     assert.match(first.body, /when we open/);
     // The retry falls due (its delay counts from the database's clock) after the opening.
     await sql`update public.notifications_outbox set next_attempt_at = now() where key = ${key}`;
-    await drainOutbox({ ...deps, clock: () => afterOpening }, {
-      onlyKeys: [key],
-    });
-    assert.equal(
-      (await smsTo(lead.phone_e164)).length,
-      1,
-      "one SMS accepted by Twilio",
-    );
+    await drainOutbox({ ...deps, clock: () => afterOpening }, { onlyKeys: [key] });
+    assert.equal((await smsTo(lead.phone_e164)).length, 1, "one SMS accepted by Twilio");
     const [row] = await sql`select status, provider_message_id from public.notifications_outbox
                             where key = ${key}`;
-    assert.deepEqual([row.status, row.provider_message_id], [
-      "sent",
-      first.sid,
-    ]);
+    assert.deepEqual([row.status, row.provider_message_id], ["sent", first.sid]);
     const attempts = await attemptsOf(sql, lead.id, "initial_confirmation_sms");
     assert.deepEqual(attempts.map((a) => [a.outcome, a.reconciled]), [
       ["retry", false],
@@ -163,27 +125,14 @@ Deno.test("Resend accepts a batch and the connection drops: the same batch goes 
     const leads = await Promise.all(
       [1, 2, 3, 4].map(() => insertLead(sql, { sms_consent: false })),
     );
-    await resend.fault({
-      path: "/emails/batch",
-      times: 1,
-      acceptFirst: true,
-      drop: true,
-    });
+    await resend.fault({ path: "/emails/batch", times: 1, acceptFirst: true, drop: true });
     await switches.pgNetPaused(false);
     for (const lead of leads) {
       const outbox = await settledOutbox(sql, lead.id, 3);
       assert.equal(outbox.customer_confirmation_email.status, "sent");
       assert.equal(outbox.staff_new_lead_email.status, "sent");
-      assert.equal(
-        (await emailsTo(lead.email)).length,
-        1,
-        "one customer email accepted",
-      );
-      assert.equal(
-        (await staffAlertsFor(lead.reference_number)).length,
-        1,
-        "one staff alert",
-      );
+      assert.equal((await emailsTo(lead.email)).length, 1, "one customer email accepted");
+      assert.equal((await staffAlertsFor(lead.reference_number)).length, 1, "one staff alert");
     }
     const ours = (await resend.requests()).filter((r) =>
       r.path === "/emails/batch" &&
@@ -193,16 +142,8 @@ Deno.test("Resend accepts a batch and the connection drops: the same batch goes 
     assert.ok(lost, "a batch was accepted and its answer lost");
     const key = lost.headers["idempotency-key"];
     const again = ours.filter((r) => !r.dropped && r.headers["idempotency-key"] === key);
-    assert.equal(
-      again.length,
-      1,
-      "the lost batch went again once, under its key",
-    );
-    assert.deepEqual(
-      again[0].body,
-      lost.body,
-      "with the same members and content",
-    );
+    assert.equal(again.length, 1, "the lost batch went again once, under its key");
+    assert.deepEqual(again[0].body, lost.body, "with the same members and content");
     const members = await sql`
       select status, attempts from public.notifications_outbox where send_ref = ${key}`;
     assert.equal(members.length, (lost.body as unknown[]).length);
@@ -231,11 +172,7 @@ Deno.test("a message in doubt that never reached the provider is sent once after
       r.method === "GET" && r.path.endsWith("/Messages.json") &&
       r.query?.To === lead.phone_e164
     );
-    assert.equal(
-      lookups.length,
-      1,
-      "Twilio was asked once before the second send",
-    );
+    assert.equal(lookups.length, 1, "Twilio was asked once before the second send");
     assert.deepEqual(Object.keys(await outboxOf(sql, lead.id)).length, 3);
   } finally {
     await sql.end();

@@ -22,10 +22,7 @@ type Sql = postgres.Sql;
 type Submission = Record<string, unknown>;
 
 /** Runs fn as PostgREST runs an anon request: role anon, its claims and headers set, committed. */
-async function asAnon<T>(
-  sql: Sql,
-  fn: (tx: postgres.TransactionSql) => Promise<T>,
-): Promise<T> {
+async function asAnon<T>(sql: Sql, fn: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
   return await sql.begin(async (tx) => {
     await tx`select set_config('role', 'anon', true),
       set_config('request.jwt.claims', '{"role":"anon"}', true),
@@ -80,10 +77,7 @@ async function submit(sql: Sql, args: Submission) {
       // Typed by the casts above: booleans and numbers go as they are, as JSON carries them.
       names.map((n) => (args[n] ?? null) as string | number | boolean | null),
     );
-    return {
-      result: row.result as Record<string, unknown>,
-      status: row.status as string | null,
-    };
+    return { result: row.result as Record<string, unknown>, status: row.status as string | null };
   });
 }
 
@@ -95,24 +89,15 @@ async function leadByEmail(sql: Sql, email: unknown) {
 Deno.test("submit_lead saves a valid lead as anon and gives back only its reference and whether it will text", async () => {
   const sql = connect();
   try {
-    const args = submission({
-      phone: "(720) 555-" + String(Date.now()).slice(-4),
-    });
+    const args = submission({ phone: "(720) 555-" + String(Date.now()).slice(-4) });
     const { result, status } = await submit(sql, args);
-    assert.deepEqual(Object.keys(result).sort(), [
-      "reference_number",
-      "will_text",
-    ]);
+    assert.deepEqual(Object.keys(result).sort(), ["reference_number", "will_text"]);
     assert.match(String(result.reference_number), /^PAG-\d{6}-\d{4,}$/);
     assert.equal(result.will_text, true);
     assert.equal(status, null, "no error status for PostgREST to send");
     const lead = await leadByEmail(sql, args.email);
     assert.equal(lead.reference_number, result.reference_number);
-    assert.equal(
-      lead.phone_e164,
-      `+1720555${String(args.phone).slice(-4)}`,
-      "typed as people do",
-    );
+    assert.equal(lead.phone_e164, `+1720555${String(args.phone).slice(-4)}`, "typed as people do");
     const [wording] = await sql`
       select version, wording from public.sms_consent_wordings
       where retired_at is null order by introduced_at desc limit 1`;
@@ -161,61 +146,21 @@ Deno.test("submit_lead refuses each bad field with its name and a message a form
         "address",
         /Address is too long \(200/,
       ],
-      [
-        "a 101-character city",
-        { city: "C".repeat(101) },
-        "city",
-        /City is too long/,
-      ],
-      [
-        "a 2,001-character note",
-        { notes: "n".repeat(2001) },
-        "notes",
-        /Notes is too long \(2000/,
-      ],
+      ["a 101-character city", { city: "C".repeat(101) }, "city", /City is too long/],
+      ["a 2,001-character note", { notes: "n".repeat(2001) }, "notes", /Notes is too long \(2000/],
       ["state ZZ", { state: "ZZ" }, "state", /not a US state or territory/],
-      [
-        "a four-digit ZIP",
-        { zip: "8020" },
-        "zip",
-        /ZIP code "8020" is not valid/,
-      ],
+      ["a four-digit ZIP", { zip: "8020" }, "zip", /ZIP code "8020" is not valid/],
       [
         "a date in 9999",
         { preferred_date: "9999-12-31" },
         "preferred_date",
         /more than a year ahead/,
       ],
-      [
-        "a date in 1900",
-        { preferred_date: "1900-01-01" },
-        "preferred_date",
-        /in the past/,
-      ],
-      [
-        "yesterday",
-        { preferred_date: yesterdayOf(today) },
-        "preferred_date",
-        /in the past/,
-      ],
-      [
-        "the shop's own phone",
-        { phone: "+17209187465" },
-        "phone_e164",
-        /our own number/,
-      ],
-      [
-        "the shop's texting number",
-        { phone: "+17205550100" },
-        "phone_e164",
-        /our own number/,
-      ],
-      [
-        "a number no phone can have",
-        { phone: "+11234567890" },
-        "phone_e164",
-        /not a valid phone/,
-      ],
+      ["a date in 1900", { preferred_date: "1900-01-01" }, "preferred_date", /in the past/],
+      ["yesterday", { preferred_date: yesterdayOf(today) }, "preferred_date", /in the past/],
+      ["the shop's own phone", { phone: "+17209187465" }, "phone_e164", /our own number/],
+      ["the shop's texting number", { phone: "+17205550100" }, "phone_e164", /our own number/],
+      ["a number no phone can have", { phone: "+11234567890" }, "phone_e164", /not a valid phone/],
       [
         "no way to reach them",
         { phone: null, email: null, sms_consent: false },
@@ -223,24 +168,14 @@ Deno.test("submit_lead refuses each bad field with its name and a message a form
         /email address or a phone/,
       ],
       ["a bad email", { email: "jane@" }, "email", /not a valid email/],
-      [
-        "an unknown service",
-        { service_type: "detailing" },
-        "service_type",
-        /not one we offer/,
-      ],
+      ["an unknown service", { service_type: "detailing" }, "service_type", /not one we offer/],
       [
         "a consent wording never shown",
         { sms_consent_version: "v99" },
         "sms_consent_version",
         /not one we have shown/,
       ],
-      [
-        "a blank name",
-        { first_name: "\u200b " },
-        "first_name",
-        /Please give a first name/,
-      ],
+      ["a blank name", { first_name: "\u200b " }, "first_name", /Please give a first name/],
     ];
     for (const [name, overrides, field, message] of cases) {
       await t.step(name, async () => {
@@ -251,20 +186,12 @@ Deno.test("submit_lead refuses each bad field with its name and a message a form
         );
         assert.ok(err, "the submission should have been refused");
         assert.equal(err.code, "23514");
-        assert.equal(
-          err.detail,
-          field,
-          "the field, as supabase-js shows it in error.details",
-        );
+        assert.equal(err.detail, field, "the field, as supabase-js shows it in error.details");
         assert.equal(err.column_name, field);
         assert.match(err.message, message);
         assert.match(err.hint ?? "", /Example of a valid/);
         if (args.email) {
-          assert.equal(
-            await leadByEmail(sql, args.email),
-            undefined,
-            "nothing saved",
-          );
+          assert.equal(await leadByEmail(sql, args.email), undefined, "nothing saved");
         }
       });
     }
@@ -283,14 +210,8 @@ Deno.test("a filled honeypot, a form sent in under 3 s, one rendered over a day 
   const sql = connect();
   try {
     const cases: Array<[string, Submission, string]> = [
-      [
-        "the honeypot filled in",
-        { honeypot: "http://spam.example" },
-        "honeypot",
-      ],
-      ["sent a second after rendering", {
-        form_rendered_at: new Date().toISOString(),
-      }, "too_fast"],
+      ["the honeypot filled in", { honeypot: "http://spam.example" }, "honeypot"],
+      ["sent a second after rendering", { form_rendered_at: new Date().toISOString() }, "too_fast"],
       ["rendered two days ago", {
         form_rendered_at: new Date(Date.now() - 2 * 86_400_000).toISOString(),
       }, "stale"],
@@ -302,21 +223,13 @@ Deno.test("a filled honeypot, a form sent in under 3 s, one rendered over a day 
         const [{ before }] =
           await sql`select coalesce(max(id), 0) as before from public.form_refusals`;
         const { result, status } = await submit(sql, args);
-        assert.equal(
-          status,
-          "400",
-          "PostgREST answers 400, so supabase-js reports an error",
-        );
+        assert.equal(status, "400", "PostgREST answers 400, so supabase-js reports an error");
         assert.match(
           String(result.message),
           /could not take this request online.*\(720\) 918-7465/,
         );
         assert.equal(result.reference_number, undefined);
-        assert.equal(
-          await leadByEmail(sql, args.email),
-          undefined,
-          "no lead, so nothing is sent",
-        );
+        assert.equal(await leadByEmail(sql, args.email), undefined, "no lead, so nothing is sent");
         const logged = await sql`
           select reason, source_form, client_ip from public.form_refusals where id > ${before}`;
         assert.deepEqual(logged.map((r) => ({ ...r })), [
@@ -332,10 +245,7 @@ Deno.test("a filled honeypot, a form sent in under 3 s, one rendered over a day 
 Deno.test("an old form's direct insert cannot forge the consent record, and its text is cleaned", async () => {
   const sql = connect();
   try {
-    const lead = makeLead({
-      first_name: "Ja\u200bne\u202e",
-      notes: "line one\r\nline\u0007 two",
-    });
+    const lead = makeLead({ first_name: "Ja\u200bne\u202e", notes: "line one\r\nline\u0007 two" });
     await asAnon(sql, (tx) =>
       tx`insert into public.leads ${
         tx({
@@ -352,11 +262,7 @@ Deno.test("an old form's direct insert cannot forge the consent record, and its 
     assert.equal(saved.notes, "line one\nline two");
     const [ledger] = await sql`
       select detail from public.sms_consent_events where lead_id = ${saved.id}`;
-    assert.equal(
-      ledger.detail,
-      saved.sms_consent_text,
-      "the ledger has the wording shown",
-    );
+    assert.equal(ledger.detail, saved.sms_consent_text, "the ledger has the wording shown");
   } finally {
     await sql.end();
   }
@@ -400,15 +306,8 @@ Deno.test("an unticked box after an earlier opt-in: that lead gets email only, t
     const outbox = await settledOutbox(sql, lead.id, 3);
     assert.equal(outbox.customer_confirmation_email.status, "sent");
     assert.equal(outbox.initial_confirmation_sms.status, "suppressed");
-    assert.equal(
-      outbox.initial_confirmation_sms.status_reason,
-      "no_sms_consent_on_this_lead",
-    );
-    assert.equal(
-      (await smsTo(String(first.phone))).length,
-      1,
-      "only the first lead's text",
-    );
+    assert.equal(outbox.initial_confirmation_sms.status_reason, "no_sms_consent_on_this_lead");
+    assert.equal((await smsTo(String(first.phone))).length, 1, "only the first lead's text");
     const [consent] = await sql`
       select may_text from public.sms_consent_status where phone_e164 = ${String(first.phone)}`;
     assert.equal(consent.may_text, true, "the unticked box revoked nothing");

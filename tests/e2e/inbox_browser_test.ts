@@ -42,10 +42,7 @@ async function chromiumPath(): Promise<string> {
 }
 
 /** What a web form's `supabase.rpc("submit_lead", {...})` runs through PostgREST as anon. */
-async function submitLead(
-  sql: postgres.Sql,
-  lead: ReturnType<typeof makeLead>,
-) {
+async function submitLead(sql: postgres.Sql, lead: ReturnType<typeof makeLead>) {
   return await sql.begin(async (tx) => {
     await tx`select set_config('role', 'anon', true),
       set_config('request.jwt.claims', '{"role":"anon"}', true)`;
@@ -82,16 +79,12 @@ Deno.test("the inbox page shows a new lead's messages by itself, narrows to its 
   const sql = connect();
   const [shipped] = await sql`
     select sms_window_start_hour, sms_window_end_hour from public.business_settings`;
-  const browser = await chromium.launch({
-    executablePath: await chromiumPath(),
-  });
+  const browser = await chromium.launch({ executablePath: await chromiumPath() });
   try {
     await smsWindowAlwaysOpen(sql);
     await switches.functionEnv("notify-lead", CRM_ENV);
     await Deno.mkdir(screenshots, { recursive: true });
-    const page = await browser.newPage({
-      viewport: { width: 1280, height: 900 },
-    });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(stack.inboxUrl);
 
     const lead = makeLead({ first_name: "Jane", last_name: "Doe" });
@@ -111,48 +104,26 @@ Deno.test("the inbox page shows a new lead's messages by itself, narrows to its 
         `${a.textContent} ${a.querySelector("iframe")?.getAttribute("srcdoc") ?? ""}`
       )
     );
-    assert.ok(
-      cards.length >= 2,
-      "the customer's confirmation and the staff alert",
-    );
-    assert.ok(
-      cards.every((c) => c.includes(ref)),
-      "an email of another lead is listed",
-    );
+    assert.ok(cards.length >= 2, "the customer's confirmation and the staff alert");
+    assert.ok(cards.every((c) => c.includes(ref)), "an email of another lead is listed");
 
     const thread = page.locator("article.sms");
     await thread.locator(".msg.ours.match", { hasText: `Ref: ${ref}` })
       .locator(".status.delivered").waitFor(appears);
-    assert.deepEqual(await thread.locator("header strong").allTextContents(), [
-      lead.phone_e164,
-    ]);
+    assert.deepEqual(await thread.locator("header strong").allTextContents(), [lead.phone_e164]);
 
-    const delivery = page.locator("article.webhook", {
-      hasText: "POST /crm/leads",
-    });
+    const delivery = page.locator("article.webhook", { hasText: "POST /crm/leads" });
     await delivery.waitFor(appears);
     assert.ok(
-      (await delivery.locator("pre").textContent())?.includes(
-        `"referenceNumber": "${ref}"`,
-      ),
+      (await delivery.locator("pre").textContent())?.includes(`"referenceNumber": "${ref}"`),
     );
 
-    await twilio.inbound({
-      from: lead.phone_e164!,
-      body: "Can you come at 9?",
-    });
-    await thread.locator(".msg.theirs", { hasText: "Can you come at 9?" })
-      .waitFor(appears);
-    assert.equal(
-      new URL(page.url()).searchParams.get("ref"),
-      ref,
-      "the refresh kept the filter",
-    );
+    await twilio.inbound({ from: lead.phone_e164!, body: "Can you come at 9?" });
+    await thread.locator(".msg.theirs", { hasText: "Can you come at 9?" }).waitFor(appears);
+    assert.equal(new URL(page.url()).searchParams.get("ref"), ref, "the refresh kept the filter");
     assert.equal(await box.inputValue(), ref);
     const newest = page.locator("article.email iframe").first().contentFrame();
-    await newest.getByText(ref).filter({ visible: true }).first().waitFor(
-      appears,
-    );
+    await newest.getByText(ref).filter({ visible: true }).first().waitFor(appears);
     await page.screenshot({ path: join(screenshots, "inbox.png") });
 
     await navigate(
@@ -163,17 +134,11 @@ Deno.test("the inbox page shows a new lead's messages by itself, narrows to its 
     );
     const frame = page.locator("iframe");
     const sandbox = await frame.getAttribute("sandbox");
-    assert.ok(
-      sandbox !== null && !/allow-scripts|allow-same-origin/.test(sandbox),
-      sandbox ?? "",
-    );
+    assert.ok(sandbox !== null && !/allow-scripts|allow-same-origin/.test(sandbox), sandbox ?? "");
     const email = page.frameLocator("iframe");
     await email.getByText("Hi Jane,").waitFor();
     await email.getByText(`Reference number: ${ref}`).waitFor();
-    assert.ok(
-      (await page.locator("details.text-part[open] pre").textContent())
-        ?.includes(ref),
-    );
+    assert.ok((await page.locator("details.text-part[open] pre").textContent())?.includes(ref));
     await page.screenshot({ path: join(screenshots, "email.png") });
 
     await navigate(

@@ -31,13 +31,7 @@ async function allSettled(sql: Sql, leadIds: string[], timeoutMs = 30_000) {
 
 /** Each lead got exactly one customer email, one SMS and one staff alert. */
 async function assertNotifiedExactlyOnce(
-  leads: Array<
-    {
-      email: string | null;
-      phone_e164: string | null;
-      reference_number: string;
-    }
-  >,
+  leads: Array<{ email: string | null; phone_e164: string | null; reference_number: string }>,
 ) {
   const staff = await emailsTo("admin@pinkautoglass.com");
   for (const lead of leads) {
@@ -46,11 +40,7 @@ async function assertNotifiedExactlyOnce(
       1,
       `one customer email for ${lead.reference_number}`,
     );
-    assert.equal(
-      (await smsTo(lead.phone_e164)).length,
-      1,
-      `one SMS for ${lead.reference_number}`,
-    );
+    assert.equal((await smsTo(lead.phone_e164)).length, 1, `one SMS for ${lead.reference_number}`);
     assert.equal(
       staff.filter((e) => e.html?.includes(lead.reference_number)).length,
       1,
@@ -96,12 +86,7 @@ Deno.test("Resend answers 500 twice, then 200: the email is accepted exactly onc
 Deno.test("Resend answers 429 with Retry-After: the sender waits that long, then sends once, without spending an attempt", async () => {
   const sql = connect();
   try {
-    await resend.fault({
-      path: "/emails",
-      times: 1,
-      status: 429,
-      headers: { "retry-after": "2" },
-    });
+    await resend.fault({ path: "/emails", times: 1, status: 429, headers: { "retry-after": "2" } });
     const lead = await insertLead(sql, { sms_consent: false });
     await allSettled(sql, [lead.id]);
     const outbox = await outboxOf(sql, lead.id);
@@ -141,8 +126,7 @@ Deno.test("Twilio 21211 (invalid number): no retry, the failure logged, staff st
     assert.equal(outbox.initial_confirmation_sms.attempts, 1);
     assert.match(outbox.initial_confirmation_sms.last_error, /21211/);
     const sends = (await twilio.requests()).filter((r) =>
-      r.at >= startedAt && r.method === "POST" &&
-      (r.body as { To?: string })?.To === "+15005550001"
+      r.at >= startedAt && r.method === "POST" && (r.body as { To?: string })?.To === "+15005550001"
     );
     assert.equal(sends.length, 1, "tried once");
     const [failure] =
@@ -178,11 +162,7 @@ Deno.test("functions down while 20 leads are inserted: after they return and the
       await sql`select count(*)::int as unplanned from public.leads where id = any (${
         sql.array(ids)
       }::uuid[]) and notifications_planned_at is null`;
-    assert.equal(
-      unplanned,
-      20,
-      "nothing was planned while the function was down",
-    );
+    assert.equal(unplanned, 20, "nothing was planned while the function was down");
     await switches.functionDown("notify-lead", false);
     const report = await sweep();
     assert.ok(
@@ -203,14 +183,9 @@ Deno.test("webhook requests deleted from pg_net's queue: the sweep plans those l
     await smsWindowAlwaysOpen(sql);
     await switches.pgNetPaused(true);
     const leads = [];
-    for (let i = 0; i < 5; i++) {
-      leads.push(await insertLead(sql, makeLead({ sms_consent: true })));
-    }
+    for (let i = 0; i < 5; i++) leads.push(await insertLead(sql, makeLead({ sms_consent: true })));
     const deleted = await sql`delete from net.http_request_queue returning id`;
-    assert.ok(
-      deleted.length >= 5,
-      "the webhooks were queued, and are now lost",
-    );
+    assert.ok(deleted.length >= 5, "the webhooks were queued, and are now lost");
     await switches.pgNetPaused(false);
     await sweep();
     await allSettled(sql, leads.map((l) => l.id));

@@ -42,25 +42,15 @@ Deno.test("a complete lead with consent: customer email, staff alert and SMS rea
     const outbox = await settled(sql, lead.id);
 
     const [customer] = await emailsTo(lead.email);
-    assert.equal(
-      customer.subject,
-      `We received your request - Ref #${lead.reference_number}`,
-    );
+    assert.equal(customer.subject, `We received your request - Ref #${lead.reference_number}`);
     assert.match(customer.from, /noreply@pinkautoglass\.com/);
     assert.match(customer.text ?? "", /\(720\) 918-7465/);
-    assert.match(
-      customer.html ?? "",
-      /Larimer St/,
-      "the postal address is in the footer",
-    );
+    assert.match(customer.html ?? "", /Larimer St/, "the postal address is in the footer");
     assert.equal(customer.idempotency_key !== null || customer.batch, true);
 
     const staff = (await emailsTo(ADMIN)).filter((e) => e.html?.includes(lead.reference_number));
     assert.equal(staff.length, 1);
-    assert.equal(
-      staff[0].subject,
-      "🚨 New Lead: 2019 Subaru Outback - Replacement",
-    );
+    assert.equal(staff[0].subject, "🚨 New Lead: 2019 Subaru Outback - Replacement");
     assert.match(staff[0].html ?? "", /Crack spreading from the wiper line/);
 
     const [sms] = await smsTo(lead.phone_e164);
@@ -78,10 +68,7 @@ Deno.test("a complete lead with consent: customer email, staff alert and SMS rea
     ) {
       assert.equal(outbox[template].status, "sent", template);
       assert.equal(outbox[template].attempts, 1, template);
-      assert.ok(
-        outbox[template].provider_message_id,
-        `${template} has the provider's id`,
-      );
+      assert.ok(outbox[template].provider_message_id, `${template} has the provider's id`);
     }
     assert.equal(outbox.initial_confirmation_sms.provider_message_id, sms.sid);
     const activities = await sql`
@@ -113,10 +100,7 @@ Deno.test("no SMS consent: emails go, the SMS is suppressed with its reason reco
     const outbox = await settled(sql, lead.id);
     assert.equal(outbox.customer_confirmation_email.status, "sent");
     assert.equal(outbox.initial_confirmation_sms.status, "suppressed");
-    assert.equal(
-      outbox.initial_confirmation_sms.status_reason,
-      "no_sms_consent",
-    );
+    assert.equal(outbox.initial_confirmation_sms.status_reason, "no_sms_consent");
     assert.equal((await smsTo(lead.phone_e164)).length, 0);
     const [activity] =
       await sql`select metadata from public.lead_activities where lead_id = ${lead.id} and activity_type = 'notification_suppressed'`;
@@ -137,10 +121,7 @@ Deno.test("an invalid phone number: email only, the reason recorded", async () =
     const outbox = await settled(sql, lead.id);
     assert.equal(outbox.customer_confirmation_email.status, "sent");
     assert.equal(outbox.initial_confirmation_sms.status, "suppressed");
-    assert.equal(
-      outbox.initial_confirmation_sms.status_reason,
-      "invalid_phone",
-    );
+    assert.equal(outbox.initial_confirmation_sms.status_reason, "invalid_phone");
     assert.equal((await smsTo("+19995551234")).length, 0);
   } finally {
     await restoreRepeatSubmissions(sql);
@@ -229,12 +210,7 @@ Deno.test("bad input to notify-lead gets the right status and a clear error, and
         401,
         /Wrong x-webhook-secret/,
       ],
-      [
-        "malformed JSON",
-        () => postToNotifyLead("notify-lead", "{not json"),
-        400,
-        /not valid JSON/,
-      ],
+      ["malformed JSON", () => postToNotifyLead("notify-lead", "{not json"), 400, /not valid JSON/],
       [
         "not a lead payload",
         () =>
@@ -273,10 +249,7 @@ Deno.test("bad input to notify-lead gets the right status and a clear error, and
       ],
       [
         "an unknown route without the secret",
-        () =>
-          fetch(`${stack.functionsUrl}/notify-lead/nothing-here`, {
-            method: "POST",
-          }),
+        () => fetch(`${stack.functionsUrl}/notify-lead/nothing-here`, { method: "POST" }),
         401,
         /Missing x-webhook-secret/,
       ],
@@ -291,10 +264,7 @@ Deno.test("bad input to notify-lead gets the right status and a clear error, and
         () =>
           fetch(`${stack.functionsUrl}/notify-lead`, {
             method: "POST",
-            headers: {
-              "x-webhook-secret": WEBHOOK_SECRET,
-              "content-type": "application/json",
-            },
+            headers: { "x-webhook-secret": WEBHOOK_SECRET, "content-type": "application/json" },
             body: new Blob([`{"x":"${"a".repeat(300 * 1024)}"}`]).stream(),
           }),
         413,
@@ -305,10 +275,7 @@ Deno.test("bad input to notify-lead gets the right status and a clear error, and
       await t.step(name, async () => {
         const res = await send();
         assert.equal(res.status, status);
-        assert.match(
-          res.headers.get("content-type") ?? "",
-          /application\/json/,
-        );
+        assert.match(res.headers.get("content-type") ?? "", /application\/json/);
         assert.match((await res.json()).error, message);
       });
     }

@@ -21,9 +21,7 @@ Deno.test("two drainers racing over 200 due rows send each message exactly once"
     // Keep the stack's own webhook and cron sweep out of it: only our two drainers send.
     await switches.pgNetPaused(true);
     const leads = [];
-    for (let i = 0; i < 100; i++) {
-      leads.push(await insertLead(sql, { sms_consent: false }));
-    }
+    for (let i = 0; i < 100; i++) leads.push(await insertLead(sql, { sms_consent: false }));
     for (const lead of leads) {
       await planAsNotifyLead(sql, lead.id);
     }

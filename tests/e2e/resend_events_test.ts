@@ -40,12 +40,11 @@ async function postEvent(event: unknown, opts: PostOptions = {}) {
   const headers = opts.headers ?? {
     "svix-id": id,
     "svix-timestamp": String(timestamp),
-    "svix-signature": new Webhook(opts.secret ?? LOCAL_RESEND_WEBHOOK_SECRET)
-      .sign(
-        id,
-        new Date(timestamp * 1000),
-        opts.signedBody ?? body,
-      ),
+    "svix-signature": new Webhook(opts.secret ?? LOCAL_RESEND_WEBHOOK_SECRET).sign(
+      id,
+      new Date(timestamp * 1000),
+      opts.signedBody ?? body,
+    ),
   };
   const res = await fetch(URL, {
     method: "POST",
@@ -76,11 +75,7 @@ async function deliveredLead(sql: postgres.Sql) {
                             where id = ${email.id}`;
     return row.delivery_status === "delivered";
   });
-  return {
-    lead,
-    emailId: email.provider_message_id as string,
-    outboxId: email.id as number,
-  };
+  return { lead, emailId: email.provider_message_id as string, outboxId: email.id as number };
 }
 
 async function activities(sql: postgres.Sql, leadId: string, type: string) {
@@ -100,13 +95,9 @@ Deno.test("a signed event is recorded once on its lead, however often it is post
       created_at: new Date().toISOString(),
       data: { email_id: emailId },
     };
-    const first = await postEvent(opened, {
-      id: "msg_opened_once_" + outboxId,
-    });
+    const first = await postEvent(opened, { id: "msg_opened_once_" + outboxId });
     assert.deepEqual([first.status, first.body.result], [200, "applied"]);
-    const retried = await postEvent(opened, {
-      id: "msg_opened_once_" + outboxId,
-    });
+    const retried = await postEvent(opened, { id: "msg_opened_once_" + outboxId });
     assert.deepEqual([retried.status, retried.body.result], [200, "duplicate"]);
     // Opened again (a new event): still one email_opened on the timeline.
     assert.equal((await postEvent(opened)).body.result, "applied");
@@ -116,25 +107,15 @@ Deno.test("a signed event is recorded once on its lead, however often it is post
     assert.equal(rows[0].metadata.provider_message_id, emailId);
     const [email] = await sql`select delivery_status from public.notifications_outbox
                               where id = ${outboxId}`;
-    assert.equal(
-      email.delivery_status,
-      "delivered",
-      "an open reports no delivery status",
-    );
+    assert.equal(email.delivery_status, "delivered", "an open reports no delivery status");
     // A late "delivered" after a complaint does not move the email back.
     await postEvent({ type: "email.complained", data: { email_id: emailId } });
     await postEvent({ type: "email.delivered", data: { email_id: emailId } });
     const [after] = await sql`select delivery_status from public.notifications_outbox
                               where id = ${outboxId}`;
     assert.equal(after.delivery_status, "complained");
-    const unknown = await postEvent({
-      type: "email.delivered",
-      data: { email_id: "not-ours" },
-    });
-    assert.deepEqual([unknown.status, unknown.body.result], [
-      200,
-      "unknown_email",
-    ]);
+    const unknown = await postEvent({ type: "email.delivered", data: { email_id: "not-ours" } });
+    assert.deepEqual([unknown.status, unknown.body.result], [200, "unknown_email"]);
   } finally {
     await sql.end();
   }
@@ -144,11 +125,7 @@ Deno.test("events racing for one email are each applied once, and the email ends
   const sql = connect();
   try {
     const { lead, emailId, outboxId } = await deliveredLead(sql);
-    const events = [
-      "email.delivery_delayed",
-      "email.complained",
-      "email.opened",
-    ].map((type) => ({
+    const events = ["email.delivery_delayed", "email.complained", "email.opened"].map((type) => ({
       type,
       data: { email_id: emailId },
     }));
@@ -197,12 +174,7 @@ Deno.test("unsigned, tampered, stale or wrongly signed events get 401 and change
       ["no signature headers", { headers: {} }, /Missing svix-id/],
       [
         "a signature over another body",
-        {
-          signedBody: JSON.stringify({
-            type: "email.opened",
-            data: { email_id: emailId },
-          }),
-        },
+        { signedBody: JSON.stringify({ type: "email.opened", data: { email_id: emailId } }) },
         /No matching signature/,
       ],
       [
@@ -255,49 +227,28 @@ for (
     const address = `${local}+${crypto.randomUUID().slice(0, 8)}@resend.dev`;
     try {
       await allowRepeatSubmissions(sql);
-      const first = await insertLead(sql, {
-        email: address,
-        sms_consent: false,
-      });
-      const suppression = await waitFor(
-        `${address} on the suppression list`,
-        async () => {
-          const [row] =
-            await sql`select * from public.email_suppressions where address = ${address}`;
-          return row;
-        },
-        { timeoutMs: 15_000 },
-      );
+      const first = await insertLead(sql, { email: address, sms_consent: false });
+      const suppression = await waitFor(`${address} on the suppression list`, async () => {
+        const [row] = await sql`select * from public.email_suppressions where address = ${address}`;
+        return row;
+      }, { timeoutMs: 15_000 });
       assert.equal(suppression.reason, reason);
       assert.equal(suppression.lead_id, first.id);
       const [logged] = await activities(sql, first.id, activity);
       assert.ok(logged, `${activity} on the first lead`);
       assert.match(logged.description, /no more email/);
 
-      const second = await insertLead(sql, {
-        email: address,
-        sms_consent: false,
-      });
+      const second = await insertLead(sql, { email: address, sms_consent: false });
       const outbox = await settled(sql, second.id);
       const email = outbox.customer_confirmation_email;
-      assert.deepEqual([email.status, email.status_reason], [
-        "suppressed",
-        reason,
-      ]);
+      assert.deepEqual([email.status, email.status_reason], ["suppressed", reason]);
       const [shown] = (await activities(sql, second.id, "notification_suppressed"))
         .filter((a) => a.metadata.template === "customer_confirmation_email");
       assert.match(shown.description, new RegExp(reason));
-      assert.equal(
-        (await emailsTo(address)).length,
-        1,
-        "only the first lead's email went out",
-      );
+      assert.equal((await emailsTo(address)).length, 1, "only the first lead's email went out");
       const [audit] =
         await sql`select * from public.email_compliance_audit where address = ${address}`;
-      assert.deepEqual([audit.suppressed, audit.suppression_reason], [
-        true,
-        reason,
-      ]);
+      assert.deepEqual([audit.suppressed, audit.suppression_reason], [true, reason]);
       assert.deepEqual(
         audit.emails.map((e: { status: string }) => e.status),
         ["sent", "suppressed"],

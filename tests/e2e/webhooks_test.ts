@@ -35,10 +35,7 @@ async function withWebhooks(body: () => Promise<void>) {
   }
 }
 
-async function deliveriesFor(
-  reference: string,
-  path: string,
-): Promise<FakeWebhook[]> {
+async function deliveriesFor(reference: string, path: string): Promise<FakeWebhook[]> {
   return (await webhooks.deliveries()).filter((d) =>
     d.path.startsWith(path) && d.raw_body.includes(reference)
   );
@@ -49,17 +46,11 @@ Deno.test("a new lead reaches the CRM as the plan's JSON with a bearer token and
   try {
     await smsWindowAlwaysOpen(sql);
     await withWebhooks(async () => {
-      const lead = await insertLead(sql, {
-        first_name: "Maya",
-        last_name: "Lopez <b>",
-      });
+      const lead = await insertLead(sql, { first_name: "Maya", last_name: "Lopez <b>" });
       const outbox = await settledOutbox(sql, lead.id, 5);
       assert.equal(outbox.crm_new_lead_webhook.status, "sent");
       assert.equal(outbox.slack_new_lead_webhook.status, "sent");
-      assert.match(
-        outbox.crm_new_lead_webhook.recipient,
-        /^CRM \(127\.0\.0\.1:\d+\)$/,
-      );
+      assert.match(outbox.crm_new_lead_webhook.recipient, /^CRM \(127\.0\.0\.1:\d+\)$/);
       assert.ok(
         !outbox.slack_new_lead_webhook.recipient.includes("XXXX"),
         "the Slack URL's secret path is not stored in the outbox",
@@ -94,11 +85,7 @@ Deno.test("a new lead reaches the CRM as the plan's JSON with a bearer token and
             email: lead.email,
           },
           vehicle: { year: 2019, make: "Subaru", model: "Outback" },
-          service: {
-            type: "replacement",
-            mobileService: true,
-            preferredDate: null,
-          },
+          service: { type: "replacement", mobileService: true, preferredDate: null },
           location: { city: "Denver", state: "CO", zip: "80202" },
         },
       );
@@ -106,17 +93,9 @@ Deno.test("a new lead reaches the CRM as the plan's JSON with a bearer token and
 
       const [slack] = await deliveriesFor(lead.reference_number, "/slack/");
       assert.ok(slack, "Slack received a message");
-      assert.equal(
-        slack.headers["webhook-signature"],
-        undefined,
-        "Slack posts are not signed",
-      );
+      assert.equal(slack.headers["webhook-signature"], undefined, "Slack posts are not signed");
       const text = (slack.json as { text: string }).text;
-      assert.match(
-        text,
-        /Maya Lopez &lt;b&gt;/,
-        "names are escaped for Slack's mrkdwn",
-      );
+      assert.match(text, /Maya Lopez &lt;b&gt;/, "names are escaped for Slack's mrkdwn");
       assert.match(text, /2019 Subaru Outback - Replacement/);
       assert.match(text, /Priority: (high|normal)/);
       assert.match(text, new RegExp(`Ref: ${lead.reference_number}`));
@@ -125,13 +104,10 @@ Deno.test("a new lead reaches the CRM as the plan's JSON with a bearer token and
       const activities = await sql`
         select activity_type, metadata from public.lead_activities
         where lead_id = ${lead.id} and activity_type like 'webhook_%' order by id`;
-      assert.deepEqual(
-        activities.map((a) => [a.activity_type, a.metadata.template]).sort(),
-        [
-          ["webhook_sent", "crm_new_lead_webhook"],
-          ["webhook_sent", "slack_new_lead_webhook"],
-        ],
-      );
+      assert.deepEqual(activities.map((a) => [a.activity_type, a.metadata.template]).sort(), [
+        ["webhook_sent", "crm_new_lead_webhook"],
+        ["webhook_sent", "slack_new_lead_webhook"],
+      ]);
     });
   } finally {
     await sql.end();
@@ -166,8 +142,7 @@ Deno.test("a CRM answering 503 gets the same webhook again, with the same webhoo
       assert.equal(outbox.crm_new_lead_webhook.status, "sent");
       assert.equal(outbox.crm_new_lead_webhook.attempts, 2);
       const tries = (await webhooks.requests()).filter((r) =>
-        r.path.startsWith("/crm/leads") &&
-        JSON.stringify(r.body).includes(lead.reference_number)
+        r.path.startsWith("/crm/leads") && JSON.stringify(r.body).includes(lead.reference_number)
       );
       assert.deepEqual(tries.map((r) => r.response.status), [503, 200]);
       assert.equal(
@@ -175,10 +150,7 @@ Deno.test("a CRM answering 503 gets the same webhook again, with the same webhoo
         1,
         "one webhook-id for both tries",
       );
-      assert.equal(
-        (await deliveriesFor(lead.reference_number, "/crm/leads")).length,
-        1,
-      );
+      assert.equal((await deliveriesFor(lead.reference_number, "/crm/leads")).length, 1);
     });
   } finally {
     await sql.end();
@@ -195,15 +167,8 @@ Deno.test("a CRM refusing the webhook with 400 is not retried: dead, logged as w
       const outbox = await settledOutbox(sql, lead.id, 5);
       assert.equal(outbox.crm_new_lead_webhook.status, "dead");
       assert.equal(outbox.crm_new_lead_webhook.attempts, 1);
-      assert.match(
-        outbox.crm_new_lead_webhook.last_error,
-        /permanent: HTTP 400/,
-      );
-      assert.equal(
-        outbox.slack_new_lead_webhook.status,
-        "sent",
-        "Slack is not held up by it",
-      );
+      assert.match(outbox.crm_new_lead_webhook.last_error, /permanent: HTTP 400/);
+      assert.equal(outbox.slack_new_lead_webhook.status, "sent", "Slack is not held up by it");
       const [failed] = await sql`
         select metadata from public.lead_activities
         where lead_id = ${lead.id} and activity_type = 'webhook_failed'`;

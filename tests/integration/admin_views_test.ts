@@ -26,10 +26,7 @@ async function inRolledBack(
 }
 
 /** A test over seeded rows, in a transaction rolled back when it ends. */
-function seededTest(
-  name: string,
-  fn: (tx: postgres.TransactionSql) => Promise<void>,
-) {
+function seededTest(name: string, fn: (tx: postgres.TransactionSql) => Promise<void>) {
   Deno.test(name, async () => {
     const sql = connect();
     try {
@@ -93,34 +90,11 @@ seededTest(
   async (tx) => {
     const lead = await seedLead(tx, 30);
     await seedMessages(tx, lead, [
-      {
-        template: email,
-        channel: "email",
-        status: "sent",
-        delivery: "delivered",
-        sentAfter: 2,
-      },
-      {
-        template: email,
-        channel: "email",
-        status: "sent",
-        delivery: "delivered",
-        sentAfter: 4,
-      },
-      {
-        template: email,
-        channel: "email",
-        status: "sent",
-        delivery: "bounced",
-        sentAfter: 10,
-      },
+      { template: email, channel: "email", status: "sent", delivery: "delivered", sentAfter: 2 },
+      { template: email, channel: "email", status: "sent", delivery: "delivered", sentAfter: 4 },
+      { template: email, channel: "email", status: "sent", delivery: "bounced", sentAfter: 10 },
       { template: email, channel: "email", status: "dead" },
-      {
-        template: email,
-        channel: "email",
-        status: "suppressed",
-        reason: "email_bounced",
-      },
+      { template: email, channel: "email", status: "suppressed", reason: "email_bounced" },
       {
         template: "staff_new_lead_email",
         channel: "email",
@@ -128,32 +102,10 @@ seededTest(
         delivery: "complained",
         sentAfter: 6,
       },
-      {
-        template: sms,
-        channel: "sms",
-        status: "sent",
-        delivery: "delivered",
-        sentAfter: 1,
-      },
-      {
-        template: sms,
-        channel: "sms",
-        status: "sent",
-        delivery: "undelivered",
-        sentAfter: 3,
-      },
-      {
-        template: sms,
-        channel: "sms",
-        status: "suppressed",
-        reason: "opted_out",
-      },
-      {
-        template: sms,
-        channel: "sms",
-        status: "suppressed",
-        reason: "opted_out",
-      },
+      { template: sms, channel: "sms", status: "sent", delivery: "delivered", sentAfter: 1 },
+      { template: sms, channel: "sms", status: "sent", delivery: "undelivered", sentAfter: 3 },
+      { template: sms, channel: "sms", status: "suppressed", reason: "opted_out" },
+      { template: sms, channel: "sms", status: "suppressed", reason: "opted_out" },
       {
         template: sms,
         channel: "sms",
@@ -169,13 +121,7 @@ seededTest(
       },
       { template: sms, channel: "sms", status: "pending" },
       // Planned more than 24 hours ago: outside the window.
-      {
-        template: sms,
-        channel: "sms",
-        status: "sent",
-        sentAfter: 1,
-        createdMinutesAgo: 1500,
-      },
+      { template: sms, channel: "sms", status: "sent", sentAfter: 1, createdMinutesAgo: 1500 },
     ]);
     const rows = await tx`select * from public.notification_metrics_24h`;
     const get = (channel: string, kind: string) => {
@@ -258,11 +204,7 @@ seededTest(
       p95: 2.9,
       max: 3,
     });
-    assert.equal(
-      rows.filter((r) => r.message_kind === "all").length,
-      2,
-      "email and sms only",
-    );
+    assert.equal(rows.filter((r) => r.message_kind === "all").length, 2, "email and sms only");
   },
 );
 
@@ -271,24 +213,9 @@ seededTest(
   async (tx) => {
     const lead = await seedLead(tx, 200);
     await seedMessages(tx, lead, [
-      {
-        template: email,
-        channel: "email",
-        status: "pending",
-        createdMinutesAgo: 120,
-      },
-      {
-        template: email,
-        channel: "email",
-        status: "pending",
-        createdMinutesAgo: 5,
-      },
-      {
-        template: email,
-        channel: "email",
-        status: "retry",
-        nextAttemptInMinutes: 2,
-      },
+      { template: email, channel: "email", status: "pending", createdMinutesAgo: 120 },
+      { template: email, channel: "email", status: "pending", createdMinutesAgo: 5 },
+      { template: email, channel: "email", status: "retry", nextAttemptInMinutes: 2 },
       // Waiting for its hour, which has not come: not in the queue, not waiting.
       {
         template: sms,
@@ -319,10 +246,7 @@ seededTest(
            where status = 'deferred'`;
     await tx`delete from public.notifications_outbox where status = 'pending'`;
     const [later] = await tx`select queue_depth, oldest_waiting_seconds from public.outbox_health`;
-    assert.deepEqual(
-      [Number(later.queue_depth), later.oldest_waiting_seconds],
-      [2, 600],
-    );
+    assert.deepEqual([Number(later.queue_depth), later.oldest_waiting_seconds], [2, 600]);
   },
 );
 
@@ -331,13 +255,7 @@ seededTest(
   async (tx) => {
     const lead = await seedLead(tx, 10);
     await seedMessages(tx, lead, [
-      {
-        template: email,
-        channel: "email",
-        status: "sent",
-        delivery: "delivered",
-        sentAfter: 2,
-      },
+      { template: email, channel: "email", status: "sent", delivery: "delivered", sentAfter: 2 },
     ]);
     await tx`insert into public.lead_activities
              (lead_id, activity_type, description, created_by, created_at)
@@ -354,10 +272,7 @@ seededTest(
     const message = timeline.find((e) => e.entry === "message")!;
     assert.equal(message.status, "sent");
     assert.equal(message.details.delivery_status, "delivered");
-    assert.equal(
-      timeline.find((e) => e.what === "call_made")!.details.created_by,
-      "Marco",
-    );
+    assert.equal(timeline.find((e) => e.what === "call_made")!.details.created_by, "Marco");
   },
 );
 
@@ -370,26 +285,9 @@ seededTest(
            values (${lead.phone}, 'opt_out', 'sms_keyword', 'STOP', ${lead.id},
                    now() + interval '1 second')`;
     await seedMessages(tx, lead, [
-      {
-        template: sms,
-        channel: "sms",
-        status: "sent",
-        delivery: "delivered",
-        sentAfter: 2,
-      },
-      {
-        template: sms,
-        channel: "sms",
-        status: "suppressed",
-        reason: "opted_out",
-      },
-      {
-        template: email,
-        channel: "email",
-        status: "sent",
-        delivery: "bounced",
-        sentAfter: 2,
-      },
+      { template: sms, channel: "sms", status: "sent", delivery: "delivered", sentAfter: 2 },
+      { template: sms, channel: "sms", status: "suppressed", reason: "opted_out" },
+      { template: email, channel: "email", status: "sent", delivery: "bounced", sentAfter: 2 },
     ]);
     await tx`insert into public.email_suppressions (address, reason, detail, lead_id)
            values (${lead.email.toLowerCase()}, 'email_bounced', 'Permanent · General', ${lead.id})`;
@@ -401,11 +299,7 @@ seededTest(
       phone.consent_history.map((e: { event: string; source: string }) => `${e.event}/${e.source}`),
       ["opt_in/web_form", "opt_out/sms_keyword"],
     );
-    assert.match(
-      phone.consent_history[0].wording,
-      /STOP/,
-      "the wording shown is kept",
-    );
+    assert.match(phone.consent_history[0].wording, /STOP/, "the wording shown is kept");
     assert.equal(phone.form_consents[0].lead, lead.reference_number);
     assert.equal(phone.form_consents[0].box_ticked, true);
     assert.ok(phone.form_consents[0].wording_version);
@@ -453,9 +347,7 @@ Deno.test("anon and authenticated can read none of the admin views, nor replay",
     await t.step("service_role reads them", async () => {
       await sql.begin(async (tx) => {
         await tx.unsafe("set local role service_role");
-        for (const view of VIEWS) {
-          await tx.unsafe(`select * from public.${view} limit 1`);
-        }
+        for (const view of VIEWS) await tx.unsafe(`select * from public.${view} limit 1`);
         throw new Rollback();
       }).catch((err) => {
         if (!(err instanceof Rollback)) throw err;

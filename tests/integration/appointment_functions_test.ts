@@ -42,23 +42,14 @@ Deno.test("parse_time_window() reads the windows staff type, and refuses the res
     }
     const unreadable: Array<[string, RegExp]> = [
       ["soon", /^Cannot read the window "soon": write it like "9-11 am"/],
-      [
-        "11-9 am",
-        /^The window "11-9 am" ends \(09:00\) before it starts \(11:00\)$/,
-      ],
-      [
-        "25-26",
-        /^The window "25-26" has an hour or minute that does not exist$/,
-      ],
+      ["11-9 am", /^The window "11-9 am" ends \(09:00\) before it starts \(11:00\)$/],
+      ["25-26", /^The window "25-26" has an hour or minute that does not exist$/],
       ["9:75-11 am", /has an hour or minute that does not exist/],
       ["3-3 pm", /ends \(15:00\) before it starts \(15:00\)/],
     ];
     for (const [window, message] of unreadable) {
       await t.step(`"${window}" is refused`, async () => {
-        await refused(
-          sql`select * from public.parse_time_window(${window})`,
-          message,
-        );
+        await refused(sql`select * from public.parse_time_window(${window})`, message);
       });
     }
   } finally {
@@ -128,27 +119,19 @@ Deno.test("schedule_appointment() refuses bad input with a message an admin unde
       const rows = await sql`select 1 from public.appointments where lead_id = ${lead.id}`;
       assert.equal(rows.length, 0);
     });
-    await t.step(
-      "an offset in the start is honoured; a first name is enough",
-      async () => {
-        const [{ said }] = await sql`select public.schedule_appointment(
+    await t.step("an offset in the start is honoured; a first name is enough", async () => {
+      const [{ said }] = await sql`select public.schedule_appointment(
         ${lead.reference_number.toLowerCase()}, ${`${day} 16:00Z`}, '9-11 am', 'sam') as said`;
-        assert.match(
-          said,
-          /with Sam Okafor at 1500 Blake St, Denver, CO 80202\. Version 1;/,
-        );
-        const [a] = await sql`select starts_at, technician_name from public.appointments
+      assert.match(said, /with Sam Okafor at 1500 Blake St, Denver, CO 80202\. Version 1;/);
+      const [a] = await sql`select starts_at, technician_name from public.appointments
                             where lead_id = ${lead.id}`;
-        assert.equal(a.starts_at.toISOString(), `${day}T16:00:00.000Z`);
-      },
-    );
+      assert.equal(a.starts_at.toISOString(), `${day}T16:00:00.000Z`);
+    });
     await t.step("cancelling twice is refused the second time", async () => {
       await sql`select public.cancel_appointment(${lead.reference_number})`;
       await refused(
         sql`select public.cancel_appointment(${lead.reference_number})`,
-        new RegExp(
-          `^Lead ${lead.reference_number} has no scheduled appointment to cancel$`,
-        ),
+        new RegExp(`^Lead ${lead.reference_number} has no scheduled appointment to cancel$`),
       );
     });
   } finally {

@@ -11,17 +11,12 @@ import { CATALOG, MESSAGE_KIND_NAMES } from "../../shared/messages/catalog.ts";
 await requireStack();
 
 /** The quoted values of a check constraint such as `check (x in ('a', 'b'))`. */
-async function checkedValues(
-  sql: ReturnType<typeof connect>,
-  table: string,
-  constraint: string,
-) {
+async function checkedValues(sql: ReturnType<typeof connect>, table: string, constraint: string) {
   const [row] = await sql`
     select pg_get_constraintdef(c.oid) as def from pg_constraint c
     where c.conrelid = ${`public.${table}`}::regclass and c.conname = ${constraint}`;
   assert.ok(row, `${table} has a constraint ${constraint}`);
-  return [...(row.def as string).matchAll(/'([^']+)'/g)].map((m) => m[1])
-    .sort();
+  return [...(row.def as string).matchAll(/'([^']+)'/g)].map((m) => m[1]).sort();
 }
 
 Deno.test("the SQL check lists and the TypeScript unions name the same values", async (t) => {
@@ -29,31 +24,19 @@ Deno.test("the SQL check lists and the TypeScript unions name the same values", 
   try {
     await t.step("outbox statuses", async () => {
       assert.deepEqual(
-        await checkedValues(
-          sql,
-          "notifications_outbox",
-          "notifications_outbox_status_check",
-        ),
+        await checkedValues(sql, "notifications_outbox", "notifications_outbox_status_check"),
         [...OUTBOX_STATUSES].sort(),
       );
     });
     await t.step("outbox channels", async () => {
       assert.deepEqual(
-        await checkedValues(
-          sql,
-          "notifications_outbox",
-          "notifications_outbox_channel_check",
-        ),
+        await checkedValues(sql, "notifications_outbox", "notifications_outbox_channel_check"),
         [...CHANNELS].sort(),
       );
     });
     await t.step("activity types", async () => {
       assert.deepEqual(
-        await checkedValues(
-          sql,
-          "lead_activities",
-          "lead_activities_activity_type_check",
-        ),
+        await checkedValues(sql, "lead_activities", "lead_activities_activity_type_check"),
         [...ACTIVITY_TYPES].sort(),
       );
     });

@@ -13,10 +13,7 @@ import type { OutboxRow } from "../../shared/outbox/store.ts";
 
 await requireStack();
 
-const setup = {
-  adminEmail: "admin@pinkautoglass.com",
-  onCallPhone: "+17205550199",
-};
+const setup = { adminEmail: "admin@pinkautoglass.com", onCallPhone: "+17205550199" };
 
 Deno.test("planEscalations() starts a closed shop's clock at opening and escalates once", async () => {
   const sql = connect();
@@ -31,28 +28,11 @@ Deno.test("planEscalations() starts a closed shop's clock at opening and escalat
     await sql`update public.leads set created_at = '2020-03-01T06:00:00Z' where id = ${lead.id}`;
     const mine = (rows: OutboxRow[]) => rows.filter((r) => r.lead_id === lead.id);
 
-    const sunday = await planEscalations(sql, {
-      setup,
-      now: new Date("2020-03-01T18:00:00Z"),
-    });
-    assert.equal(
-      mine(sunday).length,
-      0,
-      "Sunday: the shop is closed, the clock has not started",
-    );
-    const early = await planEscalations(sql, {
-      setup,
-      now: new Date("2020-03-02T15:14:00Z"),
-    });
-    assert.equal(
-      mine(early).length,
-      0,
-      "Monday 08:14: 14 minutes of opening hours",
-    );
-    const due = await planEscalations(sql, {
-      setup,
-      now: new Date("2020-03-02T15:15:00Z"),
-    });
+    const sunday = await planEscalations(sql, { setup, now: new Date("2020-03-01T18:00:00Z") });
+    assert.equal(mine(sunday).length, 0, "Sunday: the shop is closed, the clock has not started");
+    const early = await planEscalations(sql, { setup, now: new Date("2020-03-02T15:14:00Z") });
+    assert.equal(mine(early).length, 0, "Monday 08:14: 14 minutes of opening hours");
+    const due = await planEscalations(sql, { setup, now: new Date("2020-03-02T15:15:00Z") });
     assert.deepEqual(
       mine(due).map((
         r,
@@ -62,20 +42,14 @@ Deno.test("planEscalations() starts a closed shop's clock at opening and escalat
         ["staff_escalation_sms", "+17205550199"],
       ],
     );
-    const again = await planEscalations(sql, {
-      setup,
-      now: new Date("2020-03-02T15:30:00Z"),
-    });
+    const again = await planEscalations(sql, { setup, now: new Date("2020-03-02T15:30:00Z") });
     assert.equal(mine(again).length, 0, "once");
     const [row] = await sql`select escalated_at from public.leads where id = ${lead.id}`;
     assert.equal(row.escalated_at.toISOString(), "2020-03-02T15:15:00.000Z");
     const logged = await sql`select description from public.lead_activities
       where lead_id = ${lead.id} and activity_type = 'lead_escalated'`;
     assert.equal(logged.length, 1);
-    assert.equal(
-      logged[0].description,
-      "Escalated: no staff action after 1 day 9 h",
-    );
+    assert.equal(logged[0].description, "Escalated: no staff action after 1 day 9 h");
   } finally {
     await sql.end();
   }

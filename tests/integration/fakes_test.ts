@@ -59,17 +59,11 @@ interface StackOptions {
 /** Fakes on ephemeral ports, plus a tiny API gateway that mounts Storage at /storage/v1. */
 async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const mounted: { storage?: Fakes["storageHandler"] } = {};
-  const gateway = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    (req) => {
-      const path = new URL(req.url).pathname;
-      if (mounted.storage && path.startsWith("/storage/v1")) {
-        return mounted
-          .storage(req);
-      }
-      return new Response("no such service", { status: 404 });
-    },
-  );
+  const gateway = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+    const path = new URL(req.url).pathname;
+    if (mounted.storage && path.startsWith("/storage/v1")) return mounted.storage(req);
+    return new Response("no such service", { status: 404 });
+  });
   const gatewayUrl = `http://127.0.0.1:${gateway.addr.port}`;
   const logs: string[] = [];
   let offset = 0;
@@ -99,15 +93,8 @@ async function startStack(opts: StackOptions = {}): Promise<Stack> {
     gatewayUrl,
     logs,
     advanceClock: (ms) => (offset += ms),
-    twilio: createTwilioClient({
-      accountSid,
-      authToken,
-      apiBaseUrl: fakes.twilioUrl,
-    }),
-    resend: createResendClient({
-      apiKey: resendApiKey,
-      baseUrl: fakes.resendUrl,
-    }),
+    twilio: createTwilioClient({ accountSid, authToken, apiBaseUrl: fakes.twilioUrl }),
+    resend: createResendClient({ apiKey: resendApiKey, baseUrl: fakes.resendUrl }),
     storage: createStorageClient({ supabaseUrl: gatewayUrl, serviceRoleKey }),
     async close() {
       await fakes.shutdown();
@@ -134,42 +121,25 @@ async function getJson<T>(url: string): Promise<T> {
   return await res.json();
 }
 
-async function control(
-  baseUrl: string,
-  action: string,
-  body: unknown = {},
-): Promise<Response> {
+async function control(baseUrl: string, action: string, body: unknown = {}): Promise<Response> {
   const res = await fetch(`${baseUrl}/__fake/${action}`, {
     method: "POST",
     body: JSON.stringify(body),
   });
   assert.ok(
     res.status < 300,
-    `POST /__fake/${action} answered ${res.status}: ${await res.clone()
-      .text()}`,
+    `POST /__fake/${action} answered ${res.status}: ${await res.clone().text()}`,
   );
   return res;
 }
 
 /** Signs like a Standard Webhooks sender: `v1,` + base64 HMAC-SHA256 of `id.timestamp.body`. */
-function standardWebhookSignature(
-  id: string,
-  timestamp: string,
-  body: string,
-): string {
+function standardWebhookSignature(id: string, timestamp: string, body: string): string {
   const key = Buffer.from(webhookSecret.slice("whsec_".length), "base64");
-  return `v1,${
-    createHmac("sha256", key).update(`${id}.${timestamp}.${body}`).digest(
-      "base64",
-    )
-  }`;
+  return `v1,${createHmac("sha256", key).update(`${id}.${timestamp}.${body}`).digest("base64")}`;
 }
 
-function postWebhook(
-  url: string,
-  body: string,
-  headers: Record<string, string> = {},
-) {
+function postWebhook(url: string, body: string, headers: Record<string, string> = {}) {
   return fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
@@ -190,24 +160,14 @@ interface TwilioPost {
  * A stand-in for our functions that records what the fake Twilio posts to it, and answers
  * with `answer` (default: an empty TwiML `<Response/>`).
  */
-function startReceiver(
-  answer: (post: TwilioPost) => Response = () => twiml("<Response/>"),
-) {
+function startReceiver(answer: (post: TwilioPost) => Response = () => twiml("<Response/>")) {
   const received: TwilioPost[] = [];
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    async (req) => {
-      const params = Object.fromEntries(new URLSearchParams(await req.text()));
-      const post = {
-        url: req.url,
-        headers: req.headers,
-        params,
-        at: Date.now(),
-      };
-      received.push(post);
-      return answer(post);
-    },
-  );
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const params = Object.fromEntries(new URLSearchParams(await req.text()));
+    const post = { url: req.url, headers: req.headers, params, at: Date.now() };
+    received.push(post);
+    return answer(post);
+  });
   return {
     origin: `http://127.0.0.1:${server.addr.port}`,
     received,
@@ -225,14 +185,10 @@ function twiml(body: string, status = 200): Response {
 /** True when twilio.validateRequest accepts the post's signature for the URL it was sent to. */
 function validlySigned(post: TwilioPost): boolean {
   const signature = post.headers.get("x-twilio-signature");
-  return signature !== null &&
-    twilio.validateRequest(authToken, signature, post.url, post.params);
+  return signature !== null && twilio.validateRequest(authToken, signature, post.url, post.params);
 }
 
-async function inbound(
-  baseUrl: string,
-  body: Record<string, unknown>,
-): Promise<InboundResult> {
+async function inbound(baseUrl: string, body: Record<string, unknown>): Promise<InboundResult> {
   return await (await control(baseUrl, "inbound", body)).json();
 }
 
@@ -260,29 +216,16 @@ Deno.test("twilio messages.create is recorded with its To, From and Body and get
     assert.equal(message.to, lead.phone);
     assert.equal(message.accountSid, accountSid);
     assert.equal(message.numSegments, "1");
-    assert.ok(
-      message.dateCreated instanceof Date &&
-        !isNaN(message.dateCreated.getTime()),
-    );
+    assert.ok(message.dateCreated instanceof Date && !isNaN(message.dateCreated.getTime()));
     assert.equal(message.errorCode, null);
 
     const sent = await getJson<FakeSms[]>(`${fakes.twilioUrl}/__fake/messages`);
     assert.deepEqual(
       sent.map(({ sid, to, from, body }) => ({ sid, to, from, body })),
-      [{
-        sid: message.sid,
-        to: lead.phone,
-        from: shopNumber,
-        body: "New lead: Jane Doe",
-      }],
+      [{ sid: message.sid, to: lead.phone, from: shopNumber, body: "New lead: Jane Doe" }],
     );
-    const [request] = await getJson<RecordedRequest[]>(
-      `${fakes.twilioUrl}/__fake/requests`,
-    );
-    assert.equal(
-      request.path,
-      `/2010-04-01/Accounts/${accountSid}/Messages.json`,
-    );
+    const [request] = await getJson<RecordedRequest[]>(`${fakes.twilioUrl}/__fake/requests`);
+    assert.equal(request.path, `/2010-04-01/Accounts/${accountSid}/Messages.json`);
     assert.equal(request.headers.authorization, "[redacted]");
     assert.deepEqual(request.body, {
       To: lead.phone,
@@ -320,49 +263,28 @@ Deno.test("twilio refuses magic and opted-out numbers with RestException codes",
       await assert.rejects(
         client.messages.create({ to, from: shopNumber, body: "hi" }),
         (error: unknown) => {
-          assert.ok(
-            error instanceof twilio.RestException,
-            `expected RestException, got ${error}`,
-          );
+          assert.ok(error instanceof twilio.RestException, `expected RestException, got ${error}`);
           assert.equal(error.status, 400);
           assert.equal(error.code, code);
-          assert.equal(
-            error.moreInfo,
-            `https://www.twilio.com/docs/errors/${code}`,
-          );
+          assert.equal(error.moreInfo, `https://www.twilio.com/docs/errors/${code}`);
           return true;
         },
       );
     };
-    await t.step(
-      "+15005550001 is an invalid To: 21211",
-      () => refusedWith("+15005550001", 21211),
-    );
+    await t.step("+15005550001 is an invalid To: 21211", () => refusedWith("+15005550001", 21211));
     await t.step(
       "a To that is not E.164 is invalid: 21211",
       () => refusedWith("720-555-7465", 21211),
     );
-    await t.step(
-      "+15005550009 is not a mobile: 21614",
-      () => refusedWith("+15005550009", 21614),
-    );
-    await t.step(
-      "+15005550004 is unsubscribed: 21610",
-      () => refusedWith("+15005550004", 21610),
-    );
+    await t.step("+15005550009 is not a mobile: 21614", () => refusedWith("+15005550009", 21614));
+    await t.step("+15005550004 is unsubscribed: 21610", () => refusedWith("+15005550004", 21610));
     await t.step("a phone that sent STOP is unsubscribed: 21610", async () => {
-      await client.messages.create({
-        to: lead.phone,
-        from: shopNumber,
-        body: "before STOP",
-      });
+      await client.messages.create({ to: lead.phone, from: shopNumber, body: "before STOP" });
       await control(fakes.twilioUrl, "inbound-stop", { phone: lead.phone });
       await refusedWith(lead.phone, 21610);
     });
     await t.step("none of the refused sends counts as a message", async () => {
-      const sent = await getJson<FakeSms[]>(
-        `${fakes.twilioUrl}/__fake/messages`,
-      );
+      const sent = await getJson<FakeSms[]>(`${fakes.twilioUrl}/__fake/messages`);
       assert.deepEqual(sent.map((m) => m.body), ["before STOP"]);
     });
   });
@@ -400,22 +322,15 @@ Deno.test("twilio takes a burst of sends at once and sends them at the sender's 
             statusCallback: `${receiver.origin}/status`,
           })),
       );
-      assert.ok(
-        messages.every((m) => m.status === "queued"),
-        "all accepted, queued",
-      );
+      assert.ok(messages.every((m) => m.status === "queued"), "all accepted, queued");
       await waitFor("six sent", () =>
         Promise.resolve(
-          receiver.received.filter((r) => r.params.MessageStatus === "sent")
-            .length === 6,
+          receiver.received.filter((r) => r.params.MessageStatus === "sent").length === 6,
         ));
       const sentAt = receiver.received.filter((r) => r.params.MessageStatus === "sent")
         .map((r) => r.at);
       // At 5 a second, the sixth leaves a second after the first, not with it.
-      assert.ok(
-        Math.max(...sentAt) - Math.min(...sentAt) >= 950,
-        `sent at ${sentAt}`,
-      );
+      assert.ok(Math.max(...sentAt) - Math.min(...sentAt) >= 950, `sent at ${sentAt}`);
     }, { twilioMessagesPerSecond: 5 });
   } finally {
     await receiver.close();
@@ -433,10 +348,7 @@ Deno.test("twilio posts signed status callbacks, sent then delivered (none for t
         body: "New lead",
         statusCallback: callbackUrl,
       });
-      await waitFor(
-        "two status callbacks",
-        () => Promise.resolve(receiver.received.length >= 2),
-      );
+      await waitFor("two status callbacks", () => Promise.resolve(receiver.received.length >= 2));
 
       await t.step("the statuses arrive in order and name the message", () => {
         assert.deepEqual(receiver.received.map((r) => r.params.MessageStatus), [
@@ -456,31 +368,20 @@ Deno.test("twilio posts signed status callbacks, sent then delivered (none for t
           });
         }
       });
-      await t.step(
-        "they are form posts from TwilioProxy with an idempotency token",
-        () => {
-          for (const { headers } of receiver.received) {
-            assert.match(
-              headers.get("content-type") ?? "",
-              /^application\/x-www-form-urlencoded/,
-            );
-            assert.equal(headers.get("user-agent"), "TwilioProxy/1.1");
-            assert.ok(headers.get("i-twilio-idempotency-token"));
-          }
-        },
-      );
+      await t.step("they are form posts from TwilioProxy with an idempotency token", () => {
+        for (const { headers } of receiver.received) {
+          assert.match(headers.get("content-type") ?? "", /^application\/x-www-form-urlencoded/);
+          assert.equal(headers.get("user-agent"), "TwilioProxy/1.1");
+          assert.ok(headers.get("i-twilio-idempotency-token"));
+        }
+      });
       await t.step(
         "twilio.validateRequest accepts each signature, and refuses a changed body",
         () => {
           for (const post of receiver.received) {
             assert.equal(post.url, callbackUrl);
             assert.ok(validlySigned(post));
-            assert.ok(
-              !validlySigned({
-                ...post,
-                params: { ...post.params, To: "+15555550100" },
-              }),
-            );
+            assert.ok(!validlySigned({ ...post, params: { ...post.params, To: "+15555550100" } }));
           }
         },
       );
@@ -521,14 +422,9 @@ Deno.test("a send through a Messaging Service is accepted, then posts queued, se
         statusCallback: `${receiver.origin}/status`,
       });
       assert.equal(message.status, "accepted");
-      await waitFor(
-        "three status callbacks",
-        () => Promise.resolve(receiver.received.length >= 3),
-      );
+      await waitFor("three status callbacks", () => Promise.resolve(receiver.received.length >= 3));
       assert.deepEqual(
-        receiver.received.map((
-          r,
-        ) => [r.params.MessageStatus, r.params.MessagingServiceSid]),
+        receiver.received.map((r) => [r.params.MessageStatus, r.params.MessagingServiceSid]),
         [["queued", service], ["sent", service], ["delivered", service]],
       );
       assert.ok(receiver.received.every(validlySigned));
@@ -557,72 +453,49 @@ Deno.test("a phone set to fail ends undelivered with ErrorCode 30006, or failed,
     });
   try {
     await withStack(async ({ fakes, twilio: client }) => {
-      await t.step(
-        "undelivered: sent, then undelivered with the error code",
-        async () => {
-          await control(fakes.twilioUrl, "delivery-failure", {
-            phone: landline,
-            status: "undelivered",
-            error_code: 30006,
-          });
-          const message = await send(client);
-          assert.equal(message.status, "queued", "the send itself is accepted");
-          await waitFor(
-            "the final status",
-            () => Promise.resolve(statusesOf(message.sid).length >= 2),
-          );
-          assert.deepEqual(statusesOf(message.sid), [
-            "sent",
-            "undelivered 30006",
-          ]);
-          assert.ok(receiver.received.every(validlySigned));
-          const fetched = await client.messages(message.sid).fetch();
-          assert.equal(fetched.status, "undelivered");
-          assert.equal(fetched.errorCode, 30006);
-          const [listed] = await getJson<FakeSms[]>(
-            `${fakes.twilioUrl}/__fake/messages`,
-          );
-          assert.deepEqual([listed.status, listed.error_code], [
-            "undelivered",
-            30006,
-          ]);
-        },
-      );
-      await t.step(
-        "failed: straight from queued to failed, with the error code",
-        async () => {
-          await control(fakes.twilioUrl, "delivery-failure", {
-            phone: landline,
-            status: "failed",
-            error_code: 30005,
-          });
-          const message = await send(client);
-          await waitFor(
-            "the final status",
-            () => Promise.resolve(statusesOf(message.sid).length >= 1),
-          );
-          assert.deepEqual(statusesOf(message.sid), ["failed 30005"]);
-          assert.equal(
-            (await client.messages(message.sid).fetch()).dateSent,
-            null,
-          );
-        },
-      );
-      await t.step(
-        "cleared, the phone's sends are delivered again",
-        async () => {
-          await control(fakes.twilioUrl, "delivery-failure", {
-            phone: landline,
-            clear: true,
-          });
-          const message = await send(client);
-          await waitFor(
-            "the final status",
-            () => Promise.resolve(statusesOf(message.sid).length >= 2),
-          );
-          assert.deepEqual(statusesOf(message.sid), ["sent", "delivered"]);
-        },
-      );
+      await t.step("undelivered: sent, then undelivered with the error code", async () => {
+        await control(fakes.twilioUrl, "delivery-failure", {
+          phone: landline,
+          status: "undelivered",
+          error_code: 30006,
+        });
+        const message = await send(client);
+        assert.equal(message.status, "queued", "the send itself is accepted");
+        await waitFor(
+          "the final status",
+          () => Promise.resolve(statusesOf(message.sid).length >= 2),
+        );
+        assert.deepEqual(statusesOf(message.sid), ["sent", "undelivered 30006"]);
+        assert.ok(receiver.received.every(validlySigned));
+        const fetched = await client.messages(message.sid).fetch();
+        assert.equal(fetched.status, "undelivered");
+        assert.equal(fetched.errorCode, 30006);
+        const [listed] = await getJson<FakeSms[]>(`${fakes.twilioUrl}/__fake/messages`);
+        assert.deepEqual([listed.status, listed.error_code], ["undelivered", 30006]);
+      });
+      await t.step("failed: straight from queued to failed, with the error code", async () => {
+        await control(fakes.twilioUrl, "delivery-failure", {
+          phone: landline,
+          status: "failed",
+          error_code: 30005,
+        });
+        const message = await send(client);
+        await waitFor(
+          "the final status",
+          () => Promise.resolve(statusesOf(message.sid).length >= 1),
+        );
+        assert.deepEqual(statusesOf(message.sid), ["failed 30005"]);
+        assert.equal((await client.messages(message.sid).fetch()).dateSent, null);
+      });
+      await t.step("cleared, the phone's sends are delivered again", async () => {
+        await control(fakes.twilioUrl, "delivery-failure", { phone: landline, clear: true });
+        const message = await send(client);
+        await waitFor(
+          "the final status",
+          () => Promise.resolve(statusesOf(message.sid).length >= 2),
+        );
+        assert.deepEqual(statusesOf(message.sid), ["sent", "delivered"]);
+      });
       await t.step("a reset clears every failure", async () => {
         await control(fakes.twilioUrl, "delivery-failure", {
           phone: landline,
@@ -637,31 +510,22 @@ Deno.test("a phone set to fail ends undelivered with ErrorCode 30006, or failed,
         );
         assert.deepEqual(statusesOf(message.sid), ["sent", "delivered"]);
       });
-      await t.step(
-        "a failure without a status or a carrier error code is refused",
-        async () => {
-          for (
-            const body of [{ phone: landline, error_code: 30006 }, {
-              phone: landline,
-              status: "undelivered",
-              error_code: 21610,
-            }]
-          ) {
-            const res = await fetch(
-              `${fakes.twilioUrl}/__fake/delivery-failure`,
-              {
-                method: "POST",
-                body: JSON.stringify(body),
-              },
-            );
-            assert.equal(res.status, 400);
-            assert.match(
-              (await res.json()).error,
-              /Cannot set a delivery failure/,
-            );
-          }
-        },
-      );
+      await t.step("a failure without a status or a carrier error code is refused", async () => {
+        for (
+          const body of [{ phone: landline, error_code: 30006 }, {
+            phone: landline,
+            status: "undelivered",
+            error_code: 21610,
+          }]
+        ) {
+          const res = await fetch(`${fakes.twilioUrl}/__fake/delivery-failure`, {
+            method: "POST",
+            body: JSON.stringify(body),
+          });
+          assert.equal(res.status, 400);
+          assert.match((await res.json()).error, /Cannot set a delivery failure/);
+        }
+      });
     });
   } finally {
     await receiver.close();
@@ -685,138 +549,76 @@ Deno.test("a customer's text reaches the number's webhook with Twilio's paramete
       });
       const [post] = receiver.received;
 
-      await t.step(
-        "the post carries the parameters Twilio sends for an SMS",
-        () => {
-          assert.match(result.message_sid, /^SM[0-9a-f]{32}$/);
-          assert.deepEqual(post.params, {
-            AccountSid: accountSid,
-            ApiVersion: "2010-04-01",
-            Body: "Is Tuesday ok?",
-            From: lead.phone,
-            FromCity: "DENVER",
-            FromCountry: "US",
-            FromState: "CO",
-            FromZip: "80202",
-            MessageSid: result.message_sid,
-            NumMedia: "0",
-            NumSegments: "1",
-            SmsMessageSid: result.message_sid,
-            SmsSid: result.message_sid,
-            SmsStatus: "received",
-            To: shopNumber,
-            ToCity: "",
-            ToCountry: "US",
-            ToState: "",
-            ToZip: "",
-          });
-        },
-      );
-      await t.step(
-        "it goes to the configured webhook, form-encoded and signed",
-        () => {
-          assert.equal(post.url, webhookUrl);
-          assert.equal(
-            post.headers.get("content-type"),
-            "application/x-www-form-urlencoded",
-          );
-          assert.equal(post.headers.get("user-agent"), "TwilioProxy/1.1");
-          assert.ok(post.headers.get("i-twilio-idempotency-token"));
-          assert.ok(
-            validlySigned(post),
-            "twilio.validateRequest refused the signature",
-          );
-          assert.ok(
-            !validlySigned({ ...post, url: `${receiver.origin}/other` }),
-          );
-        },
-      );
-      await t.step(
-        "the control answers with the webhook's status, TwiML and replies",
-        () => {
-          assert.equal(result.status, 200);
-          assert.match(
-            result.twiml ?? "",
-            /^<\?xml version="1.0" encoding="UTF-8"\?><Response>/,
-          );
-          assert.deepEqual(result.replies, [
-            "Thanks, Jane & welcome <3",
-            "Here is the map",
-          ]);
-          assert.equal(result.auto_reply, null);
-        },
-      );
-      await t.step(
-        "the conversation holds the text and each TwiML reply, delivered",
-        async () => {
-          const conversations = await getJson<FakeConversation[]>(
-            `${fakes.twilioUrl}/__fake/conversations`,
-          );
-          assert.deepEqual(conversations.map((c) => c.phone), [lead.phone]);
-          assert.deepEqual(
-            conversations[0].messages.map((
-              m,
-            ) => [m.direction, m.from, m.to, m.body, m.status]),
-            [
-              ["inbound", lead.phone, shopNumber, "Is Tuesday ok?", "received"],
-              [
-                "outbound-reply",
-                shopNumber,
-                lead.phone,
-                "Thanks, Jane & welcome <3",
-                "delivered",
-              ],
-              [
-                "outbound-reply",
-                shopNumber,
-                lead.phone,
-                "Here is the map",
-                "delivered",
-              ],
-            ],
-          );
-          assert.deepEqual(
-            conversations[0].messages[2].media.map((m) => m.url),
-            [
-              "https://example.com/map.png",
-            ],
-          );
-        },
-      );
-      await t.step(
-        "GET /__fake/messages still lists only sends through the API",
-        async () => {
-          assert.deepEqual(
-            await getJson(`${fakes.twilioUrl}/__fake/messages`),
-            [],
-          );
-        },
-      );
-      await t.step(
-        "Twilio's message list shows the text and the replies",
-        async () => {
-          const all = await client.messages.list();
-          assert.deepEqual(all.map((m) => m.direction).sort(), [
-            "inbound",
-            "outbound-reply",
-            "outbound-reply",
-          ]);
-          const toShop = await client.messages.list({ to: shopNumber });
-          assert.deepEqual(toShop.map((m) => [m.sid, m.status]), [[
-            result.message_sid,
-            "received",
-          ]]);
-          assert.equal(
-            (await client.messages.list({ to: lead.phone, from: shopNumber }))
-              .length,
-            2,
-          );
-          assert.equal(
-            (await client.messages(result.message_sid).fetch()).body,
-            "Is Tuesday ok?",
-          );
-        },
-      );
+      await t.step("the post carries the parameters Twilio sends for an SMS", () => {
+        assert.match(result.message_sid, /^SM[0-9a-f]{32}$/);
+        assert.deepEqual(post.params, {
+          AccountSid: accountSid,
+          ApiVersion: "2010-04-01",
+          Body: "Is Tuesday ok?",
+          From: lead.phone,
+          FromCity: "DENVER",
+          FromCountry: "US",
+          FromState: "CO",
+          FromZip: "80202",
+          MessageSid: result.message_sid,
+          NumMedia: "0",
+          NumSegments: "1",
+          SmsMessageSid: result.message_sid,
+          SmsSid: result.message_sid,
+          SmsStatus: "received",
+          To: shopNumber,
+          ToCity: "",
+          ToCountry: "US",
+          ToState: "",
+          ToZip: "",
+        });
+      });
+      await t.step("it goes to the configured webhook, form-encoded and signed", () => {
+        assert.equal(post.url, webhookUrl);
+        assert.equal(post.headers.get("content-type"), "application/x-www-form-urlencoded");
+        assert.equal(post.headers.get("user-agent"), "TwilioProxy/1.1");
+        assert.ok(post.headers.get("i-twilio-idempotency-token"));
+        assert.ok(validlySigned(post), "twilio.validateRequest refused the signature");
+        assert.ok(!validlySigned({ ...post, url: `${receiver.origin}/other` }));
+      });
+      await t.step("the control answers with the webhook's status, TwiML and replies", () => {
+        assert.equal(result.status, 200);
+        assert.match(result.twiml ?? "", /^<\?xml version="1.0" encoding="UTF-8"\?><Response>/);
+        assert.deepEqual(result.replies, ["Thanks, Jane & welcome <3", "Here is the map"]);
+        assert.equal(result.auto_reply, null);
+      });
+      await t.step("the conversation holds the text and each TwiML reply, delivered", async () => {
+        const conversations = await getJson<FakeConversation[]>(
+          `${fakes.twilioUrl}/__fake/conversations`,
+        );
+        assert.deepEqual(conversations.map((c) => c.phone), [lead.phone]);
+        assert.deepEqual(
+          conversations[0].messages.map((m) => [m.direction, m.from, m.to, m.body, m.status]),
+          [
+            ["inbound", lead.phone, shopNumber, "Is Tuesday ok?", "received"],
+            ["outbound-reply", shopNumber, lead.phone, "Thanks, Jane & welcome <3", "delivered"],
+            ["outbound-reply", shopNumber, lead.phone, "Here is the map", "delivered"],
+          ],
+        );
+        assert.deepEqual(conversations[0].messages[2].media.map((m) => m.url), [
+          "https://example.com/map.png",
+        ]);
+      });
+      await t.step("GET /__fake/messages still lists only sends through the API", async () => {
+        assert.deepEqual(await getJson(`${fakes.twilioUrl}/__fake/messages`), []);
+      });
+      await t.step("Twilio's message list shows the text and the replies", async () => {
+        const all = await client.messages.list();
+        assert.deepEqual(all.map((m) => m.direction).sort(), [
+          "inbound",
+          "outbound-reply",
+          "outbound-reply",
+        ]);
+        const toShop = await client.messages.list({ to: shopNumber });
+        assert.deepEqual(toShop.map((m) => [m.sid, m.status]), [[result.message_sid, "received"]]);
+        assert.equal((await client.messages.list({ to: lead.phone, from: shopNumber })).length, 2);
+        assert.equal((await client.messages(result.message_sid).fetch()).body, "Is Tuesday ok?");
+      });
     }, { inboundWebhookUrl: webhookUrl });
   } finally {
     await receiver.close();
@@ -859,17 +661,10 @@ Deno.test("a retried inbound webhook carries the same parameters and idempotency
   try {
     await withStack(async ({ fakes }) => {
       const url = `${receiver.origin}/inbound`;
-      const first = await inbound(fakes.twilioUrl, {
-        from: lead.phone,
-        body: "Hello?",
-        url,
-      });
+      const first = await inbound(fakes.twilioUrl, { from: lead.phone, body: "Hello?", url });
       assert.equal(first.status, 500);
       assert.match(first.error ?? "", /^11200/);
-      const retry = await inbound(fakes.twilioUrl, {
-        message_sid: first.message_sid,
-        url,
-      });
+      const retry = await inbound(fakes.twilioUrl, { message_sid: first.message_sid, url });
       assert.equal(retry.status, 200);
 
       const [a, b] = receiver.received;
@@ -893,18 +688,8 @@ Deno.test("an inbound post can go unsigned or with a forged signature, which val
   try {
     await withStack(async ({ fakes }) => {
       const url = `${receiver.origin}/inbound`;
-      await inbound(fakes.twilioUrl, {
-        from: lead.phone,
-        body: "hi",
-        url,
-        signature: "missing",
-      });
-      await inbound(fakes.twilioUrl, {
-        from: lead.phone,
-        body: "hi",
-        url,
-        signature: "forged",
-      });
+      await inbound(fakes.twilioUrl, { from: lead.phone, body: "hi", url, signature: "missing" });
+      await inbound(fakes.twilioUrl, { from: lead.phone, body: "hi", url, signature: "forged" });
       const [missing, forged] = receiver.received;
       assert.equal(missing.headers.get("x-twilio-signature"), null);
       assert.ok(forged.headers.get("x-twilio-signature"));
@@ -922,11 +707,7 @@ Deno.test("with Advanced Opt-Out, STOP carries OptOutType and Twilio's own reply
   try {
     await withStack(async ({ fakes, twilio: client }) => {
       const url = `${receiver.origin}/inbound`;
-      await client.messages.create({
-        to: lead.phone,
-        from: shopNumber,
-        body: "Your quote",
-      });
+      await client.messages.create({ to: lead.phone, from: shopNumber, body: "Your quote" });
       const stop = await inbound(fakes.twilioUrl, {
         from: lead.phone,
         body: " stop ",
@@ -942,17 +723,12 @@ Deno.test("with Advanced Opt-Out, STOP carries OptOutType and Twilio's own reply
       await t.step(
         "Twilio answers itself; the TwiML reply to an opted-out phone fails",
         async () => {
-          assert.match(
-            stop.auto_reply ?? "",
-            /^You have successfully been unsubscribed/,
-          );
+          assert.match(stop.auto_reply ?? "", /^You have successfully been unsubscribed/);
           const [conversation] = await getJson<FakeConversation[]>(
             `${fakes.twilioUrl}/__fake/conversations`,
           );
           assert.deepEqual(
-            conversation.messages.map((
-              m,
-            ) => [m.direction, m.auto_reply, m.status, m.error_code]),
+            conversation.messages.map((m) => [m.direction, m.auto_reply, m.status, m.error_code]),
             [
               ["outbound-api", false, conversation.messages[0].status, null],
               ["inbound", false, "received", null],
@@ -964,11 +740,7 @@ Deno.test("with Advanced Opt-Out, STOP carries OptOutType and Twilio's own reply
       );
       await t.step("later sends are refused with 21610", async () => {
         await assert.rejects(
-          client.messages.create({
-            to: lead.phone,
-            from: shopNumber,
-            body: "Still there?",
-          }),
+          client.messages.create({ to: lead.phone, from: shopNumber, body: "Still there?" }),
           (error: unknown) => error instanceof twilio.RestException && error.code === 21610,
         );
       });
@@ -983,21 +755,13 @@ Deno.test("with Advanced Opt-Out, STOP carries OptOutType and Twilio's own reply
           });
           assert.equal(receiver.received[1].params.OptOutType, "START");
           assert.match(start.auto_reply ?? "", /resubscribed/);
-          await client.messages.create({
-            to: lead.phone,
-            from: shopNumber,
-            body: "Welcome back",
-          });
+          await client.messages.create({ to: lead.phone, from: shopNumber, body: "Welcome back" });
         },
       );
       await t.step(
         "without Advanced Opt-Out a keyword carries no OptOutType and is left to the webhook to answer",
         async () => {
-          const help = await inbound(fakes.twilioUrl, {
-            from: lead.phone,
-            body: "HELP",
-            url,
-          });
+          const help = await inbound(fakes.twilioUrl, { from: lead.phone, body: "HELP", url });
           assert.equal(receiver.received[2].params.OptOutType, undefined);
           assert.equal(help.auto_reply, null);
         },
@@ -1013,11 +777,7 @@ Deno.test("with Advanced Opt-Out, STOP carries OptOutType and Twilio's own reply
           });
           assert.equal(receiver.received[3].params.OptOutType, undefined);
           assert.equal(result.auto_reply, null);
-          await client.messages.create({
-            to: lead.phone,
-            from: shopNumber,
-            body: "Noted",
-          });
+          await client.messages.create({ to: lead.phone, from: shopNumber, body: "Noted" });
         },
       );
     });
@@ -1028,9 +788,7 @@ Deno.test("with Advanced Opt-Out, STOP carries OptOutType and Twilio's own reply
 
 Deno.test("without Advanced Opt-Out, STOP gets the webhook's one confirmation, then blocks later sends with 21610", async () => {
   const receiver = startReceiver(() =>
-    twiml(
-      "<Response><Message>Pink Auto Glass: no more texts</Message></Response>",
-    )
+    twiml("<Response><Message>Pink Auto Glass: no more texts</Message></Response>")
   );
   try {
     await withStack(async ({ fakes, twilio: client }) => {
@@ -1052,11 +810,7 @@ Deno.test("without Advanced Opt-Out, STOP gets the webhook's one confirmation, t
         ],
       );
       await assert.rejects(
-        client.messages.create({
-          to: lead.phone,
-          from: shopNumber,
-          body: "Still there?",
-        }),
+        client.messages.create({ to: lead.phone, from: shopNumber, body: "Still there?" }),
         (error: unknown) => error instanceof twilio.RestException && error.code === 21610,
       );
     });
@@ -1108,39 +862,24 @@ Deno.test("the inbox shows each phone's conversation as bubbles with delivery st
       await inbound(fakes.twilioUrl, {
         from: lead.phone,
         body: "<script>alert('x')</script>",
-        media: [{
-          url: 'https://example.com/a.jpg?"><b>x',
-          content_type: "image/jpeg",
-        }],
+        media: [{ url: 'https://example.com/a.jpg?"><b>x', content_type: "image/jpeg" }],
         url: `${receiver.origin}/inbound`,
       });
 
-      const api = await getJson<{ conversations: FakeConversation[] }>(
-        `${fakes.inboxUrl}/api`,
-      );
+      const api = await getJson<{ conversations: FakeConversation[] }>(`${fakes.inboxUrl}/api`);
       assert.deepEqual(api.conversations[0].messages.map((m) => m.direction), [
         "outbound-api",
         "inbound",
         "outbound-reply",
       ]);
       const page = await (await fetch(fakes.inboxUrl)).text();
-      assert.ok(
-        !page.includes("<script>alert"),
-        "the customer's text is not escaped",
-      );
-      assert.ok(
-        page.includes("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"),
-      );
+      assert.ok(!page.includes("<script>alert"), "the customer's text is not escaped");
+      assert.ok(page.includes("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
       assert.ok(!page.includes('"><b>x'), "the media URL is not escaped");
-      assert.ok(
-        page.includes('href="https://example.com/a.jpg?&quot;&gt;&lt;b&gt;x"'),
-      );
+      assert.ok(page.includes('href="https://example.com/a.jpg?&quot;&gt;&lt;b&gt;x"'));
       assert.ok(page.includes("undelivered · error 30006"));
       assert.ok(page.includes("TwiML reply"));
-      assert.ok(
-        page.includes('class="msg ours"') &&
-          page.includes('class="msg theirs"'),
-      );
+      assert.ok(page.includes('class="msg ours"') && page.includes('class="msg theirs"'));
     });
   } finally {
     await receiver.close();
@@ -1149,21 +888,15 @@ Deno.test("the inbox shows each phone's conversation as bubbles with delivery st
 
 Deno.test("resend emails.send and batch.send are recorded, and an Idempotency-Key replay is not recorded twice", async () => {
   await withStack(async ({ fakes, resend }) => {
-    const first = await resend.emails.send(
-      email({ headers: { "X-Lead-Id": "42" } }),
-      {
-        idempotencyKey: "lead-42/email",
-      },
-    );
+    const first = await resend.emails.send(email({ headers: { "X-Lead-Id": "42" } }), {
+      idempotencyKey: "lead-42/email",
+    });
     assert.equal(first.error, null);
     assert.match(first.data!.id, /^[0-9a-f-]{36}$/);
 
-    const replay = await resend.emails.send(
-      email({ headers: { "X-Lead-Id": "42" } }),
-      {
-        idempotencyKey: "lead-42/email",
-      },
-    );
+    const replay = await resend.emails.send(email({ headers: { "X-Lead-Id": "42" } }), {
+      idempotencyKey: "lead-42/email",
+    });
     assert.deepEqual(replay.data, first.data);
 
     const batch = await resend.batch.send([
@@ -1173,9 +906,7 @@ Deno.test("resend emails.send and batch.send are recorded, and an Idempotency-Ke
     assert.equal(batch.error, null);
     assert.equal(batch.data!.data.length, 2);
 
-    const sent = await getJson<FakeEmail[]>(
-      `${fakes.resendUrl}/__fake/messages`,
-    );
+    const sent = await getJson<FakeEmail[]>(`${fakes.resendUrl}/__fake/messages`);
     assert.equal(sent.length, 3);
     assert.deepEqual(sent[0], {
       ...sent[0],
@@ -1189,22 +920,13 @@ Deno.test("resend emails.send and batch.send are recorded, and an Idempotency-Ke
       idempotency_key: "lead-42/email",
       batch: false,
     });
-    assert.deepEqual(sent.slice(1).map((e) => [e.to[0], e.batch]), [[
-      "owner@shop.example",
-      true,
-    ], [
+    assert.deepEqual(sent.slice(1).map((e) => [e.to[0], e.batch]), [["owner@shop.example", true], [
       "tech@shop.example",
       true,
     ]]);
 
-    const requests = await getJson<RecordedRequest[]>(
-      `${fakes.resendUrl}/__fake/requests`,
-    );
-    assert.equal(
-      requests.length,
-      3,
-      "the replay is recorded as a request, not as a message",
-    );
+    const requests = await getJson<RecordedRequest[]>(`${fakes.resendUrl}/__fake/requests`);
+    assert.equal(requests.length, 3, "the replay is recorded as a request, not as a message");
     assert.equal(requests[0].headers.authorization, "[redacted]");
 
     const fetched = await resend.emails.get(first.data!.id);
@@ -1225,18 +947,12 @@ Deno.test("resend refuses a reused Idempotency-Key with another body, or while t
     assert.equal(b.error?.name, "concurrent_idempotent_requests");
     assert.equal(b.error?.statusCode, 409);
 
-    const changed = await resend.emails.send(
-      email({ subject: "Another subject" }),
-      {
-        idempotencyKey: "lead-7/email",
-      },
-    );
+    const changed = await resend.emails.send(email({ subject: "Another subject" }), {
+      idempotencyKey: "lead-7/email",
+    });
     assert.equal(changed.error?.name, "invalid_idempotent_request");
     assert.equal(changed.error?.statusCode, 409);
-    assert.equal(
-      (await getJson<FakeEmail[]>(`${fakes.resendUrl}/__fake/messages`)).length,
-      1,
-    );
+    assert.equal((await getJson<FakeEmail[]>(`${fakes.resendUrl}/__fake/messages`)).length, 1);
   });
 });
 
@@ -1256,51 +972,34 @@ Deno.test("resend answers the 3rd request within a second with 429 and retry-aft
     assert.ok(results[2].headers?.["ratelimit-reset"]);
 
     advanceClock(1000);
-    assert.equal(
-      (await resend.emails.send(email())).error,
-      null,
-      "a slot frees up after a second",
-    );
+    assert.equal((await resend.emails.send(email())).error, null, "a slot frees up after a second");
   }, { resendRateLimitPerSecond: 2 });
 });
 
 Deno.test("resend validates like the real API: missing fields, bad addresses, wrong key", async (t) => {
   await withStack(async ({ fakes, resend }) => {
-    await t.step(
-      "a missing subject is missing_required_field (422)",
-      async () => {
-        const { error } = await resend.emails.send(
-          { ...email(), subject: undefined } as unknown as ReturnType<
-            typeof email
-          >,
-        );
-        assert.equal(error?.name, "missing_required_field");
-        assert.equal(error?.statusCode, 422);
-      },
-    );
-    await t.step("a malformed To is validation_error (422)", async () => {
+    await t.step("a missing subject is missing_required_field (422)", async () => {
       const { error } = await resend.emails.send(
-        email({ to: ["not-an-address"] }),
+        { ...email(), subject: undefined } as unknown as ReturnType<typeof email>,
       );
+      assert.equal(error?.name, "missing_required_field");
+      assert.equal(error?.statusCode, 422);
+    });
+    await t.step("a malformed To is validation_error (422)", async () => {
+      const { error } = await resend.emails.send(email({ to: ["not-an-address"] }));
       assert.equal(error?.name, "validation_error");
       assert.equal(error?.statusCode, 422);
     });
-    await t.step(
-      "attachments in a batch are validation_error (422)",
-      async () => {
-        const { error } = await resend.batch.send(
-          [
-            email({ attachments: [{ filename: "a.txt", content: "aGk=" }] }),
-          ] as unknown as Parameters<typeof resend.batch.send>[0],
-        );
-        assert.equal(error?.name, "validation_error");
-      },
-    );
+    await t.step("attachments in a batch are validation_error (422)", async () => {
+      const { error } = await resend.batch.send(
+        [
+          email({ attachments: [{ filename: "a.txt", content: "aGk=" }] }),
+        ] as unknown as Parameters<typeof resend.batch.send>[0],
+      );
+      assert.equal(error?.name, "validation_error");
+    });
     await t.step("a wrong API key is invalid_api_key (403)", async () => {
-      const { error } = await createResendClient({
-        apiKey: "re_wrong",
-        baseUrl: fakes.resendUrl,
-      })
+      const { error } = await createResendClient({ apiKey: "re_wrong", baseUrl: fakes.resendUrl })
         .emails.send(email());
       assert.equal(error?.name, "invalid_api_key");
       assert.equal(error?.statusCode, 403);
@@ -1338,17 +1037,12 @@ function inviteAttachment() {
 Deno.test("resend emails.send accepts an attachment and records its name, type, decoded size and content; the inbox lists it", async () => {
   await withStack(async ({ fakes, resend }) => {
     const { bytes, attachment } = inviteAttachment();
-    const sent = await resend.emails.send(
-      email({ attachments: [attachment] }),
-      {
-        idempotencyKey: "lead-42:appointment_confirmation_email",
-      },
-    );
+    const sent = await resend.emails.send(email({ attachments: [attachment] }), {
+      idempotencyKey: "lead-42:appointment_confirmation_email",
+    });
     assert.equal(sent.error, null);
 
-    const [recorded] = await getJson<FakeEmail[]>(
-      `${fakes.resendUrl}/__fake/messages`,
-    );
+    const [recorded] = await getJson<FakeEmail[]>(`${fakes.resendUrl}/__fake/messages`);
     assert.equal(recorded.batch, false);
     assert.deepEqual(recorded.attachments, [{
       filename: "appointment.ics",
@@ -1357,30 +1051,18 @@ Deno.test("resend emails.send accepts an attachment and records its name, type, 
       size: bytes.byteLength,
       path: null,
     }]);
-    const [request] = await getJson<RecordedRequest[]>(
-      `${fakes.resendUrl}/__fake/requests`,
-    );
-    const wire = (request.body as { attachments: Record<string, unknown>[] })
-      .attachments[0];
-    assert.equal(
-      wire.content_type,
-      attachment.contentType,
-      "the SDK sends content_type",
-    );
+    const [request] = await getJson<RecordedRequest[]>(`${fakes.resendUrl}/__fake/requests`);
+    const wire = (request.body as { attachments: Record<string, unknown>[] }).attachments[0];
+    assert.equal(wire.content_type, attachment.contentType, "the SDK sends content_type");
 
     const page = await (await fetch(fakes.inboxUrl)).text();
     assert.ok(page.includes(`>appointment.ics</a>`));
     assert.ok(
-      page.includes(
-        `text/calendar; charset=utf-8; method=REQUEST · ${bytes.byteLength} bytes`,
-      ),
+      page.includes(`text/calendar; charset=utf-8; method=REQUEST · ${bytes.byteLength} bytes`),
     );
     assert.ok(page.includes("DTSTART;TZID=America/Denver:20261127T090000"));
     assert.ok(page.includes("SUMMARY:Windshield replacement"));
-    assert.ok(
-      !page.includes("DTSTART:19701101T020000"),
-      "the zone's rules are not listed",
-    );
+    assert.ok(!page.includes("DTSTART:19701101T020000"), "the zone's rules are not listed");
     const file = await fetch(`${fakes.inboxUrl}/attachments/${recorded.id}/0`);
     assert.equal(file.headers.get("content-type"), attachment.contentType);
     assert.deepEqual(new Uint8Array(await file.arrayBuffer()), bytes);
@@ -1397,10 +1079,7 @@ Deno.test("resend refuses a batch carrying an attachment with 422 validation_err
     );
     assert.equal(error?.statusCode, 422);
     assert.equal(error?.name, "validation_error");
-    assert.match(
-      error?.message ?? "",
-      /`attachments` field is not supported for batch emails/,
-    );
+    assert.match(error?.message ?? "", /`attachments` field is not supported for batch emails/);
     assert.deepEqual(await getJson(`${fakes.resendUrl}/__fake/messages`), []);
   });
 });
@@ -1408,18 +1087,8 @@ Deno.test("resend refuses a batch carrying an attachment with 422 validation_err
 Deno.test("resend refuses an attachment without a filename, without content or path, or with content that is not base64", async (t) => {
   await withStack(async ({ fakes, resend }) => {
     const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
-      [
-        "no filename",
-        { content: "aGk=" },
-        "missing_required_field",
-        /attachments\[0\]\.filename/,
-      ],
-      [
-        "neither content nor path",
-        { filename: "a.txt" },
-        "validation_error",
-        /`content`.*`path`/,
-      ],
+      ["no filename", { content: "aGk=" }, "missing_required_field", /attachments\[0\]\.filename/],
+      ["neither content nor path", { filename: "a.txt" }, "validation_error", /`content`.*`path`/],
       [
         "content not base64",
         { filename: "a.txt", content: "hi there!" },
@@ -1430,38 +1099,26 @@ Deno.test("resend refuses an attachment without a filename, without content or p
     for (const [name, attachment, errorName, message] of cases) {
       await t.step(name, async () => {
         const { error } = await resend.emails.send(
-          email({ attachments: [attachment] }) as Parameters<
-            typeof resend.emails.send
-          >[0],
+          email({ attachments: [attachment] }) as Parameters<typeof resend.emails.send>[0],
         );
         assert.equal(error?.statusCode, 422);
         assert.equal(error?.name, errorName);
         assert.match(error?.message ?? "", message);
       });
     }
-    await t.step(
-      "a path is recorded without content, its type from the file name",
-      async () => {
-        await resend.emails.send(
-          email({
-            attachments: [{
-              filename: "invoice.pdf",
-              path: "https://shop.example/i.pdf",
-            }],
-          }),
-        );
-        const [recorded] = await getJson<FakeEmail[]>(
-          `${fakes.resendUrl}/__fake/messages`,
-        );
-        assert.deepEqual(recorded.attachments, [{
-          filename: "invoice.pdf",
-          content_type: "application/pdf",
-          content: "",
-          size: null,
-          path: "https://shop.example/i.pdf",
-        }]);
-      },
-    );
+    await t.step("a path is recorded without content, its type from the file name", async () => {
+      await resend.emails.send(
+        email({ attachments: [{ filename: "invoice.pdf", path: "https://shop.example/i.pdf" }] }),
+      );
+      const [recorded] = await getJson<FakeEmail[]>(`${fakes.resendUrl}/__fake/messages`);
+      assert.deepEqual(recorded.attachments, [{
+        filename: "invoice.pdf",
+        content_type: "application/pdf",
+        content: "",
+        size: null,
+        path: "https://shop.example/i.pdf",
+      }]);
+    });
   });
 });
 
@@ -1471,19 +1128,11 @@ Deno.test("the email sender sends an email with an invite alone through POST /em
       take: () => Promise.resolve(() => Promise.resolve()),
       pauseFor: () => Promise.resolve(),
     } as unknown as RateLimiter;
-    const sender = createEmailSender({
-      resend,
-      from: "Leadwire <leads@shop.example>",
-      limiter,
-    });
+    const sender = createEmailSender({ resend, from: "Leadwire <leads@shop.example>", limiter });
     const { attachment } = inviteAttachment();
     const answers: Answer[] = [];
     const deliveries = ["a", "invited", "b"].map((key, i) => ({
-      row: makeOutboxRow({
-        id: String(i + 1),
-        key,
-        recipient: `${key}@example.com`,
-      }),
+      row: makeOutboxRow({ id: String(i + 1), key, recipient: `${key}@example.com` }),
       payload: {
         to: `${key}@example.com`,
         subject: "Your appointment",
@@ -1499,13 +1148,8 @@ Deno.test("the email sender sends an email with an invite alone through POST /em
       },
       onTheWire: (rows) => Promise.resolve(rows),
     });
-    assert.ok(
-      answers.every((a) => a.result.ok),
-      JSON.stringify(answers.map((a) => a.result)),
-    );
-    const sent = await getJson<FakeEmail[]>(
-      `${fakes.resendUrl}/__fake/messages`,
-    );
+    assert.ok(answers.every((a) => a.result.ok), JSON.stringify(answers.map((a) => a.result)));
+    const sent = await getJson<FakeEmail[]>(`${fakes.resendUrl}/__fake/messages`);
     const how = (e: FakeEmail) => ({
       batch: e.batch,
       key: e.idempotency_key?.startsWith("batch-") ? "batch-…" : e.idempotency_key,
@@ -1514,182 +1158,98 @@ Deno.test("the email sender sends an email with an invite alone through POST /em
     assert.deepEqual(Object.fromEntries(sent.map((e) => [e.to[0], how(e)])), {
       "a@example.com": { batch: true, key: "batch-…", attachments: null },
       "b@example.com": { batch: true, key: "batch-…", attachments: null },
-      "invited@example.com": {
-        batch: false,
-        key: "invited",
-        attachments: ["appointment.ics"],
-      },
+      "invited@example.com": { batch: false, key: "invited", attachments: ["appointment.ics"] },
     });
   });
 });
 
 Deno.test("an injected 5xx answers in each provider's error format, then the next request succeeds", async (t) => {
-  await withStack(
-    async ({ fakes, gatewayUrl, resend, twilio: client, storage }) => {
-      await t.step("resend: 500 internal_server_error", async () => {
-        await control(fakes.resendUrl, "faults", {
-          path: "/emails",
-          times: 1,
-          status: 500,
-        });
-        const failed = await resend.emails.send(email());
-        assert.equal(failed.error?.statusCode, 500);
-        assert.equal(failed.error?.name, "internal_server_error");
-        assert.equal((await resend.emails.send(email())).error, null);
-      });
-      await t.step("twilio: 503 RestException 20503", async () => {
-        await control(fakes.twilioUrl, "faults", {
-          path: "/Messages.json",
-          times: 1,
-          status: 503,
-        });
-        await assert.rejects(
-          client.messages.create({
-            to: lead.phone,
-            from: shopNumber,
-            body: "hi",
-          }),
-          (error: unknown) => {
-            assert.ok(error instanceof twilio.RestException);
-            assert.equal(error.status, 503);
-            assert.equal(error.code, 20503);
-            return true;
-          },
-        );
-        assert.match(
-          (await client.messages.create({
-            to: lead.phone,
-            from: shopNumber,
-            body: "hi",
-          })).sid,
-          /^SM/,
-        );
-      });
-      await t.step("storage: 500 StorageApiError", async () => {
-        await control(`${gatewayUrl}/storage/v1`, "faults", {
-          times: 1,
-          status: 500,
-        });
-        const failed = await storage.from("lead-photos").upload(
-          "42/a.txt",
-          new Blob(["a"]),
-        );
-        assert.equal(failed.error?.name, "StorageApiError");
-        assert.equal(
-          (failed.error as unknown as { status: number }).status,
-          500,
-        );
-        assert.equal(
-          (await storage.from("lead-photos").upload(
-            "42/a.txt",
-            new Blob(["a"]),
-          )).error,
-          null,
-        );
-      });
-      await t.step("a 429 fault carries retry-after", async () => {
-        await control(fakes.resendUrl, "faults", { times: 1, status: 429 });
-        const limited = await resend.emails.send(email());
-        assert.equal(limited.error?.name, "rate_limit_exceeded");
-        assert.equal(limited.headers?.["retry-after"], "1");
-      });
-    },
-  );
+  await withStack(async ({ fakes, gatewayUrl, resend, twilio: client, storage }) => {
+    await t.step("resend: 500 internal_server_error", async () => {
+      await control(fakes.resendUrl, "faults", { path: "/emails", times: 1, status: 500 });
+      const failed = await resend.emails.send(email());
+      assert.equal(failed.error?.statusCode, 500);
+      assert.equal(failed.error?.name, "internal_server_error");
+      assert.equal((await resend.emails.send(email())).error, null);
+    });
+    await t.step("twilio: 503 RestException 20503", async () => {
+      await control(fakes.twilioUrl, "faults", { path: "/Messages.json", times: 1, status: 503 });
+      await assert.rejects(
+        client.messages.create({ to: lead.phone, from: shopNumber, body: "hi" }),
+        (error: unknown) => {
+          assert.ok(error instanceof twilio.RestException);
+          assert.equal(error.status, 503);
+          assert.equal(error.code, 20503);
+          return true;
+        },
+      );
+      assert.match(
+        (await client.messages.create({ to: lead.phone, from: shopNumber, body: "hi" })).sid,
+        /^SM/,
+      );
+    });
+    await t.step("storage: 500 StorageApiError", async () => {
+      await control(`${gatewayUrl}/storage/v1`, "faults", { times: 1, status: 500 });
+      const failed = await storage.from("lead-photos").upload("42/a.txt", new Blob(["a"]));
+      assert.equal(failed.error?.name, "StorageApiError");
+      assert.equal((failed.error as unknown as { status: number }).status, 500);
+      assert.equal(
+        (await storage.from("lead-photos").upload("42/a.txt", new Blob(["a"]))).error,
+        null,
+      );
+    });
+    await t.step("a 429 fault carries retry-after", async () => {
+      await control(fakes.resendUrl, "faults", { times: 1, status: 429 });
+      const limited = await resend.emails.send(email());
+      assert.equal(limited.error?.name, "rate_limit_exceeded");
+      assert.equal(limited.headers?.["retry-after"], "1");
+    });
+  });
 });
 
 Deno.test("an injected drop surfaces as a network error in each SDK and sends nothing", async (t) => {
-  await withStack(
-    async ({ fakes, gatewayUrl, resend, twilio: client, storage }) => {
-      await t.step(
-        "resend returns application_error with no status",
-        async () => {
-          await control(fakes.resendUrl, "faults", {
-            path: "/emails",
-            times: 1,
-            drop: true,
-          });
-          const { data, error } = await resend.emails.send(email());
-          assert.equal(data, null);
-          assert.equal(error?.name, "application_error");
-          assert.equal(error?.statusCode, null);
+  await withStack(async ({ fakes, gatewayUrl, resend, twilio: client, storage }) => {
+    await t.step("resend returns application_error with no status", async () => {
+      await control(fakes.resendUrl, "faults", { path: "/emails", times: 1, drop: true });
+      const { data, error } = await resend.emails.send(email());
+      assert.equal(data, null);
+      assert.equal(error?.name, "application_error");
+      assert.equal(error?.statusCode, null);
+    });
+    await t.step("twilio rejects with a transport error, not a RestException", async () => {
+      await control(fakes.twilioUrl, "faults", { times: 1, drop: true });
+      await assert.rejects(
+        client.messages.create({ to: lead.phone, from: shopNumber, body: "hi" }),
+        (error: unknown) => {
+          assert.ok(error instanceof Error);
+          assert.ok(!(error instanceof twilio.RestException), `got a RestException: ${error}`);
+          return true;
         },
       );
-      await t.step(
-        "twilio rejects with a transport error, not a RestException",
-        async () => {
-          await control(fakes.twilioUrl, "faults", { times: 1, drop: true });
-          await assert.rejects(
-            client.messages.create({
-              to: lead.phone,
-              from: shopNumber,
-              body: "hi",
-            }),
-            (error: unknown) => {
-              assert.ok(error instanceof Error);
-              assert.ok(
-                !(error instanceof twilio.RestException),
-                `got a RestException: ${error}`,
-              );
-              return true;
-            },
-          );
-        },
-      );
-      await t.step("storage returns a StorageUnknownError", async () => {
-        await control(`${gatewayUrl}/storage/v1`, "faults", {
-          times: 1,
-          drop: true,
-        });
-        const { error } = await storage.from("lead-photos").upload(
-          "42/b.txt",
-          new Blob(["b"]),
-        );
-        assert.equal(error?.name, "StorageUnknownError");
-      });
-      await t.step(
-        "the drops are recorded as such, and nothing was accepted",
-        async () => {
-          const requests = await getJson<RecordedRequest[]>(
-            `${fakes.resendUrl}/__fake/requests`,
-          );
-          assert.deepEqual(
-            requests.map((r) => [r.dropped, r.fault, r.response.status]),
-            [[
-              true,
-              true,
-              null,
-            ]],
-          );
-          assert.deepEqual(
-            await getJson(`${fakes.resendUrl}/__fake/messages`),
-            [],
-          );
-          assert.deepEqual(
-            await getJson(`${fakes.twilioUrl}/__fake/messages`),
-            [],
-          );
-          assert.deepEqual(
-            await getJson(`${gatewayUrl}/storage/v1/__fake/messages`),
-            [],
-          );
-        },
-      );
-    },
-  );
+    });
+    await t.step("storage returns a StorageUnknownError", async () => {
+      await control(`${gatewayUrl}/storage/v1`, "faults", { times: 1, drop: true });
+      const { error } = await storage.from("lead-photos").upload("42/b.txt", new Blob(["b"]));
+      assert.equal(error?.name, "StorageUnknownError");
+    });
+    await t.step("the drops are recorded as such, and nothing was accepted", async () => {
+      const requests = await getJson<RecordedRequest[]>(`${fakes.resendUrl}/__fake/requests`);
+      assert.deepEqual(requests.map((r) => [r.dropped, r.fault, r.response.status]), [[
+        true,
+        true,
+        null,
+      ]]);
+      assert.deepEqual(await getJson(`${fakes.resendUrl}/__fake/messages`), []);
+      assert.deepEqual(await getJson(`${fakes.twilioUrl}/__fake/messages`), []);
+      assert.deepEqual(await getJson(`${gatewayUrl}/storage/v1/__fake/messages`), []);
+    });
+  });
 });
 
 Deno.test("faults are consumed oldest first and only by requests whose path matches", async () => {
   await withStack(async ({ fakes, resend }) => {
-    await control(fakes.resendUrl, "faults", {
-      path: "/emails/batch",
-      times: 1,
-      status: 503,
-    });
-    await control(fakes.resendUrl, "faults", {
-      path: "/emails",
-      times: 2,
-      status: 500,
-    });
+    await control(fakes.resendUrl, "faults", { path: "/emails/batch", times: 1, status: 503 });
+    await control(fakes.resendUrl, "faults", { path: "/emails", times: 2, status: 500 });
     assert.equal(
       (await resend.emails.send(email())).error?.statusCode,
       500,
@@ -1707,10 +1267,7 @@ Deno.test("latency delays every answer and reset removes it with everything else
     await control(fakes.resendUrl, "latency", { ms: 150 });
     const started = performance.now();
     await resend.emails.send(email());
-    assert.ok(
-      performance.now() - started >= 150,
-      "the answer came before the latency",
-    );
+    assert.ok(performance.now() - started >= 150, "the answer came before the latency");
 
     await control(fakes.resendUrl, "faults", { times: 5, status: 500 });
     await control(fakes.resendUrl, "reset");
@@ -1736,19 +1293,7 @@ Deno.test("a bad control request is refused with 400 and a reason", async () => 
 
 Deno.test("supabase-js upload, createSignedUrl and a fetch of the signed URL return the bytes; a tampered token is refused", async (t) => {
   await withStack(async ({ gatewayUrl, storage, advanceClock }) => {
-    const photo = new Uint8Array([
-      0x89,
-      0x50,
-      0x4e,
-      0x47,
-      0x0d,
-      0x0a,
-      0x1a,
-      0x0a,
-      1,
-      2,
-      3,
-    ]);
+    const photo = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
     const bucket = storage.from("lead-photos");
     const uploaded = await bucket.upload(
       "42/front bumper.png",
@@ -1766,23 +1311,17 @@ Deno.test("supabase-js upload, createSignedUrl and a fetch of the signed URL ret
       ),
     );
 
-    await t.step(
-      "the signed URL serves the bytes without any key",
-      async () => {
-        const res = await fetch(signedUrl);
-        assert.equal(res.status, 200);
-        assert.equal(res.headers.get("content-type"), "image/png");
-        assert.deepEqual(new Uint8Array(await res.arrayBuffer()), photo);
-      },
-    );
+    await t.step("the signed URL serves the bytes without any key", async () => {
+      const res = await fetch(signedUrl);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("content-type"), "image/png");
+      assert.deepEqual(new Uint8Array(await res.arrayBuffer()), photo);
+    });
     await t.step("a tampered token is refused as InvalidJWT", async () => {
       const url = new URL(signedUrl);
       const token = url.searchParams.get("token")!;
       const last = token.at(-2) === "A" ? "B" : "A";
-      url.searchParams.set(
-        "token",
-        `${token.slice(0, -2)}${last}${token.at(-1)}`,
-      );
+      url.searchParams.set("token", `${token.slice(0, -2)}${last}${token.at(-1)}`);
       const res = await fetch(url);
       assert.equal(res.status, 400);
       assert.deepEqual(await res.json(), {
@@ -1793,66 +1332,39 @@ Deno.test("supabase-js upload, createSignedUrl and a fetch of the signed URL ret
       });
     });
     await t.step("a token for another object is refused", async () => {
-      await bucket.upload(
-        "42/other.png",
-        new Blob([photo], { type: "image/png" }),
-      );
-      const res = await fetch(
-        signedUrl.replace("front%20bumper.png", "other.png"),
-      );
+      await bucket.upload("42/other.png", new Blob([photo], { type: "image/png" }));
+      const res = await fetch(signedUrl.replace("front%20bumper.png", "other.png"));
       assert.equal(res.status, 400);
       assert.equal((await res.json()).code, "InvalidSignature");
     });
-    await t.step(
-      "createSignedUrls signs many and reports the missing",
-      async () => {
-        const { data, error } = await bucket.createSignedUrls([
-          "42/front bumper.png",
-          "42/missing.png",
-        ], 60);
-        assert.equal(error, null);
-        assert.ok(data![0].signedUrl?.includes("token="));
-        assert.equal(data![0].error, null);
-        assert.equal(data![1].signedUrl, null);
-        assert.match(data![1].error ?? "", /does not exist/);
-      },
-    );
-    await t.step(
-      "download with the service-role key returns the bytes",
-      async () => {
-        const { data, error } = await bucket.download("42/front bumper.png");
-        assert.equal(error, null);
-        assert.deepEqual(new Uint8Array(await data!.arrayBuffer()), photo);
-      },
-    );
+    await t.step("createSignedUrls signs many and reports the missing", async () => {
+      const { data, error } = await bucket.createSignedUrls([
+        "42/front bumper.png",
+        "42/missing.png",
+      ], 60);
+      assert.equal(error, null);
+      assert.ok(data![0].signedUrl?.includes("token="));
+      assert.equal(data![0].error, null);
+      assert.equal(data![1].signedUrl, null);
+      assert.match(data![1].error ?? "", /does not exist/);
+    });
+    await t.step("download with the service-role key returns the bytes", async () => {
+      const { data, error } = await bucket.download("42/front bumper.png");
+      assert.equal(error, null);
+      assert.deepEqual(new Uint8Array(await data!.arrayBuffer()), photo);
+    });
     await t.step("without the service-role key nothing is served", async () => {
-      const res = await fetch(
-        `${gatewayUrl}/storage/v1/object/lead-photos/42/other.png`,
-      );
+      const res = await fetch(`${gatewayUrl}/storage/v1/object/lead-photos/42/other.png`);
       assert.equal(res.status, 400);
       assert.equal((await res.json()).statusCode, "403");
-      const wrong = createStorageClient({
-        supabaseUrl: gatewayUrl,
-        serviceRoleKey: "not-the-key",
-      });
-      const { error } = await wrong.from("lead-photos").download(
-        "42/other.png",
-      );
+      const wrong = createStorageClient({ supabaseUrl: gatewayUrl, serviceRoleKey: "not-the-key" });
+      const { error } = await wrong.from("lead-photos").download("42/other.png");
       assert.equal(error?.name, "StorageApiError");
     });
-    await t.step(
-      "an upload to a taken path without upsert is a Duplicate",
-      async () => {
-        const { error } = await bucket.upload(
-          "42/front bumper.png",
-          new Blob([photo]),
-        );
-        assert.equal(
-          (error as unknown as { statusCode: string }).statusCode,
-          "409",
-        );
-      },
-    );
+    await t.step("an upload to a taken path without upsert is a Duplicate", async () => {
+      const { error } = await bucket.upload("42/front bumper.png", new Blob([photo]));
+      assert.equal((error as unknown as { statusCode: string }).statusCode, "409");
+    });
     await t.step("an expired signed URL is refused", async () => {
       advanceClock(61_000);
       const res = await fetch(signedUrl);
@@ -1863,61 +1375,40 @@ Deno.test("supabase-js upload, createSignedUrl and a fetch of the signed URL ret
 });
 
 Deno.test("the inbox lists emails, SMS and uploads newest first, as a page and as JSON", async () => {
-  await withStack(
-    async ({ fakes, resend, twilio: client, storage, advanceClock }) => {
-      await resend.emails.send(email({ subject: "First <email>" }));
-      advanceClock(1000);
-      await resend.emails.send(email({ subject: "Second email" }));
-      await client.messages.create({
-        to: lead.phone,
-        from: shopNumber,
-        body: "Your tech is on the way",
-      });
-      await storage.from("lead-photos").upload(
-        "42/dent.png",
-        new Blob([new Uint8Array([1, 2])], { type: "image/png" }),
-      );
+  await withStack(async ({ fakes, resend, twilio: client, storage, advanceClock }) => {
+    await resend.emails.send(email({ subject: "First <email>" }));
+    advanceClock(1000);
+    await resend.emails.send(email({ subject: "Second email" }));
+    await client.messages.create({
+      to: lead.phone,
+      from: shopNumber,
+      body: "Your tech is on the way",
+    });
+    await storage.from("lead-photos").upload(
+      "42/dent.png",
+      new Blob([new Uint8Array([1, 2])], { type: "image/png" }),
+    );
 
-      const api = await getJson<
-        { emails: FakeEmail[]; sms: FakeSms[]; uploads: FakeUpload[] }
-      >(
-        `${fakes.inboxUrl}/api`,
-      );
-      assert.deepEqual(api.emails.map((e) => e.subject), [
-        "Second email",
-        "First <email>",
-      ]);
-      assert.deepEqual(api.sms.map((s) => s.body), ["Your tech is on the way"]);
-      assert.deepEqual(api.uploads.map((u) => `${u.bucket}/${u.path}`), [
-        "lead-photos/42/dent.png",
-      ]);
+    const api = await getJson<{ emails: FakeEmail[]; sms: FakeSms[]; uploads: FakeUpload[] }>(
+      `${fakes.inboxUrl}/api`,
+    );
+    assert.deepEqual(api.emails.map((e) => e.subject), ["Second email", "First <email>"]);
+    assert.deepEqual(api.sms.map((s) => s.body), ["Your tech is on the way"]);
+    assert.deepEqual(api.uploads.map((u) => `${u.bucket}/${u.path}`), ["lead-photos/42/dent.png"]);
 
-      const page = await (await fetch(fakes.inboxUrl)).text();
-      assert.ok(page.includes("First &lt;email&gt;"), "the subject is escaped");
-      assert.ok(
-        page.includes("srcdoc="),
-        "the email html is rendered in a sandboxed frame",
-      );
-      assert.ok(page.includes("Your tech is on the way"));
-      assert.ok(page.includes("/uploads/lead-photos/42/dent.png"));
-      const image = await fetch(
-        `${fakes.inboxUrl}/uploads/lead-photos/42/dent.png`,
-      );
-      assert.deepEqual(
-        new Uint8Array(await image.arrayBuffer()),
-        new Uint8Array([1, 2]),
-      );
-    },
-  );
+    const page = await (await fetch(fakes.inboxUrl)).text();
+    assert.ok(page.includes("First &lt;email&gt;"), "the subject is escaped");
+    assert.ok(page.includes("srcdoc="), "the email html is rendered in a sandboxed frame");
+    assert.ok(page.includes("Your tech is on the way"));
+    assert.ok(page.includes("/uploads/lead-photos/42/dent.png"));
+    const image = await fetch(`${fakes.inboxUrl}/uploads/lead-photos/42/dent.png`);
+    assert.deepEqual(new Uint8Array(await image.arrayBuffer()), new Uint8Array([1, 2]));
+  });
 });
 
 Deno.test("the fakes log one line per request with phones and emails masked and no secrets", async () => {
   await withStack(async ({ logs, resend, twilio: client }) => {
-    await client.messages.create({
-      to: lead.phone,
-      from: shopNumber,
-      body: "hi",
-    });
+    await client.messages.create({ to: lead.phone, from: shopNumber, body: "hi" });
     await resend.emails.send(email());
     const text = logs.join("\n");
     assert.equal(logs.length, 2);
@@ -1963,52 +1454,31 @@ Deno.test("the webhook receiver records a CRM delivery with its raw body, bearer
         raw_body: body,
         json: JSON.parse(body),
       });
-      assert.ok(
-        !Number.isNaN(Date.parse(delivery.at)),
-        `at is not a date: ${delivery.at}`,
+      assert.ok(!Number.isNaN(Date.parse(delivery.at)), `at is not a date: ${delivery.at}`);
+    });
+    await t.step("the recorded headers and raw body verify the signature", () => {
+      const { "webhook-id": gotId, "webhook-timestamp": gotTimestamp } = delivery.headers;
+      assert.equal(
+        standardWebhookSignature(gotId!, gotTimestamp!, delivery.raw_body),
+        delivery.headers["webhook-signature"],
       );
     });
-    await t.step(
-      "the recorded headers and raw body verify the signature",
-      () => {
-        const { "webhook-id": gotId, "webhook-timestamp": gotTimestamp } = delivery.headers;
-        assert.equal(
-          standardWebhookSignature(gotId!, gotTimestamp!, delivery.raw_body),
-          delivery.headers["webhook-signature"],
-        );
-      },
-    );
-    await t.step(
-      "an unsigned delivery keeps only the headers it carried",
-      async () => {
-        const plain = await postWebhook(`${fakes.webhookUrl}/crm`, "{}", {
-          authorization: `Bearer ${crmToken}`,
-        });
-        assert.equal(plain.status, 200);
-        await plain.body?.cancel();
-        const deliveries = await getJson<FakeWebhook[]>(
-          `${fakes.webhookUrl}/__fake/messages`,
-        );
-        assert.deepEqual(deliveries[1].headers, {
-          authorization: `Bearer ${crmToken}`,
-        });
-      },
-    );
+    await t.step("an unsigned delivery keeps only the headers it carried", async () => {
+      const plain = await postWebhook(`${fakes.webhookUrl}/crm`, "{}", {
+        authorization: `Bearer ${crmToken}`,
+      });
+      assert.equal(plain.status, 200);
+      await plain.body?.cancel();
+      const deliveries = await getJson<FakeWebhook[]>(`${fakes.webhookUrl}/__fake/messages`);
+      assert.deepEqual(deliveries[1].headers, { authorization: `Bearer ${crmToken}` });
+    });
     await t.step(
       "the request log redacts the token, and the log lines do not carry it",
       async () => {
-        const [request] = await getJson<RecordedRequest[]>(
-          `${fakes.webhookUrl}/__fake/requests`,
-        );
+        const [request] = await getJson<RecordedRequest[]>(`${fakes.webhookUrl}/__fake/requests`);
         assert.equal(request.headers.authorization, "[redacted]");
-        assert.match(
-          logs[0],
-          /^\[fake webhooks\] POST \/crm → 200 \d+ms webhook-id=msg_2Lp0/,
-        );
-        assert.ok(
-          !logs.join("\n").includes(crmToken),
-          "a log line leaked the bearer token",
-        );
+        assert.match(logs[0], /^\[fake webhooks\] POST \/crm → 200 \d+ms webhook-id=msg_2Lp0/);
+        assert.ok(!logs.join("\n").includes(crmToken), "a log line leaked the bearer token");
       },
     );
   });
@@ -2041,9 +1511,7 @@ Deno.test("the webhook receiver answers a Slack post with ok, and a payload with
       });
     }
     await t.step("only the good post is a delivery", async () => {
-      const deliveries = await getJson<FakeWebhook[]>(
-        `${fakes.webhookUrl}/__fake/messages`,
-      );
+      const deliveries = await getJson<FakeWebhook[]>(`${fakes.webhookUrl}/__fake/messages`);
       assert.deepEqual(deliveries.map((d) => [d.path, d.json]), [
         ["/slack/T0001/B0001/abcdef", { text: "New lead: Jane, windshield" }],
       ]);
@@ -2057,9 +1525,7 @@ Deno.test("the webhook receiver refuses a CRM body that is not JSON with 400 and
       authorization: `Bearer ${crmToken}`,
     });
     assert.equal(notJson.status, 400);
-    assert.deepEqual(await notJson.json(), {
-      error: "The request body is not valid JSON",
-    });
+    assert.deepEqual(await notJson.json(), { error: "The request body is not valid JSON" });
 
     const get = await fetch(`${fakes.webhookUrl}/crm`);
     assert.equal(get.status, 405);
@@ -2067,13 +1533,8 @@ Deno.test("the webhook receiver refuses a CRM body that is not JSON with 400 and
     await get.body?.cancel();
 
     assert.deepEqual(await getJson(`${fakes.webhookUrl}/__fake/messages`), []);
-    const requests = await getJson<RecordedRequest[]>(
-      `${fakes.webhookUrl}/__fake/requests`,
-    );
-    assert.deepEqual(requests.map((r) => [r.method, r.response.status]), [[
-      "POST",
-      400,
-    ], [
+    const requests = await getJson<RecordedRequest[]>(`${fakes.webhookUrl}/__fake/requests`);
+    assert.deepEqual(requests.map((r) => [r.method, r.response.status]), [["POST", 400], [
       "GET",
       405,
     ]]);
@@ -2084,9 +1545,7 @@ Deno.test("a webhook fault answers 500, then 429 with retry-after, as many times
   await withStack(async ({ fakes }) => {
     const url = fakes.webhookUrl;
     const send = (n: number) =>
-      postWebhook(`${url}/crm`, JSON.stringify({ n }), {
-        authorization: `Bearer ${crmToken}`,
-      });
+      postWebhook(`${url}/crm`, JSON.stringify({ n }), { authorization: `Bearer ${crmToken}` });
     await control(url, "faults", { path: "/crm", times: 2, status: 500 });
     await control(url, "faults", { path: "/crm", times: 1, status: 429 });
 
@@ -2103,42 +1562,27 @@ Deno.test("a webhook fault answers 500, then 429 with retry-after, as many times
       assert.equal(res.headers.get("retry-after"), "1");
       assert.deepEqual(await res.json(), { error: "Too Many Requests" });
     });
-    await t.step(
-      "then the receiver accepts again, and no fault is left",
-      async () => {
-        const res = await send(4);
-        assert.equal(res.status, 200);
-        assert.equal((await res.json()).received, true);
-        assert.deepEqual(await getJson(`${url}/__fake/faults`), []);
-      },
-    );
-    await t.step(
-      "on a Slack path the fault is in Slack's plain-text format",
-      async () => {
-        await control(url, "faults", { path: "/slack", times: 1, status: 429 });
-        const res = await postWebhook(
-          `${url}/slack`,
-          JSON.stringify({ text: "hi" }),
-        );
-        assert.equal(res.status, 429);
-        assert.equal(res.headers.get("retry-after"), "1");
-        assert.equal(await res.text(), "rate_limited");
-      },
-    );
-    await t.step(
-      "a delay fault waits, then the delivery is accepted",
-      async () => {
-        await control(url, "faults", { times: 1, delayMs: 150 });
-        const started = performance.now();
-        const res = await send(5);
-        assert.equal(res.status, 200);
-        await res.body?.cancel();
-        assert.ok(
-          performance.now() - started >= 150,
-          "the answer came before the delay",
-        );
-      },
-    );
+    await t.step("then the receiver accepts again, and no fault is left", async () => {
+      const res = await send(4);
+      assert.equal(res.status, 200);
+      assert.equal((await res.json()).received, true);
+      assert.deepEqual(await getJson(`${url}/__fake/faults`), []);
+    });
+    await t.step("on a Slack path the fault is in Slack's plain-text format", async () => {
+      await control(url, "faults", { path: "/slack", times: 1, status: 429 });
+      const res = await postWebhook(`${url}/slack`, JSON.stringify({ text: "hi" }));
+      assert.equal(res.status, 429);
+      assert.equal(res.headers.get("retry-after"), "1");
+      assert.equal(await res.text(), "rate_limited");
+    });
+    await t.step("a delay fault waits, then the delivery is accepted", async () => {
+      await control(url, "faults", { times: 1, delayMs: 150 });
+      const started = performance.now();
+      const res = await send(5);
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+      assert.ok(performance.now() - started >= 150, "the answer came before the delay");
+    });
     await t.step("a drop fault closes the connection unanswered", async () => {
       await control(url, "faults", { times: 1, drop: true });
       await assert.rejects(send(6), TypeError);
@@ -2146,33 +1590,21 @@ Deno.test("a webhook fault answers 500, then 429 with retry-after, as many times
       assert.equal(res.status, 200);
       await res.body?.cancel();
     });
-    await t.step(
-      "only accepted deliveries are listed; every request is recorded",
-      async () => {
-        const deliveries = await getJson<FakeWebhook[]>(
-          `${url}/__fake/messages`,
-        );
-        assert.deepEqual(deliveries.map((d) => d.json), [{ n: 4 }, { n: 5 }, {
-          n: 7,
-        }]);
-        const requests = await getJson<RecordedRequest[]>(
-          `${url}/__fake/requests`,
-        );
-        assert.deepEqual(
-          requests.map((r) => [r.path, r.response.status, r.fault]),
-          [
-            ["/crm", 500, true],
-            ["/crm", 500, true],
-            ["/crm", 429, true],
-            ["/crm", 200, false],
-            ["/slack", 429, true],
-            ["/crm", 200, false],
-            ["/crm", null, true],
-            ["/crm", 200, false],
-          ],
-        );
-      },
-    );
+    await t.step("only accepted deliveries are listed; every request is recorded", async () => {
+      const deliveries = await getJson<FakeWebhook[]>(`${url}/__fake/messages`);
+      assert.deepEqual(deliveries.map((d) => d.json), [{ n: 4 }, { n: 5 }, { n: 7 }]);
+      const requests = await getJson<RecordedRequest[]>(`${url}/__fake/requests`);
+      assert.deepEqual(requests.map((r) => [r.path, r.response.status, r.fault]), [
+        ["/crm", 500, true],
+        ["/crm", 500, true],
+        ["/crm", 429, true],
+        ["/crm", 200, false],
+        ["/slack", 429, true],
+        ["/crm", 200, false],
+        ["/crm", null, true],
+        ["/crm", 200, false],
+      ]);
+    });
   });
 });
 
@@ -2203,11 +1635,7 @@ Deno.test("the inbox lists webhook deliveries newest first, with the bearer toke
       authorization: `Bearer ${crmToken}`,
       "webhook-id": "msg_1",
       "webhook-timestamp": "1700000000",
-      "webhook-signature": standardWebhookSignature(
-        "msg_1",
-        "1700000000",
-        body,
-      ),
+      "webhook-signature": standardWebhookSignature("msg_1", "1700000000", body),
     });
     await first.body?.cancel();
     advanceClock(1000);
@@ -2217,28 +1645,18 @@ Deno.test("the inbox lists webhook deliveries newest first, with the bearer toke
     );
     await second.body?.cancel();
 
-    const api = await getJson<{ webhooks: FakeWebhook[] }>(
-      `${fakes.inboxUrl}/api`,
-    );
+    const api = await getJson<{ webhooks: FakeWebhook[] }>(`${fakes.inboxUrl}/api`);
     assert.deepEqual(api.webhooks.map((w) => w.path), ["/slack", "/crm"]);
     assert.equal(api.webhooks[1].headers.authorization, `Bearer ${crmToken}`);
 
     const page = await (await fetch(fakes.inboxUrl)).text();
     assert.ok(page.includes("POST /crm") && page.includes("POST /slack"));
     assert.ok(page.includes("signed · webhook-id <code>msg_1</code>"));
-    assert.ok(
-      page.includes("authorization <code>Bearer loc…</code>"),
-      "the token is masked",
-    );
-    assert.ok(
-      !page.includes(crmToken),
-      "the page shows the whole bearer token",
-    );
+    assert.ok(page.includes("authorization <code>Bearer loc…</code>"), "the token is masked");
+    assert.ok(!page.includes(crmToken), "the page shows the whole bearer token");
     assert.ok(page.includes("unsigned · no authorization"));
     assert.ok(
-      page.includes(
-        "{\n  &quot;text&quot;: &quot;&lt;b&gt;New lead&lt;/b&gt;&quot;\n}",
-      ),
+      page.includes("{\n  &quot;text&quot;: &quot;&lt;b&gt;New lead&lt;/b&gt;&quot;\n}"),
       "the JSON body is pretty-printed and escaped",
     );
   });

@@ -9,22 +9,15 @@ function recordingServer(
   answer: (req: Request) => Promise<Response> | Response = () => Response.json({ ok: true }),
 ) {
   const received: Array<{ path: string; headers: Headers; body: string }> = [];
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    async (req) => {
-      received.push({
-        path: new URL(req.url).pathname,
-        headers: req.headers,
-        body: await req.text(),
-      });
-      return answer(req);
-    },
-  );
-  return {
-    received,
-    url: `http://127.0.0.1:${server.addr.port}`,
-    close: () => server.shutdown(),
-  };
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    received.push({
+      path: new URL(req.url).pathname,
+      headers: req.headers,
+      body: await req.text(),
+    });
+    return answer(req);
+  });
+  return { received, url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
 }
 
 Deno.test("a committed net.http_post reaches the server, and its response is recorded", async () => {
@@ -108,17 +101,13 @@ Deno.test("Vault stand-in: a created secret is readable decrypted by name and ca
     const name = `test_secret_${crypto.randomUUID().slice(0, 8)}`;
     const [{ id }] = await sql`select vault.create_secret('s3cret', ${name}) as id`;
     assert.equal(
-      (await sql`select decrypted_secret from vault.decrypted_secrets where name = ${name}`)[
-        0
-      ]
+      (await sql`select decrypted_secret from vault.decrypted_secrets where name = ${name}`)[0]
         .decrypted_secret,
       "s3cret",
     );
     await sql`select vault.update_secret(${id}, 'n3w')`;
     assert.equal(
-      (await sql`select decrypted_secret from vault.decrypted_secrets where name = ${name}`)[
-        0
-      ]
+      (await sql`select decrypted_secret from vault.decrypted_secrets where name = ${name}`)[0]
         .decrypted_secret,
       "n3w",
     );

@@ -10,19 +10,12 @@ Deno.test("RateLimiter lets 2 calls through per window across senders, and the t
   const provider = `test-${crypto.randomUUID()}`;
   try {
     // Two senders, as two function instances would be: separate pools, one shared limit.
-    const senders = [
-      new RateLimiter(a, provider, 2, 300),
-      new RateLimiter(b, provider, 2, 300),
-    ];
+    const senders = [new RateLimiter(a, provider, 2, 300), new RateLimiter(b, provider, 2, 300)];
     const first = await senders[0].take();
     const second = await senders[1].take();
     const [full] =
       await a`select slot_id, wait_ms from public.take_provider_slot(${provider}, 2, 300)`;
-    assert.equal(
-      full.slot_id,
-      null,
-      "no third slot while two calls are on the wire",
-    );
+    assert.equal(full.slot_id, null, "no third slot while two calls are on the wire");
     assert.ok(full.wait_ms > 0);
 
     const beforeAnswers = Date.now();
@@ -62,10 +55,7 @@ Deno.test("RateLimiter holds a slot while its call is unanswered, and honours a 
       await limiter.pauseFor(300);
       const started = Date.now();
       await (await limiter.take())();
-      assert.ok(
-        Date.now() - started >= 250,
-        `waited ${Date.now() - started} ms`,
-      );
+      assert.ok(Date.now() - started >= 250, `waited ${Date.now() - started} ms`);
     });
   } finally {
     await sql.end();

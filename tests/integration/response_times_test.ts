@@ -12,10 +12,7 @@ await requireStack();
 
 class Rollback extends Error {}
 
-async function rolledBack(
-  sql: postgres.Sql,
-  fn: (tx: postgres.TransactionSql) => Promise<void>,
-) {
+async function rolledBack(sql: postgres.Sql, fn: (tx: postgres.TransactionSql) => Promise<void>) {
   await sql.begin(async (tx) => {
     await fn(tx);
     throw new Rollback();
@@ -28,10 +25,7 @@ async function rolledBack(
 const DAY_START = new Date("2020-03-04T17:00:00Z");
 const at = (seconds: number) => new Date(DAY_START.getTime() + seconds * 1000);
 
-async function leadAt(
-  tx: postgres.TransactionSql,
-  extra: Record<string, unknown> = {},
-) {
+async function leadAt(tx: postgres.TransactionSql, extra: Record<string, unknown> = {}) {
   const [row] = await tx`insert into public.leads ${
     tx({ ...makeLead(), created_at: DAY_START, ...extra })
   }
@@ -72,12 +66,7 @@ Deno.test("lead_response_times and daily_response_times count from the lead to t
       assert.deepEqual(
         [claimed, called, waiting, repeat].map((id) => {
           const r = byId.get(id)!;
-          return [
-            r.first_staff_action,
-            r.seconds_to_first_action,
-            r.escalated,
-            r.duplicate,
-          ];
+          return [r.first_staff_action, r.seconds_to_first_action, r.escalated, r.duplicate];
         }),
         [
           ["lead_claimed", 120, false, false],

@@ -67,11 +67,7 @@ Deno.test("anon cannot read any table or view in public", async (t) => {
     for (const { name } of relations) {
       await t.step(name, async () => {
         await assert.rejects(
-          asRole(
-            sql,
-            "anon",
-            (tx) => tx.unsafe(`select * from public.${name} limit 1`),
-          ),
+          asRole(sql, "anon", (tx) => tx.unsafe(`select * from public.${name} limit 1`)),
           /permission denied/,
         );
       });
@@ -118,11 +114,7 @@ Deno.test("anon cannot write anything but a lead, nor set the columns the databa
     });
     await t.step("update of a lead", async () => {
       await assert.rejects(
-        asRole(
-          sql,
-          "anon",
-          (tx) => tx`update public.leads set status = 'lost'`,
-        ),
+        asRole(sql, "anon", (tx) => tx`update public.leads set status = 'lost'`),
         /permission denied/,
       );
     });
@@ -159,18 +151,8 @@ Deno.test("a malformed lead is refused with a message a form can show, naming th
       /email address or a phone number/,
     ],
     ["blank name", { first_name: "  " }, "first_name", /first name/],
-    [
-      "unknown service",
-      { service_type: "detailing" },
-      "service_type",
-      /not one we offer/,
-    ],
-    [
-      "silly year",
-      { vehicle_year: 1800 },
-      "vehicle_year",
-      /not a real model year/,
-    ],
+    ["unknown service", { service_type: "detailing" }, "service_type", /not one we offer/],
+    ["silly year", { vehicle_year: 1800 }, "vehicle_year", /not a real model year/],
     ["bad zip", { zip: "8020" }, "zip", /ZIP code "8020" is not valid/],
     [
       "consent without phone",

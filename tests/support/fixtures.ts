@@ -59,9 +59,5 @@ export function makeLead(overrides: LeadInput = {}): Required<LeadInput> {
 export async function insertLead(sql: postgres.Sql, overrides: LeadInput = {}) {
   const lead = makeLead(overrides);
   const [row] = await sql`insert into public.leads ${sql(lead)} returning id, reference_number`;
-  return {
-    ...lead,
-    id: row.id as string,
-    reference_number: row.reference_number as string,
-  };
+  return { ...lead, id: row.id as string, reference_number: row.reference_number as string };
 }

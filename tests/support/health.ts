@@ -15,24 +15,9 @@ export const calm: HealthSnapshot = {
   successRatePct: { email: 100, sms: 100, webhook: 100 },
   settled: { email: 50, sms: 50, webhook: 50 },
   providers: [
-    {
-      provider: "resend",
-      channel: "email",
-      last_success_at: null,
-      failures_in_a_row: 0,
-    },
-    {
-      provider: "twilio",
-      channel: "sms",
-      last_success_at: null,
-      failures_in_a_row: 0,
-    },
-    {
-      provider: "webhooks",
-      channel: "webhook",
-      last_success_at: null,
-      failures_in_a_row: 0,
-    },
+    { provider: "resend", channel: "email", last_success_at: null, failures_in_a_row: 0 },
+    { provider: "twilio", channel: "sms", last_success_at: null, failures_in_a_row: 0 },
+    { provider: "webhooks", channel: "webhook", last_success_at: null, failures_in_a_row: 0 },
   ],
 };
 

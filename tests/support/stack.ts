@@ -54,8 +54,5 @@ export async function requireStack() {
 
 /** Restarts the stack's PostgreSQL ("fast": an operator's restart; "immediate": a crash). */
 export async function restartPostgres(how: "fast" | "immediate") {
-  await restartCluster(
-    { dataDir: join(projectRoot, ".local", mode, "pg") },
-    how,
-  );
+  await restartCluster({ dataDir: join(projectRoot, ".local", mode, "pg") }, how);
 }

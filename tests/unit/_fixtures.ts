@@ -63,9 +63,7 @@ export function makeQuickQuoteLead(overrides: Partial<Lead> = {}): Lead {
 }
 
 /** The single business_settings row. */
-export function makeSettings(
-  overrides: Partial<BusinessSettings> = {},
-): BusinessSettings {
+export function makeSettings(overrides: Partial<BusinessSettings> = {}): BusinessSettings {
   return {
     business_name: "Pink Auto Glass",
     phone_display: "(720) 918-7465",
@@ -114,9 +112,7 @@ export function makeOutboxRow(overrides: Partial<OutboxRow> = {}): OutboxRow {
 }
 
 /** A scheduled appointment, Fri Nov 27 2026, 9–11 am in Denver, version 1. */
-export function makeAppointment(
-  overrides: Partial<Appointment> = {},
-): Appointment {
+export function makeAppointment(overrides: Partial<Appointment> = {}): Appointment {
   return {
     appointment_id: "5d0c8a64-3a5e-4d8f-9a0e-0c6a1b2c3d4e",
     version: 1,

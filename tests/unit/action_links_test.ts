@@ -17,14 +17,9 @@ const claims: ActionClaims = {
 const beforeExpiry = new Date("2026-11-25T16:31:00Z");
 
 const encode = (text: string) =>
-  new TextEncoder().encode(text).toBase64({
-    alphabet: "base64url",
-    omitPadding: true,
-  });
+  new TextEncoder().encode(text).toBase64({ alphabet: "base64url", omitPadding: true });
 const decode = (part: string) =>
-  new TextDecoder().decode(
-    Uint8Array.fromBase64(part, { alphabet: "base64url" }),
-  );
+  new TextDecoder().decode(Uint8Array.fromBase64(part, { alphabet: "base64url" }));
 
 /** A token whose signature is genuine over any body text, to test what comes after the check. */
 async function signedBody(body: string, key = secret): Promise<string> {
@@ -35,60 +30,40 @@ async function signedBody(body: string, key = secret): Promise<string> {
     false,
     ["sign"],
   );
-  const signature = await crypto.subtle.sign(
-    "HMAC",
-    hmac,
-    new TextEncoder().encode(body),
-  );
+  const signature = await crypto.subtle.sign("HMAC", hmac, new TextEncoder().encode(body));
   return `${body}.${
-    new Uint8Array(signature).toBase64({
-      alphabet: "base64url",
-      omitPadding: true,
-    })
+    new Uint8Array(signature).toBase64({ alphabet: "base64url", omitPadding: true })
   }`;
 }
 
 Deno.test("an action token round-trips its claims", async (t) => {
   await t.step("for a staff member", async () => {
     const token = await signActionToken(claims, secret);
-    assert.deepEqual(await verifyActionToken(token, secret, beforeExpiry), {
-      ok: true,
-      claims,
-    });
+    assert.deepEqual(await verifyActionToken(token, secret, beforeExpiry), { ok: true, claims });
   });
   await t.step("for the admin inbox (no staff id)", async () => {
-    const inbox: ActionClaims = {
-      ...claims,
-      staffId: null,
-      action: "lead_claimed",
-    };
+    const inbox: ActionClaims = { ...claims, staffId: null, action: "lead_claimed" };
     const token = await signActionToken(inbox, secret);
     assert.deepEqual(await verifyActionToken(token, secret, beforeExpiry), {
       ok: true,
       claims: inbox,
     });
   });
-  await t.step(
-    "the payload is compact JSON with the expiry in epoch seconds",
-    async () => {
-      const [body] = (await signActionToken(claims, secret)).split(".");
-      assert.equal(
-        decode(body),
-        `{"id":"${claims.id}","leadId":"${claims.leadId}","staffId":"${claims.staffId}",` +
-          `"action":"call_made","exp":1795710660}`,
-      );
-    },
-  );
+  await t.step("the payload is compact JSON with the expiry in epoch seconds", async () => {
+    const [body] = (await signActionToken(claims, secret)).split(".");
+    assert.equal(
+      decode(body),
+      `{"id":"${claims.id}","leadId":"${claims.leadId}","staffId":"${claims.staffId}",` +
+        `"action":"call_made","exp":1795710660}`,
+    );
+  });
   await t.step("an expiry with milliseconds is cut to the second", async () => {
     const token = await signActionToken(
       { ...claims, expiresAt: new Date("2026-11-26T16:31:00.900Z") },
       secret,
     );
     const check = await verifyActionToken(token, secret, beforeExpiry);
-    assert.equal(
-      check.ok && check.claims.expiresAt.toISOString(),
-      "2026-11-26T16:31:00.000Z",
-    );
+    assert.equal(check.ok && check.claims.expiresAt.toISOString(), "2026-11-26T16:31:00.000Z");
   });
 });
 
@@ -100,18 +75,10 @@ Deno.test("verifyActionToken() refuses a token changed or signed with another se
   );
   const flipped = (signature[0] === "A" ? "B" : "A") + signature.slice(1);
   const cases: Array<[string, string, string]> = [
-    [
-      "another lead id under the old signature",
-      `${otherLead}.${signature}`,
-      secret,
-    ],
+    ["another lead id under the old signature", `${otherLead}.${signature}`, secret],
     ["a changed signature", `${body}.${flipped}`, secret],
     ["the right token, the wrong secret", token, "another-secret"],
-    [
-      "a payload that is not even JSON, with a bad signature",
-      `bm90IGpzb24.${signature}`,
-      secret,
-    ],
+    ["a payload that is not even JSON, with a bad signature", `bm90IGpzb24.${signature}`, secret],
   ];
   for (const [name, candidate, key] of cases) {
     await t.step(name, async () => {
@@ -152,34 +119,22 @@ Deno.test("verifyActionToken() calls anything that is not one of its tokens malf
     ["a short signature", `${body}.${signature.slice(0, 20)}`],
     ["characters outside base64url", `${body}.${signature.slice(0, -2)}+/`],
     ["a padded signature", `${body}.${signature}=`],
-    [
-      "a signature with a space",
-      `${body}.${signature.slice(0, 10)} ${signature.slice(10)}`,
-    ],
+    ["a signature with a space", `${body}.${signature.slice(0, 10)} ${signature.slice(10)}`],
     ["a signed payload that is not base64url", signedBody("not*base64")],
     ["a signed payload that is not JSON", signedBody(encode("not json"))],
     ["a signed JSON array", signedBody(encode("[1,2]"))],
-    [
-      "a signed unknown action",
-      signedBody(payload({ action: "lead_deleted" })),
-    ],
-    [
-      "a signed payload without an expiry",
-      signedBody(payload({ exp: undefined })),
-    ],
+    ["a signed unknown action", signedBody(payload({ action: "lead_deleted" }))],
+    ["a signed payload without an expiry", signedBody(payload({ exp: undefined }))],
     ["a signed expiry as text", signedBody(payload({ exp: "1795710660" }))],
     ["a signed numeric staff id", signedBody(payload({ staffId: 7 }))],
     ["a signed empty lead id", signedBody(payload({ leadId: "" }))],
   ];
   for (const [name, candidate] of cases) {
     await t.step(name, async () => {
-      assert.deepEqual(
-        await verifyActionToken(await candidate, secret, beforeExpiry),
-        {
-          ok: false,
-          reason: "malformed",
-        },
-      );
+      assert.deepEqual(await verifyActionToken(await candidate, secret, beforeExpiry), {
+        ok: false,
+        reason: "malformed",
+      });
     });
   }
 });

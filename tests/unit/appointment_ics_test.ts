@@ -8,9 +8,7 @@ import {
 
 const stamp = new Date("2026-11-20T12:00:00Z");
 
-function makeInvite(
-  overrides: Partial<AppointmentInvite> = {},
-): AppointmentInvite {
+function makeInvite(overrides: Partial<AppointmentInvite> = {}): AppointmentInvite {
   return {
     uid: "appointment-7f3c@leadwire",
     sequence: 0,
@@ -28,9 +26,7 @@ function makeInvite(
 }
 
 /** The calendar ical.js reads from `ics`, and its one event. */
-function parse(
-  ics: string,
-): { calendar: ICAL.Component; event: ICAL.Component } {
+function parse(ics: string): { calendar: ICAL.Component; event: ICAL.Component } {
   const calendar = new ICAL.Component(ICAL.parse(ics));
   const event = calendar.getFirstSubcomponent("vevent");
   assert.ok(event, "the calendar has a VEVENT");
@@ -38,10 +34,7 @@ function parse(
 }
 
 /** A date-time property as ical.js resolves it: its zone's TZID and its instant. */
-function instant(
-  event: ICAL.Component,
-  name: string,
-): { tzid: string; utc: string } {
+function instant(event: ICAL.Component, name: string): { tzid: string; utc: string } {
   const time = event.getFirstPropertyValue(name) as ICAL.Time;
   return { tzid: time.zone?.tzid ?? "", utc: time.toJSDate().toISOString() };
 }
@@ -108,48 +101,28 @@ Deno.test("appointmentIcs() writes the shop's wall-clock times with their TZID, 
       assert.ok(lines(ics).includes(`DTEND;TZID=${timeZone}:${localEnd}`));
       const { calendar, event } = parse(ics);
       const zones = calendar.getAllSubcomponents("vtimezone");
-      assert.deepEqual(zones.map((z) => z.getFirstPropertyValue("tzid")), [
-        timeZone,
-      ]);
+      assert.deepEqual(zones.map((z) => z.getFirstPropertyValue("tzid")), [timeZone]);
       assert.deepEqual(instant(event, "dtstart"), {
         tzid: timeZone,
         utc: start.replace("Z", ".000Z"),
       });
-      assert.deepEqual(instant(event, "dtend"), {
-        tzid: timeZone,
-        utc: end.replace("Z", ".000Z"),
-      });
+      assert.deepEqual(instant(event, "dtend"), { tzid: timeZone, utc: end.replace("Z", ".000Z") });
     });
   }
-  await t.step(
-    "an alias zone is written under the TZID its VTIMEZONE defines",
-    () => {
-      const ics = appointmentIcs(makeInvite({ timeZone: "US/Mountain" }), {
-        stamp,
-      });
-      assert.ok(
-        lines(ics).includes("DTSTART;TZID=America/Denver:20261127T090000"),
-      );
-      assert.ok(lines(ics).includes("TZID:America/Denver"));
-    },
-  );
+  await t.step("an alias zone is written under the TZID its VTIMEZONE defines", () => {
+    const ics = appointmentIcs(makeInvite({ timeZone: "US/Mountain" }), { stamp });
+    assert.ok(lines(ics).includes("DTSTART;TZID=America/Denver:20261127T090000"));
+    assert.ok(lines(ics).includes("TZID:America/Denver"));
+  });
 });
 
 Deno.test("appointmentIcs() writes the same bytes whatever zone the process runs in", async (t) => {
   const expected = appointmentIcs(makeInvite(), { stamp });
-  for (
-    const zone of ["UTC", "Asia/Tokyo", "Pacific/Honolulu", "America/Denver"]
-  ) {
+  for (const zone of ["UTC", "Asia/Tokyo", "Pacific/Honolulu", "America/Denver"]) {
     await t.step(`TZ=${zone}`, () => {
-      const ics = inProcessZone(
-        zone,
-        () => appointmentIcs(makeInvite(), { stamp }),
-      );
+      const ics = inProcessZone(zone, () => appointmentIcs(makeInvite(), { stamp }));
       assert.equal(ics, expected);
-      assert.equal(
-        instant(parse(ics).event, "dtstart").utc,
-        "2026-11-27T16:00:00.000Z",
-      );
+      assert.equal(instant(parse(ics).event, "dtstart").utc, "2026-11-27T16:00:00.000Z");
     });
   }
 });
@@ -171,14 +144,9 @@ Deno.test("a reschedule keeps the UID and raises SEQUENCE; a cancellation is MET
   ];
   for (const [name, overrides, method, status] of cases) {
     await t.step(name, () => {
-      const { calendar, event } = parse(
-        appointmentIcs(makeInvite(overrides), { stamp }),
-      );
+      const { calendar, event } = parse(appointmentIcs(makeInvite(overrides), { stamp }));
       assert.equal(calendar.getFirstPropertyValue("method"), method);
-      assert.equal(
-        event.getFirstPropertyValue("uid"),
-        "appointment-7f3c@leadwire",
-      );
+      assert.equal(event.getFirstPropertyValue("uid"), "appointment-7f3c@leadwire");
       assert.equal(event.getFirstPropertyValue("sequence"), overrides.sequence);
       assert.equal(event.getFirstPropertyValue("status"), status);
     });
@@ -188,16 +156,10 @@ Deno.test("a reschedule keeps the UID and raises SEQUENCE; a cancellation is MET
 Deno.test("the organizer and the attendee are mailto: addresses with their names; without an attendee there is no ATTENDEE", () => {
   const { event } = parse(appointmentIcs(makeInvite(), { stamp }));
   const organizer = event.getFirstProperty("organizer")!;
-  assert.equal(
-    String(organizer.getFirstValue()).toLowerCase(),
-    "mailto:service@pinkautoglass.com",
-  );
+  assert.equal(String(organizer.getFirstValue()).toLowerCase(), "mailto:service@pinkautoglass.com");
   assert.equal(organizer.getParameter("cn"), "Pink Auto Glass");
   const attendee = event.getFirstProperty("attendee")!;
-  assert.equal(
-    String(attendee.getFirstValue()).toLowerCase(),
-    "mailto:jane.doe@example.com",
-  );
+  assert.equal(String(attendee.getFirstValue()).toLowerCase(), "mailto:jane.doe@example.com");
   assert.equal(attendee.getParameter("cn"), "Jane Doe");
 
   const alone = parse(appointmentIcs(makeInvite({ attendee: null }), { stamp })).event;
@@ -211,11 +173,7 @@ Deno.test("SUMMARY, DESCRIPTION and LOCATION keep commas, semicolons and line br
     location: "Lot B; 1234 Main St, Denver",
   });
   const ics = appointmentIcs(invite, { stamp });
-  assert.ok(
-    lines(ics).includes(
-      "SUMMARY:Windshield replacement\\, mobile\\; 2019 Honda Civic",
-    ),
-  );
+  assert.ok(lines(ics).includes("SUMMARY:Windshield replacement\\, mobile\\; 2019 Honda Civic"));
   assert.ok(
     lines(ics).includes(
       "DESCRIPTION:Bring the car at 8:45.\\nRef: PAG-261125-0042\\; glass\\, OEM",
@@ -237,21 +195,12 @@ Deno.test("every line ends in CRLF and is folded at 75 octets without splitting 
   assert.ok(ics.endsWith("END:VCALENDAR\r\n"));
   assert.ok(!/[^\r]\n/.test(ics), "no bare LF");
   const physical = ics.slice(0, -2).split("\r\n");
-  assert.ok(
-    physical.some((l) => l.startsWith(" ")),
-    "the long DESCRIPTION is folded",
-  );
+  assert.ok(physical.some((l) => l.startsWith(" ")), "the long DESCRIPTION is folded");
   for (const line of physical) {
-    assert.ok(
-      new TextEncoder().encode(line).byteLength <= 75,
-      `longer than 75 octets: ${line}`,
-    );
+    assert.ok(new TextEncoder().encode(line).byteLength <= 75, `longer than 75 octets: ${line}`);
     assert.ok(!line.includes("\uFFFD"));
   }
-  assert.equal(
-    parse(ics).event.getFirstPropertyValue("description"),
-    description,
-  );
+  assert.equal(parse(ics).event.getFirstPropertyValue("description"), description);
 });
 
 Deno.test("DTSTAMP is the stamp given, in UTC, so the same appointment version renders the same bytes", () => {
@@ -267,34 +216,23 @@ Deno.test("appointmentIcs() refuses an unknown zone, an end not after the start 
       { timeZone: "Mountain Time" },
       /"Mountain Time" is not a known IANA time zone/,
     ],
-    [
-      "end before start",
-      { end: new Date("2026-11-27T15:00:00Z") },
-      /is not after its start/,
-    ],
-    [
-      "zero length",
-      { end: new Date("2026-11-27T16:00:00Z") },
-      /is not after its start/,
-    ],
+    ["end before start", { end: new Date("2026-11-27T15:00:00Z") }, /is not after its start/],
+    ["zero length", { end: new Date("2026-11-27T16:00:00Z") }, /is not after its start/],
     ["invalid date", { start: new Date("not a date") }, /not a valid date/],
     ["negative sequence", { sequence: -1 }, /sequence -1/],
     ["fractional sequence", { sequence: 1.5 }, /sequence 1\.5/],
   ];
   for (const [name, overrides, message] of cases) {
     await t.step(name, () => {
-      assert.throws(
-        () => appointmentIcs(makeInvite(overrides), { stamp }),
-        (error: unknown) => {
-          assert.ok(error instanceof AppointmentIcsError);
-          assert.match(
-            error.message,
-            /^Cannot write the invite for appointment "appointment-7f3c@leadwire": /,
-          );
-          assert.match(error.message, message);
-          return true;
-        },
-      );
+      assert.throws(() => appointmentIcs(makeInvite(overrides), { stamp }), (error: unknown) => {
+        assert.ok(error instanceof AppointmentIcsError);
+        assert.match(
+          error.message,
+          /^Cannot write the invite for appointment "appointment-7f3c@leadwire": /,
+        );
+        assert.match(error.message, message);
+        return true;
+      });
     });
   }
 });

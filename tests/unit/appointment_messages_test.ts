@@ -19,10 +19,7 @@ function facts(overrides: Partial<PlanFacts> = {}): PlanFacts {
     smsConsent: { state: "opted_in", since: null },
     smsUnreachable: null,
     smsSentLast24h: 0,
-    settings: makeSettings({
-      sms_window_start_hour: 8,
-      sms_window_end_hour: 20,
-    }),
+    settings: makeSettings({ sms_window_start_hour: 8, sms_window_end_hour: 20 }),
     now,
     appointment,
     ...overrides,
@@ -30,31 +27,15 @@ function facts(overrides: Partial<PlanFacts> = {}): PlanFacts {
 }
 
 const summary = (plan: ReturnType<typeof planMessages>) =>
-  plan.map((
-    m,
-  ) => [m.key, m.suppressedReason, m.deferredUntil?.toISOString() ?? null]);
+  plan.map((m) => [m.key, m.suppressedReason, m.deferredUntil?.toISOString() ?? null]);
 
 Deno.test("an appointment's messages are keyed by its version, so each version is planned once", () => {
   const moved = makeAppointment({ version: 2, rescheduled: true });
   assert.deepEqual(
-    summary(
-      planMessages(
-        "appointment_scheduled",
-        lead,
-        facts({ appointment: moved }),
-      ),
-    ),
+    summary(planMessages("appointment_scheduled", lead, facts({ appointment: moved }))),
     [
-      [
-        `appt:${appointment.appointment_id}:v2:appointment_confirmation_email`,
-        null,
-        null,
-      ],
-      [
-        `appt:${appointment.appointment_id}:v2:appointment_confirmation_sms`,
-        null,
-        null,
-      ],
+      [`appt:${appointment.appointment_id}:v2:appointment_confirmation_email`, null, null],
+      [`appt:${appointment.appointment_id}:v2:appointment_confirmation_sms`, null, null],
     ],
   );
   assert.deepEqual(
@@ -66,11 +47,7 @@ Deno.test("an appointment's messages are keyed by its version, so each version i
       ),
     ),
     [
-      [
-        `appt:${appointment.appointment_id}:v1:appointment_cancellation_email`,
-        null,
-        null,
-      ],
+      [`appt:${appointment.appointment_id}:v1:appointment_cancellation_email`, null, null],
       [
         `appt:${appointment.appointment_id}:v1:appointment_cancellation_sms`,
         "no_sms_consent",
@@ -82,49 +59,38 @@ Deno.test("an appointment's messages are keyed by its version, so each version i
 
 Deno.test("planReminder() texts at the reminder time, emails instead when it cannot text, or records why not", async (t) => {
   const key = (kind: string) => `appt:${appointment.appointment_id}:v1:${kind}`;
-  const made = makeAppointment({
-    changed_at: new Date("2026-11-20T17:00:00Z"),
-  });
+  const made = makeAppointment({ changed_at: new Date("2026-11-20T17:00:00Z") });
   await t.step("consent: the SMS waits until 24 h before", () => {
+    assert.deepEqual(summary(planReminder(lead, { ...facts(), appointment: made })), [
+      [key("appointment_reminder_sms"), null, "2026-11-26T16:00:00.000Z"],
+    ]);
+  });
+  await t.step("no consent: the SMS is suppressed and the email waits instead", () => {
     assert.deepEqual(
-      summary(planReminder(lead, { ...facts(), appointment: made })),
+      summary(
+        planReminder(lead, {
+          ...facts({ smsConsent: { state: "none", since: null } }),
+          appointment: made,
+        }),
+      ),
       [
-        [key("appointment_reminder_sms"), null, "2026-11-26T16:00:00.000Z"],
+        [key("appointment_reminder_sms"), "no_sms_consent", null],
+        [key("appointment_reminder_email"), null, "2026-11-26T16:00:00.000Z"],
       ],
     );
   });
-  await t.step(
-    "no consent: the SMS is suppressed and the email waits instead",
-    () => {
-      assert.deepEqual(
-        summary(
-          planReminder(lead, {
-            ...facts({ smsConsent: { state: "none", since: null } }),
-            appointment: made,
-          }),
-        ),
-        [
-          [key("appointment_reminder_sms"), "no_sms_consent", null],
-          [key("appointment_reminder_email"), null, "2026-11-26T16:00:00.000Z"],
-        ],
-      );
-    },
-  );
-  await t.step(
-    "made less than 24 h ahead: the SMS alone, suppressed with the reason",
-    () => {
-      const late = new Date("2026-11-26T20:00:00Z");
-      assert.deepEqual(
-        summary(
-          planReminder(lead, {
-            ...facts({ now: late }),
-            appointment: makeAppointment({ changed_at: late }),
-          }),
-        ),
-        [[key("appointment_reminder_sms"), "scheduled_within_24h", null]],
-      );
-    },
-  );
+  await t.step("made less than 24 h ahead: the SMS alone, suppressed with the reason", () => {
+    const late = new Date("2026-11-26T20:00:00Z");
+    assert.deepEqual(
+      summary(
+        planReminder(lead, {
+          ...facts({ now: late }),
+          appointment: makeAppointment({ changed_at: late }),
+        }),
+      ),
+      [[key("appointment_reminder_sms"), "scheduled_within_24h", null]],
+    );
+  });
 });
 
 function ctx(overrides: Partial<RenderContext> = {}): RenderContext {
@@ -142,9 +108,7 @@ function ctx(overrides: Partial<RenderContext> = {}): RenderContext {
 }
 
 Deno.test("appointment emails name the day and time in their subject and carry their invite", async (t) => {
-  const cases: Array<
-    [keyof typeof CATALOG, Partial<RenderContext>, string, string | null]
-  > = [
+  const cases: Array<[keyof typeof CATALOG, Partial<RenderContext>, string, string | null]> = [
     [
       "appointment_confirmation_email",
       {},
@@ -180,10 +144,7 @@ Deno.test("appointment emails name the day and time in their subject and carry t
       assert.match(email.text, /123 Main St, Denver, CO 80202/);
       const [invite] = email.attachments ?? [];
       if (method === null) return assert.equal(invite, undefined);
-      assert.equal(
-        invite.contentType,
-        `text/calendar; charset=utf-8; method=${method}`,
-      );
+      assert.equal(invite.contentType, `text/calendar; charset=utf-8; method=${method}`);
       assert.match(atob(invite.content), new RegExp(`METHOD:${method}`));
     });
   }
@@ -200,15 +161,10 @@ Deno.test("appointment emails name the day and time in their subject and carry t
 });
 
 Deno.test("appointment texts carry date, window, address and technician in at most 2 GSM-7 segments", async (t) => {
-  const sms = async (
-    kind: keyof typeof CATALOG,
-    overrides: Partial<RenderContext> = {},
-  ) => {
+  const sms = async (kind: keyof typeof CATALOG, overrides: Partial<RenderContext> = {}) => {
     const entry = CATALOG[kind];
     assert.ok(isLeadKind(entry));
-    return (await entry.render(
-      ctx({ recipient: lead.phone_e164!, ...overrides }),
-    ) as SmsMessage)
+    return (await entry.render(ctx({ recipient: lead.phone_e164!, ...overrides })) as SmsMessage)
       .body;
   };
   const cases: Array<[keyof typeof CATALOG, Partial<RenderContext>, string]> = [
@@ -234,15 +190,12 @@ Deno.test("appointment texts carry date, window, address and technician in at mo
     ],
   ];
   for (const [kind, overrides, expected] of cases) {
-    await t.step(
-      `${kind}${overrides.appointment ? " (moved)" : ""}`,
-      async () => {
-        const body = await sms(kind, overrides);
-        assert.equal(body, expected);
-        const cost = smsCost(body);
-        assert.equal(cost.encoding, "GSM-7");
-        assert.ok(cost.segments <= 2, `${cost.segments} segments`);
-      },
-    );
+    await t.step(`${kind}${overrides.appointment ? " (moved)" : ""}`, async () => {
+      const body = await sms(kind, overrides);
+      assert.equal(body, expected);
+      const cost = smsCost(body);
+      assert.equal(cost.encoding, "GSM-7");
+      assert.ok(cost.segments <= 2, `${cost.segments} segments`);
+    });
   }
 });

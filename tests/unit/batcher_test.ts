@@ -8,9 +8,7 @@ Deno.test("createBatcher() runs a lone call at once and gathers calls that arriv
   const call = createBatcher(async (keys: string[]) => {
     batches.push(keys);
     if (batches.length === 1) await firstHeld;
-    return new Map(
-      keys.filter((k) => k !== "missing").map((k) => [k, k.toUpperCase()]),
-    );
+    return new Map(keys.filter((k) => k !== "missing").map((k) => [k, k.toUpperCase()]));
   }, { max: 3 });
 
   const first = call("a");

@@ -20,11 +20,7 @@ function row(key: string, overrides: Partial<OutboxRow> = {}): OutboxRow {
  * A drain's side of a send: answers are collected; every row is still ours (unless listed in
  * `lost`), and each call's key is noted.
  */
-function drainSide(
-  answers: Answer[],
-  refs: string[] = [],
-  lost: string[] = [],
-): SendContext {
+function drainSide(answers: Answer[], refs: string[] = [], lost: string[] = []): SendContext {
   return {
     settle: (a) => {
       answers.push(...a);
@@ -38,9 +34,7 @@ function drainSide(
 }
 
 Deno.test("webhookFailure() retries a receiver that is down, slow or busy, and no other 4xx", async (t) => {
-  const cases: Array<
-    [string, Parameters<typeof webhookFailure>[0], boolean, boolean]
-  > = [
+  const cases: Array<[string, Parameters<typeof webhookFailure>[0], boolean, boolean]> = [
     ["500", { status: 500 }, true, false],
     ["503", { status: 503 }, true, false],
     ["408 request timeout", { status: 408 }, true, false],
@@ -49,18 +43,8 @@ Deno.test("webhookFailure() retries a receiver that is down, slow or busy, and n
     ["401 wrong token", { status: 401 }, false, false],
     ["404 no such hook", { status: 404 }, false, false],
     ["410 gone", { status: 410 }, false, false],
-    [
-      "no connection",
-      { error: new TypeError("connection refused") },
-      true,
-      false,
-    ],
-    [
-      "timed out",
-      { error: new DOMException("signal timed out", "TimeoutError") },
-      true,
-      false,
-    ],
+    ["no connection", { error: new TypeError("connection refused") }, true, false],
+    ["timed out", { error: new DOMException("signal timed out", "TimeoutError") }, true, false],
   ];
   for (const [name, answer, transient, throttled] of cases) {
     await t.step(name, () => {
@@ -70,10 +54,7 @@ Deno.test("webhookFailure() retries a receiver that is down, slow or busy, and n
     });
   }
   await t.step("Retry-After is kept", () => {
-    assert.equal(
-      webhookFailure({ status: 429, retryAfter: "7" }).retryAfterSeconds,
-      7,
-    );
+    assert.equal(webhookFailure({ status: 429, retryAfter: "7" }).retryAfterSeconds, 7);
   });
 });
 
@@ -103,17 +84,10 @@ Deno.test("postWebhook() signs with Standard Webhooks when asked and a secret is
     assert.equal(req.headers.get("authorization"), "Bearer t0k");
     assert.equal(req.headers.get("content-type"), "application/json");
     assert.equal(req.headers.get("webhook-id"), "lead-1:crm_new_lead_webhook");
-    assert.equal(
-      req.headers.get("webhook-timestamp"),
-      String(at.getTime() / 1000),
-    );
+    assert.equal(req.headers.get("webhook-timestamp"), String(at.getTime() / 1000));
     const body = await req.text();
     // The library refuses stale timestamps, so verify the signature as of `at`.
-    const expected = new Webhook(SECRET).sign(
-      "lead-1:crm_new_lead_webhook",
-      at,
-      body,
-    );
+    const expected = new Webhook(SECRET).sign("lead-1:crm_new_lead_webhook", at, body);
     assert.equal(req.headers.get("webhook-signature"), expected);
     assert.deepEqual(JSON.parse(body), request.body);
   });
@@ -121,17 +95,14 @@ Deno.test("postWebhook() signs with Standard Webhooks when asked and a secret is
     await postWebhook(request, { id: "k", fetch: fetchSpy });
     assert.equal(seen.at(-1)!.headers.get("webhook-signature"), null);
   });
-  await t.step(
-    "not asked: no signature headers even with a secret",
-    async () => {
-      await postWebhook({ ...request, sign: false }, {
-        id: "k",
-        signingSecret: SECRET,
-        fetch: fetchSpy,
-      });
-      assert.equal(seen.at(-1)!.headers.get("webhook-signature"), null);
-    },
-  );
+  await t.step("not asked: no signature headers even with a secret", async () => {
+    await postWebhook({ ...request, sign: false }, {
+      id: "k",
+      signingSecret: SECRET,
+      fetch: fetchSpy,
+    });
+    assert.equal(seen.at(-1)!.headers.get("webhook-signature"), null);
+  });
   await t.step("a refused connection is a transient failure", async () => {
     const result = await postWebhook(request, {
       id: "k",
@@ -160,26 +131,16 @@ Deno.test("the email sender batches up to 100 per call, customers first, and set
       send: (emails: { to: string[] }[]) => {
         calls.push(emails);
         return Promise.resolve({
-          data: {
-            data: emails.map((_, i) => ({ id: `em_${calls.length}_${i}` })),
-          },
+          data: { data: emails.map((_, i) => ({ id: `em_${calls.length}_${i}` })) },
           error: null,
           headers: {},
         });
       },
     },
-    emails: {
-      send: () => Promise.reject(new Error("single send not expected")),
-    },
+    emails: { send: () => Promise.reject(new Error("single send not expected")) },
   } as unknown as Resend;
-  const sender = createEmailSender({
-    resend,
-    from: "shop@example.com",
-    limiter: openLimiter(),
-  });
-  const deliveries: Delivery<
-    { to: string; subject: string; html: string; text: string }
-  >[] = [];
+  const sender = createEmailSender({ resend, from: "shop@example.com", limiter: openLimiter() });
+  const deliveries: Delivery<{ to: string; subject: string; html: string; text: string }>[] = [];
   for (let i = 0; i < 250; i++) {
     const staff = i % 2 === 0;
     deliveries.push({
@@ -211,20 +172,12 @@ Deno.test("the email sender pauses the shared limiter once when Resend throttles
       send: () =>
         Promise.resolve({
           data: null,
-          error: {
-            statusCode: 429,
-            name: "rate_limit_exceeded",
-            message: "slow down",
-          },
+          error: { statusCode: 429, name: "rate_limit_exceeded", message: "slow down" },
           headers: { "retry-after": "2" },
         }),
     },
   } as unknown as Resend;
-  const sender = createEmailSender({
-    resend,
-    from: "s@x.com",
-    limiter: openLimiter(pauses),
-  });
+  const sender = createEmailSender({ resend, from: "s@x.com", limiter: openLimiter(pauses) });
   const answers: Answer[] = [];
   await sender.send(
     [0, 1, 2].map((i) => ({
@@ -243,12 +196,7 @@ Deno.test("the SMS sender reports Twilio's 21610 as an unsubscribed phone and ne
     messages: {
       create: ({ to }: { to: string }) =>
         to === "+17205550001"
-          ? Promise.reject(
-            Object.assign(new Error("unsubscribed"), {
-              status: 400,
-              code: 21610,
-            }),
-          )
+          ? Promise.reject(Object.assign(new Error("unsubscribed"), { status: 400, code: 21610 }))
           : Promise.resolve({ sid: `SM${to.slice(-4)}` }),
     },
   } as unknown as Twilio;
@@ -315,35 +263,21 @@ function fakeBatchResend(
     error: null,
     headers: {},
   }),
-  answerOne: () => unknown = () => ({
-    data: { id: "em_single" },
-    error: null,
-    headers: {},
-  }),
+  answerOne: () => unknown = () => ({ data: { id: "em_single" }, error: null, headers: {} }),
 ) {
   type Sent = { to: string[]; attachments?: unknown[] };
   return {
     batch: {
       send: (emails: Sent[], opts: { idempotencyKey: string }) => {
         for (const e of emails) {
-          calls.push({
-            to: e.to,
-            key: opts.idempotencyKey,
-            endpoint: "batch",
-            ...attached(e),
-          });
+          calls.push({ to: e.to, key: opts.idempotencyKey, endpoint: "batch", ...attached(e) });
         }
         return Promise.resolve(answer(emails));
       },
     },
     emails: {
       send: (e: Sent, opts: { idempotencyKey: string }) => {
-        calls.push({
-          to: e.to,
-          key: opts.idempotencyKey,
-          endpoint: "single",
-          ...attached(e),
-        });
+        calls.push({ to: e.to, key: opts.idempotencyKey, endpoint: "single", ...attached(e) });
         return Promise.resolve(answerOne());
       },
     },
@@ -364,18 +298,10 @@ Deno.test("nextCall() keeps an email in doubt with exactly the mates of its earl
     delivery: email(key, { send_ref, in_doubt_since }, attachments),
     ctx: drainSide([]),
   });
-  const withInvite = (
-    key: string,
-    send_ref: string | null = null,
-    since: Date | null = null,
-  ) => q(key, send_ref, since, [invite]);
-  const cases: Array<
-    [string, ReturnType<typeof q>[], string[], string | null]
-  > = [
-    ["fresh emails fill one call", [q("a", null, null), q("b", null, null)], [
-      "a",
-      "b",
-    ], null],
+  const withInvite = (key: string, send_ref: string | null = null, since: Date | null = null) =>
+    q(key, send_ref, since, [invite]);
+  const cases: Array<[string, ReturnType<typeof q>[], string[], string | null]> = [
+    ["fresh emails fill one call", [q("a", null, null), q("b", null, null)], ["a", "b"], null],
     [
       "a fresh email never joins a batch in doubt",
       [q("a", "batch-1", doubt), q("b", null, null), q("c", "batch-1", doubt)],
@@ -408,12 +334,7 @@ Deno.test("nextCall() keeps an email in doubt with exactly the mates of its earl
     ],
     [
       "an email with attachments never joins a batch",
-      [
-        q("a", null, null),
-        withInvite("b"),
-        q("c", null, null),
-        withInvite("d"),
-      ],
+      [q("a", null, null), withInvite("b"), q("c", null, null), withInvite("d")],
       ["a", "c"],
       null,
     ],
@@ -431,11 +352,7 @@ Deno.test("nextCall() keeps an email in doubt with exactly the mates of its earl
     ],
     [
       "a batch in doubt keeps a mate that now has attachments: its key decides",
-      [
-        q("a", "batch-1", doubt),
-        withInvite("b", "batch-1", doubt),
-        withInvite("c"),
-      ],
+      [q("a", "batch-1", doubt), withInvite("b", "batch-1", doubt), withInvite("c")],
       ["a", "b"],
       "batch-1",
     ],
@@ -453,29 +370,17 @@ Deno.test("nextCall() keeps an email in doubt with exactly the mates of its earl
       assert.equal(call.ref, ref);
     });
   }
-  await t.step(
-    "a batch in doubt goes again in outbox order, however it was claimed",
-    () => {
-      const member = (id: string) => ({
-        delivery: {
-          row: makeOutboxRow({
-            id,
-            key: `k${id}`,
-            send_ref: "b",
-            in_doubt_since: doubt,
-          }),
-          payload: {} as never,
-        },
-        ctx: drainSide([]),
-      });
-      const call = nextCall([member("12"), member("3"), member("7")]);
-      assert.deepEqual(call.members.map((m) => m.delivery.row.id), [
-        "3",
-        "7",
-        "12",
-      ]);
-    },
-  );
+  await t.step("a batch in doubt goes again in outbox order, however it was claimed", () => {
+    const member = (id: string) => ({
+      delivery: {
+        row: makeOutboxRow({ id, key: `k${id}`, send_ref: "b", in_doubt_since: doubt }),
+        payload: {} as never,
+      },
+      ctx: drainSide([]),
+    });
+    const call = nextCall([member("12"), member("3"), member("7")]);
+    assert.deepEqual(call.members.map((m) => m.delivery.row.id), ["3", "7", "12"]);
+  });
 });
 
 Deno.test("the email sender records each call's key before the call and sends only rows still leased", async () => {
@@ -487,20 +392,11 @@ Deno.test("the email sender records each call's key before the call and sends on
   });
   const answers: Answer[] = [];
   const refs: string[] = [];
-  await sender.send(
-    [email("a"), email("b"), email("c")],
-    drainSide(answers, refs, ["b"]),
-  );
+  await sender.send([email("a"), email("b"), email("c")], drainSide(answers, refs, ["b"]));
   assert.equal(refs.length, 1);
   assert.match(refs[0], /^batch-[0-9a-f]{48}$/);
-  assert.deepEqual(calls.map((c) => c.to[0]), [
-    "a@example.com",
-    "c@example.com",
-  ]);
-  assert.ok(
-    calls.every((c) => c.key === refs[0]),
-    "the call goes under the recorded key",
-  );
+  assert.deepEqual(calls.map((c) => c.to[0]), ["a@example.com", "c@example.com"]);
+  assert.ok(calls.every((c) => c.key === refs[0]), "the call goes under the recorded key");
   const lost = answers.find((a) => a.row.key === "b")!;
   assert.equal(lost.result.ok, false);
 });
@@ -526,15 +422,10 @@ Deno.test("the email sender sends an email with attachments alone through emails
     attachments: [invite],
   }]);
   assert.deepEqual(
-    calls.filter((c) => c.endpoint === "batch").map((
-      c,
-    ) => [c.to[0], "attachments" in c]),
+    calls.filter((c) => c.endpoint === "batch").map((c) => [c.to[0], "attachments" in c]),
     [["a@example.com", false], ["b@example.com", false]],
   );
-  assert.ok(
-    refs.includes("invited"),
-    "the single call's key is recorded before the call",
-  );
+  assert.ok(refs.includes("invited"), "the single call's key is recorded before the call");
   assert.equal(answers.length, 3);
   assert.ok(answers.every((a) => a.result.ok));
 });
@@ -591,15 +482,8 @@ Deno.test("a single email in doubt goes again under its own key; Resend refusing
     [email("doubted", { send_ref: "doubted", in_doubt_since: new Date(0) })],
     drainSide(answers),
   );
-  assert.deepEqual(calls.map((c) => [c.key, c.endpoint]), [[
-    "doubted",
-    "single",
-  ]]);
-  assert.deepEqual(answers[0].result, {
-    ok: true,
-    providerMessageId: null,
-    reconciled: true,
-  });
+  assert.deepEqual(calls.map((c) => [c.key, c.endpoint]), [["doubted", "single"]]);
+  assert.deepEqual(answers[0].result, { ok: true, providerMessageId: null, reconciled: true });
 
   // A first attempt refused that way is a real failure: nothing proves an earlier call.
   const first: Answer[] = [];
@@ -611,31 +495,12 @@ Deno.test("earlierSend() finds the same body sent since the attempt began, and n
   const since = new Date("2026-11-25T18:00:00Z");
   const at = (iso: string) => new Date(iso);
   const api = "outbound-api";
-  const cases: Array<
-    [string, Array<[string, string, string, string?]>, string | null]
-  > = [
-    ["accepted after the attempt began", [[
-      "SM1",
-      "hi Jane",
-      "2026-11-25T18:00:02Z",
-    ]], "SM1"],
-    [
-      "clock 30 s behind ours",
-      [["SM1", "hi Jane", "2026-11-25T17:59:30Z"]],
-      "SM1",
-    ],
+  const cases: Array<[string, Array<[string, string, string, string?]>, string | null]> = [
+    ["accepted after the attempt began", [["SM1", "hi Jane", "2026-11-25T18:00:02Z"]], "SM1"],
+    ["clock 30 s behind ours", [["SM1", "hi Jane", "2026-11-25T17:59:30Z"]], "SM1"],
     ["another body", [["SM1", "hi John", "2026-11-25T18:00:02Z"]], null],
-    ["the same body, a day earlier", [[
-      "SM1",
-      "hi Jane",
-      "2026-11-24T18:00:02Z",
-    ]], null],
-    ["the same body as a TwiML reply", [[
-      "SM1",
-      "hi Jane",
-      "2026-11-25T18:00:02Z",
-      "reply",
-    ]], null],
+    ["the same body, a day earlier", [["SM1", "hi Jane", "2026-11-24T18:00:02Z"]], null],
+    ["the same body as a TwiML reply", [["SM1", "hi Jane", "2026-11-25T18:00:02Z", "reply"]], null],
     ["nothing listed", [], null],
   ];
   for (const [name, listed, sid] of cases) {
@@ -664,9 +529,7 @@ Deno.test("an SMS in doubt is looked up first: found is recorded sent without a 
     messages: {
       list: ({ to }: { to: string }) =>
         listFails
-          ? Promise.reject(
-            Object.assign(new Error("upstream"), { status: 503 }),
-          )
+          ? Promise.reject(Object.assign(new Error("upstream"), { status: 503 }))
           : Promise.resolve(
             to === "+17205550001"
               ? [{
@@ -685,18 +548,11 @@ Deno.test("an SMS in doubt is looked up first: found is recorded sent without a 
   } as unknown as Twilio;
   const sender = createSmsSender({ twilio, from: "+17205550100" });
   const sms = (to: string) => ({
-    row: row(to, {
-      channel: "sms",
-      recipient: to,
-      in_doubt_since: new Date(Date.now() - 5000),
-    }),
+    row: row(to, { channel: "sms", recipient: to, in_doubt_since: new Date(Date.now() - 5000) }),
     payload: { to, body: "hi" },
   });
   const answers: Answer[] = [];
-  await sender.send(
-    [sms("+17205550001"), sms("+17205550002")],
-    drainSide(answers),
-  );
+  await sender.send([sms("+17205550001"), sms("+17205550002")], drainSide(answers));
   assert.deepEqual(created, ["+17205550002"]);
   assert.deepEqual(answers.find((a) => a.row.key === "+17205550001")!.result, {
     ok: true,
@@ -706,11 +562,7 @@ Deno.test("an SMS in doubt is looked up first: found is recorded sent without a 
   listFails = true;
   const later: Answer[] = [];
   await sender.send([sms("+17205550003")], drainSide(later));
-  assert.deepEqual(
-    created,
-    ["+17205550002"],
-    "not sent while Twilio cannot say",
-  );
+  assert.deepEqual(created, ["+17205550002"], "not sent while Twilio cannot say");
   assert.equal(later[0].result.ok, false);
   assert.equal(!later[0].result.ok && later[0].result.failure.transient, true);
 });
@@ -737,11 +589,7 @@ Deno.test("an SMS whose lease passed to another sender while it waited is not se
     drainSide(answers, refs, ["+17205550001"]),
   );
   assert.deepEqual(created, ["+17205550002"]);
-  assert.deepEqual(
-    refs,
-    ["+17205550001", "+17205550002"],
-    "each text is marked before its call",
-  );
+  assert.deepEqual(refs, ["+17205550001", "+17205550002"], "each text is marked before its call");
   const lost = answers.find((a) => a.row.key === "+17205550001")!.result;
   assert.equal(lost.ok, false);
 });

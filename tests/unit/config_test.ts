@@ -20,16 +20,9 @@ const valid = {
 };
 
 Deno.test("parseConfig(notify-lead) accepts a deployment without webhooks and reads them when set", () => {
-  const bare = parseConfig(notifyLeadConfigSchema, {
-    ...valid,
-    WEBHOOK_SLACK_URL: "",
-  });
+  const bare = parseConfig(notifyLeadConfigSchema, { ...valid, WEBHOOK_SLACK_URL: "" });
   assert.equal(bare.WEBHOOK_CRM_URL, undefined);
-  assert.equal(
-    bare.WEBHOOK_SLACK_URL,
-    undefined,
-    "an empty variable counts as unset",
-  );
+  assert.equal(bare.WEBHOOK_SLACK_URL, undefined, "an empty variable counts as unset");
   const full = parseConfig(notifyLeadConfigSchema, {
     ...valid,
     WEBHOOK_CRM_URL: "https://crm.example.com/hooks/leads",
@@ -68,9 +61,7 @@ Deno.test("parseConfig(notify-lead) names every bad variable and never shows a v
         assert.ok(err instanceof ConfigError);
         assert.match(err.message, message);
         for (const value of Object.values(change)) {
-          if (value) {
-            assert.ok(!err.message.includes(value), "the value is not shown");
-          }
+          if (value) assert.ok(!err.message.includes(value), "the value is not shown");
         }
       }
     });
@@ -85,28 +76,17 @@ Deno.test("parseConfig(lead-action) requires the link key, long enough, and show
   };
   assert.throws(
     () => parseConfig(leadActionConfigSchema, platform),
-    (err: Error) =>
-      err instanceof ConfigError &&
-      /LEAD_ACTION_SECRET is missing/.test(err.message),
+    (err: Error) => err instanceof ConfigError && /LEAD_ACTION_SECRET is missing/.test(err.message),
   );
   assert.throws(
-    () =>
-      parseConfig(leadActionConfigSchema, {
-        ...platform,
-        LEAD_ACTION_SECRET: "short-secret",
-      }),
+    () => parseConfig(leadActionConfigSchema, { ...platform, LEAD_ACTION_SECRET: "short-secret" }),
     (err: Error) =>
-      /LEAD_ACTION_SECRET must be at least 32 random characters/.test(
-        err.message,
-      ) &&
+      /LEAD_ACTION_SECRET must be at least 32 random characters/.test(err.message) &&
       !err.message.includes("short-secret"),
   );
   const secret = "s".repeat(32);
   assert.equal(
-    parseConfig(leadActionConfigSchema, {
-      ...platform,
-      LEAD_ACTION_SECRET: secret,
-    })
+    parseConfig(leadActionConfigSchema, { ...platform, LEAD_ACTION_SECRET: secret })
       .LEAD_ACTION_SECRET,
     secret,
   );

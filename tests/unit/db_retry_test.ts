@@ -23,22 +23,15 @@ Deno.test("whileDatabaseAway() retries while the connection fails, reports the o
   const value = await whileDatabaseAway(() => {
     calls++;
     return calls < 4 ? Promise.reject({ code: "57P01" }) : Promise.resolve("answered");
-  }, {
-    deadline: Date.now() + 5_000,
-    baseDelayMs: 1,
-    onOutage: (e) => outages.push(e),
-  });
+  }, { deadline: Date.now() + 5_000, baseDelayMs: 1, onOutage: (e) => outages.push(e) });
   assert.equal(value, "answered");
   assert.equal(calls, 4);
   assert.equal(outages.length, 1);
 
   await assert.rejects(
-    whileDatabaseAway(
-      () => Promise.reject(Object.assign(new Error("dup"), { code: "23505" })),
-      {
-        deadline: Date.now() + 5_000,
-      },
-    ),
+    whileDatabaseAway(() => Promise.reject(Object.assign(new Error("dup"), { code: "23505" })), {
+      deadline: Date.now() + 5_000,
+    }),
     /dup/,
   );
   await assert.rejects(

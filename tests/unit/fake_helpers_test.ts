@@ -30,20 +30,11 @@ Deno.test("RollingWindowLimiter admits 2 per rolling second and says when the ne
   const limiter = new RollingWindowLimiter(2, 1000, clock.now);
   assert.equal(limiter.take().allowed, true);
   clock.advance(400);
-  assert.deepEqual(limiter.take(), {
-    allowed: true,
-    limit: 2,
-    remaining: 0,
-    resetSeconds: 1,
-  });
+  assert.deepEqual(limiter.take(), { allowed: true, limit: 2, remaining: 0, resetSeconds: 1 });
   assert.equal(limiter.take().allowed, false);
   clock.advance(600); // the first request leaves the window
   assert.equal(limiter.take().allowed, true);
-  assert.equal(
-    limiter.take().allowed,
-    false,
-    "the second request is still inside the window",
-  );
+  assert.equal(limiter.take().allowed, false, "the second request is still inside the window");
 });
 
 Deno.test("IdempotencyStore replays a completed key, refuses another body or an in-flight key, forgets after 24 h", async (t) => {
@@ -89,33 +80,18 @@ Deno.test("FaultBook hands out the oldest matching rule and counts down its uses
 
 Deno.test("parseFaultRule() refuses rules that cannot be carried out", () => {
   assert.throws(() => parseFaultRule({ times: 0 }), /Cannot set a fault/);
-  assert.throws(
-    () => parseFaultRule({ times: 1, drop: true, status: 500 }),
-    /takes no status/,
-  );
-  assert.throws(
-    () => parseFaultRule({ times: 1, body: { a: 1 } }),
-    /needs a "status"/,
-  );
-  assert.throws(
-    () => parseFaultRule({ times: 1, stauts: 500 }),
-    /Cannot set a fault/,
-  );
+  assert.throws(() => parseFaultRule({ times: 1, drop: true, status: 500 }), /takes no status/);
+  assert.throws(() => parseFaultRule({ times: 1, body: { a: 1 } }), /needs a "status"/);
+  assert.throws(() => parseFaultRule({ times: 1, stauts: 500 }), /Cannot set a fault/);
 });
 
 Deno.test("parseMultipart() reads the unnamed file part supabase-js uploads", async () => {
   const form = new FormData();
   form.append("cacheControl", "3600");
-  form.append(
-    "",
-    new Blob([new Uint8Array([0, 13, 10, 45, 45, 255])], { type: "image/png" }),
-  );
+  form.append("", new Blob([new Uint8Array([0, 13, 10, 45, 45, 255])], { type: "image/png" }));
   const req = new Request("http://localhost/", { method: "POST", body: form });
   const boundary = multipartBoundary(req.headers.get("content-type")!)!;
-  const parts = parseMultipart(
-    new Uint8Array(await req.arrayBuffer()),
-    boundary,
-  );
+  const parts = parseMultipart(new Uint8Array(await req.arrayBuffer()), boundary);
   assert.deepEqual(parts.map((p) => [p.name, p.filename, p.contentType]), [
     ["cacheControl", null, null],
     ["", "blob", "image/png"],
@@ -128,32 +104,17 @@ Deno.test("signed URL tokens are bound to one object and expire", async () => {
   const signer = await createSignedUrlSigner(clock.now);
   const token = await signer.sign("lead-photos/42/a.png", 60);
   assert.equal(await signer.verify(token, "lead-photos/42/a.png"), undefined);
-  assert.equal(
-    await signer.verify(token, "lead-photos/43/a.png"),
-    "url mismatch",
-  );
-  assert.equal(
-    await signer.verify(`${token}x`, "lead-photos/42/a.png"),
-    "invalid signature",
-  );
-  assert.equal(
-    await signer.verify("not-a-jwt", "lead-photos/42/a.png"),
-    "jwt malformed",
-  );
+  assert.equal(await signer.verify(token, "lead-photos/43/a.png"), "url mismatch");
+  assert.equal(await signer.verify(`${token}x`, "lead-photos/42/a.png"), "invalid signature");
+  assert.equal(await signer.verify("not-a-jwt", "lead-photos/42/a.png"), "jwt malformed");
   clock.advance(60_000);
-  assert.equal(
-    await signer.verify(token, "lead-photos/42/a.png"),
-    "jwt expired",
-  );
+  assert.equal(await signer.verify(token, "lead-photos/42/a.png"), "jwt expired");
 });
 
 Deno.test("rewriteTwilioUri() moves api.twilio.com (and its edge forms) to the fake, and nothing else", () => {
   const fake = "http://127.0.0.1:54330/";
   assert.equal(
-    rewriteTwilioUri(
-      "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json",
-      fake,
-    ),
+    rewriteTwilioUri("https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json", fake),
     "http://127.0.0.1:54330/2010-04-01/Accounts/AC1/Messages.json",
   );
   assert.equal(
@@ -176,10 +137,7 @@ Deno.test("segmentCount() counts as sms-segments-calculator does, basic GSM-7 or
     ["one GSM-7 segment, full", "a".repeat(160)],
     ["two GSM-7 segments", "a".repeat(161)],
     ["three GSM-7 segments at 307", "x".repeat(307)],
-    [
-      "GSM-7 specials",
-      "Hi Ñoño! Ref: PAG-1 @ £5 §¿ Ü\nText STOP to opt-out".repeat(3),
-    ],
+    ["GSM-7 specials", "Hi Ñoño! Ref: PAG-1 @ £5 §¿ Ü\nText STOP to opt-out".repeat(3)],
     ["an extension character takes two septets", "{" + "a".repeat(159)],
     ["euro sign", "€".repeat(80)],
     ["an emoji makes it UCS-2", "Hi 😀 " + "a".repeat(70)],

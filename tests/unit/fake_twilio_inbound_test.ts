@@ -3,15 +3,9 @@ import { parseMessagingTwiml } from "../../supabase/local/fakes/twiml.ts";
 import { twilioKeyword } from "../../supabase/local/fakes/twilio_keywords.ts";
 
 Deno.test("parseMessagingTwiml() reads an empty Response as no reply", () => {
-  assert.deepEqual(
-    parseMessagingTwiml('<?xml version="1.0" encoding="UTF-8"?><Response/>'),
-    [],
-  );
+  assert.deepEqual(parseMessagingTwiml('<?xml version="1.0" encoding="UTF-8"?><Response/>'), []);
   assert.deepEqual(parseMessagingTwiml("<Response></Response>"), []);
-  assert.deepEqual(
-    parseMessagingTwiml("<Response>\n  <!-- nothing -->\n</Response>"),
-    [],
-  );
+  assert.deepEqual(parseMessagingTwiml("<Response>\n  <!-- nothing -->\n</Response>"), []);
 });
 
 Deno.test("parseMessagingTwiml() reads each Message, inline or in Body, with entities resolved", () => {
@@ -23,11 +17,7 @@ Deno.test("parseMessagingTwiml() reads each Message, inline or in Body, with ent
 </Response>`;
   assert.deepEqual(parseMessagingTwiml(xml), [
     { body: "Tom & Jerry <3 🚗 🚗", media: [] },
-    {
-      body: "Second",
-      media: ["https://example.com/a.png"],
-      to: "+17205550199",
-    },
+    { body: "Second", media: ["https://example.com/a.png"], to: "+17205550199" },
     { body: "Raw <b> & kept", media: [] },
   ]);
 });
@@ -36,10 +26,7 @@ Deno.test("parseMessagingTwiml() refuses what is not a Response document", () =>
   assert.equal(parseMessagingTwiml(""), undefined);
   assert.equal(parseMessagingTwiml("ok"), undefined);
   assert.equal(parseMessagingTwiml('{"ok":true}'), undefined);
-  assert.equal(
-    parseMessagingTwiml("<Foo><Message>hi</Message></Foo>"),
-    undefined,
-  );
+  assert.equal(parseMessagingTwiml("<Foo><Message>hi</Message></Foo>"), undefined);
 });
 
 Deno.test("twilioKeyword() matches only a whole keyword, trimmed and in any case", () => {

@@ -17,30 +17,11 @@ import {
 Deno.test("health flips at each of the plan's thresholds, and not before", async (t) => {
   const cases: [string, HealthSnapshot, HealthStatus, string[]][] = [
     ["nothing wrong", calm, "healthy", []],
-    [
-      "nothing sent yet (no rate)",
-      snapshot({ rates: { email: null, sms: null } }),
-      "healthy",
-      [],
-    ],
-    [
-      "no dead letter",
-      snapshot({ outbox: { dead_letters: 0 } }),
-      "healthy",
-      [],
-    ],
-    ["one dead letter", snapshot({ outbox: { dead_letters: 1 } }), "failing", [
-      "dead_letters",
-    ]],
-    [
-      "queue of exactly 100",
-      snapshot({ outbox: { queue_depth: 100 } }),
-      "healthy",
-      [],
-    ],
-    ["queue of 101", snapshot({ outbox: { queue_depth: 101 } }), "failing", [
-      "backlog",
-    ]],
+    ["nothing sent yet (no rate)", snapshot({ rates: { email: null, sms: null } }), "healthy", []],
+    ["no dead letter", snapshot({ outbox: { dead_letters: 0 } }), "healthy", []],
+    ["one dead letter", snapshot({ outbox: { dead_letters: 1 } }), "failing", ["dead_letters"]],
+    ["queue of exactly 100", snapshot({ outbox: { queue_depth: 100 } }), "healthy", []],
+    ["queue of 101", snapshot({ outbox: { queue_depth: 101 } }), "failing", ["backlog"]],
     [
       "a message waiting exactly an hour",
       snapshot({ outbox: { oldest_waiting_seconds: 3600 } }),
@@ -54,19 +35,10 @@ Deno.test("health flips at each of the plan's thresholds, and not before", async
       ["stale_message"],
     ],
     ["email at 95 %", snapshot({ rates: { email: 95 } }), "healthy", []],
-    ["email at 94.99 %", snapshot({ rates: { email: 94.99 } }), "degraded", [
-      "email_success_rate",
-    ]],
+    ["email at 94.99 %", snapshot({ rates: { email: 94.99 } }), "degraded", ["email_success_rate"]],
     ["SMS at 98 %", snapshot({ rates: { sms: 98 } }), "healthy", []],
-    ["SMS at 97.5 %", snapshot({ rates: { sms: 97.5 } }), "degraded", [
-      "sms_success_rate",
-    ]],
-    [
-      "webhooks have no bar",
-      snapshot({ rates: { webhook: 10 } }),
-      "healthy",
-      [],
-    ],
+    ["SMS at 97.5 %", snapshot({ rates: { sms: 97.5 } }), "degraded", ["sms_success_rate"]],
+    ["webhooks have no bar", snapshot({ rates: { webhook: 10 } }), "healthy", []],
     [
       "a low rate over 9 messages is not judged",
       snapshot({ rates: { email: 50 }, settled: { email: 9 } }),
@@ -79,12 +51,7 @@ Deno.test("health flips at each of the plan's thresholds, and not before", async
       "degraded",
       ["email_success_rate"],
     ],
-    [
-      "Resend failed 4 in a row",
-      snapshot({ failures: { resend: 4 } }),
-      "healthy",
-      [],
-    ],
+    ["Resend failed 4 in a row", snapshot({ failures: { resend: 4 } }), "healthy", []],
     [
       "Resend failed 5 in a row",
       snapshot({ failures: { resend: 5 } }),
@@ -110,11 +77,7 @@ Deno.test("health flips at each of the plan's thresholds, and not before", async
       assert.equal(health.status, status);
       assert.deepEqual(health.problems.map((p) => p.condition), conditions);
       for (const p of health.problems) {
-        assert.doesNotMatch(
-          p.summary,
-          /@|\+1\d{10}/,
-          "no address or phone in a summary",
-        );
+        assert.doesNotMatch(p.summary, /@|\+1\d{10}/, "no address or phone in a summary");
       }
     });
   }
@@ -164,9 +127,7 @@ Deno.test("an alert is raised once, repeated once an hour while it lasts, and cl
 });
 
 Deno.test("each condition is alerted and cleared on its own", () => {
-  const both = assessHealth(
-    snapshot({ outbox: { dead_letters: 1, queue_depth: 500 } }),
-  );
+  const both = assessHealth(snapshot({ outbox: { dead_letters: 1, queue_depth: 500 } }));
   const backlogOnly = assessHealth(snapshot({ outbox: { queue_depth: 500 } }));
   assert.deepEqual(run([[t0, both], [after(60_000), backlogOnly]]), [
     ["dead_letters:raised", "backlog:raised"],
@@ -176,45 +137,23 @@ Deno.test("each condition is alerted and cleared on its own", () => {
 
 Deno.test("alert keys name the condition, its episode and the occurrence", () => {
   const [raised] = decideAlerts(deadLetter, [], t0);
-  assert.equal(
-    raised.key,
-    `admin_alert:dead_letters:${t0.toISOString()}:raised`,
-  );
-  const [again] = decideAlerts(
-    deadLetter,
-    [raised.state],
-    after(REMIND_EVERY_MS),
-  );
+  assert.equal(raised.key, `admin_alert:dead_letters:${t0.toISOString()}:raised`);
+  const [again] = decideAlerts(deadLetter, [raised.state], after(REMIND_EVERY_MS));
   assert.equal(again.key, `admin_alert:dead_letters:${t0.toISOString()}:2`);
-  const [cleared] = decideAlerts(
-    healthy,
-    [again.state],
-    after(REMIND_EVERY_MS + 1),
-  );
-  assert.equal(
-    cleared.key,
-    `admin_alert:dead_letters:${t0.toISOString()}:cleared`,
-  );
+  const [cleared] = decideAlerts(healthy, [again.state], after(REMIND_EVERY_MS + 1));
+  assert.equal(cleared.key, `admin_alert:dead_letters:${t0.toISOString()}:cleared`);
   assert.equal(cleared.notice.since, t0.toISOString());
 });
 
 Deno.test("alerts go by text when email is the failing channel, by email otherwise", async (t) => {
-  const setup = {
-    adminEmail: "admin@pinkautoglass.com",
-    adminPhone: "+17205550123",
-  };
+  const setup = { adminEmail: "admin@pinkautoglass.com", adminPhone: "+17205550123" };
   const cases: [
     string,
     ReturnType<typeof assessHealth>,
     typeof setup | { adminEmail: string },
     string,
   ][] = [
-    [
-      "dead letters",
-      deadLetter,
-      setup,
-      "admin_alert_email:admin@pinkautoglass.com",
-    ],
+    ["dead letters", deadLetter, setup, "admin_alert_email:admin@pinkautoglass.com"],
     [
       "email success rate low",
       assessHealth(snapshot({ rates: { email: 50 } })),
@@ -242,19 +181,12 @@ Deno.test("alerts go by text when email is the failing channel, by email otherwi
   ];
   for (const [name, assessment, given, expected] of cases) {
     await t.step(name, () => {
-      const rows = alertRows(
-        decideAlerts(assessment, [], t0),
-        assessment,
-        given,
-      );
+      const rows = alertRows(decideAlerts(assessment, [], t0), assessment, given);
       assert.ok(rows.length > 0);
       for (const row of rows) {
         assert.equal(`${row.template}:${row.recipient}`, expected);
         assert.equal(row.lead_id, null);
-        assert.equal(
-          row.channel,
-          row.template === "admin_alert_sms" ? "sms" : "email",
-        );
+        assert.equal(row.channel, row.template === "admin_alert_sms" ? "sms" : "email");
       }
     });
   }

@@ -98,20 +98,12 @@ function twoLeads(): InboxSnapshot {
     phone: "+17205550142",
     messages: [
       text(`Hi Jane! We received your request (Ref: ${REF}).`),
-      text("Can you come at 9?", {
-        direction: "inbound",
-        from: "+17205550142",
-        to: "+1720",
-      }),
+      text("Can you come at 9?", { direction: "inbound", from: "+17205550142", to: "+1720" }),
     ],
   };
   const theirs: FakeConversation = {
     phone: "+17205550199",
-    messages: [
-      text(`Hi Ann! We received your request (Ref: ${OTHER}).`, {
-        to: "+17205550199",
-      }),
-    ],
+    messages: [text(`Hi Ann! We received your request (Ref: ${OTHER}).`, { to: "+17205550199" })],
   };
   return {
     emails: [
@@ -120,37 +112,22 @@ function twoLeads(): InboxSnapshot {
         html:
           `<a href="http://127.0.0.1:54321/storage/v1/object/sign/lead-photos/42/crack.png?token=t">Photo 1</a> ${REF}`,
       }),
-      makeEmail({
-        subject: `We received your request - Ref #${OTHER}`,
-        html: OTHER,
-        text: OTHER,
-      }),
+      makeEmail({ subject: `We received your request - Ref #${OTHER}`, html: OTHER, text: OTHER }),
     ],
     sms: [],
     conversations: [ours, theirs],
     uploads: [upload("42/crack.png"), upload("43/dent.png")],
-    webhooks: [
-      webhook({ lead: { reference_number: REF } }),
-      webhook({ ref: OTHER }),
-    ],
+    webhooks: [webhook({ lead: { reference_number: REF } }), webhook({ ref: OTHER })],
   };
 }
 
 Deno.test("mentionsRef() finds a whole Ref in any case, never inside a longer one", () => {
   assert.equal(mentionsRef(`Ref #${REF}`, REF), true);
   assert.equal(mentionsRef(`(Ref: ${REF.toLowerCase()}).`, REF), true);
-  assert.equal(
-    mentionsRef(`Ref #${REF}1`, REF),
-    false,
-    "PAG-261125-00421 is another lead",
-  );
+  assert.equal(mentionsRef(`Ref #${REF}1`, REF), false, "PAG-261125-00421 is another lead");
   assert.equal(mentionsRef(`Ref #X${REF}`, REF), false);
   assert.equal(mentionsRef(`Ref #${REF}`, "261125"), true, "a day's leads");
-  assert.equal(
-    mentionsRef("PAGX261125", "PAG.261125"),
-    false,
-    "the Ref is text, not a pattern",
-  );
+  assert.equal(mentionsRef("PAGX261125", "PAG.261125"), false, "the Ref is text, not a pattern");
   assert.equal(mentionsRef(null, REF), false);
 });
 
@@ -162,19 +139,11 @@ Deno.test("normalizeRef() takes a Ref as people paste it: spaces and a leading #
 Deno.test("filterByRef() keeps what mentions the Ref: whole SMS threads, the photos its email links", () => {
   const all = twoLeads();
   const kept = filterByRef(all, REF);
-  assert.deepEqual(kept.emails.map((e) => e.subject), [
-    `New Lead: Jane Doe - Ref #${REF}`,
-  ]);
+  assert.deepEqual(kept.emails.map((e) => e.subject), [`New Lead: Jane Doe - Ref #${REF}`]);
   assert.deepEqual(kept.conversations.map((c) => c.phone), ["+17205550142"]);
-  assert.equal(
-    kept.conversations[0].messages.length,
-    2,
-    "the customer's reply stays",
-  );
+  assert.equal(kept.conversations[0].messages.length, 2, "the customer's reply stays");
   assert.deepEqual(kept.uploads.map((u) => u.path), ["42/crack.png"]);
-  assert.deepEqual(kept.webhooks.map((w) => w.json), [{
-    lead: { reference_number: REF },
-  }]);
+  assert.deepEqual(kept.webhooks.map((w) => w.json), [{ lead: { reference_number: REF } }]);
   assert.deepEqual(filterByRef(all, ""), all, "no Ref: everything");
 });
 
@@ -185,18 +154,10 @@ Deno.test("renderInbox() with a Ref shows it in the filter box, outlines the tex
   assert.ok(page.includes(`<title>leadwire inbox · ${REF} (5)</title>`));
   assert.ok(page.includes("SMS conversations are shown whole"));
   assert.equal(page.match(/class="msg ours match"/g)?.length, 1);
-  assert.ok(
-    page.includes(`class="msg theirs"`),
-    "the reply is shown, not outlined",
-  );
-  assert.ok(
-    page.includes(`href="/emails/${snapshot.emails[0].id}?ref=${REF}"`),
-  );
+  assert.ok(page.includes(`class="msg theirs"`), "the reply is shown, not outlined");
+  assert.ok(page.includes(`href="/emails/${snapshot.emails[0].id}?ref=${REF}"`));
   assert.ok(!page.includes(OTHER));
-  assert.ok(
-    page.includes('fetch("/api" + location.search)'),
-    "the refresh asks with the filter",
-  );
+  assert.ok(page.includes('fetch("/api" + location.search)'), "the refresh asks with the filter");
   assert.ok(
     renderInbox(filterByRef(twoLeads(), "PAG-0"), { ref: "PAG-0" })
       .includes("No email mentions PAG-0."),
@@ -207,16 +168,11 @@ Deno.test("renderInbox() escapes a hostile Ref from the address bar", () => {
   const ref = `"><script>alert(1)</script>`;
   const page = renderInbox(filterByRef(twoLeads(), ref), { ref });
   assert.ok(!page.includes("<script>alert"));
-  assert.ok(
-    page.includes('value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"'),
-  );
+  assert.ok(page.includes('value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"'));
 });
 
 Deno.test("renderInbox() lists the newest 100 of a kind and says how many older ones a Ref finds", () => {
-  const emails = Array.from(
-    { length: 103 },
-    (_, i) => makeEmail({ subject: `Email ${i}` }),
-  );
+  const emails = Array.from({ length: 103 }, (_, i) => makeEmail({ subject: `Email ${i}` }));
   const page = renderInbox({ ...twoLeads(), emails });
   assert.ok(page.includes("Emails <small>(103)</small>"));
   assert.ok(page.includes(">Email 99</a>") && !page.includes(">Email 100</a>"));
@@ -231,38 +187,19 @@ Deno.test("emailCard() shows the HTML in a frame that runs no script and the tex
   });
   const card = emailCard(e);
   const sandbox = card.match(/<iframe sandbox="([^"]*)"/)?.[1];
-  assert.equal(
-    sandbox,
-    "allow-popups allow-popups-to-escape-sandbox",
-    "links open in a new tab",
-  );
-  assert.ok(
-    !card.includes("<script>") && !card.includes('onclick="'),
-    "the HTML is escaped",
-  );
+  assert.equal(sandbox, "allow-popups allow-popups-to-escape-sandbox", "links open in a new tab");
+  assert.ok(!card.includes("<script>") && !card.includes('onclick="'), "the HTML is escaped");
   assert.ok(card.includes('srcdoc="&lt;p onclick=&quot;x()&quot;&gt;'));
-  assert.ok(
-    card.includes("<summary>Text part</summary><pre>Hi &lt;Jane&gt;</pre>"),
-  );
-  assert.ok(
-    card.includes(
-      `<a class="subject" href="/emails/${e.id}">&lt;b&gt;Jane&lt;/b&gt;</a>`,
-    ),
-  );
+  assert.ok(card.includes("<summary>Text part</summary><pre>Hi &lt;Jane&gt;</pre>"));
+  assert.ok(card.includes(`<a class="subject" href="/emails/${e.id}">&lt;b&gt;Jane&lt;/b&gt;</a>`));
   assert.ok(emailCard(makeEmail({ text: null })).includes("no text part"));
-  assert.ok(
-    emailCard(makeEmail({ html: null })).includes("text only, no HTML part"),
-  );
+  assert.ok(emailCard(makeEmail({ html: null })).includes("text only, no HTML part"));
 });
 
 Deno.test("renderEmailPage() shows one email with its text part open and a way back to the filtered inbox", () => {
   const e = makeEmail({ cc: ["admin@pinkautoglass.com"] });
   const page = renderEmailPage(e, { ref: REF });
-  assert.ok(
-    page.includes(
-      `<a href="/?ref=${REF}">← back to the inbox (Ref ${REF})</a>`,
-    ),
-  );
+  assert.ok(page.includes(`<a href="/?ref=${REF}">← back to the inbox (Ref ${REF})</a>`));
   assert.ok(page.includes(`<details class="text-part" open>`));
   assert.ok(page.includes("cc admin@pinkautoglass.com"));
   assert.equal(page.match(/<iframe /g)?.length, 1);
@@ -283,10 +220,7 @@ Deno.test("handleInbox() filters the page and /api by ?ref= alike and opens /ema
 
   await t.step("/api?ref=", async () => {
     const api = await get(`/api?ref=%23${REF}`).json() as InboxSnapshot;
-    assert.deepEqual(
-      api,
-      JSON.parse(JSON.stringify(filterByRef(snapshot, REF))),
-    );
+    assert.deepEqual(api, JSON.parse(JSON.stringify(filterByRef(snapshot, REF))));
   });
   await t.step("/?ref=", async () => {
     const page = await get(`/?ref=${REF.toLowerCase()}`).text();
@@ -295,24 +229,11 @@ Deno.test("handleInbox() filters the page and /api by ?ref= alike and opens /ema
   await t.step("/emails/<id>", async () => {
     const res = await get(`/emails/${snapshot.emails[1].id}`);
     assert.equal(res.status, 200);
-    assert.match(
-      res.headers.get("content-security-policy") ?? "",
-      /script-src 'none'/,
-    );
-    assert.ok(
-      (await res.text()).includes(
-        `<title>We received your request - Ref #${OTHER}`,
-      ),
-    );
+    assert.match(res.headers.get("content-security-policy") ?? "", /script-src 'none'/);
+    assert.ok((await res.text()).includes(`<title>We received your request - Ref #${OTHER}`));
   });
   await t.step("an unknown or malformed id: 404", async () => {
-    for (
-      const path of [
-        "/emails/nope",
-        "/emails/%E0%A4%A",
-        "/attachments/%E0%A4%A/0",
-      ]
-    ) {
+    for (const path of ["/emails/nope", "/emails/%E0%A4%A", "/attachments/%E0%A4%A/0"]) {
       const res = await get(path);
       assert.equal(res.status, 404, path);
       await res.body?.cancel();

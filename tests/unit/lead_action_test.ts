@@ -16,11 +16,7 @@ const untouchable = new Proxy({}, {
     throw new Error("the database was touched");
   },
 }) as unknown as postgres.Sql;
-const handler = createLeadActionHandler({
-  sql: untouchable,
-  secret: SECRET,
-  clock: () => now,
-});
+const handler = createLeadActionHandler({ sql: untouchable, secret: SECRET, clock: () => now });
 
 async function link(expiresAt: Date, secret = SECRET) {
   const token = await signActionToken({
@@ -43,10 +39,7 @@ Deno.test("lead-action answers bad links with a page and never reaches the datab
     ],
     [
       "signed with another key",
-      async () =>
-        new Request(
-          await link(new Date(now.getTime() + 3600_000), "x".repeat(40)),
-        ),
+      async () => new Request(await link(new Date(now.getTime() + 3600_000), "x".repeat(40))),
       403,
       /This link is not valid/,
     ],
@@ -58,10 +51,7 @@ Deno.test("lead-action answers bad links with a page and never reaches the datab
     ],
     [
       "a POST of a valid link",
-      async () =>
-        new Request(await link(new Date(now.getTime() + 3600_000)), {
-          method: "POST",
-        }),
+      async () => new Request(await link(new Date(now.getTime() + 3600_000)), { method: "POST" }),
       405,
       /Open the link from the alert/,
     ],
@@ -69,10 +59,7 @@ Deno.test("lead-action answers bad links with a page and never reaches the datab
       "a POST without a link: the link is checked before the method",
       () =>
         Promise.resolve(
-          new Request("http://localhost/lead-action", {
-            method: "POST",
-            body: "x".repeat(1e6),
-          }),
+          new Request("http://localhost/lead-action", { method: "POST", body: "x".repeat(1e6) }),
         ),
       403,
       /not valid/,
@@ -88,9 +75,7 @@ Deno.test("lead-action answers bad links with a page and never reaches the datab
   }
   await t.step("a HEAD of a valid link records nothing", async () => {
     const res = await handler(
-      new Request(await link(new Date(now.getTime() + 3600_000)), {
-        method: "HEAD",
-      }),
+      new Request(await link(new Date(now.getTime() + 3600_000)), { method: "HEAD" }),
     );
     assert.equal(res.status, 200);
     assert.equal(res.body, null);

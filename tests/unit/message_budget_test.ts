@@ -22,17 +22,12 @@ const LINKS = {
 
 /** What hostile or unlucky customers typed, each as the one odd field of a lead. */
 const HOSTILE: Array<[string, Partial<Lead>]> = [
-  ["1,350 Cyrillic characters in the vehicle make", {
-    vehicle_make: "Ж".repeat(1350),
-  }],
+  ["1,350 Cyrillic characters in the vehicle make", { vehicle_make: "Ж".repeat(1350) }],
   ["a 100-emoji first name", { first_name: "😀".repeat(100) }],
   ["a 2,000-character note", { notes: "Crack. ".repeat(286) }],
   ["one emoji in a first name", { first_name: "Jane 🚗" }],
   ["an accent GSM-7 lacks", { first_name: "María" }],
-  ["zero-width characters", {
-    first_name: "Ja\u200bne\u200d",
-    vehicle_make: "Hon\ufeffda",
-  }],
+  ["zero-width characters", { first_name: "Ja\u200bne\u200d", vehicle_make: "Hon\ufeffda" }],
   ["every text field at its longest", {
     first_name: "A".repeat(100),
     last_name: "B".repeat(100),
@@ -49,10 +44,7 @@ const HOSTILE: Array<[string, Partial<Lead>]> = [
   }],
 ];
 
-function ctx(
-  lead: Lead,
-  overrides: Partial<RenderContext> = {},
-): RenderContext {
+function ctx(lead: Lead, overrides: Partial<RenderContext> = {}): RenderContext {
   return {
     lead,
     settings,
@@ -62,17 +54,12 @@ function ctx(
     setup: { adminEmail: "admin@pinkautoglass.com" },
     now: new Date("2026-11-25T16:31:30Z"),
     links: LINKS,
-    appointment: makeAppointment({
-      service_address: lead.address ?? "123 Main St",
-    }),
+    appointment: makeAppointment({ service_address: lead.address ?? "123 Main St" }),
     ...overrides,
   };
 }
 
-async function render<P>(
-  template: MessageKindName,
-  context: RenderContext,
-): Promise<P> {
+async function render<P>(template: MessageKindName, context: RenderContext): Promise<P> {
   const kind = CATALOG[template];
   assert.ok(isLeadKind(kind));
   return await kind.render(context) as P;
@@ -101,28 +88,16 @@ Deno.test("every customer text is at most 2 segments, with its Ref, the shop's p
       await t.step(`${name}: ${template}`, async () => {
         const { body } = await render<SmsMessage>(template, ctx(lead));
         const cost = smsCost(body);
-        assert.ok(
-          cost.segments <= 2,
-          `${cost.segments} ${cost.encoding} segments: ${body}`,
-        );
+        assert.ok(cost.segments <= 2, `${cost.segments} ${cost.encoding} segments: ${body}`);
         const usual = await render<SmsMessage>(template, ctx(makeLead()));
         if (usual.body.includes(settings.phone_display)) {
-          assert.ok(
-            body.includes(settings.phone_display),
-            `no shop phone: ${body}`,
-          );
+          assert.ok(body.includes(settings.phone_display), `no shop phone: ${body}`);
         }
         assert.match(body, /\n\n(Text|Reply) STOP to opt-out$/);
         if (template === "initial_confirmation_sms") {
-          assert.ok(
-            body.includes(`(Ref: ${lead.reference_number})`),
-            `no Ref: ${body}`,
-          );
+          assert.ok(body.includes(`(Ref: ${lead.reference_number})`), `no Ref: ${body}`);
         }
-        assert.ok(
-          !/[\u200b-\u200f\ufeff]/.test(body),
-          "invisible characters left in",
-        );
+        assert.ok(!/[\u200b-\u200f\ufeff]/.test(body), "invisible characters left in");
       });
     }
   }
@@ -152,10 +127,7 @@ Deno.test("staff texts stay within 4 segments with the Ref, the customer's phone
           template,
           ctx(lead, { recipient: "+17205550101" }),
         );
-        assert.ok(
-          smsCost(body).segments <= 4,
-          `${smsCost(body).segments} segments: ${body}`,
-        );
+        assert.ok(smsCost(body).segments <= 4, `${smsCost(body).segments} segments: ${body}`);
         assert.ok(body.includes(lead.reference_number));
         assert.ok(body.includes(LINKS.claim), "the claim link was cut");
       });
@@ -165,20 +137,11 @@ Deno.test("staff texts stay within 4 segments with the Ref, the customer's phone
 
 Deno.test("every email's subject is at most 150 characters and its HTML under 200 KB", async (t) => {
   for (const [name, fields] of HOSTILE) {
-    const lead = makeLead({
-      ...fields,
-      duplicate_of_reference: "PAG-261125-0041",
-    });
+    const lead = makeLead({ ...fields, duplicate_of_reference: "PAG-261125-0041" });
     for (const template of EMAILS) {
       await t.step(`${name}: ${template}`, async () => {
-        const email = await render<EmailMessage>(
-          template,
-          ctx(lead, { recipient: "a@b.co" }),
-        );
-        assert.ok(
-          email.subject.length <= 150,
-          `${email.subject.length}: ${email.subject}`,
-        );
+        const email = await render<EmailMessage>(template, ctx(lead, { recipient: "a@b.co" }));
+        assert.ok(email.subject.length <= 150, `${email.subject.length}: ${email.subject}`);
         const bytes = new TextEncoder().encode(email.html).length +
           new TextEncoder().encode(email.text ?? "").length;
         assert.ok(bytes < 200_000, `${bytes} bytes`);
@@ -192,10 +155,7 @@ Deno.test("every email's subject is at most 150 characters and its HTML under 20
         vehicle_make: "V".repeat(100_000),
         duplicate_of_reference: "PAG-261125-0041",
       });
-      const { subject } = await render<EmailMessage>(
-        "staff_new_lead_email",
-        ctx(lead),
-      );
+      const { subject } = await render<EmailMessage>("staff_new_lead_email", ctx(lead));
       assert.match(subject, /V…/);
       assert.match(subject, /\(possible duplicate of Ref #PAG-261125-0041\)$/);
     },
@@ -216,12 +176,7 @@ Deno.test("fitSms() takes the fullest wording that fits, then drops accents, the
     (p: { name: string | null }) => `Hi ${p.name ?? "there"}! Ref 1. STOP`,
   ];
   const cases: Array<[string, string | null, number, string]> = [
-    [
-      "a short name: the full wording",
-      "Jane",
-      1,
-      `Hello Jane, long wording. ${"x".repeat(100)}`,
-    ],
+    ["a short name: the full wording", "Jane", 1, `Hello Jane, long wording. ${"x".repeat(100)}`],
     [
       "an accent: dropped to stay GSM-7",
       "María",
@@ -229,18 +184,8 @@ Deno.test("fitSms() takes the fullest wording that fits, then drops accents, the
       `Hello Maria, long wording. ${"x".repeat(100)}`,
     ],
     ["Cyrillic: the shorter wording", "Дмитрий", 1, "Hi Дмитрий! Ref 1. STOP"],
-    [
-      "an emoji name: cut to fit",
-      "😀".repeat(60),
-      1,
-      `Hi ${"😀".repeat(25)}...! Ref 1. STOP`,
-    ],
-    [
-      "no name: the fixed words alone",
-      null,
-      1,
-      `Hello there, long wording. ${"x".repeat(100)}`,
-    ],
+    ["an emoji name: cut to fit", "😀".repeat(60), 1, `Hi ${"😀".repeat(25)}...! Ref 1. STOP`],
+    ["no name: the fixed words alone", null, 1, `Hello there, long wording. ${"x".repeat(100)}`],
   ];
   for (const [name, value, segments, expected] of cases) {
     await t.step(name, () => {
@@ -249,16 +194,10 @@ Deno.test("fitSms() takes the fullest wording that fits, then drops accents, the
       assert.ok(smsCost(body).segments <= segments);
     });
   }
-  await t.step(
-    "fixed words over budget: the fullest wording, the name not cut for nothing",
-    () => {
-      const tooLong = (p: { name: string | null }) => `Hi ${p.name ?? "there"}! ${"x".repeat(200)}`;
-      assert.equal(
-        fitSms([tooLong], { name: "Jane" }, 1),
-        `Hi Jane! ${"x".repeat(200)}`,
-      );
-    },
-  );
+  await t.step("fixed words over budget: the fullest wording, the name not cut for nothing", () => {
+    const tooLong = (p: { name: string | null }) => `Hi ${p.name ?? "there"}! ${"x".repeat(200)}`;
+    assert.equal(fitSms([tooLong], { name: "Jane" }, 1), `Hi Jane! ${"x".repeat(200)}`);
+  });
 });
 
 Deno.test("customer-typed text loses invisible characters, and cuts never split a character", async (t) => {

@@ -19,22 +19,14 @@ function row(channel: Channel, template: string, recipient: string): OutboxRow {
   });
 }
 
-const email = row(
-  "email",
-  "customer_confirmation_email",
-  "jane.doe@example.com",
-);
+const email = row("email", "customer_confirmation_email", "jane.doe@example.com");
 const sms = row("sms", "initial_confirmation_sms", "+17209187465");
 const crm = row("webhook", "crm_new_lead_webhook", "CRM (crm.example.com)");
 
 Deno.test("outcomeOf() turns an answer into sent, retry or dead by the channel's classification", async (t) => {
   await t.step("accepted → sent with the provider's id", () => {
     assert.deepEqual(
-      outcomeOf(
-        { row: sms, result: { ok: true, providerMessageId: "SM1" } },
-        "Twilio",
-        undefined,
-      ),
+      outcomeOf({ row: sms, result: { ok: true, providerMessageId: "SM1" } }, "Twilio", undefined),
       {
         row: sms,
         kind: "sent",
@@ -49,12 +41,7 @@ Deno.test("outcomeOf() turns an answer into sent, retry or dead by the channel's
         row: crm,
         result: {
           ok: false,
-          failure: {
-            status: 503,
-            message: "down",
-            transient: true,
-            throttled: false,
-          },
+          failure: { status: 503, message: "down", transient: true, throttled: false },
         },
       },
       "webhook receiver",
@@ -91,11 +78,7 @@ Deno.test("outcomeOf() turns an answer into sent, retry or dead by the channel's
       transient: false,
       throttled: false,
     };
-    const o = outcomeOf(
-      { row: sms, result: { ok: false, failure } },
-      "Twilio",
-      undefined,
-    );
+    const o = outcomeOf({ row: sms, result: { ok: false, failure } }, "Twilio", undefined);
     assert.deepEqual(o, {
       row: sms,
       kind: "dead",
@@ -106,22 +89,12 @@ Deno.test("outcomeOf() turns an answer into sent, retry or dead by the channel's
 });
 
 Deno.test("activityFor() gives every outcome one activity type, spelled once, with masked recipients", async (t) => {
-  const failure = {
-    status: 400,
-    message: "no",
-    transient: false,
-    throttled: false,
-  };
+  const failure = { status: 400, message: "no", transient: false, throttled: false };
   const until = new Date("2026-11-26T15:00:00Z");
   const cases: Array<[string, Outcome, string | null]> = [
     [
       "email sent",
-      {
-        row: email,
-        kind: "sent",
-        provider: "Resend",
-        providerMessageId: "em_1",
-      },
+      { row: email, kind: "sent", provider: "Resend", providerMessageId: "em_1" },
       "email_sent",
     ],
     [
@@ -135,21 +108,9 @@ Deno.test("activityFor() gives every outcome one activity type, spelled once, wi
       provider: "webhook receiver",
       providerMessageId: null,
     }, "webhook_sent"],
-    [
-      "email failed",
-      { row: email, kind: "dead", reason: "permanent", failure },
-      "email_failed",
-    ],
-    [
-      "sms failed",
-      { row: sms, kind: "dead", reason: "permanent", failure },
-      "sms_failed",
-    ],
-    [
-      "webhook failed",
-      { row: crm, kind: "dead", reason: "permanent", failure },
-      "webhook_failed",
-    ],
+    ["email failed", { row: email, kind: "dead", reason: "permanent", failure }, "email_failed"],
+    ["sms failed", { row: sms, kind: "dead", reason: "permanent", failure }, "sms_failed"],
+    ["webhook failed", { row: crm, kind: "dead", reason: "permanent", failure }, "webhook_failed"],
     [
       "never tried (lead gone)",
       { row: email, kind: "dead", reason: "lead gone" },
@@ -181,23 +142,12 @@ Deno.test("activityFor() gives every outcome one activity type, spelled once, wi
       assert.equal(activity.lead_id, "lead-1");
       assert.equal(activity.metadata?.template, outcome.row.template);
       assert.equal(activity.metadata?.outbox_key, outcome.row.key);
-      assert.ok(
-        !JSON.stringify(activity).includes("+17209187465"),
-        "phone masked",
-      );
-      assert.ok(
-        !JSON.stringify(activity).includes("jane.doe@example.com"),
-        "email masked",
-      );
+      assert.ok(!JSON.stringify(activity).includes("+17209187465"), "phone masked");
+      assert.ok(!JSON.stringify(activity).includes("jane.doe@example.com"), "email masked");
     });
   }
   await t.step("a deferral says until when", () => {
-    const activity = activityFor({
-      row: sms,
-      kind: "deferred",
-      reason: "quiet_hours",
-      until,
-    });
+    const activity = activityFor({ row: sms, kind: "deferred", reason: "quiet_hours", until });
     assert.equal(activity?.metadata?.until, until.toISOString());
   });
 });
@@ -214,12 +164,7 @@ Deno.test("customers go first: rankOf() puts customer kinds before staff kinds, 
     { row: crm, payload: "c" },
     { row: sms, payload: "d" },
   ];
-  assert.deepEqual(byRank(deliveries).map((d) => d.payload), [
-    "b",
-    "d",
-    "a",
-    "c",
-  ]);
+  assert.deepEqual(byRank(deliveries).map((d) => d.payload), ["b", "d", "a", "c"]);
 });
 
 Deno.test("sortPreparations() sends what may go by channel and settles the rest without a provider", () => {
@@ -234,12 +179,7 @@ Deno.test("sortPreparations() sends what may go by channel and settles the rest 
       {
         row: crm,
         action: "fail",
-        failure: {
-          message: "render",
-          network: true,
-          transient: true,
-          throttled: false,
-        },
+        failure: { message: "render", network: true, transient: true, throttled: false },
       },
     ],
     (channel) => channel !== "webhook",
@@ -247,27 +187,13 @@ Deno.test("sortPreparations() sends what may go by channel and settles the rest 
   );
   assert.deepEqual([...toSend.keys()], ["email"]);
   assert.deepEqual(toSend.get("email")!.map((d) => d.payload), ["e"]);
-  assert.deepEqual(held.map((o) => o.kind), [
-    "deferred",
-    "retry",
-    "suppressed",
-    "dead",
-    "retry",
-  ]);
+  assert.deepEqual(held.map((o) => o.kind), ["deferred", "retry", "suppressed", "dead", "retry"]);
   const noSender = held[1];
-  assert.match(
-    noSender.kind === "retry" ? noSender.error : "",
-    /no webhook sender here/,
-  );
+  assert.match(noSender.kind === "retry" ? noSender.error : "", /no webhook sender here/);
 });
 
 Deno.test("byRankGroups() keeps the rows of one call in doubt together, at their lowest rank", () => {
-  const at = (
-    key: string,
-    rank: number,
-    send_ref: string | null,
-    inDoubt: boolean,
-  ): OutboxRow => ({
+  const at = (key: string, rank: number, send_ref: string | null, inDoubt: boolean): OutboxRow => ({
     ...email,
     id: key,
     key,

@@ -33,40 +33,34 @@ function smsOf(plan: ReturnType<typeof planNewLeadMessages>) {
 
 Deno.test("planMessages(new_lead) plans all three messages for a consenting customer", () => {
   const lead = makeLead();
-  assert.deepEqual(
-    planNewLeadMessages(lead, { adminEmail, smsConsent: "opted_in" }),
-    [
-      {
-        key: `${lead.id}:customer_confirmation_email`,
-        channel: "email",
-        template: "customer_confirmation_email",
-        recipient: "jane.doe@example.com",
-        suppressedReason: null,
-      },
-      {
-        key: `${lead.id}:staff_new_lead_email`,
-        channel: "email",
-        template: "staff_new_lead_email",
-        recipient: adminEmail,
-        suppressedReason: null,
-      },
-      {
-        key: `${lead.id}:initial_confirmation_sms`,
-        channel: "sms",
-        template: "initial_confirmation_sms",
-        recipient: "+17209187465",
-        suppressedReason: null,
-      },
-    ],
-  );
+  assert.deepEqual(planNewLeadMessages(lead, { adminEmail, smsConsent: "opted_in" }), [
+    {
+      key: `${lead.id}:customer_confirmation_email`,
+      channel: "email",
+      template: "customer_confirmation_email",
+      recipient: "jane.doe@example.com",
+      suppressedReason: null,
+    },
+    {
+      key: `${lead.id}:staff_new_lead_email`,
+      channel: "email",
+      template: "staff_new_lead_email",
+      recipient: adminEmail,
+      suppressedReason: null,
+    },
+    {
+      key: `${lead.id}:initial_confirmation_sms`,
+      channel: "sms",
+      template: "initial_confirmation_sms",
+      recipient: "+17209187465",
+      suppressedReason: null,
+    },
+  ]);
 });
 
 Deno.test("planMessages(new_lead) gives every message a unique, repeatable key", () => {
   const lead = makeLead();
-  const first = planNewLeadMessages(lead, {
-    adminEmail,
-    smsConsent: "opted_in",
-  });
+  const first = planNewLeadMessages(lead, { adminEmail, smsConsent: "opted_in" });
   const again = planNewLeadMessages(lead, { adminEmail, smsConsent: "none" });
   assert.equal(new Set(first.map((m) => m.key)).size, first.length);
   assert.deepEqual(first.map((m) => m.key), again.map((m) => m.key));
@@ -94,11 +88,7 @@ Deno.test("planMessages(new_lead) suppresses the SMS when the phone cannot be te
   const cases = [
     { phone: null, reason: "missing_phone", recipient: null },
     { phone: "+1555", reason: "invalid_phone", recipient: "+1555" },
-    {
-      phone: "+18005551234",
-      reason: "not_mobile_capable",
-      recipient: "+18005551234",
-    },
+    { phone: "+18005551234", reason: "not_mobile_capable", recipient: "+18005551234" },
   ];
   for (const { phone, reason, recipient } of cases) {
     await t.step(`${phone} is ${reason}`, () => {
@@ -110,60 +100,35 @@ Deno.test("planMessages(new_lead) suppresses the SMS when the phone cannot be te
       assert.equal(smsOf(plan).recipient, recipient);
     });
   }
-  await t.step(
-    "Twilio's magic numbers are not suppressed: the provider rejects them",
-    () => {
-      const plan = planNewLeadMessages(
-        makeLead({ phone_e164: "+15005550009" }),
-        {
-          adminEmail,
-          smsConsent: "opted_in",
-        },
-      );
-      assert.equal(smsOf(plan).suppressedReason, null);
-    },
-  );
+  await t.step("Twilio's magic numbers are not suppressed: the provider rejects them", () => {
+    const plan = planNewLeadMessages(makeLead({ phone_e164: "+15005550009" }), {
+      adminEmail,
+      smsConsent: "opted_in",
+    });
+    assert.equal(smsOf(plan).suppressedReason, null);
+  });
 });
 
 Deno.test("planMessages(new_lead) records a suppressed customer email when there is no address", () => {
-  const plan = planNewLeadMessages(makeQuickQuoteLead(), {
-    adminEmail,
-    smsConsent: "none",
-  });
-  assert.deepEqual(
-    plan.map((m) => [m.template, m.recipient, m.suppressedReason]),
-    [
-      ["customer_confirmation_email", null, "missing_email"],
-      ["staff_new_lead_email", adminEmail, null],
-      ["initial_confirmation_sms", "+17209187465", "no_sms_consent"],
-    ],
-  );
+  const plan = planNewLeadMessages(makeQuickQuoteLead(), { adminEmail, smsConsent: "none" });
+  assert.deepEqual(plan.map((m) => [m.template, m.recipient, m.suppressedReason]), [
+    ["customer_confirmation_email", null, "missing_email"],
+    ["staff_new_lead_email", adminEmail, null],
+    ["initial_confirmation_sms", "+17209187465", "no_sms_consent"],
+  ]);
 });
 
 Deno.test("planMessages(new_lead) always alerts staff and refuses a blank admin email", async (t) => {
-  await t.step(
-    "the staff alert goes out even for a lead with no email and no phone",
-    () => {
-      const lead = makeQuickQuoteLead({
-        phone_e164: null,
-        email: "x@example.com",
-      });
-      const staff = planNewLeadMessages(lead, {
-        adminEmail,
-        smsConsent: "none",
-      })
-        .find((m) => m.template === "staff_new_lead_email");
-      assert.deepEqual(staff?.recipient, adminEmail);
-      assert.equal(staff?.suppressedReason, null);
-    },
-  );
+  await t.step("the staff alert goes out even for a lead with no email and no phone", () => {
+    const lead = makeQuickQuoteLead({ phone_e164: null, email: "x@example.com" });
+    const staff = planNewLeadMessages(lead, { adminEmail, smsConsent: "none" })
+      .find((m) => m.template === "staff_new_lead_email");
+    assert.deepEqual(staff?.recipient, adminEmail);
+    assert.equal(staff?.suppressedReason, null);
+  });
   await t.step("a blank admin email is a configuration error", () => {
     assert.throws(
-      () =>
-        planNewLeadMessages(makeLead(), {
-          adminEmail: "  ",
-          smsConsent: "opted_in",
-        }),
+      () => planNewLeadMessages(makeLead(), { adminEmail: "  ", smsConsent: "opted_in" }),
       TypeError,
     );
   });

@@ -51,14 +51,7 @@ Deno.test("createCallSlots() keeps at most `limit` calls in flight across caller
     });
   const first = ["a1", "a2", "a3", "a4"].map((n) => call(n, 5));
   const second = ["b1", "b2"].map((n) => call(n, 1));
-  assert.deepEqual(await Promise.all([...first, ...second]), [
-    "a1",
-    "a2",
-    "a3",
-    "a4",
-    "b1",
-    "b2",
-  ]);
+  assert.deepEqual(await Promise.all([...first, ...second]), ["a1", "a2", "a3", "a4", "b1", "b2"]);
   assert.equal(most, 3);
   assert.deepEqual(started, ["a1", "a2", "a3", "a4", "b1", "b2"]);
 });

@@ -13,10 +13,7 @@ const photoUrls = [
   "https://abc.supabase.co/storage/v1/object/sign/lead-photos/2.jpg?token=t2",
 ];
 
-function ctx(
-  lead: Lead,
-  overrides: Partial<RenderContext> = {},
-): RenderContext {
+function ctx(lead: Lead, overrides: Partial<RenderContext> = {}): RenderContext {
   return {
     lead,
     settings,
@@ -29,10 +26,7 @@ function ctx(
   };
 }
 
-async function email(
-  template: MessageKindName,
-  context: RenderContext,
-): Promise<EmailMessage> {
+async function email(template: MessageKindName, context: RenderContext): Promise<EmailMessage> {
   const kind = messageKind(template);
   assert.ok(kind?.event === "new_lead" && kind.channel === "email");
   return await kind.render(context) as EmailMessage;
@@ -44,21 +38,14 @@ async function sms(
 ): Promise<SmsMessage & SmsCost> {
   const kind = CATALOG.initial_confirmation_sms;
   assert.equal(kind.channel, "sms");
-  const rendered = await kind.render(
-    ctx(lead, { recipient: lead.phone_e164 ?? "", ...context }),
-  );
+  const rendered = await kind.render(ctx(lead, { recipient: lead.phone_e164 ?? "", ...context }));
   return { ...rendered, ...smsCost(rendered.body) };
 }
 
 function assertNoGaps(text: string, where: string) {
-  for (
-    const bad of ["null", "undefined", "NaN", "[object Object]", "your  ", "  "]
-  ) {
+  for (const bad of ["null", "undefined", "NaN", "[object Object]", "your  ", "  "]) {
     for (const line of text.split("\n")) {
-      assert.ok(
-        !line.includes(bad),
-        `${where} contains ${JSON.stringify(bad)}: ${line}`,
-      );
+      assert.ok(!line.includes(bad), `${where} contains ${JSON.stringify(bad)}: ${line}`);
     }
   }
   assert.ok(!/ [.,!)]/.test(text), `${where} has a space before punctuation`);
@@ -66,10 +53,7 @@ function assertNoGaps(text: string, where: string) {
 
 Deno.test("the catalog's renderers give emails their exact subject lines", async (t) => {
   await t.step("customer confirmation", async () => {
-    const { subject } = await email(
-      "customer_confirmation_email",
-      ctx(makeLead()),
-    );
+    const { subject } = await email("customer_confirmation_email", ctx(makeLead()));
     assert.equal(subject, "We received your request - Ref #PAG-261125-0042");
   });
   await t.step("staff alert", async () => {
@@ -81,24 +65,15 @@ Deno.test("the catalog's renderers give emails their exact subject lines", async
     const { subject } = await email("staff_new_lead_email", ctx(lead));
     assert.equal(subject, "🚨 New Lead: Vehicle not given - Repair");
   });
-  await t.step(
-    "staff alert with part of a vehicle and service other",
-    async () => {
-      const lead = makeQuickQuoteLead({
-        vehicle_make: "  Subaru ",
-        vehicle_model: "Outback\n",
-      });
-      const { subject } = await email("staff_new_lead_email", ctx(lead));
-      assert.equal(subject, "🚨 New Lead: Subaru Outback - Other service");
-    },
-  );
+  await t.step("staff alert with part of a vehicle and service other", async () => {
+    const lead = makeQuickQuoteLead({ vehicle_make: "  Subaru ", vehicle_model: "Outback\n" });
+    const { subject } = await email("staff_new_lead_email", ctx(lead));
+    assert.equal(subject, "🚨 New Lead: Subaru Outback - Other service");
+  });
 });
 
 Deno.test("the catalog's renderers confirm the request to the customer (plan §2.1 #1)", async () => {
-  const { html, text } = await email(
-    "customer_confirmation_email",
-    ctx(makeLead()),
-  );
+  const { html, text } = await email("customer_confirmation_email", ctx(makeLead()));
   for (
     const expected of [
       "Hi Jane,",
@@ -116,10 +91,7 @@ Deno.test("the catalog's renderers confirm the request to the customer (plan §2
     assert.ok(text.includes(expected), `text lacks ${expected}`);
   }
   assert.ok(html.includes('href="tel:+17209187465"'));
-  assert.ok(
-    html.includes("1234 Colfax Ave, Denver, CO 80204"),
-    "postal address in the HTML",
-  );
+  assert.ok(html.includes("1234 Colfax Ave, Denver, CO 80204"), "postal address in the HTML");
 });
 
 Deno.test("the catalog's renderers give staff everything needed to call back", async (t) => {
@@ -156,14 +128,9 @@ Deno.test("the catalog's renderers give staff everything needed to call back", a
   await t.step("created time in the business time zone", async () => {
     const eastern = await email(
       "staff_new_lead_email",
-      {
-        ...ctx(lead),
-        settings: makeSettings({ time_zone: "America/New_York" }),
-      },
+      { ...ctx(lead), settings: makeSettings({ time_zone: "America/New_York" }) },
     );
-    assert.ok(
-      eastern.text.includes("Received: Wed, Nov 25, 2026, 11:31 AM EST"),
-    );
+    assert.ok(eastern.text.includes("Received: Wed, Nov 25, 2026, 11:31 AM EST"));
   });
   await t.step("priority indicator", async () => {
     assert.ok(text.includes("HIGH PRIORITY"));
@@ -186,10 +153,7 @@ Deno.test("the catalog's renderers give staff everything needed to call back", a
     assert.ok(!html.includes("Photo 2"));
   });
   await t.step("no consent is spelled out", async () => {
-    const { text } = await email(
-      "staff_new_lead_email",
-      ctx(makeQuickQuoteLead()),
-    );
+    const { text } = await email("staff_new_lead_email", ctx(makeQuickQuoteLead()));
     assert.ok(text.includes("SMS consent: No: do not text this customer"));
   });
   await t.step("postal address footer", () => {
@@ -199,37 +163,20 @@ Deno.test("the catalog's renderers give staff everything needed to call back", a
 
 Deno.test("the catalog's renderers word a quick-quote lead without gaps", async (t) => {
   const lead = makeQuickQuoteLead();
-  await t.step(
-    "customer email (when the quick quote has an email)",
-    async () => {
-      const withEmail = {
-        ...lead,
-        email: "sam@example.com",
-        first_name: "Sam",
-      };
-      const { subject, text } = await email(
-        "customer_confirmation_email",
-        ctx(withEmail),
-      );
-      assert.ok(text.includes("Hi Sam,"));
-      assert.ok(
-        text.includes("We received your request for auto glass service."),
-      );
-      assert.ok(!text.includes("Vehicle:"));
-      assertNoGaps(subject, "subject");
-      assertNoGaps(text, "customer text");
-    },
-  );
+  await t.step("customer email (when the quick quote has an email)", async () => {
+    const withEmail = { ...lead, email: "sam@example.com", first_name: "Sam" };
+    const { subject, text } = await email("customer_confirmation_email", ctx(withEmail));
+    assert.ok(text.includes("Hi Sam,"));
+    assert.ok(text.includes("We received your request for auto glass service."));
+    assert.ok(!text.includes("Vehicle:"));
+    assertNoGaps(subject, "subject");
+    assertNoGaps(text, "customer text");
+  });
   await t.step("staff email", async () => {
     const { subject, text } = await email("staff_new_lead_email", ctx(lead));
     assert.equal(subject, "🚨 New Lead: Vehicle not given - Other service");
     for (
-      const expected of [
-        "Name: Jane\n",
-        "Email: Not given",
-        "Vehicle: Not given",
-        "Notes: None",
-      ]
+      const expected of ["Name: Jane\n", "Email: Not given", "Vehicle: Not given", "Notes: None"]
     ) {
       assert.ok(text.includes(expected), `text lacks ${expected}`);
     }
@@ -239,11 +186,7 @@ Deno.test("the catalog's renderers word a quick-quote lead without gaps", async 
   });
   await t.step("SMS", async () => {
     const { body } = await sms(lead);
-    assert.ok(
-      body.startsWith(
-        "Hi Jane! We received your auto glass service request (Ref: ",
-      ),
-    );
+    assert.ok(body.startsWith("Hi Jane! We received your auto glass service request (Ref: "));
     assertNoGaps(body, "SMS");
   });
 });
@@ -253,12 +196,7 @@ Deno.test("the catalog's renderers escape a malicious first name in HTML", async
     first_name: `<script>alert("x")</script>`,
     notes: `<img src=x onerror="alert(1)">`,
   });
-  for (
-    const template of [
-      "customer_confirmation_email",
-      "staff_new_lead_email",
-    ] as const
-  ) {
+  for (const template of ["customer_confirmation_email", "staff_new_lead_email"] as const) {
     const { html } = await email(template, ctx(evil));
     assert.ok(!html.includes("<script>"), `${template} has a raw script tag`);
     assert.ok(!html.includes("<img src=x"), `${template} has a raw img tag`);
@@ -267,21 +205,18 @@ Deno.test("the catalog's renderers escape a malicious first name in HTML", async
 });
 
 Deno.test("the catalog's renderers write the initial confirmation SMS (plan §3.1 #1)", async (t) => {
-  await t.step(
-    "the plan's wording with the business phone from settings",
-    async () => {
-      const { body } = await sms(makeLead(), {
-        settings: makeSettings({ phone_display: "(303) 555-0100" }),
-      });
-      assert.equal(
-        body,
-        "Hi Jane! We received your windshield replacement request for your 2019 Honda Civic " +
-          "(Ref: PAG-261125-0042).\n" +
-          "We'll call you within 15 minutes to confirm your appointment.\n" +
-          "Questions? Call (303) 555-0100\n\nText STOP to opt-out",
-      );
-    },
-  );
+  await t.step("the plan's wording with the business phone from settings", async () => {
+    const { body } = await sms(makeLead(), {
+      settings: makeSettings({ phone_display: "(303) 555-0100" }),
+    });
+    assert.equal(
+      body,
+      "Hi Jane! We received your windshield replacement request for your 2019 Honda Civic " +
+        "(Ref: PAG-261125-0042).\n" +
+        "We'll call you within 15 minutes to confirm your appointment.\n" +
+        "Questions? Call (303) 555-0100\n\nText STOP to opt-out",
+    );
+  });
   await t.step("a typical lead fits 2 GSM-7 segments", async () => {
     const { segments, encoding } = await sms(makeLead());
     assert.equal(encoding, "GSM-7");
@@ -292,10 +227,7 @@ Deno.test("the catalog's renderers write the initial confirmation SMS (plan §3.
       makeLead(),
       makeQuickQuoteLead(),
       makeLead({ service_type: "calibration", vehicle_year: null }),
-      makeLead({
-        first_name: "José 🚗",
-        vehicle_model: "Model Y Long Range AWD Performance",
-      }),
+      makeLead({ first_name: "José 🚗", vehicle_model: "Model Y Long Range AWD Performance" }),
     ];
     for (const lead of leads) {
       const { body, segments } = await sms(lead);
@@ -311,9 +243,5 @@ Deno.test("the catalog's renderers write the initial confirmation SMS (plan §3.
 
 Deno.test("the catalog knows no template it was not given", () => {
   assert.equal(messageKind("nope"), undefined);
-  assert.equal(
-    messageKind("toString"),
-    undefined,
-    "inherited names are not kinds",
-  );
+  assert.equal(messageKind("toString"), undefined, "inherited names are not kinds");
 });

@@ -28,10 +28,7 @@ function facts(overrides: Partial<SmsFacts> = {}): SmsFacts {
 Deno.test("smsEligibility() applies reachability, consent, the daily cap and quiet hours in that order", async (t) => {
   const cases: Array<[string, Partial<SmsFacts>, SmsEligibility]> = [
     ["a consenting Denver mobile at 10 am", {}, { action: "send" }],
-    ["no phone", { phone: null }, {
-      action: "suppress",
-      reason: "missing_phone",
-    }],
+    ["no phone", { phone: null }, { action: "suppress", reason: "missing_phone" }],
     ["a number that does not exist", { phone: "+11234567890" }, {
       action: "suppress",
       reason: "invalid_phone",
@@ -44,9 +41,7 @@ Deno.test("smsEligibility() applies reachability, consent, the daily cap and qui
       action: "suppress",
       reason: "unsupported_country",
     }],
-    ["a number the carrier reported as a landline (Twilio 30006)", {
-      unreachable: true,
-    }, {
+    ["a number the carrier reported as a landline (Twilio 30006)", { unreachable: true }, {
       action: "suppress",
       reason: "unreachable",
     }],
@@ -66,9 +61,7 @@ Deno.test("smsEligibility() applies reachability, consent, the daily cap and qui
       sentLast24h: 3,
       lead: { state: "FL" },
     }, { action: "suppress", reason: "daily_cap (3 per 24 h)" }],
-    ["3 sent to a Colorado number (cap 4)", { sentLast24h: 3 }, {
-      action: "send",
-    }],
+    ["3 sent to a Colorado number (cap 4)", { sentLast24h: 3 }, { action: "send" }],
     ["9:30 pm in Denver", { now: new Date("2026-11-26T04:30:00Z") }, {
       action: "defer",
       reason: "quiet_hours",
@@ -82,17 +75,10 @@ Deno.test("smsEligibility() applies reachability, consent, the daily cap and qui
       lead: { state: "MD" },
       settings: makeSettings({ sms_window_end_hour: 21 }),
       now: new Date("2026-11-26T01:30:00Z"),
-    }, {
-      action: "defer",
-      reason: "quiet_hours",
-      until: new Date("2026-11-26T13:00:00Z"),
-    }],
+    }, { action: "defer", reason: "quiet_hours", until: new Date("2026-11-26T13:00:00Z") }],
   ];
   for (const [name, overrides, expected] of cases) {
-    await t.step(
-      name,
-      () => assert.deepEqual(smsEligibility(facts(overrides)), expected),
-    );
+    await t.step(name, () => assert.deepEqual(smsEligibility(facts(overrides)), expected));
   }
 });
 
@@ -101,10 +87,7 @@ Deno.test("consentForLead(): a lead is texted only with its own box ticked or an
   const before = new Date("2026-11-20T17:00:00Z");
   const after = new Date("2026-11-25T17:05:00Z");
   const cases: Array<[string, boolean, PhoneConsent, LeadSmsConsent]> = [
-    ["box ticked, opted in by this form", true, {
-      state: "opted_in",
-      since: leadAt,
-    }, "opted_in"],
+    ["box ticked, opted in by this form", true, { state: "opted_in", since: leadAt }, "opted_in"],
     [
       "box unticked, opted in on an earlier form",
       false,
@@ -123,23 +106,12 @@ Deno.test("consentForLead(): a lead is texted only with its own box ticked or an
       { state: "opted_out", since: after },
       "opted_out",
     ],
-    ["box unticked, opted out earlier", false, {
-      state: "opted_out",
-      since: before,
-    }, "opted_out"],
-    [
-      "box unticked, nothing on record",
-      false,
-      { state: "none", since: null },
-      "none",
-    ],
+    ["box unticked, opted out earlier", false, { state: "opted_out", since: before }, "opted_out"],
+    ["box unticked, nothing on record", false, { state: "none", since: null }, "none"],
   ];
   for (const [name, ticked, phone, expected] of cases) {
     await t.step(name, () => {
-      assert.equal(
-        consentForLead({ sms_consent: ticked, created_at: leadAt }, phone),
-        expected,
-      );
+      assert.equal(consentForLead({ sms_consent: ticked, created_at: leadAt }, phone), expected);
     });
   }
   await t.step("not on this lead is suppressed with its own reason", () => {
