@@ -22,12 +22,11 @@ Deno.serve(createNotifyLeadHandler({
   webhookSecret: cfg.NOTIFY_WEBHOOK_SECRET,
   setup: messageSetup(cfg),
   // Lingers past a lease (20 s), so a sweep also picks up a dead sender's messages.
-  drain: async (sleep, onBound) =>
+  drain: async (sleep) =>
     drainOutbox(await sending(), {
       lingerMs: 25_000,
       sleep,
       maxRows: WORKER_DRAIN_ROWS,
-      onBound,
       signal: unloading,
     }),
   waitUntil,

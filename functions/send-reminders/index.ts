@@ -31,10 +31,9 @@ const scheduler = new DrainScheduler(async (sleep) => {
   const stats = await drainOutbox(await sending(), {
     sleep,
     maxRows: WORKER_DRAIN_ROWS,
-    onBound: handOnNow,
     signal: unloading,
   });
-  if (stats.released > 0) handOnNow();
+  if (stats.more || stats.released > 0) handOnNow();
   return stats;
 });
 

@@ -52,10 +52,9 @@ export interface NotifyLeadDeps {
   clock?: () => Date;
   /**
    * Drains the outbox (sending everything due) and reports what happened; while it waits for
-   * a retry to fall due, it waits with `sleep`, which a new webhook cuts short. `onBound` is
-   * called when it stops claiming at its bound, with more due.
+   * a retry to fall due, it waits with `sleep`, which a new webhook cuts short.
    */
-  drain: (sleep: Sleep, onBound: () => void) => Promise<DrainStats>;
+  drain: (sleep: Sleep) => Promise<DrainStats>;
   /** Keeps work going after the response (EdgeRuntime.waitUntil on Supabase). */
   waitUntil: (work: Promise<unknown>) => void;
   /**
@@ -85,9 +84,8 @@ const PLAN_BATCH = 100;
 /** How long a webhook waits for a database that is away (pg_net gives up after 10 s). */
 const PLAN_PATIENCE_MS = 5_000;
 
-export function createNotifyLeadHandler(
-  deps: NotifyLeadDeps,
-): (req: Request) => Promise<Response> {
+export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) => Promise<Response> {
+  const scheduler = new DrainScheduler(deps.drain);
   const clock = deps.clock ?? (() => new Date());
   // Webhooks of a burst arrive together: their leads are planned together, a batch at a time.
   // Planning is insert-if-absent, so a transaction cut off with its connection is simply
@@ -95,43 +93,26 @@ export function createNotifyLeadHandler(
   const planInBatch = createBatcher(
     (ids: string[]) =>
       whileDatabaseAway(
-        () =>
-          planLeadsNotifications(deps.sql, ids, {
-            setup: deps.setup,
-            now: clock(),
-          }),
+        () => planLeadsNotifications(deps.sql, ids, { setup: deps.setup, now: clock() }),
         { deadline: Date.now() + PLAN_PATIENCE_MS },
       ),
     { max: PLAN_BATCH },
   );
   // Many webhooks share one drain: its failure is logged once, not once per webhook.
   const reported = new WeakSet<Promise<unknown>>();
-  const handOnNow = () => {
-    if (!deps.handOn) return;
+  const handOn = (stats: DrainStats) => {
+    if (!deps.handOn || (!stats.more && stats.released === 0)) return;
     deps.waitUntil(
       deps.handOn().catch((err) =>
-        console.error(
-          `could not hand the drain on (the sweep will): ${(err as Error).message}`,
-        )
+        console.error(`could not hand the drain on (the sweep will): ${(err as Error).message}`)
       ),
     );
   };
-  // A drain that reaches its bound hands the rest on at once, to run beside its own sends.
-  const scheduler = new DrainScheduler((sleep) => deps.drain(sleep, handOnNow));
-  // Rows handed back by a worker about to end go on to one that is not.
-  const handOn = (stats: DrainStats) => {
-    if (stats.released > 0) handOnNow();
-  };
   const drainInBackground = () => {
-    // A webhook arriving while a drain runs is served by a drain started by a request of its
-    // own, in whichever worker the runtime picks, not by one queued here.
-    const drain = deps.handOn ? scheduler.requestOrHandOn(handOnNow) : scheduler.request();
+    const drain = scheduler.request();
     if (!reported.has(drain)) {
       reported.add(drain);
-      drain.then(
-        handOn,
-        (err) => console.error(maskPII(`drain failed: ${(err as Error).stack}`)),
-      );
+      drain.then(handOn, (err) => console.error(maskPII(`drain failed: ${(err as Error).stack}`)));
     }
     deps.waitUntil(drain.catch(() => {}));
   };
@@ -141,9 +122,7 @@ export function createNotifyLeadHandler(
     try {
       body = await readJsonWithin(req, MAX_BODY_BYTES);
     } catch (err) {
-      if (err instanceof BodyTooLargeError) {
-        return errorResponse(413, err.message);
-      }
+      if (err instanceof BodyTooLargeError) return errorResponse(413, err.message);
       return errorResponse(400, "Request body is not valid JSON");
     }
     if ((body as { table?: unknown } | null)?.table === "lead_activities") {
@@ -151,11 +130,7 @@ export function createNotifyLeadHandler(
     }
     const parsed = leadInsertPayload.safeParse(body);
     if (!parsed.success) {
-      return errorResponse(
-        400,
-        "Not a new-lead webhook payload",
-        describeIssues(parsed.error),
-      );
+      return errorResponse(400, "Not a new-lead webhook payload", describeIssues(parsed.error));
     }
     const leadId = parsed.data.record.id;
     const created = await planInBatch(leadId);
@@ -164,41 +139,25 @@ export function createNotifyLeadHandler(
     return jsonResponse(202, {
       lead_id: leadId,
       planned: created.length,
-      messages: created.map((r) => ({
-        key: r.key,
-        status: r.status,
-        reason: r.status_reason,
-      })),
+      messages: created.map((r) => ({ key: r.key, status: r.status, reason: r.status_reason })),
     });
   }
 
   async function appointmentWebhook(body: unknown): Promise<Response> {
     const parsed = appointmentActivityPayload.safeParse(body);
     if (!parsed.success) {
-      return errorResponse(
-        400,
-        "Not an appointment webhook payload",
-        describeIssues(parsed.error),
-      );
+      return errorResponse(400, "Not an appointment webhook payload", describeIssues(parsed.error));
     }
     const leadId = parsed.data.record.lead_id;
     const created = await whileDatabaseAway(
-      () =>
-        planAppointmentNotifications(deps.sql, [leadId], {
-          setup: deps.setup,
-          now: clock(),
-        }),
+      () => planAppointmentNotifications(deps.sql, [leadId], { setup: deps.setup, now: clock() }),
       { deadline: Date.now() + PLAN_PATIENCE_MS },
     );
     drainInBackground();
     return jsonResponse(202, {
       lead_id: leadId,
       planned: created.length,
-      messages: created.map((r) => ({
-        key: r.key,
-        status: r.status,
-        reason: r.status_reason,
-      })),
+      messages: created.map((r) => ({ key: r.key, status: r.status, reason: r.status_reason })),
     });
   }
 
@@ -207,28 +166,19 @@ export function createNotifyLeadHandler(
     try {
       body = await readJsonWithin(req, MAX_BODY_BYTES);
     } catch (err) {
-      if (err instanceof BodyTooLargeError) {
-        return errorResponse(413, err.message);
-      }
+      if (err instanceof BodyTooLargeError) return errorResponse(413, err.message);
       body = {};
     }
     const grace = sweepRequest.safeParse(body);
     if (!grace.success) {
-      return errorResponse(
-        400,
-        "Not a sweep request",
-        describeIssues(grace.error),
-      );
+      return errorResponse(400, "Not a sweep request", describeIssues(grace.error));
     }
     const deadLettered = await deadLetterExpired(deps.sql);
     const graceSeconds = grace.data.grace_seconds ?? deps.sweepGraceSeconds ??
       SWEEP_GRACE_SECONDS;
     const unplanned = await findUnplannedLeads(deps.sql, graceSeconds);
     // Appointments whose webhook was lost: their confirmation or cancellation.
-    const appointments = await findUnplannedAppointments(
-      deps.sql,
-      graceSeconds,
-    );
+    const appointments = await findUnplannedAppointments(deps.sql, graceSeconds);
     let planned = appointments.length === 0
       ? 0
       : (await planAppointmentNotifications(deps.sql, appointments, {
@@ -237,30 +187,18 @@ export function createNotifyLeadHandler(
       })).length;
     for (let i = 0; i < unplanned.length; i += PLAN_BATCH) {
       // A lead deleted since it was found is simply not planned.
-      const created = await planLeadsNotifications(
-        deps.sql,
-        unplanned.slice(i, i + PLAN_BATCH),
-        {
-          setup: deps.setup,
-          now: clock(),
-        },
-      );
+      const created = await planLeadsNotifications(deps.sql, unplanned.slice(i, i + PLAN_BATCH), {
+        setup: deps.setup,
+        now: clock(),
+      });
       for (const rows of created.values()) planned += rows.length;
     }
-    const escalations = await planEscalations(deps.sql, {
-      setup: deps.setup,
-      now: clock(),
-    });
+    const escalations = await planEscalations(deps.sql, { setup: deps.setup, now: clock() });
     planned += escalations.length;
     // The health check must not keep the sweep from sending: a failure is logged, and the
     // next minute's sweep checks again.
-    const alerts = await planAlerts(deps.sql, {
-      setup: deps.setup,
-      now: clock(),
-    }).catch((err) => {
-      console.error(
-        maskPII(`alert check failed: ${(err as Error).stack ?? err}`),
-      );
+    const alerts = await planAlerts(deps.sql, { setup: deps.setup, now: clock() }).catch((err) => {
+      console.error(maskPII(`alert check failed: ${(err as Error).stack ?? err}`));
       return [];
     });
     planned += alerts.length;
@@ -279,14 +217,7 @@ export function createNotifyLeadHandler(
     const stats = await scheduler.request();
     handOn(stats);
     const { sent, retried, dead, suppressed, deferred } = stats;
-    return jsonResponse(200, {
-      ...report,
-      sent,
-      retried,
-      dead,
-      suppressed,
-      deferred,
-    });
+    return jsonResponse(200, { ...report, sent, retried, dead, suppressed, deferred });
   }
 
   return async (req: Request) => {
@@ -310,9 +241,7 @@ export function createNotifyLeadHandler(
         `No route ${path}: POST /notify-lead, /notify-lead/sweep or /notify-lead/drain`,
       );
     }
-    if (req.method !== "POST") {
-      return errorResponse(405, `Use POST, not ${req.method}`);
-    }
+    if (req.method !== "POST") return errorResponse(405, `Use POST, not ${req.method}`);
     if (route === "drain") {
       await req.body?.cancel();
       drainInBackground();
@@ -321,9 +250,7 @@ export function createNotifyLeadHandler(
     try {
       return route === "sweep" ? await sweep(req) : await webhook(req);
     } catch (err) {
-      console.error(
-        maskPII(`notify-lead ${route} failed: ${(err as Error).stack ?? err}`),
-      );
+      console.error(maskPII(`notify-lead ${route} failed: ${(err as Error).stack ?? err}`));
       return errorResponse(
         500,
         `notify-lead could not finish the ${route}; nothing was lost (the sweep retries)`,

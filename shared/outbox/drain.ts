@@ -53,11 +53,6 @@ export interface DrainOptions {
    */
   maxRows?: number;
   /**
-   * Called once, as soon as the drain stops claiming at `maxRows` (while it still sends what it
-   * claimed): the rest can be handed on at once, to run beside this drain's sends.
-   */
-  onBound?: () => void;
-  /**
    * Once aborted (the worker is about to end), the drain claims nothing more and at once hands
    * back the rows it claimed but has not put on the wire.
    */
@@ -222,7 +217,6 @@ export async function drainOutbox(
       );
       if (limit <= 0) {
         stats.more = true;
-        opts.onBound?.();
         break;
       }
       // A claim lost with its connection leaves its rows leased to nobody: they come back when

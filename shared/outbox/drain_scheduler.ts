@@ -22,7 +22,6 @@ export interface Gathering {
 export class DrainScheduler<T> {
   #running: Promise<T> | null = null;
   #next: Promise<T> | null = null;
-  #handOnAfter: (() => void) | null = null;
   #wake: (() => void) | null = null;
   #gathered: {
     first: number;
@@ -59,42 +58,14 @@ export class DrainScheduler<T> {
   request(): Promise<T> {
     if (!this.gathering) return this.#requestNow();
     const now = Date.now();
-    const gathered = this.#gathered ??= {
-      first: now,
-      drained: Promise.withResolvers<T>(),
-    };
+    const gathered = this.#gathered ??= { first: now, drained: Promise.withResolvers<T>() };
     clearTimeout(gathered.timer);
     const { quietMs, maxMs } = this.gathering;
     gathered.timer = setTimeout(() => {
       this.#gathered = null;
-      this.#requestNow().then(
-        gathered.drained.resolve,
-        gathered.drained.reject,
-      );
+      this.#requestNow().then(gathered.drained.resolve, gathered.drained.reject);
     }, Math.max(0, Math.min(now + quietMs, gathered.first + maxMs) - now));
     return gathered.drained.promise;
-  }
-
-  /**
-   * Like request(), for work that need not run here: while a drain runs, no follow-up is
-   * queued in this instance; `handOn` is called once it ends (at most once per drain), so the
-   * follow-up runs wherever a new request is routed. In an edge worker that is what keeps a
-   * drain from starting after the worker was retired (its CPU spent): a request that reaches
-   * a worker shows it was not. Resolves with the running drain's result, or a new one's.
-   */
-  requestOrHandOn(handOn: () => void): Promise<T> {
-    this.#wake?.();
-    if (this.#next) return this.#next;
-    if (!this.#running) return this.#start();
-    if (!this.#handOnAfter) {
-      this.#handOnAfter = handOn;
-      this.#running.catch(() => undefined).then(() => {
-        const later = this.#handOnAfter;
-        this.#handOnAfter = null;
-        later?.();
-      });
-    }
-    return this.#running;
   }
 
   #requestNow(): Promise<T> {

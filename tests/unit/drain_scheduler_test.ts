@@ -11,11 +11,7 @@ Deno.test("DrainScheduler runs one drain at a time and serves requests made duri
     return runs;
   });
   const first = scheduler.request();
-  const during = [
-    scheduler.request(),
-    scheduler.request(),
-    scheduler.request(),
-  ];
+  const during = [scheduler.request(), scheduler.request(), scheduler.request()];
   release();
   assert.equal(await first, 1);
   assert.deepEqual(await Promise.all(during), [2, 2, 2]);
@@ -42,22 +38,13 @@ Deno.test("DrainScheduler wakes a drain waiting for a retry when a new request a
     return slept.length;
   });
   const first = scheduler.request();
-  await waitFor(
-    "the first drain to wait",
-    () => Promise.resolve(sleeping === 1),
-  );
+  await waitFor("the first drain to wait", () => Promise.resolve(sleeping === 1));
   const second = scheduler.request();
   assert.equal(await first, 1);
-  await waitFor(
-    "the follow-up drain to wait",
-    () => Promise.resolve(sleeping === 2),
-  );
+  await waitFor("the follow-up drain to wait", () => Promise.resolve(sleeping === 2));
   scheduler.request();
   assert.equal(await second, 2);
-  assert.ok(
-    slept.every((ms) => ms < 1_000),
-    `each drain woke at once (${slept} ms)`,
-  );
+  assert.ok(slept.every((ms) => ms < 1_000), `each drain woke at once (${slept} ms)`);
 });
 
 Deno.test("DrainScheduler never runs two drains at once, even when asked as one ends", async () => {
@@ -107,18 +94,10 @@ Deno.test("DrainScheduler with gathering serves requests made close together wit
     quietMs: 20,
     maxMs: 5_000,
   });
-  const requests = [
-    scheduler.request(),
-    scheduler.request(),
-    scheduler.request(),
-  ];
+  const requests = [scheduler.request(), scheduler.request(), scheduler.request()];
   assert.equal(runs, 0, "nothing starts while requests may still come");
   assert.deepEqual(await Promise.all(requests), [1, 1, 1]);
-  assert.equal(
-    await scheduler.request(),
-    2,
-    "a later request gets a drain of its own",
-  );
+  assert.equal(await scheduler.request(), 2, "a later request gets a drain of its own");
 });
 
 Deno.test("DrainScheduler with gathering still drains during a steady stream of requests", async () => {
@@ -132,36 +111,8 @@ Deno.test("DrainScheduler with gathering still drains during a steady stream of 
   const stream = setInterval(() => scheduler.request(), 5);
   try {
     assert.equal(await first, 1);
-    await waitFor(
-      "a second drain during the stream",
-      () => Promise.resolve(runs >= 2),
-    );
+    await waitFor("a second drain during the stream", () => Promise.resolve(runs >= 2));
   } finally {
     clearInterval(stream);
   }
-});
-
-Deno.test("DrainScheduler.requestOrHandOn() queues no follow-up while a drain runs: it hands on once, when that drain ends", async () => {
-  let runs = 0;
-  let release!: () => void;
-  const scheduler = new DrainScheduler(async () => {
-    runs++;
-    if (runs === 1) await new Promise<void>((r) => (release = r));
-    return runs;
-  });
-  let handedOn = 0;
-  const handOn = () => void handedOn++;
-  const first = scheduler.requestOrHandOn(handOn);
-  const during = [
-    scheduler.requestOrHandOn(handOn),
-    scheduler.requestOrHandOn(handOn),
-  ];
-  assert.equal(handedOn, 0, "not before the running drain ends");
-  release();
-  assert.deepEqual(await Promise.all([first, ...during]), [1, 1, 1]);
-  await waitFor("the hand-on", () => Promise.resolve(handedOn === 1));
-  assert.equal(runs, 1, "no drain was queued here");
-  // Nothing running: the next request drains here.
-  assert.equal(await scheduler.requestOrHandOn(handOn), 2);
-  assert.equal(handedOn, 1);
 });
