@@ -257,7 +257,9 @@ export async function drainOutbox(
       // Rank by rank: the first group's messages are on the wire before the next is prepared.
       for (const group of byRankGroups(rows)) {
         const { held, toSend } = sortPreparations(
-          await resilient(() => deps.prepare(group, clock())),
+          // Claimed rows are ours for their lease: worth waiting that long for the database,
+          // even when the drain's own deadline is nearer (a drain kept long by new requests).
+          await resilient(() => deps.prepare(group, clock()), Date.now() + LEASE_SECONDS * 1000),
           (channel) => channel in deps.senders,
           deps.retryPolicy,
         );
