@@ -67,7 +67,7 @@ export interface DrainStats {
   deferred: number;
   /** Outcomes refused because another sender had taken the row over (its lease had run out). */
   leaseLost: number;
-  /** It stopped at `maxRows`: more may be due, for another drain. */
+  /** It stopped at `maxRows`, or at its deadline with a retry due soon: for another drain. */
   more: boolean;
   /** Rows handed back unsent because the drain was aborted. */
   released: number;
@@ -245,7 +245,14 @@ export async function drainOutbox(
           continue;
         }
         const lingerMs = Math.min(opts.lingerMs ?? 0, deadline - Date.now());
-        if (lingerMs <= 0) break;
+        if (lingerMs <= 0) {
+          // Out of time with a retry falling due soon: another drain must be there for it.
+          if ((opts.lingerMs ?? 0) > 0) {
+            const soon = () => nextDueWithin(deps.sql, opts.lingerMs!);
+            stats.more = (await resilient(soon, Date.now() + 5_000)) !== null;
+          }
+          break;
+        }
         const due = await resilient(() => nextDueWithin(deps.sql, lingerMs));
         if (!due) break;
         const waitMs = Math.max(20, due.getTime() - Date.now());
@@ -278,6 +285,8 @@ export async function drainOutbox(
         }
       }
     }
+    // Stopped by its deadline mid-work: what is left is another drain's.
+    if (Date.now() >= deadline) stats.more = true;
     await Promise.all(inflight);
     await released;
   } finally {

@@ -10,7 +10,12 @@ import type postgres from "postgres";
 import { connect, requireStack, stack } from "../support/stack.ts";
 import { insertLead } from "../support/fixtures.ts";
 import { emailsTo, smsTo } from "../support/fakes.ts";
-import { settledOutbox, smsWindowAlwaysOpen, sweep } from "../support/notify_lead.ts";
+import {
+  settledOutbox,
+  smsWindowAlwaysOpen,
+  sweep,
+  withSweepPaused,
+} from "../support/notify_lead.ts";
 import { waitFor } from "../support/wait_for.ts";
 
 await requireStack();
@@ -110,24 +115,26 @@ Deno.test("two leads in a row go to two people, each alert copying the admin inb
 Deno.test("concurrent leads are shared out evenly: nobody gets two while another is free", async () => {
   const sql = connect({ max: 8 });
   try {
-    await withRosterOnShift(sql, async () => {
-      const leads = await Promise.all(
-        [1, 2, 3, 4, 5, 6].map(() => insertLead(sql, { sms_consent: false })),
-      );
-      const ids = leads.map((l) => l.id);
-      await waitFor("every lead to be assigned", async () => {
-        const rows = await assigneesOf(sql, ids);
-        return rows.every((r) => r.email !== null) ? rows : undefined;
-      });
-      // Recorded in the activities too, each naming whose turn it was.
-      const assignments = await sql<{ email: string }[]>`
+    // No other lead may take a turn meanwhile (the sweep planning one from an earlier test).
+    await withSweepPaused(sql, () =>
+      withRosterOnShift(sql, async () => {
+        const leads = await Promise.all(
+          [1, 2, 3, 4, 5, 6].map(() => insertLead(sql, { sms_consent: false })),
+        );
+        const ids = leads.map((l) => l.id);
+        await waitFor("every lead to be assigned", async () => {
+          const rows = await assigneesOf(sql, ids);
+          return rows.every((r) => r.email !== null) ? rows : undefined;
+        });
+        // Recorded in the activities too, each naming whose turn it was.
+        const assignments = await sql<{ email: string }[]>`
         select s.email from public.lead_activities a
         join public.staff_members s on s.id = (a.metadata ->> 'staff_id')::uuid
         where a.lead_id = any (${ids}::uuid[]) and a.activity_type = 'lead_assigned'`;
-      const counts = Map.groupBy(assignments, (r) => r.email);
-      assert.equal(counts.get(ADMIN)?.length, 3);
-      assert.equal(counts.get(DISPATCH)?.length, 3);
-    });
+        const counts = Map.groupBy(assignments, (r) => r.email);
+        assert.equal(counts.get(ADMIN)?.length, 3);
+        assert.equal(counts.get(DISPATCH)?.length, 3);
+      }));
   } finally {
     await sql.end();
   }

@@ -140,3 +140,20 @@ export async function arrangeLead(
     await switches.pgNetPaused(false);
   }
 }
+
+/**
+ * Runs `body` with pg_cron's sweep paused, and resumes it after, even on failure: for tests
+ * whose outcome another lead planned meanwhile (one the sweep picks up from an earlier test)
+ * would change, such as whose turn it is.
+ */
+export async function withSweepPaused<T>(sql: postgres.Sql, body: () => Promise<T>): Promise<T> {
+  const pause = (active: boolean) =>
+    sql`select cron.alter_job(jobid, active => ${active}) from cron.job
+        where jobname = 'leadwire-outbox-sweep'`;
+  await pause(false);
+  try {
+    return await body();
+  } finally {
+    await pause(true);
+  }
+}
