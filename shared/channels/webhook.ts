@@ -9,6 +9,7 @@ import { Webhook } from "standardwebhooks";
 import {
   byRank,
   type ChannelSender,
+  LEASE_LOST,
   type SendFailure,
   type SendResult,
 } from "../outbox/channel.ts";
@@ -114,8 +115,12 @@ export function createWebhookSender(
     provider: "webhook receiver",
     // A delivery in doubt goes again with the same webhook-id (its outbox key): Standard
     // Webhooks receivers drop a webhook-id they have already processed.
-    async send(deliveries, { settle }) {
+    async send(deliveries, { settle, onTheWire }) {
       await forEachPooled(byRank(deliveries), opts.concurrency ?? 8, async ({ row, payload }) => {
+        // Marked first, as every channel's call is: a row another sender has taken over, or
+        // one handed back by a worker about to end, does not go.
+        const [held] = await onTheWire([row], row.key);
+        if (!held) return await settle([{ row, result: { ok: false, failure: LEASE_LOST } }]);
         await settle([{ row, result: await postWebhook(payload, { ...opts, id: row.key }) }]);
       });
     },
