@@ -126,11 +126,15 @@ Deno.test("concurrent leads are shared out evenly: nobody gets two while another
           const rows = await assigneesOf(sql, ids);
           return rows.every((r) => r.email !== null) ? rows : undefined;
         });
-        // Recorded in the activities too, each naming whose turn it was.
-        const assignments = await sql<{ email: string }[]>`
-        select s.email from public.lead_activities a
-        join public.staff_members s on s.id = (a.metadata ->> 'staff_id')::uuid
-        where a.lead_id = any (${ids}::uuid[]) and a.activity_type = 'lead_assigned'`;
+        // Recorded in the activities too, each naming whose turn it was (waited for: they are
+        // logged just after the assignment commits).
+        const assignments = await waitFor("an assignment activity for each lead", async () => {
+          const rows = await sql<{ email: string }[]>`
+            select s.email from public.lead_activities a
+            join public.staff_members s on s.id = (a.metadata ->> 'staff_id')::uuid
+            where a.lead_id = any (${ids}::uuid[]) and a.activity_type = 'lead_assigned'`;
+          return rows.length === ids.length ? rows : undefined;
+        });
         const counts = Map.groupBy(assignments, (r) => r.email);
         assert.equal(counts.get(ADMIN)?.length, 3);
         assert.equal(counts.get(DISPATCH)?.length, 3);
