@@ -176,7 +176,7 @@ export async function drainOutbox(
   }, { max: WIRE_MARK_BATCH });
   // What this drain claimed and what of it went (or is going) on the wire: on abort, the rest
   // is handed back.
-  const claimed = new Map<string, string>();
+  const claimed = new Set<string>();
   const wired = new Set<string>();
   const onTheWire = async (rows: OutboxRow[], ref: string) => {
     if (opts.signal?.aborted) return [];
@@ -190,7 +190,7 @@ export async function drainOutbox(
   let released: Promise<void> | undefined;
   const release = () => {
     released ??= (async () => {
-      const unsent = [...claimed.keys()].filter((id) => !wired.has(id));
+      const unsent = [...claimed].filter((id) => !wired.has(id));
       const back = await releaseClaims(deps.sql, unsent, [...tokens]).catch(
         (err) => {
           console.warn(
@@ -203,7 +203,6 @@ export async function drainOutbox(
     })();
   };
   opts.signal?.addEventListener("abort", release, { once: true });
-  let claimedRows = 0;
 
   try {
     while (Date.now() < deadline && failures.length === 0) {
@@ -213,7 +212,7 @@ export async function drainOutbox(
       if (opts.signal?.aborted) break;
       const limit = Math.min(
         opts.claimLimit ?? CLAIM_LIMIT,
-        (opts.maxRows ?? Infinity) - claimedRows,
+        (opts.maxRows ?? Infinity) - claimed.size,
       );
       if (limit <= 0) {
         stats.more = true;
@@ -231,8 +230,7 @@ export async function drainOutbox(
         })
       );
       if (rows.length > 0) tokens.add(token);
-      claimedRows += rows.length;
-      for (const row of rows) claimed.set(String(row.id), token);
+      for (const row of rows) claimed.add(String(row.id));
       // Aborted while claiming: these go straight back.
       if (opts.signal?.aborted) {
         release();

@@ -38,8 +38,7 @@ export const STATUS_MARK = "\u001eedge-worker ";
 
 export type WorkerStatus =
   | { kind: "ready"; port: number }
-  | { kind: "memory"; bytes: number; over: boolean }
-  | { kind: "dropped" };
+  | { kind: "memory"; bytes: number; over: boolean };
 
 export type UnloadReason = "early_drop" | "cpu" | "wall_clock" | "memory";
 
@@ -87,7 +86,6 @@ async function run(boot: WorkerBoot) {
       setTimeout(settle, 0);
       return;
     }
-    tell({ kind: "dropped" });
     Deno.exit(0);
   };
 
