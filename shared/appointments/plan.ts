@@ -87,15 +87,16 @@ export const REMINDER_LOOKAHEAD_MS = 96 * 3600_000;
 
 /**
  * Plans the reminders of scheduled appointments within reach, a batch at a time, until none
- * is left: each waits in the outbox until its time, or is recorded skipped with its reason.
- * `onPlanned` is told after each batch that committed reminders. Returns how many
- * appointments were handled.
+ * is left or `limit` appointments are handled: each waits in the outbox until its time, or is
+ * recorded skipped with its reason. `onPlanned` is told after each batch that committed
+ * reminders. Returns how many appointments were handled, and whether more may be left (the
+ * limit was reached with a full batch).
  */
 export async function planDueReminders(
   sql: postgres.Sql,
-  opts: PlanOptions & { batch?: number; onPlanned?: () => void },
-): Promise<number> {
-  const batch = opts.batch ?? 500;
+  opts: PlanOptions & { batch?: number; limit?: number; onPlanned?: () => void },
+): Promise<{ handled: number; more: boolean }> {
+  const batch = Math.min(opts.batch ?? 500, opts.limit ?? Infinity);
   let handled = 0;
   for (;;) {
     const { count, rows } = await sql.begin(async (tx) => {
@@ -117,6 +118,7 @@ export async function planDueReminders(
     if (rows.length > 0) opts.onPlanned?.();
     await logPlanned(sql, rows);
     handled += count;
-    if (count < batch) return handled;
+    if (count < batch) return { handled, more: false };
+    if (handled >= (opts.limit ?? Infinity)) return { handled, more: true };
   }
 }

@@ -111,8 +111,14 @@ export function createEmailSender(opts: EmailSenderOptions): ChannelSender<Email
       (members.length === 1 ? members[0].delivery.row.key : batchIdempotencyKey(
         members.map((q) => q.delivery.row.key),
       ));
-    const held = new Set(
-      (await members[0].ctx.onTheWire(members.map((q) => q.delivery.row), key)).map((r) => r.id),
+    // Each drain marks its own rows: a drain knows what it put on the wire by its marks, and
+    // one about to end hands back the rest (a row marked by another drain's call would go back
+    // as unsent, and be sent again in a new batch).
+    const held = new Set<string>();
+    await Promise.all(
+      [...Map.groupBy(members, (q) => q.ctx.onTheWire)].map(async ([onTheWire, qs]) => {
+        for (const r of await onTheWire(qs.map((q) => q.delivery.row), key)) held.add(r.id);
+      }),
     );
     const ours = members.filter((q) => held.has(q.delivery.row.id));
     const results = new Map<Queued, SendResult>(

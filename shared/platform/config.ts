@@ -112,8 +112,15 @@ export const notifyLeadConfigSchema = z.object({
   ...calledByDatabaseVariables,
 }).refine(crmTokenWithCrmUrl.check, crmTokenWithCrmUrl.issue);
 
-/** send-reminders: called by pg_cron with the shared secret; sends reminders by SMS or email. */
-export const sendRemindersConfigSchema = notifyLeadConfigSchema;
+/**
+ * send-reminders: called by pg_cron with the shared secret; plans reminders by SMS or email.
+ * REMINDERS_PER_REQUEST bounds one request's planning (default 1,000; the rest is handed on).
+ */
+export const sendRemindersConfigSchema = z.object({
+  ...sendingVariables,
+  ...calledByDatabaseVariables,
+  REMINDERS_PER_REQUEST: optional(z.coerce.number().int().min(1).max(5_000)),
+}).refine(crmTokenWithCrmUrl.check, crmTokenWithCrmUrl.issue);
 
 /**
  * twilio-inbound: checks Twilio's signature (TWILIO_AUTH_TOKEN, over the public URL) and sends

@@ -3,12 +3,57 @@
  * Claims need transactions and `skip locked`, which the REST layer cannot do.
  */
 import postgres from "postgres";
-import { isConnectionError } from "./db_retry.ts";
+import { isConnectionError, onConnectionError } from "./db_retry.ts";
 
-/** Ample for a direct or pooled connection to Supabase; see `db()`. */
-const CONNECT_TIMEOUT_SECONDS = 5;
+/**
+ * Ample for a direct or pooled connection to Supabase (tens to a few hundred ms); see `db()`.
+ * A connection that takes longer is the stuck start-up renewingPool is about.
+ */
+const CONNECT_TIMEOUT_SECONDS = 3;
 
-const pools = new Map<string, postgres.Sql>();
+/** A pool is replaced at most this often (a database that stays away is not hammered). */
+const RENEW_AFTER_MS = 1_000;
+/** How long the queries still on a replaced pool get to finish. */
+const RETIRED_POOL_SECONDS = 5;
+
+interface RenewingPool {
+  sql: postgres.Sql;
+  renew(): void;
+}
+
+const pools = new Map<string, RenewingPool>();
+
+/**
+ * A pool that is replaced by a fresh one after a connection error. postgres.js 3.4.9 leaves a
+ * connection unusable for good when the server closes it while a write is queued: `closed()`
+ * clears the write's setImmediate but not `nextWriteTimer`, so every later short write (the
+ * next start-up message included) waits for a flush that never comes, and each reconnect ends
+ * in CONNECT_TIMEOUT, again and again (seen after restarts and pg_terminate_backend, under
+ * Deno 2.1.4 and 2.9 alike). A new pool's connections are fresh objects and connect at once.
+ * Callers keep one `sql`; each call goes to the pool of the moment, and the replaced one is
+ * ended once its queries are done.
+ */
+function renewingPool(make: () => postgres.Sql): RenewingPool {
+  let current = make();
+  let since = Date.now();
+  const sql = new Proxy(function () {} as unknown as postgres.Sql, {
+    apply: (_target, _this, args) => (current as unknown as (...a: unknown[]) => unknown)(...args),
+    get: (_target, prop) => {
+      const value = (current as unknown as Record<PropertyKey, unknown>)[prop];
+      return typeof value === "function" ? value.bind(current) : value;
+    },
+  });
+  return {
+    sql,
+    renew() {
+      if (Date.now() - since < RENEW_AFTER_MS) return;
+      const old = current;
+      current = make();
+      since = Date.now();
+      old.end({ timeout: RETIRED_POOL_SECONDS }).catch(() => {});
+    },
+  };
+}
 
 let guarded = false;
 
@@ -25,6 +70,11 @@ let guarded = false;
 export function guardAgainstStrayConnectionErrors() {
   if (guarded) return;
   guarded = true;
+  onConnectionError((err) => {
+    // A query that never settled says nothing about the pool's connections.
+    if ((err as { code?: string })?.code === "QUERY_STALLED") return;
+    for (const pool of pools.values()) pool.renew();
+  });
   globalThis.addEventListener("unhandledrejection", (event) => {
     if (!isConnectionError(event.reason)) return;
     event.preventDefault();
@@ -53,16 +103,17 @@ export function db(url: string, opts: { purpose?: string; max?: number } = {}): 
   if (!pool) {
     guardAgainstStrayConnectionErrors();
     // prepare: false keeps the pool usable behind Supavisor's transaction mode. A connection
-    // whose start-up write Deno dropped after a restart never completes (the same postgres.js
-    // bug as above): giving up on it after 5 s, not postgres.js's 30, lets the callers' retries
-    // reach a fresh connection while the lease they work under is still theirs.
-    pool = postgres(url, {
-      max: opts.max ?? 10,
-      prepare: false,
-      connect_timeout: CONNECT_TIMEOUT_SECONDS,
-      onnotice: () => {},
-    });
+    // whose start-up never completes is given up after 3 s, not postgres.js's 30, and its
+    // pool replaced (see renewingPool), while the lease the callers work under is theirs.
+    pool = renewingPool(() =>
+      postgres(url, {
+        max: opts.max ?? 10,
+        prepare: false,
+        connect_timeout: CONNECT_TIMEOUT_SECONDS,
+        onnotice: () => {},
+      })
+    );
     pools.set(key, pool);
   }
-  return pool;
+  return pool.sql;
 }

@@ -29,6 +29,17 @@ export function isConnectionError(err: unknown): boolean {
     ["57P01", "57P02", "57P03"].includes(code);
 }
 
+const connectionErrorListeners = new Set<(err: unknown) => void>();
+
+/**
+ * Calls `listener` with each connection error a retry rides out (db.ts renews its pools on
+ * them). Returns the function that stops listening.
+ */
+export function onConnectionError(listener: (err: unknown) => void): () => void {
+  connectionErrorListeners.add(listener);
+  return () => connectionErrorListeners.delete(listener);
+}
+
 /** Options for {@linkcode whileDatabaseAway}. */
 export interface DatabaseRetryOptions {
   /** Give up (rethrow) after this moment, ms since epoch. */
@@ -75,7 +86,9 @@ export async function whileDatabaseAway<T>(
     try {
       return await withinTime(work, opts.attemptTimeoutMs);
     } catch (err) {
-      if (!isConnectionError(err) || Date.now() + delay > opts.deadline) throw err;
+      if (!isConnectionError(err)) throw err;
+      for (const listener of connectionErrorListeners) listener(err);
+      if (Date.now() + delay > opts.deadline) throw err;
       if (tries === 0) opts.onOutage?.(err);
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, opts.maxDelayMs ?? 2_000);

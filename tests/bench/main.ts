@@ -58,7 +58,7 @@ function printRuntime(before: RuntimeStats, after: RuntimeStats) {
   ];
   console.log(`\nedge runtime (${JSON.stringify(after.limits)})`);
   console.log(
-    ["function".padEnd(16), ...counts, "peak MB", "boot CPU ms"].join("\t"),
+    ["function".padEnd(16), ...counts, "peak MB", "boot CPU ms", "load CPU ms"].join("\t"),
   );
   for (const [fn, s] of Object.entries(after.functions)) {
     const was = before.functions[fn] ?? {};
@@ -67,6 +67,7 @@ function printRuntime(before: RuntimeStats, after: RuntimeStats) {
       ...counts.map((c) => String(Math.round(s[c] - (was[c] ?? 0)))),
       (s.peakMemoryBytes / 1e6).toFixed(1),
       s.peakBootCpuMs.toFixed(0),
+      s.peakLoadCpuMs.toFixed(0),
     ].join("\t"));
   }
 }

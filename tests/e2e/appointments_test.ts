@@ -9,7 +9,7 @@ import ICAL from "ical.js";
 import type postgres from "postgres";
 import { connect, requireStack, stack } from "../support/stack.ts";
 import { insertLead } from "../support/fixtures.ts";
-import { emailsTo, smsTo } from "../support/fakes.ts";
+import { emailsTo, smsTo, switches } from "../support/fakes.ts";
 import { smsWindowAlwaysOpen, WEBHOOK_SECRET } from "../support/notify_lead.ts";
 import { waitFor } from "../support/wait_for.ts";
 
@@ -275,6 +275,30 @@ Deno.test("the reminder goes once across repeated and concurrent send-reminders 
       /^Reminder: your windshield replacement with Pink Auto Glass is \w{3}, \w{3} \d{1,2} between 10-12 am at 1500 Blake St, Denver, CO 80202\.\nTechnician: Ava Chen\. To reschedule, call \(720\) 918-7465\.\n\nReply STOP to opt-out$/,
     );
   } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("one send-reminders request plans at most REMINDERS_PER_REQUEST and hands the rest on to a request of its own", async () => {
+  const sql = connect();
+  await switches.functionEnv("send-reminders", { REMINDERS_PER_REQUEST: "1" });
+  try {
+    await smsWindowAlwaysOpen(sql);
+    const leads = [await insertLead(sql), await insertLead(sql), await insertLead(sql)];
+    for (const lead of leads) await dueForReminder(sql, lead);
+    const answer = await sendReminders();
+    // pg_cron's run may hold some of them: never more than one, and "more" when it took one.
+    assert.ok(answer.appointments_planned <= 1, JSON.stringify(answer));
+    if (answer.appointments_planned === 1) assert.equal(answer.more, true);
+    for (const lead of leads) await sentAll(sql, lead.id, ["v1:appointment_reminder_sms"]);
+    for (const lead of leads) {
+      const reminders = (await smsTo(lead.phone_e164)).filter((m) =>
+        m.body.startsWith("Reminder:")
+      );
+      assert.equal(reminders.length, 1);
+    }
+  } finally {
+    await switches.functionEnv("send-reminders", { REMINDERS_PER_REQUEST: null });
     await sql.end();
   }
 });

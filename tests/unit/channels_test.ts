@@ -401,6 +401,29 @@ Deno.test("the email sender records each call's key before the call and sends on
   assert.equal(lost.result.ok, false);
 });
 
+Deno.test("two drains' emails in one batch are each marked on the wire by their own drain", async () => {
+  const calls: SeenEmail[] = [];
+  const sender = createEmailSender({
+    resend: fakeBatchResend(calls),
+    from: "s@x.com",
+    limiter: openLimiter(),
+  });
+  const marked = new Map<string, string[]>();
+  const side = (drain: string): SendContext => ({
+    settle: () => Promise.resolve(),
+    onTheWire: (rows) => {
+      marked.set(drain, [...(marked.get(drain) ?? []), ...rows.map((r) => r.key)]);
+      return Promise.resolve(rows);
+    },
+  });
+  await Promise.all([
+    sender.send([email("a"), email("b")], side("first")),
+    sender.send([email("c")], side("second")),
+  ]);
+  assert.equal(new Set(calls.map((c) => c.key)).size, 1, "one batch call");
+  assert.deepEqual(Object.fromEntries(marked), { first: ["a", "b"], second: ["c"] });
+});
+
 Deno.test("the email sender sends an email with attachments alone through emails.send under its outbox key, and batches the others", async () => {
   const calls: SeenEmail[] = [];
   const sender = createEmailSender({

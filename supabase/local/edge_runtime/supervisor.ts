@@ -6,7 +6,9 @@
  *
  *   - a worker serves requests, concurrently, until it is retired or ended;
  *   - CPU time is the worker's JS thread's (the runtime's CLOCK_THREAD_CPUTIME_ID), read from
- *     the OS, over its whole life: boot, requests and waitUntil work alike;
+ *     the OS, from its main module's evaluation on, over its whole life: the function's top
+ *     level, requests and waitUntil work alike (loading and compiling the module graph before
+ *     that is the runtime's, uncounted, as in `DenoRuntime::run`);
  *   - at the soft CPU limit it is retired: new requests go to a new worker, and once nothing
  *     is pending it gets `beforeunload` ("early_drop") and ends;
  *   - at 90% of the hard CPU limit it gets `beforeunload` ("cpu"), busy or not; at the hard
@@ -57,8 +59,10 @@ export interface FunctionStats {
   killedMemory: number;
   /** Highest V8 heap + ArrayBuffers any of its workers reported, bytes. */
   peakMemoryBytes: number;
-  /** Highest CPU time any of its workers had spent when it was ready to serve, ms. */
+  /** Highest counted CPU time any of its workers had spent when it was ready to serve, ms. */
   peakBootCpuMs: number;
+  /** Highest CPU time any of its workers spent loading its module graph (uncounted), ms. */
+  peakLoadCpuMs: number;
   /** Answers 546 WORKER_LIMIT given to requests in flight. */
   limitAnswers: number;
   /** CPU time of all its workers, ended and alive, ms. */
@@ -109,7 +113,10 @@ class UserWorker {
   readonly ready: Promise<boolean>;
   readonly exited: Promise<Deno.CommandStatus>;
   port = 0;
+  /** Counted CPU time (from evaluation on), ms. */
   cpuMs = 0;
+  /** The thread's CPU time when evaluation began (loading, uncounted); null before. */
+  cpuBaseMs: number | null = null;
   inflight = 0;
   retired = false;
   /** Which `beforeunload` reasons it has been sent (each once). */
@@ -264,6 +271,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
         killedMemory: 0,
         peakMemoryBytes: 0,
         peakBootCpuMs: 0,
+        peakLoadCpuMs: 0,
         limitAnswers: 0,
         cpuMs: 0,
       };
@@ -281,8 +289,13 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
 
   function onStatus(w: UserWorker, status: WorkerStatus) {
     const s = statsOf(w.spec.name);
-    if (status.kind === "ready") {
-      s.peakBootCpuMs = Math.max(s.peakBootCpuMs, threadCpuMs(w.child.pid) ?? 0);
+    if (status.kind === "evaluating") {
+      w.cpuBaseMs = threadCpuMs(w.child.pid) ?? 0;
+      s.peakLoadCpuMs = Math.max(s.peakLoadCpuMs, w.cpuBaseMs);
+      w.send({ kind: "evaluate" });
+    } else if (status.kind === "ready") {
+      const cpu = threadCpuMs(w.child.pid);
+      if (cpu !== null) s.peakBootCpuMs = Math.max(s.peakBootCpuMs, cpu - (w.cpuBaseMs ?? 0));
     } else if (status.kind === "memory") {
       s.peakMemoryBytes = Math.max(s.peakMemoryBytes, status.bytes);
       if (status.over && w.alive) {
@@ -323,8 +336,9 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     const now = performance.now();
     for (const w of live) {
       if (!w.alive) continue;
-      const cpu = threadCpuMs(w.child.pid);
-      if (cpu === null) continue;
+      const thread = threadCpuMs(w.child.pid);
+      if (thread === null) continue;
+      const cpu = w.cpuBaseMs === null ? 0 : thread - w.cpuBaseMs;
       w.cpuMs = cpu;
       const s = statsOf(w.spec.name);
       const age = now - w.startedAt;

@@ -37,21 +37,56 @@ export interface WorkerBoot {
 export const STATUS_MARK = "\u001eedge-worker ";
 
 export type WorkerStatus =
+  | { kind: "evaluating" }
   | { kind: "ready"; port: number }
   | { kind: "memory"; bytes: number; over: boolean };
 
 export type UnloadReason = "early_drop" | "cpu" | "wall_clock" | "memory";
 
-export type WorkerControl = { kind: "retire" } | { kind: "unload"; reason: UnloadReason };
+export type WorkerControl =
+  | { kind: "evaluate" }
+  | { kind: "retire" }
+  | { kind: "unload"; reason: UnloadReason };
 
 /** The share of a limit at which the runtime dispatches `beforeunload` (its default ratio). */
 export const BEFOREUNLOAD_RATIO = 0.9;
 
 type Handler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>;
 
+const EVALUATION_START = new URL("./evaluation_start.ts", import.meta.url).href;
+
 const encoder = new TextEncoder();
 function tell(status: WorkerStatus) {
   Deno.stdout.writeSync(encoder.encode(`${STATUS_MARK}${JSON.stringify(status)}\n`));
+}
+
+/** Control input read before the worker's reader started (see markEvaluation). */
+let stdinCarry = "";
+
+/** The global through which evaluation_start.ts reaches markEvaluation (an import of this file
+ * from the function's graph would wait for this still-running module: a deadlock). */
+export const EVALUATION_HOOK = Symbol.for("edge-worker:evaluating");
+
+/**
+ * Called by evaluation_start.ts, the first module of the function's graph to be evaluated: the
+ * whole graph is loaded and compiled by then. The runtime counts a worker's CPU from its main
+ * module's evaluation on (crates/base/src/runtime/mod.rs: `init_main_module` runs outside the
+ * CPU metrics guard, `mod_evaluate` and each event loop poll inside it), so the supervisor
+ * reads the CPU spent so far as the base it does not count. The worker waits for that reading
+ * (blocked in a read, spending nothing), so the base is exact.
+ */
+function markEvaluation() {
+  tell({ kind: "evaluating" });
+  const buf = new Uint8Array(256);
+  const decoder = new TextDecoder();
+  const go = `${JSON.stringify({ kind: "evaluate" } satisfies WorkerControl)}\n`;
+  // Lines sent before it (a retire) stay for the worker's reader.
+  while (!stdinCarry.includes(go)) {
+    const n = Deno.stdin.readSync(buf);
+    if (n === null) Deno.exit(1);
+    stdinCarry += decoder.decode(buf.subarray(0, n), { stream: true });
+  }
+  stdinCarry = stdinCarry.replace(go, "");
 }
 
 /** How often the worker measures its memory (it is cheap: V8's own counters). */
@@ -68,6 +103,8 @@ async function run(boot: WorkerBoot) {
 
   const pending = new Set<Promise<unknown>>();
   let inflight = 0;
+  /** A worker starts for a request: retired by its boot alone, it still serves that one. */
+  let served = false;
   let retired = false;
   let dropping = false;
 
@@ -78,7 +115,7 @@ async function run(boot: WorkerBoot) {
   };
   /** A retired worker that has nothing left to do is dropped early: told, then ended. */
   const settle = () => {
-    if (!retired || inflight > 0 || pending.size > 0) return;
+    if (!retired || !served || inflight > 0 || pending.size > 0) return;
     if (!dropping) {
       dropping = true;
       unload("early_drop");
@@ -111,7 +148,11 @@ async function run(boot: WorkerBoot) {
     const finished = new Promise<void>(() => {});
     return { finished, shutdown: async () => {}, ref() {}, unref() {}, addr: {} };
   };
-  await import(boot.entrypoint);
+  Object.defineProperty(globalThis, EVALUATION_HOOK, { value: markEvaluation });
+  // One entry that evaluates evaluation_start.ts first and then the function: ES modules are
+  // all loaded and linked before the first is evaluated.
+  const entry = [EVALUATION_START, boot.entrypoint].map((u) => `import ${JSON.stringify(u)};`);
+  await import(`data:text/javascript,${encodeURIComponent(entry.join(""))}`);
   if (!handler) throw new Error(`Function ${boot.name} never called Deno.serve`);
   const serve = handler;
 
@@ -134,19 +175,21 @@ async function run(boot: WorkerBoot) {
   (async () => {
     const decoder = new TextDecoder();
     let partial = "";
-    for await (const chunk of Deno.stdin.readable) {
-      const all = (partial + decoder.decode(chunk, { stream: true })).split("\n");
+    const take = (text: string) => {
+      const all = (partial + text).split("\n");
       partial = all.pop()!;
       for (const line of all) {
         const control = JSON.parse(line) as WorkerControl;
         if (control.kind === "retire") {
           retired = true;
           settle();
-        } else {
+        } else if (control.kind === "unload") {
           unload(control.reason);
         }
       }
-    }
+    };
+    take(stdinCarry);
+    for await (const chunk of Deno.stdin.readable) take(decoder.decode(chunk, { stream: true }));
     // The supervisor is gone: so is every worker it started.
     Deno.exit(1);
   })();
@@ -159,6 +202,7 @@ async function run(boot: WorkerBoot) {
     },
     async (req) => {
       inflight++;
+      served = true;
       try {
         const url = new URL(req.url);
         const hasBody = req.method !== "GET" && req.method !== "HEAD";
