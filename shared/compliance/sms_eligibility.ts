@@ -8,7 +8,10 @@ import { smsReachability, type SmsUnreachableReason } from "./phone.ts";
 import { dailySmsCap, nextAllowedSendTime, timeZoneForLead } from "./quiet_hours.ts";
 import type { BusinessSettings, Lead } from "../leads/types.ts";
 
-/** The phone's current consent, from `sms_consent_status` (consent belongs to the number). */
+/**
+ * The phone's current consent, from `sms_consent_status` (consent belongs to the number; an
+ * opt-out stands until the phone itself replies START, whatever forms say since).
+ */
 export type SmsConsentState = "opted_in" | "opted_out" | "none";
 
 /** The phone's consent and when its latest word was given (null: none on record). */

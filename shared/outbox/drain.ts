@@ -283,8 +283,9 @@ export async function drainOutbox(
         }
       }
     }
-    // Stopped by its deadline mid-work: what is left is another drain's.
-    if (Date.now() >= deadline) stats.more = true;
+    // Stopped by its deadline, or cut short by its worker's end, mid-work: what is left (a
+    // retry due in seconds, say) is another drain's, not the next minute's sweep.
+    if (Date.now() >= deadline || opts.signal?.aborted) stats.more = true;
     await Promise.all(inflight);
     await released;
   } finally {

@@ -6,6 +6,7 @@
  * supabase/local/local_env.ts).
  */
 import { z } from "zod";
+import { isLocalStack, publishedSecretsIn } from "./published_secrets.ts";
 
 const e164 = z.string().regex(
   /^\+[1-9]\d{7,14}$/,
@@ -189,6 +190,17 @@ export function parseConfig<S extends z.ZodType>(
         : `${name} ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration: ${problems.join("; ")}. See .env.example.`);
+  }
+  // Only the variables this function reads: the schema's output keeps no others.
+  const read = result.data as Record<string, string | undefined>;
+  const published = publishedSecretsIn(read);
+  if (published.length > 0 && !isLocalStack(read.SUPABASE_URL)) {
+    throw new ConfigError(
+      `Invalid configuration: ${published.join(", ")} ${
+        published.length === 1 ? "is a value" : "are values"
+      } published in the leadwire repository (the local stack's defaults), which anyone can ` +
+        "read: set your own secret (see .env.example).",
+    );
   }
   return result.data;
 }

@@ -8,17 +8,16 @@ import { parse as parseDotenv } from "dotenv";
 import { join } from "node:path";
 import { projectRoot } from "./cluster.ts";
 import { ALL_VARIABLES, functionsUrl } from "../../shared/platform/config.ts";
+import { PUBLISHED_SECRETS } from "../../shared/platform/published_secrets.ts";
 
 /** Supabase's well-known local demo keys (the CLI prints the same ones). */
-export const LOCAL_ANON_KEY =
-  "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAiOjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0";
-export const LOCAL_SERVICE_ROLE_KEY =
-  "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImV4cCI6MTk4MzgxMjk5Nn0.EGIM96RAZx35lJzdJsyH-qQwv8Hdp7fsn3W0YpN81IU";
+export const LOCAL_ANON_KEY = PUBLISHED_SECRETS.SUPABASE_ANON_KEY;
+export const LOCAL_SERVICE_ROLE_KEY = PUBLISHED_SECRETS.SUPABASE_SERVICE_ROLE_KEY;
 
 /** Credentials the fakes accept. They are not secrets: nothing real answers to them. */
-export const FAKE_RESEND_API_KEY = "re_local_fake_key_for_the_local_stack";
+export const FAKE_RESEND_API_KEY = PUBLISHED_SECRETS.RESEND_API_KEY;
 export const FAKE_TWILIO_ACCOUNT_SID = "AC00000000000000000000000000000000";
-export const FAKE_TWILIO_AUTH_TOKEN = "local_fake_twilio_auth_token";
+export const FAKE_TWILIO_AUTH_TOKEN = PUBLISHED_SECRETS.TWILIO_AUTH_TOKEN;
 
 export interface LocalUrls {
   apiUrl: string;
@@ -55,9 +54,8 @@ export function usesRealTwilio(env: Record<string, string>) {
     env.TWILIO_ACCOUNT_SID !== FAKE_TWILIO_ACCOUNT_SID;
 }
 
-/** The fake Resend's webhook signing secret: base64 of "local-resend-webhook-secret-not-for-production". */
-export const LOCAL_RESEND_WEBHOOK_SECRET =
-  "whsec_bG9jYWwtcmVzZW5kLXdlYmhvb2stc2VjcmV0LW5vdC1mb3ItcHJvZHVjdGlvbg==";
+/** The fake Resend's webhook signing secret. */
+export const LOCAL_RESEND_WEBHOOK_SECRET = PUBLISHED_SECRETS.RESEND_WEBHOOK_SECRET;
 
 /** Our settings when the developer gives none. */
 const localDefaults = {
@@ -67,8 +65,8 @@ const localDefaults = {
   FROM_EMAIL: "Pink Auto Glass <noreply@pinkautoglass.com>",
   ADMIN_EMAIL: "admin@pinkautoglass.com",
   TWILIO_PHONE_NUMBER: "+17205550100",
-  NOTIFY_WEBHOOK_SECRET: "local-notify-webhook-secret-not-for-production",
-  LEAD_ACTION_SECRET: "local-lead-action-secret-not-for-production",
+  NOTIFY_WEBHOOK_SECRET: PUBLISHED_SECRETS.NOTIFY_WEBHOOK_SECRET,
+  LEAD_ACTION_SECRET: PUBLISHED_SECRETS.LEAD_ACTION_SECRET,
   RESEND_WEBHOOK_SECRET: LOCAL_RESEND_WEBHOOK_SECRET,
 };
 

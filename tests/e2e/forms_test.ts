@@ -15,6 +15,7 @@ import {
   smsWindowAlwaysOpen,
 } from "../support/notify_lead.ts";
 import { smsCost } from "../../templates/sms/segments.ts";
+import { inboundParams, postAsTwilio } from "../support/twilio_inbound.ts";
 
 await requireStack();
 
@@ -311,6 +312,51 @@ Deno.test("an unticked box after an earlier opt-in: that lead gets email only, t
     const [consent] = await sql`
       select may_text from public.sms_consent_status where phone_e164 = ${String(first.phone)}`;
     assert.equal(consent.may_text, true, "the unticked box revoked nothing");
+  } finally {
+    await restoreRepeatSubmissions(sql);
+    await sql.end();
+  }
+});
+
+Deno.test("a STOP is not undone by anyone's form with the box ticked: that lead gets email only, reason opted_out, until the phone says START", async () => {
+  const sql = connect();
+  try {
+    await smsWindowAlwaysOpen(sql);
+    await allowRepeatSubmissions(sql);
+    const first = submission();
+    const phone = String(first.phone);
+    await submit(sql, first);
+    await settledOutbox(sql, (await leadByEmail(sql, first.email)).id, 3);
+    assert.equal((await postAsTwilio(inboundParams(phone, "please stop texting me"))).status, 200);
+    const textsBefore = (await smsTo(phone)).length;
+
+    const second = submission({ phone, sms_consent: true });
+    assert.equal((await submit(sql, second)).status, null, "the form is accepted");
+    const lead = await leadByEmail(sql, second.email);
+    const outbox = await settledOutbox(sql, lead.id, 3);
+    assert.equal(outbox.customer_confirmation_email.status, "sent");
+    assert.equal(outbox.initial_confirmation_sms.status, "suppressed");
+    assert.equal(outbox.initial_confirmation_sms.status_reason, "opted_out");
+    assert.equal((await smsTo(phone)).length, textsBefore, "no text after the STOP");
+    const [consent] = await sql`select may_text, last_event, last_source
+      from public.sms_consent_status where phone_e164 = ${phone}`;
+    assert.deepEqual({ ...consent }, {
+      may_text: false,
+      last_event: "opt_out",
+      last_source: "sms_keyword",
+    });
+    const [ticked] = await sql`select event, source from public.sms_consent_events
+      where lead_id = ${lead.id}`;
+    assert.deepEqual(
+      { ...ticked },
+      { event: "opt_in", source: "web_form" },
+      "the box is on record",
+    );
+
+    assert.equal((await postAsTwilio(inboundParams(phone, "START"))).status, 200);
+    const [after] = await sql`select may_text from public.sms_consent_status
+      where phone_e164 = ${phone}`;
+    assert.equal(after.may_text, true, "the phone's own START lifts it");
   } finally {
     await restoreRepeatSubmissions(sql);
     await sql.end();

@@ -140,7 +140,7 @@ Deno.test("a stop word inside an ordinary sentence is a reply for staff, not an 
   }
 });
 
-Deno.test("after STOP a new lead from that phone is not texted without consent, and is with it", async () => {
+Deno.test("after STOP a new lead from that phone is not texted, box ticked or not, until the phone says START", async () => {
   const sql = connect();
   try {
     await smsWindowAlwaysOpen(sql);
@@ -153,23 +153,20 @@ Deno.test("after STOP a new lead from that phone is not texted without consent, 
       200,
     );
 
-    const unticked = await insertLead(sql, {
-      phone_e164: phone,
-      sms_consent: false,
-    });
-    const uOutbox = await settledOutbox(sql, unticked.id, 3);
-    assert.equal(uOutbox.initial_confirmation_sms.status, "suppressed");
-    assert.equal(uOutbox.initial_confirmation_sms.status_reason, "opted_out");
+    for (const sms_consent of [false, true]) {
+      const later = await insertLead(sql, { phone_e164: phone, sms_consent });
+      const outbox = await settledOutbox(sql, later.id, 3);
+      assert.equal(outbox.initial_confirmation_sms.status, "suppressed", `ticked: ${sms_consent}`);
+      assert.equal(outbox.initial_confirmation_sms.status_reason, "opted_out");
+      assert.equal(outbox.customer_confirmation_email.status, "sent");
+    }
 
-    const ticked = await insertLead(sql, {
-      phone_e164: phone,
-      sms_consent: true,
-    });
+    assert.equal((await postAsTwilio(inboundParams(phone, "START"))).status, 200);
+    const ticked = await insertLead(sql, { phone_e164: phone, sms_consent: true });
     const tOutbox = await settledOutbox(sql, ticked.id, 3);
     assert.equal(tOutbox.initial_confirmation_sms.status, "sent");
     const texts = await smsTo(phone);
     assert.ok(texts.some((m) => m.body.includes(ticked.reference_number)));
-    assert.ok(!texts.some((m) => m.body.includes(unticked.reference_number)));
   } finally {
     await restoreRepeatSubmissions(sql);
     await sql.end();

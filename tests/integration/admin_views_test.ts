@@ -6,22 +6,18 @@
 import assert from "node:assert/strict";
 import type postgres from "postgres";
 import { connect, requireStack } from "../support/stack.ts";
+import { inRollback } from "../support/rollback.ts";
 import { makeLead } from "../support/fixtures.ts";
 
 await requireStack();
-
-class Rollback extends Error {}
 
 async function inRolledBack(
   sql: postgres.Sql,
   fn: (tx: postgres.TransactionSql) => Promise<void>,
 ): Promise<void> {
-  await sql.begin(async (tx) => {
+  await inRollback(sql, async (tx) => {
     await tx`delete from public.notifications_outbox`;
     await fn(tx);
-    throw new Rollback();
-  }).catch((err) => {
-    if (!(err instanceof Rollback)) throw err;
   });
 }
 
@@ -345,12 +341,9 @@ Deno.test("anon and authenticated can read none of the admin views, nor replay",
       }
     }
     await t.step("service_role reads them", async () => {
-      await sql.begin(async (tx) => {
+      await inRollback(sql, async (tx) => {
         await tx.unsafe("set local role service_role");
         for (const view of VIEWS) await tx.unsafe(`select * from public.${view} limit 1`);
-        throw new Rollback();
-      }).catch((err) => {
-        if (!(err instanceof Rollback)) throw err;
       });
     });
   } finally {

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import type postgres from "postgres";
 import { connect, requireStack } from "../support/stack.ts";
+import { inRollback } from "../support/rollback.ts";
 import { claim, settleOutcomes } from "../../shared/outbox/store.ts";
 import { drainOutbox } from "../../shared/outbox/drain.ts";
 import type { ChannelSender } from "../../shared/outbox/channel.ts";
@@ -13,20 +14,13 @@ import { waitFor } from "../support/wait_for.ts";
 
 await requireStack();
 
-class Rollback extends Error {}
-
 /** Runs `body` in a transaction that is always rolled back. */
 async function withTransaction(
   body: (tx: postgres.TransactionSql) => Promise<void>,
 ) {
   const sql = connect({ max: 1 });
   try {
-    await sql.begin(async (tx) => {
-      await body(tx);
-      throw new Rollback();
-    }).catch((err) => {
-      if (!(err instanceof Rollback)) throw err;
-    });
+    await inRollback(sql, body);
   } finally {
     await sql.end();
   }
@@ -245,5 +239,31 @@ Deno.test("a drain aborted before its worker ends hands back at once what it cla
       "sending",
       "the one on the wire keeps its lease",
     );
+  });
+});
+
+Deno.test("a drain cut short by its worker's end asks for another, even with nothing to hand back", async () => {
+  await withTransaction(async (tx) => {
+    const keys = [await pendingRow(tx)];
+    const unloading = new AbortController();
+    const sender: ChannelSender = {
+      channel: "email",
+      provider: "test",
+      async send(deliveries, ctx) {
+        // On the wire, its answer still to come (a retry could fall due in seconds): then the
+        // worker is told it is ending.
+        await ctx.onTheWire([deliveries[0].row], "call-1");
+        unloading.abort();
+      },
+    };
+    const stats = await drainOutbox({
+      sql: tx as unknown as postgres.Sql,
+      prepare: (rows) =>
+        Promise.resolve(rows.map((row) => ({ row, action: "send" as const, payload: {} }))),
+      senders: { email: sender },
+      journal: () => Promise.resolve(),
+    }, { onlyKeys: keys, signal: unloading.signal, lingerMs: 25_000 });
+    assert.equal(stats.released, 0);
+    assert.equal(stats.more, true);
   });
 });

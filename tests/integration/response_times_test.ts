@@ -6,20 +6,10 @@
 import assert from "node:assert/strict";
 import type postgres from "postgres";
 import { connect, requireStack } from "../support/stack.ts";
+import { inRollback } from "../support/rollback.ts";
 import { makeLead } from "../support/fixtures.ts";
 
 await requireStack();
-
-class Rollback extends Error {}
-
-async function rolledBack(sql: postgres.Sql, fn: (tx: postgres.TransactionSql) => Promise<void>) {
-  await sql.begin(async (tx) => {
-    await fn(tx);
-    throw new Rollback();
-  }).catch((err) => {
-    if (!(err instanceof Rollback)) throw err;
-  });
-}
 
 // 10:00 in Denver on a day long past.
 const DAY_START = new Date("2020-03-04T17:00:00Z");
@@ -46,7 +36,7 @@ async function activity(
 Deno.test("lead_response_times and daily_response_times count from the lead to the first staff action", async () => {
   const sql = connect();
   try {
-    await rolledBack(sql, async (tx) => {
+    await inRollback(sql, async (tx) => {
       const claimed = await leadAt(tx);
       await activity(tx, claimed, "email_sent", 5); // the system's own rows do not count
       await activity(tx, claimed, "lead_claimed", 120);
@@ -100,7 +90,7 @@ Deno.test("anon and authenticated cannot read the response-time views", async (t
       for (const view of ["lead_response_times", "daily_response_times"]) {
         await t.step(`${role}: ${view}`, async () => {
           await assert.rejects(
-            rolledBack(sql, async (tx) => {
+            inRollback(sql, async (tx) => {
               await tx.unsafe(`set local role ${role}`);
               await tx.unsafe(`select * from public.${view}`);
             }),

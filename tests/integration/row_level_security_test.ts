@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type postgres from "postgres";
 import { connect, requireStack } from "../support/stack.ts";
+import { inRollback } from "../support/rollback.ts";
 import { makeLead } from "../support/fixtures.ts";
 
 await requireStack();
@@ -11,23 +12,11 @@ async function asRole<T>(
   role: string,
   fn: (tx: postgres.TransactionSql) => Promise<T>,
 ) {
-  let result: T | undefined;
-  let error: unknown;
-  await sql.begin(async (tx) => {
+  return await inRollback(sql, async (tx) => {
     await tx.unsafe(`set local role ${role}`);
-    try {
-      result = await fn(tx);
-    } catch (err) {
-      error = err;
-    }
-    throw new Rollback();
-  }).catch((err) => {
-    if (!(err instanceof Rollback)) throw err;
+    return await fn(tx);
   });
-  if (error) throw error;
-  return result as T;
 }
-class Rollback extends Error {}
 
 Deno.test("anon can insert a valid lead, and the database fills in reference number and consent time", async () => {
   const sql = connect();
@@ -35,7 +24,7 @@ Deno.test("anon can insert a valid lead, and the database fills in reference num
     const lead = makeLead();
     await asRole(sql, "anon", (tx) => tx`insert into public.leads ${tx(lead)}`);
     // Not visible afterwards (rolled back), so prove the defaults as the superuser in a rolled-back tx.
-    await sql.begin(async (tx) => {
+    await inRollback(sql, async (tx) => {
       const [row] = await tx`insert into public.leads ${
         tx(lead)
       } returning reference_number, sms_consent_at, sms_consent_source`;
@@ -45,9 +34,6 @@ Deno.test("anon can insert a valid lead, and the database fills in reference num
       const [consent] =
         await tx`select may_text from public.sms_consent_status where phone_e164 = ${lead.phone_e164}`;
       assert.equal(consent.may_text, true);
-      throw new Rollback();
-    }).catch((err) => {
-      if (!(err instanceof Rollback)) throw err;
     });
   } finally {
     await sql.end();

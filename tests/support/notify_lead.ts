@@ -8,8 +8,9 @@ import { planLeadsNotifications } from "../../shared/notify_lead/plan.ts";
 import { messageSetup, type SendingConfig } from "../../shared/messages/setup.ts";
 import { notifyLeadConfigSchema, parseConfig } from "../../shared/platform/config.ts";
 import { functionEnv } from "../../supabase/local/local_env.ts";
+import { PUBLISHED_SECRETS } from "../../shared/platform/published_secrets.ts";
 
-export const WEBHOOK_SECRET = "local-notify-webhook-secret-not-for-production";
+export const WEBHOOK_SECRET = PUBLISHED_SECRETS.NOTIFY_WEBHOOK_SECRET;
 
 /** notify-lead's configuration on the test stack (fake providers), plus `overrides`. */
 export function notifyLeadConfig(

@@ -5,6 +5,7 @@ import {
   notifyLeadConfigSchema,
   parseConfig,
 } from "../../shared/platform/config.ts";
+import { PUBLISHED_SECRETS } from "../../shared/platform/published_secrets.ts";
 
 const valid = {
   SUPABASE_URL: "https://abc.supabase.co",
@@ -90,4 +91,67 @@ Deno.test("parseConfig(lead-action) requires the link key, long enough, and show
       .LEAD_ACTION_SECRET,
     secret,
   );
+});
+
+Deno.test("a secret published in the repository is refused outside a local stack, named and never shown", async (t) => {
+  const cases: Array<[string, Record<string, string>, string]> = [
+    [
+      "the local webhook secret",
+      { NOTIFY_WEBHOOK_SECRET: PUBLISHED_SECRETS.NOTIFY_WEBHOOK_SECRET },
+      "NOTIFY_WEBHOOK_SECRET",
+    ],
+    [
+      "the fake Twilio's token",
+      { TWILIO_AUTH_TOKEN: PUBLISHED_SECRETS.TWILIO_AUTH_TOKEN },
+      "TWILIO_AUTH_TOKEN",
+    ],
+    ["the demo service key", {
+      SUPABASE_SERVICE_ROLE_KEY: PUBLISHED_SECRETS.SUPABASE_SERVICE_ROLE_KEY,
+    }, "SUPABASE_SERVICE_ROLE_KEY"],
+    [
+      "one published value under another name",
+      { NOTIFY_WEBHOOK_SECRET: PUBLISHED_SECRETS.LEAD_ACTION_SECRET },
+      "NOTIFY_WEBHOOK_SECRET",
+    ],
+  ];
+  for (const [name, change, variable] of cases) {
+    await t.step(name, () => {
+      const value = Object.values(change)[0];
+      assert.throws(
+        () => parseConfig(notifyLeadConfigSchema, { ...valid, ...change }),
+        (err: Error) =>
+          err instanceof ConfigError && err.message.includes(`${variable} is a value published`) &&
+          !err.message.includes(value),
+      );
+    });
+  }
+  await t.step("lead-action's published link key", () => {
+    assert.throws(
+      () =>
+        parseConfig(leadActionConfigSchema, {
+          ...valid,
+          LEAD_ACTION_SECRET: PUBLISHED_SECRETS.LEAD_ACTION_SECRET,
+        }),
+      /LEAD_ACTION_SECRET is a value published/,
+    );
+  });
+  for (const url of ["http://127.0.0.1:54321", "http://localhost:54321", "http://kong:8000"]) {
+    await t.step(`accepted on a local stack (${url})`, () => {
+      const cfg = parseConfig(notifyLeadConfigSchema, {
+        ...valid,
+        SUPABASE_URL: url,
+        NOTIFY_WEBHOOK_SECRET: PUBLISHED_SECRETS.NOTIFY_WEBHOOK_SECRET,
+      });
+      assert.equal(cfg.NOTIFY_WEBHOOK_SECRET, PUBLISHED_SECRETS.NOTIFY_WEBHOOK_SECRET);
+    });
+  }
+  await t.step("a look-alike host is not local", () => {
+    assert.throws(() =>
+      parseConfig(notifyLeadConfigSchema, {
+        ...valid,
+        SUPABASE_URL: "https://localhost.example.com",
+        NOTIFY_WEBHOOK_SECRET: PUBLISHED_SECRETS.NOTIFY_WEBHOOK_SECRET,
+      })
+    );
+  });
 });
