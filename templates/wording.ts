@@ -95,9 +95,50 @@ export function fullName(lead: Pick<Lead, "first_name" | "last_name">): string {
     .join(" ");
 }
 
-/** The customer's first name as written, whitespace tidied; "there" if it is blank. */
+// What turns a field into someone else's message: a link, a domain, an address, a number to
+// call. A dot with no space after it and 2+ letters behind ("x.co", "chase-secure.example") is
+// a domain; an initial or an abbreviation ("J. R.", "St. John", "Jr.") is not.
+const LINK_LIKE = /:\/\/|www\.|@|[\p{L}\p{N}-]+\.[\p{L}]{2,}/iu;
+// A run of 5 or more digits, separators allowed between them: a phone number, an account.
+const DIGIT_RUN = /\d(?:[\s().-]*\d){4,}/u;
+const NAME_CHARS = /^[\p{L}\p{M}' .-]+$/u;
+const VEHICLE_CHARS = /^[\p{L}\p{M}\p{N}' .&/+-]+$/u;
+
+/**
+ * Customer-typed words we may repeat to the customer (a text, an email's greeting or subject):
+ * only letters, spaces and simple punctuation (a vehicle may have digits too, as in "F-150"),
+ * no link, domain, email address, phone number or digit run, and short. Anything else is
+ * refused (null), and the wording goes on without it: otherwise anyone could make the shop
+ * send their words ("Your account is locked, verify at …") from its number to anyone's phone.
+ * Staff messages show the words as typed (escaped), never this.
+ */
+export function customerWords(
+  value: string | number | null | undefined,
+  kind: "name" | "vehicle",
+): string | null {
+  const text = cleanText(value);
+  if (text === null || text.length > 40) return null;
+  if (!(kind === "name" ? NAME_CHARS : VEHICLE_CHARS).test(text)) return null;
+  if (LINK_LIKE.test(text) || DIGIT_RUN.test(text)) return null;
+  return text;
+}
+
+/** The customer's first name to greet them by; "there" if it is blank or refused. */
 export function greetingName(lead: Pick<Lead, "first_name">): string {
-  return cleanText(lead.first_name) ?? "there";
+  return customerWords(lead.first_name, "name") ?? "there";
+}
+
+/**
+ * The vehicle as told back to the customer: vehicleDescription's parts that pass
+ * customerWords; null when none does.
+ */
+export function customerVehicle(
+  lead: Pick<Lead, "vehicle_year" | "vehicle_make" | "vehicle_model">,
+): string | null {
+  const parts = [lead.vehicle_year, lead.vehicle_make, lead.vehicle_model]
+    .map((part) => customerWords(part, "vehicle"))
+    .filter((part): part is string => part !== null);
+  return parts.length > 0 ? parts.join(" ") : null;
 }
 
 /** "123 Main St, Denver, CO 80202" from whichever parts the lead has; null when none. */

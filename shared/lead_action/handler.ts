@@ -3,11 +3,13 @@
  * alert, and the action is recorded on the lead in their name, once. The link is the only
  * credential: its signature and expiry are checked before anything is read, and a link acts
  * once (its id is kept on the activity it wrote, under a unique index). Staff read the answer
- * on a phone, so every answer is a small page.
+ * on a phone, so every answer is a small page. Mail security scanners and link previews open
+ * links before a person does: opening one (GET, HEAD) only shows a page with one button, and
+ * only that button's POST records.
  *
- *   GET /lead-action?t=<token>   records the action → 200; forged 403, expired 410,
- *                                reused 409, lead gone 404
- *   HEAD                         answers without recording (link previews, mail scanners' HEAD)
+ *   GET, HEAD /lead-action?t=<token>  the button; records nothing (forged 403, expired 410)
+ *   POST      /lead-action?t=<token>  records the action → 200; forged 403, expired 410,
+ *                                     reused 409, lead gone 404
  */
 import type postgres from "postgres";
 import { type ActionClaims, type LeadAction, verifyActionToken } from "../leads/action_links.ts";
@@ -21,9 +23,9 @@ export interface LeadActionDeps {
   clock?: () => Date;
 }
 
-const ACTION_WORDS: Record<LeadAction, { done: string; activity: string }> = {
-  lead_claimed: { done: "You're on it", activity: "is on it" },
-  call_made: { done: "Call recorded", activity: "called the customer" },
+const ACTION_WORDS: Record<LeadAction, { done: string; activity: string; button: string }> = {
+  lead_claimed: { done: "You're on it", activity: "is on it", button: "I'm on it" },
+  call_made: { done: "Call recorded", activity: "called the customer", button: "I called them" },
 };
 
 /** What recording a link's action came to. */
@@ -78,17 +80,42 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
 }
 
-function page(status: number, title: string, message: string, method: string): Response {
+/**
+ * What every page sends: no script, style only inline, its one form posting back here, never
+ * framed, and the link (the credential) never passed on as a referrer.
+ */
+export const PAGE_SECURITY_HEADERS = {
+  "content-security-policy":
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+} as const;
+
+function page(
+  status: number,
+  title: string,
+  message: string,
+  method: string,
+  button?: string,
+): Response {
+  // An empty action posts to this very URL, the link's token with it.
+  const form = button
+    ? `<form method="post" action=""><button type="submit">${escapeHtml(button)}</button></form>`
+    : "";
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>${
     escapeHtml(title)
   }</title>
 <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#222}
-h1{font-size:1.4rem}</style></head>
-<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>`;
+h1{font-size:1.4rem}button{font-size:1.2rem;padding:.8rem 1.6rem;border-radius:.5rem;border:0;background:#d6336c;color:#fff}</style></head>
+<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${form}</body></html>`;
   return new Response(method === "HEAD" ? null : html, {
     status,
-    headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
+    headers: {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+      ...PAGE_SECURITY_HEADERS,
+    },
   });
 }
 
@@ -116,10 +143,20 @@ export function createLeadActionHandler(deps: LeadActionDeps): (req: Request) =>
           method,
         );
     }
-    if (method !== "GET" && method !== "HEAD") {
+    const words = ACTION_WORDS[check.claims.action];
+    if (method === "GET" || method === "HEAD") {
+      // Opening the link records nothing: a scanner or a preview may be the one opening it.
+      return page(
+        200,
+        words.button,
+        "Tap the button to record it on the lead (this stops its escalation).",
+        method,
+        words.button,
+      );
+    }
+    if (method !== "POST") {
       return page(405, "Not here", "Open the link from the alert instead.", "GET");
     }
-    if (method === "HEAD") return page(200, "Lead action", "Open the link to record it.", method);
     try {
       const done = await record(deps.sql, check.claims);
       if (done.kind === "no_lead") {
@@ -137,7 +174,7 @@ export function createLeadActionHandler(deps: LeadActionDeps): (req: Request) =>
       }
       return page(
         200,
-        ACTION_WORDS[check.claims.action].done,
+        words.done,
         `Recorded for ${done.reference} (${done.name}) as ${done.by}. The lead will not be escalated.`,
         method,
       );

@@ -8,14 +8,14 @@ import { Section } from "@react-email/section";
 import { Text } from "@react-email/text";
 import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
 import type { Appointment } from "../../shared/appointments/types.ts";
-import { appointmentLongDay, serviceTitle, vehicleDescription } from "../wording.ts";
+import { appointmentLongDay, customerVehicle, serviceTitle } from "../wording.ts";
 import { Detail, styles } from "./layout.tsx";
 
 /** The appointment's details panel. */
 export function AppointmentDetails(
   { appointment, lead }: { appointment: Appointment; lead: Lead },
 ) {
-  const vehicle = vehicleDescription(lead);
+  const vehicle = customerVehicle(lead);
   return (
     <Section style={styles.panel}>
       <Detail label="Date">{appointmentLongDay(appointment)}</Detail>

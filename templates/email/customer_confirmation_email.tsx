@@ -15,11 +15,11 @@ import { Section } from "@react-email/section";
 import { Text } from "@react-email/text";
 import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
 import {
+  customerVehicle,
   formatPreferredDate,
   greetingName,
   servicePhrase,
   serviceTitle,
-  vehicleDescription,
 } from "../wording.ts";
 import { CALL_WITHIN_15_MINUTES } from "../sms/initial_confirmation_sms.ts";
 import { EmailFooter, styles } from "./layout.tsx";
@@ -41,7 +41,7 @@ export function customerConfirmationSubject(lead: Pick<Lead, "reference_number">
 export function CustomerConfirmationEmail(
   { lead, settings, callback = CALL_WITHIN_15_MINUTES }: CustomerConfirmationProps,
 ) {
-  const vehicle = vehicleDescription(lead);
+  const vehicle = customerVehicle(lead);
   const request = vehicle
     ? `We received your request for ${servicePhrase(lead.service_type)} for your ${vehicle}.`
     : `We received your request for ${servicePhrase(lead.service_type)}.`;

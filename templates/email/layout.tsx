@@ -10,7 +10,7 @@ import { Text } from "@react-email/text";
 // @ts-types="@types/react"
 import { type CSSProperties, Fragment, type ReactNode } from "react";
 import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
-import { cleanText, greetingName } from "../wording.ts";
+import { cleanText } from "../wording.ts";
 
 const brandPink = "#d6336c";
 
@@ -123,7 +123,7 @@ export function StaffActions(
       {lead.phone_e164 && (
         <Section style={{ margin: "0 0 16px" }}>
           <Button href={`tel:${lead.phone_e164}`} style={styles.button}>
-            {`Call ${greetingName(lead)} now`}
+            {`Call ${cleanText(lead.first_name) ?? "them"} now`}
           </Button>
         </Section>
       )}

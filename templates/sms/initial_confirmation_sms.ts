@@ -4,7 +4,7 @@
  * apostrophe, no dashes or emoji), so a typical lead costs two segments, not four.
  */
 import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
-import { cleanText, servicePhrase, vehicleDescription } from "../wording.ts";
+import { customerVehicle, customerWords, servicePhrase } from "../wording.ts";
 import { fitSms } from "./fit.ts";
 
 /** The opt-out line every marketing-capable SMS ends with. */
@@ -18,7 +18,9 @@ export const CALL_WITHIN_15_MINUTES =
  * The message body, e.g.
  * `Hi Jane! We received your windshield replacement request for your 2019 Honda Civic
  * (Ref: PAG-261125-0042).` + when we will call (`callback`) + business phone + `Text STOP to opt-out`.
- * Without a vehicle the "for your …" part is left out. Within two segments whatever the
+ * Without a vehicle the "for your …" part is left out, as is a name or vehicle that is not
+ * plain words (customerWords: the shop never repeats a link or number a stranger typed).
+ * Within two segments whatever the
  * customer typed (templates/sms/fit.ts): the vehicle goes first, then the promise; the Ref,
  * the phone and the opt-out line always stay.
  */
@@ -42,5 +44,5 @@ export function initialConfirmationSms(
         "",
         SMS_OPT_OUT_FOOTER,
       ].join("\n"),
-  ], { name: cleanText(lead.first_name), vehicle: vehicleDescription(lead) });
+  ], { name: customerWords(lead.first_name, "name"), vehicle: customerVehicle(lead) });
 }

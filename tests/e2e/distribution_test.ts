@@ -187,16 +187,28 @@ Deno.test("the alert's one-tap link records the action once and stops the escala
       const link = claimLink((await staffAlertOf(lead.reference_number)).html ?? "");
       assert.ok(link.startsWith(`${stack.functionsUrl}/lead-action?t=`));
 
-      await t.step("the first tap records lead_claimed in the staff member's name", async () => {
-        const res = await fetch(link);
-        const page = await res.text();
-        assert.equal(res.status, 200, page);
-        assert.match(page, /You&#39;re on it/);
-        const [claimed] = await activities(sql, lead.id, "lead_claimed");
-        assert.match(claimed.created_by, /^(Dana Pink|Marco Ruiz)$/);
+      await t.step("opening the link (a mail scanner, a preview) records nothing", async () => {
+        for (const method of ["GET", "HEAD"]) {
+          const res = await fetch(link, { method });
+          assert.equal(res.status, 200, method);
+          const page = await res.text();
+          if (method === "GET") assert.match(page, /<button type="submit">I&#39;m on it/);
+        }
+        assert.equal((await activities(sql, lead.id, "lead_claimed")).length, 0);
       });
+      await t.step(
+        "the page's button records lead_claimed in the staff member's name",
+        async () => {
+          const res = await fetch(link, { method: "POST" });
+          const page = await res.text();
+          assert.equal(res.status, 200, page);
+          assert.match(page, /You&#39;re on it/);
+          const [claimed] = await activities(sql, lead.id, "lead_claimed");
+          assert.match(claimed.created_by, /^(Dana Pink|Marco Ruiz)$/);
+        },
+      );
       await t.step("a second tap is refused and changes nothing", async () => {
-        const res = await fetch(link);
+        const res = await fetch(link, { method: "POST" });
         assert.equal(res.status, 409);
         assert.match(await res.text(), /Already recorded/);
         assert.equal((await activities(sql, lead.id, "lead_claimed")).length, 1);
@@ -212,7 +224,9 @@ Deno.test("the alert's one-tap link records the action once and stops the escala
             "",
           ]
         ) {
-          const res = await fetch(`${stack.functionsUrl}/lead-action?t=${bad}`);
+          const res = await fetch(`${stack.functionsUrl}/lead-action?t=${bad}`, {
+            method: "POST",
+          });
           assert.equal(res.status, 403, bad);
           await res.body?.cancel();
         }

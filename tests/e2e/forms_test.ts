@@ -363,6 +363,32 @@ Deno.test("a STOP is not undone by anyone's form with the box ticked: that lead 
   }
 });
 
+Deno.test("a phishing line typed as a first name never reaches the customer's phone or inbox; staff see it as typed", async () => {
+  const sql = connect();
+  try {
+    await smsWindowAlwaysOpen(sql);
+    const phishing = "Your Chase acct is locked. Verify at chase-secure.example/x today!";
+    const form = submission({ first_name: phishing });
+    await submit(sql, form);
+    const lead = await leadByEmail(sql, form.email);
+    const outbox = await settledOutbox(sql, lead.id, 3);
+    assert.equal(outbox.initial_confirmation_sms.status, "sent");
+    const [text] = await smsTo(String(form.phone));
+    assert.match(text.body, /^Hi there! We received your /);
+    assert.ok(!/chase/i.test(text.body), text.body);
+    const [mail] = await emailsTo(String(form.email));
+    assert.ok(!/chase/i.test(`${mail.subject} ${mail.html} ${mail.text}`));
+    const staff = (await emailsTo("admin@pinkautoglass.com"))
+      .filter((e) => (e.html ?? "").includes(lead.reference_number));
+    assert.ok(
+      staff.some((e) => e.html!.includes("chase-secure.example")),
+      "staff see what was typed",
+    );
+  } finally {
+    await sql.end();
+  }
+});
+
 Deno.test("a hostile lead's messages reach the providers within budget: SMS of 2 segments, a subject of 150", async () => {
   const sql = connect();
   try {

@@ -1,7 +1,8 @@
 /**
  * lead-action refuses what it must before the database is touched: a wrong method, a forged or
- * expired link; a link preview (HEAD) records nothing. The recording itself is tested through the
- * stack (tests/e2e/distribution_test.ts).
+ * expired link; opening a link (GET, HEAD: a person, a mail scanner, a preview) shows its button
+ * and records nothing. The recording (the button's POST) is tested through the stack
+ * (tests/e2e/distribution_test.ts).
  */
 import assert from "node:assert/strict";
 import type postgres from "postgres";
@@ -50,8 +51,8 @@ Deno.test("lead-action answers bad links with a page and never reaches the datab
       /not valid/,
     ],
     [
-      "a POST of a valid link",
-      async () => new Request(await link(new Date(now.getTime() + 3600_000)), { method: "POST" }),
+      "a PUT of a valid link",
+      async () => new Request(await link(new Date(now.getTime() + 3600_000)), { method: "PUT" }),
       405,
       /Open the link from the alert/,
     ],
@@ -80,4 +81,22 @@ Deno.test("lead-action answers bad links with a page and never reaches the datab
     assert.equal(res.status, 200);
     assert.equal(res.body, null);
   });
+  await t.step(
+    "a GET of a valid link (a scanner's, a preview's) shows the button and records nothing",
+    async () => {
+      const res = await handler(new Request(await link(new Date(now.getTime() + 3600_000))));
+      assert.equal(res.status, 200);
+      const html = await res.text();
+      assert.match(
+        html,
+        /<form method="post" action=""><button type="submit">I&#39;m on it<\/button><\/form>/,
+      );
+      assert.equal(res.headers.get("x-frame-options"), "DENY");
+      assert.equal(res.headers.get("referrer-policy"), "no-referrer");
+      assert.match(
+        res.headers.get("content-security-policy")!,
+        /default-src 'none'.*frame-ancestors 'none'/,
+      );
+    },
+  );
 });

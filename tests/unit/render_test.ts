@@ -191,7 +191,7 @@ Deno.test("the catalog's renderers word a quick-quote lead without gaps", async 
   });
 });
 
-Deno.test("the catalog's renderers escape a malicious first name in HTML", async () => {
+Deno.test("the catalog's renderers escape a malicious first name in HTML for staff, and never repeat it to the customer", async () => {
   const evil = makeLead({
     first_name: `<script>alert("x")</script>`,
     notes: `<img src=x onerror="alert(1)">`,
@@ -200,8 +200,31 @@ Deno.test("the catalog's renderers escape a malicious first name in HTML", async
     const { html } = await email(template, ctx(evil));
     assert.ok(!html.includes("<script>"), `${template} has a raw script tag`);
     assert.ok(!html.includes("<img src=x"), `${template} has a raw img tag`);
-    assert.ok(html.includes("&lt;script&gt;"), `${template} lost the name`);
   }
+  const staff = await email("staff_new_lead_email", ctx(evil));
+  assert.ok(staff.html.includes("&lt;script&gt;"), "staff see the name as typed, escaped");
+  const customer = await email("customer_confirmation_email", ctx(evil));
+  assert.ok(!customer.html.includes("script"), "the customer is not shown it");
+  assert.ok(customer.html.includes("Hi there,"));
+});
+
+Deno.test("a customer's text and email never carry the words a stranger typed as a name or vehicle", async (t) => {
+  const phishing = "Your Chase acct is locked. Verify at chase-secure.example/x today!";
+  await t.step("the phishing first name", async () => {
+    const { body } = await sms(makeLead({ first_name: phishing }));
+    assert.ok(body.startsWith("Hi there! We received your windshield replacement request"), body);
+    assert.ok(!/chase/i.test(body), body);
+    const { html, text } = await email(
+      "customer_confirmation_email",
+      ctx(makeLead({ first_name: phishing })),
+    );
+    assert.ok(!/chase/i.test(html) && !/chase/i.test(text));
+  });
+  await t.step("a vehicle model that is a phone number and a link", async () => {
+    const { body } = await sms(makeLead({ vehicle_model: "call 720 555 0199 bit.ly/x" }));
+    assert.match(body, /for your 2019 Honda \(Ref/);
+    assert.ok(!body.includes("555"), body);
+  });
 });
 
 Deno.test("the catalog's renderers write the initial confirmation SMS (plan §3.1 #1)", async (t) => {
@@ -227,7 +250,7 @@ Deno.test("the catalog's renderers write the initial confirmation SMS (plan §3.
       makeLead(),
       makeQuickQuoteLead(),
       makeLead({ service_type: "calibration", vehicle_year: null }),
-      makeLead({ first_name: "José 🚗", vehicle_model: "Model Y Long Range AWD Performance" }),
+      makeLead({ first_name: "Łukasz", vehicle_model: "Model Y Long Range AWD Performance" }),
     ];
     for (const lead of leads) {
       const { body, segments } = await sms(lead);
@@ -236,7 +259,7 @@ Deno.test("the catalog's renderers write the initial confirmation SMS (plan §3.
     }
   });
   await t.step("non-GSM characters switch the encoding to UCS-2", async () => {
-    const { encoding } = await sms(makeLead({ first_name: "José 🚗" }));
+    const { encoding } = await sms(makeLead({ first_name: "Łukasz" }));
     assert.equal(encoding, "UCS-2");
   });
 });
