@@ -19,6 +19,7 @@ import type { MessageSetup } from "../messages/setup.ts";
 import type { InboundText } from "./inbound_message.ts";
 import { loadOnce } from "../platform/edge_worker.ts";
 import { applyStatusReport } from "./status_callback.ts";
+import { twilioRequestShape } from "./request_shape.ts";
 
 // A customer's text needs the message catalog (templates, React), delivery reports do not:
 // loaded at a worker's first text, so the flood of status callbacks boots workers cheaply.
@@ -155,19 +156,16 @@ export function createTwilioInboundHandler(
         "X-Twilio-Signature does not match this request",
       );
     }
-    if (!params.MessageSid) {
-      return errorResponse(400, "No MessageSid: not a Twilio message");
-    }
-    const isStatus = params.MessageStatus !== undefined &&
-      params.MessageStatus !== "received" && params.SmsStatus !== "received";
-    if (!isStatus && params.From === undefined) {
+    // Signed is not enough: the signature can be re-cut (see request_shape.ts).
+    const shape = twilioRequestShape(params);
+    if (shape.kind === "invalid") {
       return errorResponse(
         400,
-        "Neither an incoming message (From, Body) nor a status callback",
+        `Not a Twilio message or status callback (${shape.reason} missing or malformed)`,
       );
     }
     try {
-      return isStatus ? await statusCallback(params) : await inbound(params);
+      return shape.kind === "status" ? await statusCallback(params) : await inbound(params);
     } catch (err) {
       console.error(
         maskPII(`twilio-inbound failed: ${(err as Error).stack ?? err}`),

@@ -114,6 +114,24 @@ Deno.test("an opt-out in any of its forms stops every text to that phone, with o
   }
 });
 
+Deno.test("a captured text re-cut under the same signature (NumMedia moved into the MessageSid) is refused 400 and records nothing", async () => {
+  const sql = connect();
+  try {
+    const lead = await insertLead(sql);
+    const captured = inboundParams(lead.phone_e164, "STOP");
+    const { NumMedia: _dropped, ...rest } = captured;
+    const spliced = { ...rest, MessageSid: `${captured.MessageSid}NumMedia0` };
+    const res = await postAsTwilio(spliced, { signedParams: captured });
+    assert.equal(res.status, 400, res.body);
+    assert.match(res.body, /MessageSid/);
+    const record = await phoneRecord(sql, lead.phone_e164);
+    assert.equal(record.inbound.length, 0);
+    assert.deepEqual(record.consent.map((c) => c.event), ["opt_in"], "the STOP was not taken");
+  } finally {
+    await sql.end();
+  }
+});
+
 Deno.test("a stop word inside an ordinary sentence is a reply for staff, not an opt-out", async () => {
   const sql = connect();
   try {

@@ -167,3 +167,43 @@ Deno.test("a malformed lead is refused with a message a form can show, naming th
     await sql.end();
   }
 });
+
+Deno.test("anon and authenticated may execute submit_lead and no other function in public", async () => {
+  const sql = connect();
+  try {
+    for (const role of ["anon", "authenticated"]) {
+      const rows = await sql<{ fn: string }[]>`
+        select p.oid::regprocedure::text as fn
+        from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname = 'public' and has_function_privilege(${role}, p.oid, 'execute')
+        order by 1`;
+      assert.deepEqual(
+        rows.map((r) => r.fn.replace(/\(.*/, "")),
+        ["submit_lead"],
+        `${role} may execute: ${rows.map((r) => r.fn).join(", ")}`,
+      );
+    }
+    await assert.rejects(
+      asRole(sql, "anon", (tx) => tx`select public.next_lead_reference()`),
+      /permission denied for function next_lead_reference/,
+    );
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("a form's direct insert still gets its reference number from the database, with no function of its own to call", async () => {
+  const sql = connect();
+  try {
+    const lead = makeLead();
+    const [saved] = await inRollback(sql, async (tx) => {
+      await tx.unsafe("set local role anon");
+      await tx`insert into public.leads ${tx(lead)}`;
+      await tx.unsafe("reset role");
+      return await tx`select reference_number from public.leads where email = ${lead.email}`;
+    });
+    assert.match(saved.reference_number, /^PAG-\d{6}-\d{4,}$/);
+  } finally {
+    await sql.end();
+  }
+});

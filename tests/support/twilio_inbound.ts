@@ -77,6 +77,8 @@ export interface PostOptions {
   signedUrl?: string;
   /** Default: twilio-inbound's public URL. */
   url?: string;
+  /** The parameters the signature is computed over. Default: the ones posted. */
+  signedParams?: Record<string, string>;
 }
 
 /** Posts a form to twilio-inbound as Twilio would. */
@@ -94,7 +96,7 @@ export async function postAsTwilio(
     headers["x-twilio-signature"] = twilio.getExpectedTwilioSignature(
       token,
       opts.signedUrl ?? url,
-      params,
+      opts.signedParams ?? params,
     );
   }
   const res = await fetch(url, {

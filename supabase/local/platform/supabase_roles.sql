@@ -42,5 +42,16 @@ alter default privileges in schema public grant all on tables to anon, authentic
 alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
 alter default privileges in schema public grant all on functions to anon, authenticated, service_role;
 
--- Supabase preinstalls plpgsql_check for `supabase db lint`.
-create extension if not exists plpgsql_check;
+-- Supabase preinstalls plpgsql_check for `supabase db lint`, in `extensions`: in public its
+-- functions would be the API roles' to call (a cluster made before this moves it there).
+do $$
+begin
+  if exists (select from pg_extension e join pg_namespace n on n.oid = e.extnamespace
+             where e.extname = 'plpgsql_check' and n.nspname <> 'extensions') then
+    drop extension plpgsql_check;
+  end if;
+end
+$$;
+create extension if not exists plpgsql_check with schema extensions;
+-- As Supabase's postgres role has it: extensions' functions found without their schema.
+alter role postgres set search_path = "$user", public, extensions;
