@@ -49,6 +49,10 @@ export function resendFailure(
     retryAfterSeconds: Number.isFinite(retryAfter) && headers?.["retry-after"]
       ? retryAfter
       : undefined,
+    // "Invalid `to` field. The email address needs to follow the … format."
+    ...(status === 422 && error.name === "validation_error" && /`to`/.test(error.message ?? "")
+      ? { recipientRefused: "invalid_address" }
+      : {}),
   };
 }
 

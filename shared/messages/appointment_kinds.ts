@@ -24,7 +24,7 @@ import { appointmentConfirmationSms } from "../../templates/sms/appointment_conf
 import { appointmentCancellationSms } from "../../templates/sms/appointment_cancellation_sms.ts";
 import { appointmentReminderSms } from "../../templates/sms/appointment_reminder_sms.ts";
 import { appointmentInvite } from "../../templates/calendar/appointment_invite.ts";
-import { given, type LeadEvent, type LeadMessageKind } from "./kinds.ts";
+import { customerEmail, given, type LeadEvent, type LeadMessageKind } from "./kinds.ts";
 import { type RenderContext, renderEmail, renderSms } from "./render.ts";
 import type { EmailMessage } from "../channels/email.ts";
 import type { SmsMessage } from "../channels/sms.ts";
@@ -49,7 +49,7 @@ function appointmentEmail(
     event,
     description,
     insteadOf: opts.insteadOf,
-    address: (lead) => given(lead.email, "missing_email"),
+    address: (lead) => customerEmail(lead.email),
     async render(ctx) {
       const appointment = appointmentOf(ctx);
       const email = await renderEmail(

@@ -21,7 +21,13 @@ import {
 import { initialConfirmationSms } from "../../templates/sms/initial_confirmation_sms.ts";
 import { crmNewLeadPayload } from "../../templates/webhook/crm_new_lead_webhook.ts";
 import { slackNewLeadMessage } from "../../templates/webhook/slack_new_lead_webhook.ts";
-import { given, type LeadMessageKind, type MessageKind, staffInbox } from "./kinds.ts";
+import {
+  customerEmail,
+  given,
+  type LeadMessageKind,
+  type MessageKind,
+  staffInbox,
+} from "./kinds.ts";
 export { isLeadKind } from "./kinds.ts";
 import { APPOINTMENT_KINDS } from "./appointment_kinds.ts";
 import { INBOUND_KINDS } from "./inbound_kinds.ts";
@@ -66,7 +72,7 @@ const customerConfirmationEmail: LeadMessageKind<EmailMessage> = {
   audience: "customer",
   event: "new_lead",
   description: "Tells the customer we received their request, with its reference number.",
-  address: (lead) => given(lead.email, "missing_email"),
+  address: (lead) => customerEmail(lead.email),
   render: (ctx) =>
     renderEmail(
       ctx,

@@ -8,6 +8,7 @@ import type { InboundIntent } from "../compliance/sms_keywords.ts";
 import type { LeadPriority } from "../compliance/priority.ts";
 import type { AlertRenderContext, InboundRenderContext, RenderContext } from "./render.ts";
 import type { MessageSetup } from "./setup.ts";
+import { isDeliverableEmail } from "../compliance/email_address.ts";
 
 /** Who a message is for. */
 export type Audience = "customer" | "staff";
@@ -113,6 +114,17 @@ export function isLeadKind<K extends { event: MessageEvent }>(
 export function given(value: string | null, missing: string): Address {
   const trimmed = value?.trim();
   return trimmed ? { recipient: trimmed } : { recipient: null, missing };
+}
+
+/**
+ * A customer's email address: "missing_email" when there is none, "invalid_address" when the
+ * providers would refuse it (isDeliverableEmail).
+ */
+export function customerEmail(value: string | null): Address {
+  const address = given(value, "missing_email");
+  return address.recipient !== null && !isDeliverableEmail(address.recipient)
+    ? { recipient: null, missing: "invalid_address" }
+    : address;
 }
 
 /** The staff inbox (`ADMIN_EMAIL`): where alerts and customers' texts go. */

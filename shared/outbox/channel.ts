@@ -26,6 +26,11 @@ export interface SendFailure {
   throttled: boolean;
   /** Seconds from a Retry-After header, when given. */
   retryAfterSeconds?: number;
+  /**
+   * The provider refused the recipient itself (an address it will never take): the message is
+   * suppressed with this reason, the customer's problem and not an outage (no dead letter).
+   */
+  recipientRefused?: string;
 }
 
 /** A provider's answer to one message. */

@@ -21,6 +21,9 @@ export function outcomeOf(
       ...(result.reconciled ? { reconciled: true } : {}),
     };
   }
+  if (result.failure.recipientRefused) {
+    return { row, kind: "suppressed", reason: result.failure.recipientRefused };
+  }
   const decision = decideAfterFailure(result.failure, row.attempts, row.max_attempts, { policy });
   if (decision.action === "dead") {
     return { row, kind: "dead", reason: decision.reason, failure: result.failure };

@@ -22,12 +22,22 @@ await requireStack();
 type Sql = postgres.Sql;
 type Submission = Record<string, unknown>;
 
+/** A client address of this run's own (documentation range), so refusals logged are ours. */
+function freshClientIp(): string {
+  return `2001:db8::${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}`;
+}
+const CLIENT_IP = freshClientIp();
+
 /** Runs fn as PostgREST runs an anon request: role anon, its claims and headers set, committed. */
-async function asAnon<T>(sql: Sql, fn: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
+async function asAnon<T>(
+  sql: Sql,
+  fn: (tx: postgres.TransactionSql) => Promise<T>,
+  headers: Record<string, string> = { "x-forwarded-for": `${CLIENT_IP}, 10.0.0.1` },
+): Promise<T> {
   return await sql.begin(async (tx) => {
     await tx`select set_config('role', 'anon', true),
       set_config('request.jwt.claims', '{"role":"anon"}', true),
-      set_config('request.headers', '{"x-forwarded-for":"203.0.113.7, 10.0.0.1"}', true)`;
+      set_config('request.headers', ${JSON.stringify(headers)}, true)`;
     return await fn(tx);
   }) as T;
 }
@@ -67,7 +77,7 @@ const PARAMETER_TYPES: Record<string, string> = {
 };
 
 /** `select public.submit_lead(...)` with named arguments, as PostgREST calls an RPC. */
-async function submit(sql: Sql, args: Submission) {
+async function submit(sql: Sql, args: Submission, headers?: Record<string, string>) {
   return await asAnon(sql, async (tx) => {
     const names = Object.keys(args);
     const call = names.map((n, i) => `${n} => $${i + 1}::${PARAMETER_TYPES[n] ?? "text"}`)
@@ -79,7 +89,7 @@ async function submit(sql: Sql, args: Submission) {
       names.map((n) => (args[n] ?? null) as string | number | boolean | null),
     );
     return { result: row.result as Record<string, unknown>, status: row.status as string | null };
-  });
+  }, headers);
 }
 
 async function leadByEmail(sql: Sql, email: unknown) {
@@ -234,10 +244,32 @@ Deno.test("a filled honeypot, a form sent in under 3 s, one rendered over a day 
         const logged = await sql`
           select reason, source_form, client_ip from public.form_refusals where id > ${before}`;
         assert.deepEqual(logged.map((r) => ({ ...r })), [
-          { reason, source_form: "full_booking", client_ip: "203.0.113.7" },
+          { reason, source_form: "full_booking", client_ip: CLIENT_IP },
         ]);
       });
     }
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("a refusal is logged with Cloudflare's client address, not the one the client wrote, and at most 20 an hour per address", async () => {
+  const sql = connect();
+  try {
+    const real = freshClientIp();
+    const written = freshClientIp();
+    const headers = { "cf-connecting-ip": real, "x-forwarded-for": `${written}, 10.0.0.1` };
+    const answers = [];
+    for (let i = 0; i < 22; i++) {
+      answers.push((await submit(sql, submission({ honeypot: "x" }), headers)).status);
+    }
+    assert.deepEqual(new Set(answers), new Set(["400"]), "every one is refused");
+    const [{ logged }] = await sql`
+      select count(*)::int as logged from public.form_refusals where client_ip = ${real}`;
+    assert.equal(logged, 20);
+    const [{ forged }] = await sql`
+      select count(*)::int as forged from public.form_refusals where client_ip = ${written}`;
+    assert.equal(forged, 0, "the address the client wrote is never taken");
   } finally {
     await sql.end();
   }
@@ -384,6 +416,28 @@ Deno.test("a phishing line typed as a first name never reaches the customer's ph
       staff.some((e) => e.html!.includes("chase-secure.example")),
       "staff see what was typed",
     );
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("an address the database takes but the providers refuse is the customer's problem: suppressed invalid_address, no dead letter", async () => {
+  const sql = connect();
+  try {
+    await smsWindowAlwaysOpen(sql);
+    const form = submission({
+      email: `"<script>alert(${Math.floor(Math.random() * 1e9)})</script>"@example.com`,
+    });
+    assert.equal((await submit(sql, form)).status, null, "the form is accepted");
+    const lead = await leadByEmail(sql, form.email);
+    const outbox = await settledOutbox(sql, lead.id, 3);
+    assert.equal(outbox.customer_confirmation_email.status, "suppressed");
+    assert.equal(outbox.customer_confirmation_email.status_reason, "invalid_address");
+    assert.equal(outbox.staff_new_lead_email.status, "sent", "staff are still told");
+    assert.equal(outbox.initial_confirmation_sms.status, "sent", "the text still goes");
+    const [{ dead }] = await sql`select count(*)::int as dead from public.notifications_outbox
+      where lead_id = ${lead.id} and status = 'dead'`;
+    assert.equal(dead, 0);
   } finally {
     await sql.end();
   }

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type postgres from "postgres";
 import { connect, requireStack } from "../support/stack.ts";
 import { inRollback } from "../support/rollback.ts";
-import { claim, settleOutcomes } from "../../shared/outbox/store.ts";
+import { claim, type OutboxRow, settleOutcomes } from "../../shared/outbox/store.ts";
 import { drainOutbox } from "../../shared/outbox/drain.ts";
 import type { ChannelSender } from "../../shared/outbox/channel.ts";
 import { waitFor } from "../support/wait_for.ts";
@@ -177,6 +177,20 @@ Deno.test("settleOutcomes() applies a batch of different outcomes in one stateme
   });
 });
 
+/**
+ * A drain's dependencies that send every claimed row with `sender`, its statements in `tx` (no
+ * other drain sees these rows).
+ */
+function sendingAllWith(tx: postgres.TransactionSql, sender: ChannelSender) {
+  return {
+    sql: tx as unknown as postgres.Sql,
+    prepare: (rows: OutboxRow[]) =>
+      Promise.resolve(rows.map((row) => ({ row, action: "send" as const, payload: {} }))),
+    senders: { email: sender },
+    journal: () => Promise.resolve(),
+  };
+}
+
 Deno.test("a drain aborted before its worker ends hands back at once what it claimed and never put on the wire", async () => {
   await withTransaction(async (tx) => {
     const keys = [
@@ -200,16 +214,10 @@ Deno.test("a drain aborted before its worker ends hands back at once what it cla
         );
       },
     };
-    const drain = drainOutbox({
-      // The drain's statements run in this transaction: no other drain sees these rows.
-      sql: tx as unknown as postgres.Sql,
-      prepare: (rows) =>
-        Promise.resolve(
-          rows.map((row) => ({ row, action: "send" as const, payload: {} })),
-        ),
-      senders: { email: sender },
-      journal: () => Promise.resolve(),
-    }, { onlyKeys: keys, signal: unloading.signal });
+    const drain = drainOutbox(sendingAllWith(tx, sender), {
+      onlyKeys: keys,
+      signal: unloading.signal,
+    });
 
     const states = () =>
       tx<
@@ -256,13 +264,11 @@ Deno.test("a drain cut short by its worker's end asks for another, even with not
         unloading.abort();
       },
     };
-    const stats = await drainOutbox({
-      sql: tx as unknown as postgres.Sql,
-      prepare: (rows) =>
-        Promise.resolve(rows.map((row) => ({ row, action: "send" as const, payload: {} }))),
-      senders: { email: sender },
-      journal: () => Promise.resolve(),
-    }, { onlyKeys: keys, signal: unloading.signal, lingerMs: 25_000 });
+    const stats = await drainOutbox(sendingAllWith(tx, sender), {
+      onlyKeys: keys,
+      signal: unloading.signal,
+      lingerMs: 25_000,
+    });
     assert.equal(stats.released, 0);
     assert.equal(stats.more, true);
   });

@@ -6,6 +6,7 @@ import { byRank, type Outcome } from "../../shared/outbox/channel.ts";
 import { rankOf } from "../../shared/messages/catalog.ts";
 import type { Channel, OutboxRow } from "../../shared/outbox/store.ts";
 import { makeOutboxRow } from "./_fixtures.ts";
+import { resendFailure } from "../../shared/channels/resend_calls.ts";
 
 function row(channel: Channel, template: string, recipient: string): OutboxRow {
   return makeOutboxRow({
@@ -34,6 +35,34 @@ Deno.test("outcomeOf() turns an answer into sent, retry or dead by the channel's
         providerMessageId: "SM1",
       },
     );
+  });
+  await t.step(
+    "Resend refusing the recipient (422, `to`) → suppressed invalid_address, not dead",
+    () => {
+      const failure = resendFailure({
+        name: "validation_error",
+        statusCode: 422,
+        message:
+          "Invalid `to` field. The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.",
+      });
+      assert.deepEqual(
+        outcomeOf({ row: email, result: { ok: false, failure } }, "Resend", undefined),
+        {
+          row: email,
+          kind: "suppressed",
+          reason: "invalid_address",
+        },
+      );
+    },
+  );
+  await t.step("Resend refusing our own From (422, `from`) → dead: that is ours to fix", () => {
+    const failure = resendFailure({
+      name: "validation_error",
+      statusCode: 422,
+      message: "Invalid `from` field.",
+    });
+    const o = outcomeOf({ row: email, result: { ok: false, failure } }, "Resend", undefined);
+    assert.equal(o.kind, "dead");
   });
   await t.step("transient → retry that counts as an attempt", () => {
     const o = outcomeOf(

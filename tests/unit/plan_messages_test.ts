@@ -118,6 +118,16 @@ Deno.test("planMessages(new_lead) records a suppressed customer email when there
   ]);
 });
 
+Deno.test("planMessages(new_lead) records the customer email suppressed as invalid_address when the providers would refuse the address", () => {
+  const lead = makeQuickQuoteLead({ email: '"<script>alert(4)</script>"@example.com' });
+  const plan = planNewLeadMessages(lead, { adminEmail, smsConsent: "none" });
+  assert.deepEqual(plan.map((m) => [m.template, m.recipient, m.suppressedReason]), [
+    ["customer_confirmation_email", null, "invalid_address"],
+    ["staff_new_lead_email", adminEmail, null],
+    ["initial_confirmation_sms", "+17209187465", "no_sms_consent"],
+  ]);
+});
+
 Deno.test("planMessages(new_lead) always alerts staff and refuses a blank admin email", async (t) => {
   await t.step("the staff alert goes out even for a lead with no email and no phone", () => {
     const lead = makeQuickQuoteLead({ phone_e164: null, email: "x@example.com" });
