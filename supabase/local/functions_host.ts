@@ -10,7 +10,7 @@
  *
  * It prints HOST_READY once it listens, and takes the gateway's switches on internal routes:
  *   POST /__host/env/<name>   {"env": {...}}  sets (string) or unsets (null) variables for new
- *                                             workers and retires the function's current ones
+ *                                             workers and retires every function's current ones
  *   POST /__host/down/<name>  {"down": bool}  the function answers 503 BOOT_ERROR while down
  *   POST /__host/limits       {...WorkerLimits} limits for workers started from now on
  *   GET  /__host/stats        workers started, retired, killed, peak memory per function
@@ -90,8 +90,11 @@ async function serveFunctions(opts: HostOptions) {
     }
     if (kind === "exhaust") return json(200, { function: name, workers: supervisor.exhaust(name) });
     if (kind === "env") {
+      // Secrets are the project's, not one function's (`supabase secrets set`): every function
+      // starts new workers with them. One left on the old ones would send with another setup
+      // (a drain of twilio-inbound's with no CRM webhook configured, say).
       supervisor.setEnv(body.env);
-      supervisor.retire(name);
+      for (const f of functions) supervisor.retire(f.name);
       return json(200, { function: name });
     }
     if (body.down) down.add(name);

@@ -40,8 +40,9 @@ export interface Gateway {
   /** While down, a function answers 503 as a function that fails to boot does. */
   setDown(name: string, down: boolean): Promise<void>;
   /**
-   * Sets (string) or unsets (null) environment variables and starts a new instance of the
-   * function with them, as `supabase secrets set` does on a hosted project.
+   * Sets (string) or unsets (null) environment variables and starts new instances of the
+   * functions with them, as `supabase secrets set` does on a hosted project (secrets are the
+   * project's: every function gets them).
    */
   setEnv(name: string, env: Record<string, string | null>): Promise<void>;
   /**

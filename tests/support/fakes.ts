@@ -82,7 +82,7 @@ export const webhooks = {
 export const switches = {
   functionDown: (name: string, down: boolean) =>
     call(`${stack.apiUrl}/__stack/functions/${name}`, { down }),
-  /** Redeploys a function with these secrets set (string) or unset (null). */
+  /** Sets these project secrets (string) or unsets them (null): every function starts new workers. */
   functionEnv: (name: string, env: Record<string, string | null>) =>
     call(`${stack.apiUrl}/__stack/functions/${name}`, { env }),
   /**
