@@ -141,8 +141,9 @@ async function countAccepted(
     if (byEmail.has(to)) {
       last = Math.max(last, add(byEmail.get(to)!, KINDS[0], at));
     }
+    // The staff alert goes to the lead's assignee on shift, or to the admin inbox.
     const ref = leads.find((l) => e.html?.includes(l.ref))?.ref;
-    if (to === "admin@pinkautoglass.com" && ref) {
+    if (!byEmail.has(to) && ref) {
       last = Math.max(last, add(ref, KINDS[1], at));
     }
   }
@@ -156,14 +157,18 @@ async function countAccepted(
   }
   let lost = 0;
   let duplicated = 0;
+  const lostKinds = new Set<string>();
   for (const lead of leads) {
     for (const kind of KINDS) {
       const n = counts.get(`${lead.ref} ${kind}`) ?? 0;
-      if (n === 0) lost++;
+      if (n === 0) {
+        lost++;
+        lostKinds.add(kind);
+      }
       if (n > 1) duplicated += n - 1;
     }
   }
-  return { lost, duplicated, last };
+  return { lost, duplicated, last, lostKinds: [...lostKinds] };
 }
 
 async function run(sql: Sql, fault: Fault, count: number) {
@@ -192,7 +197,7 @@ async function run(sql: Sql, fault: Fault, count: number) {
   } finally {
     await after.end();
   }
-  const { lost, duplicated, last } = await countAccepted(
+  const { lost, duplicated, last, lostKinds } = await countAccepted(
     leads.map((l, i) => ({
       email: l.email!,
       phone: l.phone_e164!,
@@ -201,6 +206,7 @@ async function run(sql: Sql, fault: Fault, count: number) {
   );
   return {
     lost,
+    lostKinds,
     duplicated,
     recoverySeconds: Math.max(0, last - faultAt) / 1000,
   };
@@ -226,7 +232,9 @@ export async function faults(args: string[] = []): Promise<boolean> {
       const r = await run(sql, fault, count);
       clean &&= r.lost === 0 && r.duplicated === 0;
       console.log(
-        `| ${fault.name} | ${r.lost} | ${r.duplicated} | ${r.recoverySeconds.toFixed(1)} s |`,
+        `| ${fault.name} | ${r.lost}${
+          r.lost > 0 ? ` (${r.lostKinds.join(", ")})` : ""
+        } | ${r.duplicated} | ${r.recoverySeconds.toFixed(1)} s |`,
       );
     } finally {
       await sql.end({ timeout: 1 }).catch(() => {});
