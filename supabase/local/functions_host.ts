@@ -10,7 +10,8 @@
  *
  * It prints HOST_READY once it listens, and takes the gateway's switches on internal routes:
  *   POST /__host/env/<name>   {"env": {...}}  sets (string) or unsets (null) variables for new
- *                                             workers and retires every function's current ones
+ *                                             workers and replaces every function's current
+ *                                             ones (answers once they are gone)
  *   POST /__host/down/<name>  {"down": bool}  the function answers 503 BOOT_ERROR while down
  *   POST /__host/limits       {...WorkerLimits} limits for workers started from now on
  *   GET  /__host/stats        workers started, retired, killed, peak memory per function
@@ -41,6 +42,9 @@ export interface HostOptions {
 
 /** The line the process prints on stdout once it answers requests. */
 export const HOST_READY = "functions host ready";
+
+/** How long a secrets switch waits for the old workers to end (a provider call may be on the wire). */
+const ENV_SWITCH_WAIT_MS = 15_000;
 
 export const PROJECT_CONFIG = join(projectRoot, "supabase", "config.toml");
 
@@ -94,7 +98,7 @@ async function serveFunctions(opts: HostOptions) {
       // starts new workers with them. One left on the old ones would send with another setup
       // (a drain of twilio-inbound's with no CRM webhook configured, say).
       supervisor.setEnv(body.env);
-      for (const f of functions) supervisor.retire(f.name);
+      await Promise.all(functions.map((f) => supervisor.replace(f.name, ENV_SWITCH_WAIT_MS)));
       return json(200, { function: name });
     }
     if (body.down) down.add(name);

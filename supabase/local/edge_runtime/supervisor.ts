@@ -241,6 +241,13 @@ export interface Supervisor {
   /** Retires every worker of a function: new requests start one with the current settings. */
   retire(name: string): void;
   /**
+   * Replaces a function's workers, as a redeploy with new settings does: new requests start new
+   * ones, and the old ones are told they are ending (`beforeunload`, so their drains hand back
+   * what they hold instead of lingering with the old settings). Resolves once they are gone, or
+   * after `waitMs`.
+   */
+  replace(name: string, waitMs: number): Promise<void>;
+  /**
    * Brings every live worker of a function to its hard CPU limit now: the supervisor kills it
    * as it would one that burned its 2 s (a fault to inject at a chosen moment).
    */
@@ -423,6 +430,19 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     },
     retire(name) {
       for (const w of live) if (w.spec.name === name) retireWorker(w);
+    },
+    async replace(name, waitMs) {
+      const old = [...live].filter((w) => w.spec.name === name && w.alive);
+      for (const w of old) {
+        retireWorker(w);
+        w.send({ kind: "unload", reason: "early_drop" });
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.all(old.map((w) => w.exited)),
+        new Promise((r) => timer = setTimeout(r, waitMs)),
+      ]);
+      clearTimeout(timer);
     },
     exhaust(name) {
       let workers = 0;
