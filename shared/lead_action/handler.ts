@@ -84,7 +84,7 @@ function escapeHtml(text: string): string {
  * What every page sends: no script, style only inline, its one form posting back here, never
  * framed, and the link (the credential) never passed on as a referrer.
  */
-export const PAGE_SECURITY_HEADERS = {
+const PAGE_SECURITY_HEADERS = {
   "content-security-policy":
     "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   "x-frame-options": "DENY",

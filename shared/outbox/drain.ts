@@ -67,7 +67,7 @@ export interface DrainStats {
   deferred: number;
   /** Outcomes refused because another sender had taken the row over (its lease had run out). */
   leaseLost: number;
-  /** It stopped at `maxRows`, or at its deadline with a retry due soon: for another drain. */
+  /** It stopped at `maxRows`, at its deadline or at its worker's end: the rest is another drain's. */
   more: boolean;
   /** Rows handed back unsent because the drain was aborted. */
   released: number;
@@ -243,14 +243,7 @@ export async function drainOutbox(
           continue;
         }
         const lingerMs = Math.min(opts.lingerMs ?? 0, deadline - Date.now());
-        if (lingerMs <= 0) {
-          // Out of time with a retry falling due soon: another drain must be there for it.
-          if ((opts.lingerMs ?? 0) > 0) {
-            const soon = () => nextDueWithin(deps.sql, opts.lingerMs!);
-            stats.more = (await resilient(soon, Date.now() + 5_000)) !== null;
-          }
-          break;
-        }
+        if (lingerMs <= 0) break;
         const due = await resilient(() => nextDueWithin(deps.sql, lingerMs));
         if (!due) break;
         const waitMs = Math.max(20, due.getTime() - Date.now());

@@ -117,11 +117,9 @@ export const notifyLeadConfigSchema = z.object({
  * send-reminders: called by pg_cron with the shared secret; plans reminders by SMS or email.
  * REMINDERS_PER_REQUEST bounds one request's planning (default 1,000; the rest is handed on).
  */
-export const sendRemindersConfigSchema = z.object({
-  ...sendingVariables,
-  ...calledByDatabaseVariables,
+export const sendRemindersConfigSchema = notifyLeadConfigSchema.safeExtend({
   REMINDERS_PER_REQUEST: optional(z.coerce.number().int().min(1).max(5_000)),
-}).refine(crmTokenWithCrmUrl.check, crmTokenWithCrmUrl.issue);
+});
 
 /**
  * twilio-inbound: checks Twilio's signature (TWILIO_AUTH_TOKEN, over the public URL) and sends

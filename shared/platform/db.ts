@@ -55,6 +55,13 @@ function renewingPool(make: () => postgres.Sql): RenewingPool {
   };
 }
 
+// A query that never settled says nothing about the pool's connections; any other connection
+// error a retry rides out renews them.
+onConnectionError((err) => {
+  if ((err as { code?: string })?.code === "QUERY_STALLED") return;
+  for (const pool of pools.values()) pool.renew();
+});
+
 let guarded = false;
 
 /**
@@ -70,11 +77,6 @@ let guarded = false;
 export function guardAgainstStrayConnectionErrors() {
   if (guarded) return;
   guarded = true;
-  onConnectionError((err) => {
-    // A query that never settled says nothing about the pool's connections.
-    if ((err as { code?: string })?.code === "QUERY_STALLED") return;
-    for (const pool of pools.values()) pool.renew();
-  });
   globalThis.addEventListener("unhandledrejection", (event) => {
     if (!isConnectionError(event.reason)) return;
     event.preventDefault();

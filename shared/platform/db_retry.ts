@@ -31,13 +31,9 @@ export function isConnectionError(err: unknown): boolean {
 
 const connectionErrorListeners = new Set<(err: unknown) => void>();
 
-/**
- * Calls `listener` with each connection error a retry rides out (db.ts renews its pools on
- * them). Returns the function that stops listening.
- */
-export function onConnectionError(listener: (err: unknown) => void): () => void {
+/** Calls `listener` with each connection error a retry rides out (db.ts renews its pools on them). */
+export function onConnectionError(listener: (err: unknown) => void): void {
   connectionErrorListeners.add(listener);
-  return () => connectionErrorListeners.delete(listener);
 }
 
 /** Options for {@linkcode whileDatabaseAway}. */

@@ -38,8 +38,9 @@ export interface SendRemindersDeps {
 }
 
 /**
- * Appointments one request plans: 2 batches of 500, about 0.3 s of a worker's CPU here (10,000
- * planned in one request went past the hard limit of 2 s).
+ * Appointments one request plans: 2 batches of 500. 10,000 planned in one request went past
+ * the hard limit of 2 s; with this bound `bench reminders` planned them in 7.2 s, no worker
+ * killed.
  */
 export const PLAN_PER_REQUEST = 1000;
 

@@ -65,7 +65,7 @@ let stdinCarry = "";
 
 /** The global through which evaluation_start.ts reaches markEvaluation (an import of this file
  * from the function's graph would wait for this still-running module: a deadlock). */
-export const EVALUATION_HOOK = Symbol.for("edge-worker:evaluating");
+const EVALUATION_HOOK = Symbol.for("edge-worker:evaluating");
 
 /**
  * Called by evaluation_start.ts, the first module of the function's graph to be evaluated: the
