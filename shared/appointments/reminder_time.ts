@@ -9,6 +9,7 @@ import {
   nextAllowedSendTime,
   type SendWindow,
   timeZoneForLead,
+  timeZonesForPhone,
 } from "../compliance/quiet_hours.ts";
 import { type PlanFacts, planMessages, type PlannedMessage } from "../messages/plan.ts";
 import type { Lead } from "../leads/types.ts";
@@ -41,9 +42,9 @@ export function reminderTiming(facts: ReminderFacts): ReminderTiming {
     return { action: "skip", reason: "scheduled_within_24h" };
   }
   const latest = latestAllowedSendTime(mark, facts.window);
-  if (latest.getTime() >= facts.now.getTime()) return { action: "send", at: latest };
+  if (latest && latest.getTime() >= facts.now.getTime()) return { action: "send", at: latest };
   const next = nextAllowedSendTime(facts.now, facts.window);
-  return next.getTime() < facts.startsAt.getTime()
+  return next && next.getTime() < facts.startsAt.getTime()
     ? { action: "send", at: next }
     : { action: "skip", reason: "no_allowed_time_before_appointment" };
 }
@@ -63,6 +64,7 @@ export function planReminder(
     now: facts.now,
     window: {
       timeZone: timeZoneForLead(lead, facts.settings.time_zone),
+      alsoTimeZones: timeZonesForPhone(lead.phone_e164),
       startHour: facts.settings.sms_window_start_hour,
       endHour: facts.settings.sms_window_end_hour,
       state: lead.state,

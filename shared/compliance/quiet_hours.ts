@@ -1,12 +1,14 @@
 /**
- * When a text may reach a customer: the recipient's local time decides (TCPA quiet hours),
- * so a lead's ZIP code (else its state) is turned into a time zone and every send outside the
- * allowed window is moved to the next window start.
+ * When a text may reach a customer: the recipient's local time decides (TCPA quiet hours).
+ * A lead's ZIP code (else its state) gives one time zone and the phone's area code may give
+ * others (an address anyone can type is no proof of where the phone is): a text goes only at a
+ * moment allowed in every one of them, else it moves to the next such moment.
  */
 import { TZDate } from "@date-fns/tz";
 // @ts-types="./zipcode_to_timezone.d.ts"
 import zipcodeToTimezone from "zipcode-to-timezone";
 import type { Lead } from "../leads/types.ts";
+import { NANP_TIME_ZONES } from "./nanp_time_zones.ts";
 
 // One zone per state, for a lead without a known ZIP. Where a state spans two zones, the zone
 // most of its people live in wins; the ZIP, when given, settles it (El Paso is Mountain).
@@ -111,6 +113,20 @@ export function timeZoneForLead(
 }
 
 /**
+ * The time zones a North American number's prefix (area code, or area code and exchange) is
+ * used in, longest prefix first matching; none for another country or an unknown prefix.
+ */
+export function timeZonesForPhone(phone: string | null | undefined): string[] {
+  const national = /^\+1(\d{10})$/.exec(phone ?? "")?.[1];
+  if (!national) return [];
+  for (let length = 7; length >= 3; length--) {
+    const zones = NANP_TIME_ZONES[national.slice(0, length)];
+    if (zones) return zones.split("&");
+  }
+  return [];
+}
+
+/**
  * How many texts one phone number may receive in 24 hours: the shop's cap
  * (`business_settings.sms_daily_cap`), never more than 3 in Florida, Oklahoma or Maryland.
  */
@@ -122,6 +138,11 @@ export function dailySmsCap(configuredCap: number, state: string | null | undefi
 export interface SendWindow {
   /** IANA zone of the recipient, e.g. from {@linkcode timeZoneForLead}. */
   timeZone: string;
+  /**
+   * Zones the recipient may be in as well (their phone's area code: timeZonesForPhone): the
+   * text must be allowed in each.
+   */
+  alsoTimeZones?: readonly string[];
   /** First hour a text may go out, recipient local time, inclusive (0–23). */
   startHour: number;
   /** Hour from which texts must wait for the next day, exclusive (1–24). 0 to 24 means always. */
@@ -131,39 +152,69 @@ export interface SendWindow {
 }
 
 /**
- * The earliest moment at or after `now` when a text may be sent to the recipient.
+ * The earliest moment at or after `now` when a text may be sent to the recipient: inside the
+ * window on the clock of every zone they may be in.
  *
- * Returns `now` itself when it is inside the window; otherwise the next window start in
- * the recipient's local time, which stays right across daylight-saving changes
- * (9:30 pm in Denver moves to 8:00 am the next day, whatever the UTC offset then is).
+ * Returns `now` itself when it is allowed; otherwise the next window start that is allowed
+ * everywhere, in the recipients' local time, which stays right across daylight-saving changes
+ * (9:30 pm in Denver moves to 8:00 am the next day, whatever the UTC offset then is). Null
+ * when the zones' windows never overlap (Guam and New York: 15 hours apart).
  *
  * @throws {RangeError} When the hours do not describe a window.
  */
-export function nextAllowedSendTime(now: Date, window: SendWindow): Date {
-  const { startHour, endHour } = allowedHours(window);
-  const local = new TZDate(now.getTime(), window.timeZone);
-  const minuteOfDay = local.getHours() * 60 + local.getMinutes();
-  if (minuteOfDay >= startHour * 60 && minuteOfDay < endHour * 60) return now;
-
-  const dayOffset = minuteOfDay < startHour * 60 ? 0 : 1;
-  return localTime(local, dayOffset, startHour * 60, window.timeZone);
+export function nextAllowedSendTime(now: Date, window: SendWindow): Date | null {
+  const hours = allowedHours(window);
+  const zones = zonesOf(window);
+  // The first allowed moment is `now` or some zone's window start (where the last of the
+  // windows opens), within two days.
+  const candidates = [
+    now,
+    ...zones.flatMap((zone) =>
+      [0, 1, 2].map((day) =>
+        localTime(new TZDate(now.getTime(), zone), day, hours.startHour * 60, zone)
+      )
+    ),
+  ].filter((c) => c >= now).sort((a, b) => a.getTime() - b.getTime());
+  return candidates.find((c) => allowedEverywhere(c, zones, hours)) ?? null;
 }
 
 /**
  * The latest moment at or before `at` when a text may be sent to the recipient: `at` itself
- * inside the window; otherwise the last minute of the window before it (7:59 pm for a
- * window ending at 8 pm), that evening or the evening before.
+ * when it is allowed; otherwise the last minute allowed in every zone before it (7:59 pm for a
+ * window ending at 8 pm), that evening or the evening before. Null when the windows never
+ * overlap.
  *
  * @throws {RangeError} When the hours do not describe a window.
  */
-export function latestAllowedSendTime(at: Date, window: SendWindow): Date {
-  const { startHour, endHour } = allowedHours(window);
-  const local = new TZDate(at.getTime(), window.timeZone);
-  const minuteOfDay = local.getHours() * 60 + local.getMinutes();
-  if (minuteOfDay >= startHour * 60 && minuteOfDay < endHour * 60) return at;
+export function latestAllowedSendTime(at: Date, window: SendWindow): Date | null {
+  const hours = allowedHours(window);
+  const zones = zonesOf(window);
+  const candidates = [
+    at,
+    ...zones.flatMap((zone) =>
+      [0, -1, -2].map((day) =>
+        localTime(new TZDate(at.getTime(), zone), day, hours.endHour * 60 - 1, zone)
+      )
+    ),
+  ].filter((c) => c <= at).sort((a, b) => b.getTime() - a.getTime());
+  return candidates.find((c) => allowedEverywhere(c, zones, hours)) ?? null;
+}
 
-  const dayOffset = minuteOfDay >= endHour * 60 ? 0 : -1;
-  return localTime(local, dayOffset, endHour * 60 - 1, window.timeZone);
+function zonesOf(window: SendWindow): string[] {
+  return [...new Set([window.timeZone, ...(window.alsoTimeZones ?? [])])];
+}
+
+/** Whether `instant` is inside the hours on the clock of each zone. */
+function allowedEverywhere(
+  instant: Date,
+  zones: readonly string[],
+  { startHour, endHour }: { startHour: number; endHour: number },
+): boolean {
+  return zones.every((zone) => {
+    const local = new TZDate(instant.getTime(), zone);
+    const minute = local.getHours() * 60 + local.getMinutes();
+    return minute >= startHour * 60 && minute < endHour * 60;
+  });
 }
 
 /** The window's hours, narrowed to 8 am–8 pm in FL, OK, MD and WA. */

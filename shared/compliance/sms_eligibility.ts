@@ -5,7 +5,12 @@
  * or the evening come since).
  */
 import { smsReachability, type SmsUnreachableReason } from "./phone.ts";
-import { dailySmsCap, nextAllowedSendTime, timeZoneForLead } from "./quiet_hours.ts";
+import {
+  dailySmsCap,
+  nextAllowedSendTime,
+  timeZoneForLead,
+  timeZonesForPhone,
+} from "./quiet_hours.ts";
 import type { BusinessSettings, Lead } from "../leads/types.ts";
 
 /**
@@ -49,7 +54,8 @@ export type SmsSuppressedReason =
   | "opted_out"
   | "no_sms_consent"
   | "no_sms_consent_on_this_lead"
-  | `daily_cap (${number} per 24 h)`;
+  | `daily_cap (${number} per 24 h)`
+  | "no_allowed_hour_in_every_time_zone";
 
 /** Everything the decision needs, gathered by the caller. */
 export interface SmsFacts {
@@ -78,8 +84,8 @@ export type SmsEligibility =
 /**
  * Decides in the order the law asks: a number that can take a text (by its form, and by what
  * the carrier reported), consent on record and no opt-out, under the daily cap (3 in FL, OK
- * and MD), and inside the recipient's allowed hours (otherwise deferred to the next window
- * start, recipient local time).
+ * and MD), and inside the recipient's allowed hours in the zone of their address and every
+ * zone of their phone's area code (otherwise deferred to the next moment allowed in all).
  */
 export function smsEligibility(facts: SmsFacts): SmsEligibility {
   const reachable = smsReachability(facts.phone);
@@ -96,10 +102,14 @@ export function smsEligibility(facts: SmsFacts): SmsEligibility {
   }
   const allowedAt = nextAllowedSendTime(facts.now, {
     timeZone: timeZoneForLead(facts.lead, facts.settings.time_zone),
+    alsoTimeZones: timeZonesForPhone(facts.phone),
     startHour: facts.settings.sms_window_start_hour,
     endHour: facts.settings.sms_window_end_hour,
     state: facts.lead.state,
   });
+  if (allowedAt === null) {
+    return { action: "suppress", reason: "no_allowed_hour_in_every_time_zone" };
+  }
   if (allowedAt.getTime() > facts.now.getTime()) {
     return { action: "defer", reason: "quiet_hours", until: allowedAt };
   }

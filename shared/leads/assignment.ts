@@ -20,6 +20,10 @@ export interface RosterMember {
   working_hours: WeeklyHours | null;
   /** When the member was last given a lead; null for someone never assigned one. */
   last_assigned_at: Date | null;
+  /** "HH:MM" in `time_zone` from which they are not texted while the shop is closed; null: never. */
+  quiet_hours_start: string | null;
+  /** "HH:MM" when their quiet hours end (may be past midnight). */
+  quiet_hours_end: string | null;
 }
 
 /** What {@linkcode assignRoundRobin} decided for one batch of leads. */

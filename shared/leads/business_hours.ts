@@ -160,6 +160,37 @@ export function escalationDueAt(
   return new Date(start.getTime() + minutes * MINUTE_MS);
 }
 
+/** A staff member's quiet hours: "HH:MM" wall-clock times in `timeZone`; may span midnight. */
+export interface QuietHours {
+  start: string;
+  end: string;
+  timeZone: string;
+}
+
+/**
+ * Until when a staff text must wait: null when it may go at `now` (no quiet hours, outside
+ * them, or the shop open); otherwise the end of the quiet hours or the shop's next opening,
+ * whichever comes first. A shop that keeps no hours is not known to be open, so quiet hours
+ * hold there.
+ */
+export function quietUntil(
+  now: Date,
+  quiet: QuietHours | null,
+  shop: { hours: WeeklyHours | null; timeZone: string },
+): Date | null {
+  if (!quiet) return null;
+  if (shop.hours && isOpenAt(shop.hours, shop.timeZone, now)) return null;
+  const local = new TZDate(now.getTime(), quiet.timeZone);
+  const minute = local.getHours() * 60 + local.getMinutes();
+  const start = minuteOfDay(quiet.start);
+  const end = minuteOfDay(quiet.end);
+  const inQuiet = start < end ? minute >= start && minute < end : minute >= start || minute < end;
+  if (!inQuiet) return null;
+  const ends = wallClock(local, minute < end ? 0 : 1, quiet.end, quiet.timeZone);
+  const opening = shop.hours ? openingAtOrAfter(shop.hours, shop.timeZone, now) : null;
+  return opening && opening < ends ? opening : ends;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -35,7 +35,9 @@ export function storedHours(
 export async function loadRoster(sql: Sql, opts: { lock?: boolean } = {}): Promise<RosterMember[]> {
   const rows = await sql<(Omit<RosterMember, "working_hours"> & { working_hours: unknown })[]>`
     select id, full_name, email, phone_e164, receives_lead_alerts, on_call, active, time_zone,
-      working_hours, last_assigned_at
+      working_hours, last_assigned_at,
+      to_char(quiet_hours_start, 'HH24:MI') as quiet_hours_start,
+      to_char(quiet_hours_end, 'HH24:MI') as quiet_hours_end
     from public.staff_members where active order by id
     ${opts.lock ? sql`for update` : sql``}`;
   return rows.map((r) => ({

@@ -102,6 +102,12 @@ export interface BusinessSettings {
   escalation_minutes: number;
   /** The same phone or email again within this many minutes is a possible duplicate. */
   duplicate_window_minutes: number;
+  /** Most texts the on-call phone is sent in an hour; the rest go into one digest text. */
+  on_call_sms_hourly_cap: number;
+  /** Most leads one sweep escalates. */
+  escalations_per_sweep: number;
+  /** Most leads escalated in an hour. */
+  escalations_per_hour: number;
 }
 
 /** `lead_activities.activity_type`: the one spelling used in SQL, TypeScript and templates. */

@@ -19,7 +19,9 @@ export type LeadEvent =
   | "appointment_scheduled"
   | "appointment_cancelled"
   | "appointment_reminder"
-  | "lead_escalated";
+  | "lead_escalated"
+  /** Pages the on-call phone's hourly cap held back (planned by paging.ts, not planMessages). */
+  | "on_call_digest";
 
 /**
  * Who a new lead goes to, decided when it is planned (shared/notify_lead/plan.ts): its

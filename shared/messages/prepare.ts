@@ -13,6 +13,7 @@ import { onCallMember, type RosterMember } from "../leads/assignment.ts";
 import { actionLinkUrl, type LeadAction, signActionToken } from "../leads/action_links.ts";
 import type { RenderContext } from "./render.ts";
 import type { AlertNotice } from "../../templates/alert_notice.ts";
+import type { HeldBackPage } from "../notify_lead/paging.ts";
 import {
   countSmsSentLastDay,
   loadBusinessSettings,
@@ -219,6 +220,7 @@ export function createPreparer(deps: PreparerDeps): Prepare {
             : undefined,
           onCallEmail: onCallMember(roster, renderFor)?.email ?? null,
           appointment: appointmentOf(row),
+          heldBack: row.payload?.held_back as HeldBackPage[] | undefined,
           phoneSms: lead.phone_e164
             ? {
               consent: (consent.get(lead.phone_e164) ?? NO_CONSENT).state,

@@ -12,6 +12,7 @@ import type { Appointment } from "../appointments/types.ts";
 import type { MessageSetup } from "./setup.ts";
 import { clip } from "../../templates/wording.ts";
 import type { AlertNotice } from "../../templates/alert_notice.ts";
+import type { HeldBackPage } from "../notify_lead/paging.ts";
 
 /** What a message about a lead is rendered from. */
 export interface RenderContext {
@@ -34,6 +35,8 @@ export interface RenderContext {
   links?: { claim: string; called: string };
   /** The on-call person's email (copied on escalations), when the roster has one. */
   onCallEmail?: string | null;
+  /** The pages a digest gathers (from its payload). */
+  heldBack?: HeldBackPage[];
 }
 
 /** What a message about a text a customer sent is rendered from. */

@@ -1,8 +1,9 @@
 /**
  * The staff messages of distribution and speed-to-lead: the on-call text for a high-priority
  * lead, and the escalation (email to the admin inbox with the on-call person copied, text to
- * the on-call person) of a lead nobody acted on in time. Staff texts follow no customer SMS
- * rule: they are the shop's own people.
+ * the on-call person) of a lead nobody acted on in time, and the digest of the pages the
+ * on-call phone's hourly cap held back (shared/notify_lead/paging.ts). Staff texts follow no
+ * customer SMS rule: they are the shop's own people.
  */
 // @ts-types="@types/react"
 import { createElement } from "react";
@@ -12,10 +13,16 @@ import {
 } from "../../templates/email/staff_escalation_email.tsx";
 import { staffEscalationSms } from "../../templates/sms/staff_escalation_sms.ts";
 import { staffOnCallSms } from "../../templates/sms/staff_on_call_sms.ts";
-import { type LeadMessageKind, staffInbox } from "./kinds.ts";
+import { staffOnCallDigestSms } from "../../templates/sms/staff_on_call_digest_sms.ts";
+import { type LeadMessageKind, type LeadRouting, staffInbox } from "./kinds.ts";
 import { renderEmail, renderSms } from "./render.ts";
 import type { EmailMessage } from "../channels/email.ts";
 import type { SmsMessage } from "../channels/sms.ts";
+
+/** The on-call phone; none on call: the text is not planned. */
+function onCallAddress(_lead: unknown, _setup: unknown, routing: LeadRouting) {
+  return routing.onCallPhone ? { recipient: routing.onCallPhone } : null;
+}
 
 const staffOnCallSmsKind: LeadMessageKind<SmsMessage> = {
   channel: "sms",
@@ -58,8 +65,7 @@ const staffEscalationSmsKind: LeadMessageKind<SmsMessage> = {
   event: "lead_escalated",
   description:
     "Texts the on-call person that a lead has waited past the escalation time with no staff action.",
-  address: (_lead, _setup, routing) =>
-    routing.onCallPhone ? { recipient: routing.onCallPhone } : null,
+  address: onCallAddress,
   render: (ctx) =>
     renderSms(
       ctx,
@@ -71,9 +77,26 @@ const staffEscalationSmsKind: LeadMessageKind<SmsMessage> = {
     ),
 };
 
+const staffOnCallDigestSmsKind: LeadMessageKind<SmsMessage> = {
+  channel: "sms",
+  audience: "staff",
+  event: "on_call_digest",
+  description:
+    "One text to the on-call phone for the high-priority leads and escalations held back by the hourly cap: how many, and their Refs.",
+  address: onCallAddress,
+  render: (ctx) => {
+    if (!ctx.heldBack?.length) throw new Error("the digest names no held-back page");
+    return renderSms(
+      ctx,
+      staffOnCallDigestSms(ctx.heldBack, ctx.settings.on_call_sms_hourly_cap),
+    );
+  },
+};
+
 /** The distribution kinds, in plan order (assembled into the catalog). */
 export const STAFF_KINDS = {
   staff_on_call_sms: staffOnCallSmsKind,
   staff_escalation_email: staffEscalationEmailKind,
   staff_escalation_sms: staffEscalationSmsKind,
+  staff_on_call_digest_sms: staffOnCallDigestSmsKind,
 } as const;

@@ -1,7 +1,9 @@
 /**
  * Speed-to-lead escalation, run by the sweep: a lead nobody has acted on (STAFF_ACTION_TYPES)
  * by its deadline (escalationDueAt: `escalation_minutes` of opening hours after it came in) is
- * escalated once, to the on-call person by SMS and to the admin inbox by email. Once is the
+ * escalated once, to the on-call person by SMS and to the admin inbox by email; at most
+ * `escalations_per_sweep` a sweep and `escalations_per_hour` an hour (the rest wait their turn),
+ * and the texts within the on-call phone's hourly cap (paging.ts). Once is the
  * outbox keys' doing (insert-if-absent) and `leads.escalated_at`, written in the same
  * transaction under the lead's lock: two sweeps never escalate a lead twice.
  */
@@ -9,7 +11,6 @@ import type postgres from "postgres";
 import { escalationDueAt } from "../leads/business_hours.ts";
 import { loadBusinessSettings, lockLeadsForPlanning } from "../leads/lead_store.ts";
 import { loadRoster } from "../leads/staff_store.ts";
-import { onCallMember } from "../leads/assignment.ts";
 import { logActivities } from "../leads/activity_log.ts";
 import { STAFF_ACTION_TYPES } from "../leads/types.ts";
 import { storedRouting } from "../messages/kinds.ts";
@@ -18,14 +19,11 @@ import { logPlanned, outboxRows } from "../messages/record.ts";
 import type { MessageSetup } from "../messages/setup.ts";
 import { insertIfAbsent, type OutboxRow } from "../outbox/store.ts";
 import { waitedFor } from "../../templates/wording.ts";
+import { onCallOf } from "./routing.ts";
+import { limitOnCallPaging } from "./paging_store.ts";
 
 /** Leads older than this are history, not waiting customers: a first deploy escalates none. */
 const LOOK_BACK_DAYS = 4;
-/**
- * Most leads escalated by one sweep. A backlog goes newest first, a batch a minute: the lead
- * that came in 15 minutes ago can still be won (REFERENCE.md, "Why seconds matter").
- */
-const BATCH = 200;
 
 /** Escalates the leads whose deadline has passed at `now`; returns the messages planned. */
 export async function planEscalations(
@@ -33,7 +31,22 @@ export async function planEscalations(
   opts: { setup: MessageSetup; now: Date },
 ): Promise<OutboxRow[]> {
   const { rows, escalated } = await sql.begin(async (tx) => {
-    const settings = await loadBusinessSettings(tx);
+    // One sweep at a time counts the hour's escalations.
+    await tx`select pg_advisory_xact_lock(hashtext('leadwire:escalations'))`;
+    const [settings, [{ lastHour }]] = await Promise.all([
+      loadBusinessSettings(tx),
+      tx<{ lastHour: number }[]>`
+        select count(*)::int as "lastHour" from public.leads
+        where escalated_at > ${opts.now}::timestamptz - interval '1 hour'
+          and escalated_at <= ${opts.now}`,
+    ]);
+    // A backlog goes newest first, a batch a sweep, within the hour's cap: the lead that came
+    // in 15 minutes ago can still be won (REFERENCE.md, "Why seconds matter").
+    const batch = Math.min(
+      settings.escalations_per_sweep,
+      settings.escalations_per_hour - lastHour,
+    );
+    if (batch <= 0) return { rows: [] as OutboxRow[], escalated: [] };
     // Necessary, not sufficient: the clock may have started later, at opening time. Read
     // whole (ids and times only), so leads not yet due can never hide due ones behind a limit.
     const waiting = await tx<{ id: string; created_at: Date }[]>`
@@ -54,7 +67,7 @@ export async function planEscalations(
         settings.time_zone,
         settings.escalation_minutes,
       ) <= opts.now
-    ).slice(0, BATCH).map((l) => l.id);
+    ).slice(0, batch).map((l) => l.id);
     if (dueIds.length === 0) return { rows: [] as OutboxRow[], escalated: [] };
     // Locked and checked again: a concurrent sweep escalating the same leads skips them here.
     const due = await tx<{ id: string }[]>`
@@ -64,8 +77,8 @@ export async function planEscalations(
     if (due.length === 0) return { rows: [] as OutboxRow[], escalated: [] };
     const leads = await lockLeadsForPlanning(tx, due.map((l) => l.id));
     const roster = await loadRoster(tx);
-    const onCallPhone = opts.setup.onCallPhone ?? onCallMember(roster, opts.now)?.phone_e164 ??
-      null;
+    const onCall = onCallOf(roster, { now: opts.now, onCallPhone: opts.setup.onCallPhone });
+    const onCallPhone = onCall.phone;
     const planned = leads.flatMap((facts) =>
       outboxRows(
         planMessages("lead_escalated", facts.lead, {
@@ -77,8 +90,14 @@ export async function planEscalations(
         facts.lead.id,
       )
     );
+    const paged = await limitOnCallPaging(
+      tx,
+      planned,
+      new Map(leads.map((f) => [f.lead.id, f.lead.reference_number])),
+      { onCall, settings, now: opts.now },
+    );
     const [rows] = await Promise.all([
-      insertIfAbsent(tx, planned),
+      insertIfAbsent(tx, paged),
       tx`update public.leads set escalated_at = ${opts.now}
          where id = any (${tx.array(leads.map((f) => f.lead.id))}::uuid[])`,
     ]);

@@ -12,7 +12,8 @@ import { lockLeadsForPlanning } from "../leads/lead_store.ts";
 import { loadRoster, recordTurns } from "../leads/staff_store.ts";
 import { logActivities } from "../leads/activity_log.ts";
 import { maskEmail } from "../platform/mask.ts";
-import { type RoutedLead, routeLeads } from "./routing.ts";
+import { onCallOf, type RoutedLead, routeLeads } from "./routing.ts";
+import { limitOnCallPaging } from "./paging_store.ts";
 
 /**
  * Plans the messages of new leads in one transaction: routes them (priority, whose turn,
@@ -35,6 +36,7 @@ export async function planLeadsNotifications(
       now: opts.now,
       onCallPhone: opts.setup.onCallPhone,
     });
+    const references = new Map(leads.map((f) => [f.lead.id, f.lead.reference_number]));
     const planned = routed.flatMap(({ facts, routing }) =>
       outboxRows(
         planMessages("new_lead", facts.lead, {
@@ -47,6 +49,18 @@ export async function planLeadsNotifications(
       )
     );
     const fresh = routed.filter((r) => !r.facts.plannedBefore);
+    // Pages of leads planned before were counted when first planned (and are written already).
+    const freshIds = new Set(fresh.map((r) => r.facts.lead.id));
+    const paged = fresh.length === 0 ? [] : await limitOnCallPaging(
+      tx,
+      planned.filter((r) => freshIds.has(r.lead_id!)),
+      references,
+      {
+        onCall: onCallOf(roster, { now: opts.now, onCallPhone: opts.setup.onCallPhone }),
+        settings: fresh[0].facts.settings,
+        now: opts.now,
+      },
+    );
     const decisions = fresh.map((r) => ({
       id: r.facts.lead.id,
       priority: r.routing.priority,
@@ -56,7 +70,7 @@ export async function planLeadsNotifications(
     const ids = leads.map((f) => f.lead.id);
     // Pipelined: one round trip for every write.
     const [rows] = await Promise.all([
-      insertIfAbsent(tx, planned),
+      insertIfAbsent(tx, [...planned.filter((r) => !freshIds.has(r.lead_id!)), ...paged]),
       tx`update public.leads set notifications_planned_at = coalesce(notifications_planned_at, now())
          where id = any (${tx.array(ids)}::uuid[])`,
       decisions.length === 0 ? [] : tx`

@@ -8,6 +8,7 @@ import { calculateLeadPriority } from "../compliance/priority.ts";
 import { assignRoundRobin, onCallMember, type RosterMember } from "../leads/assignment.ts";
 import type { LeadForPlanning } from "../leads/lead_store.ts";
 import type { LeadRouting } from "../messages/kinds.ts";
+import type { OnCall } from "./paging_store.ts";
 
 /** One lead's routing and what is stored on it. */
 export interface RoutedLead {
@@ -22,6 +23,16 @@ export interface RouteOptions {
   now: Date;
   /** `STAFF_ON_CALL_PHONE`: texted instead of the roster's on-call person when set. */
   onCallPhone?: string;
+}
+
+/**
+ * Who is paged at `now`: `STAFF_ON_CALL_PHONE` when set (nobody on the roster), else the
+ * roster's on-call member on shift.
+ */
+export function onCallOf(roster: readonly RosterMember[], opts: RouteOptions): OnCall {
+  if (opts.onCallPhone) return { phone: opts.onCallPhone, member: null };
+  const member = onCallMember(roster, opts.now);
+  return { phone: member?.phone_e164 ?? null, member };
 }
 
 /**
@@ -40,7 +51,7 @@ export function routeLeads(
     );
   const { picks, lastAssigned } = assignRoundRobin(roster, fresh.length, opts.now);
   const picked = new Map(fresh.map((f, i) => [f.lead.id, picks[i]]));
-  const onCallPhone = opts.onCallPhone ?? onCallMember(roster, opts.now)?.phone_e164 ?? null;
+  const onCallPhone = onCallOf(roster, opts).phone;
   const routed = leads.map((facts): RoutedLead => {
     const { lead } = facts;
     const assignee = facts.plannedBefore

@@ -1,12 +1,14 @@
 /**
  * The Slack message for a new lead: who, what vehicle, which service, how urgent, the
  * reference, and a tap-to-call link. Slack's incoming webhooks take `{ "text": … }` in its
- * mrkdwn; values from the lead are escaped so a name cannot inject a link or a mention.
+ * mrkdwn. The typed words follow the customers' rule (customerWords: no link, domain or
+ * number Slack would turn into a link), and what is left is escaped so it cannot make a link
+ * or a mention either; a name that is not plain words is withheld, kept in the dashboard.
  */
 import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
 import type { LeadPriority } from "../../shared/compliance/priority.ts";
 import { formatPhoneForDisplay } from "../../shared/compliance/phone.ts";
-import { fullName, serviceTitle, vehicleDescription } from "../wording.ts";
+import { customerVehicle, customerWords, serviceTitle } from "../wording.ts";
 
 /** Slack's three control characters (its docs: "Escaping text"). */
 export function slackEscape(text: string): string {
@@ -25,11 +27,17 @@ export function slackNewLeadMessage(
   const phone = lead.phone_e164
     ? `<tel:${lead.phone_e164}|${slackEscape(formatPhoneForDisplay(lead.phone_e164))}>`
     : "no phone given";
-  const vehicle = vehicleDescription(lead) ?? "Vehicle not given";
+  const vehicle = customerVehicle(lead) ?? "Vehicle not given";
+  const typed = [lead.first_name, lead.last_name].filter((part) => part?.trim());
+  const kept = typed.map((part) => customerWords(part, "name")).filter((part) => part !== null);
+  const withheld = kept.length < typed.length
+    ? `${kept.length > 0 ? " " : ""}(name withheld: not plain words, see the dashboard)`
+    : "";
+  const name = `${slackEscape(kept.join(" "))}${withheld}`;
   return {
     text: [
       heading,
-      `*${slackEscape(fullName(lead))}*: ${phone}`,
+      `*${name || "(no name given)"}*: ${phone}`,
       `${slackEscape(vehicle)} - ${serviceTitle(lead.service_type)}${
         lead.mobile_service ? " (mobile service)" : ""
       }`,

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import type postgres from "postgres";
 import { connect, requireStack, stack } from "../support/stack.ts";
-import { insertLead } from "../support/fixtures.ts";
+import { insertLead, uniquePhone } from "../support/fixtures.ts";
 import { emailsTo, smsTo } from "../support/fakes.ts";
 import {
   settledOutbox,
@@ -22,28 +22,33 @@ await requireStack();
 
 const ADMIN = "admin@pinkautoglass.com";
 const DISPATCH = "dispatch@pinkautoglass.com";
-const ON_CALL_PHONE = "+17205550101"; // Dana Pink, on call in the seed
+const ON_CALL = "admin@pinkautoglass.com"; // Dana Pink, on call in the seed
 
 type Sql = ReturnType<typeof connect>;
 
 /**
  * Runs `body` with Dana and Marco taking leads around the clock, nobody else, and the shop
- * without opening hours (so confirmations and escalations do not depend on the hour); puts
- * the roster and settings back afterwards.
+ * without opening hours (so confirmations and escalations do not depend on the hour); Dana, on
+ * call, gets a phone of this test's own (so the pages of other tests and runs do not count
+ * toward its hourly cap), handed to `body`. Puts the roster and settings back afterwards.
  */
-async function withRosterOnShift(sql: Sql, body: () => Promise<void>) {
+async function withRosterOnShift(sql: Sql, body: (onCallPhone: string) => Promise<void>) {
   const saved = await sql`
-    select id, working_hours, receives_lead_alerts, last_assigned_at from public.staff_members`;
+    select id, working_hours, receives_lead_alerts, last_assigned_at, phone_e164
+    from public.staff_members`;
   const [settings] = await sql`select business_hours from public.business_settings`;
+  const onCallPhone = uniquePhone();
   try {
     await sql`update public.staff_members set working_hours = null, last_assigned_at = null,
       receives_lead_alerts = email in (${ADMIN}, ${DISPATCH})`;
+    await sql`update public.staff_members set phone_e164 = ${onCallPhone} where email = ${ON_CALL}`;
     await sql`update public.business_settings set business_hours = null`;
-    await body();
+    await body(onCallPhone);
   } finally {
     for (const m of saved) {
       await sql`update public.staff_members set working_hours = ${m.working_hours},
-        receives_lead_alerts = ${m.receives_lead_alerts}, last_assigned_at = ${m.last_assigned_at}
+        receives_lead_alerts = ${m.receives_lead_alerts}, last_assigned_at = ${m.last_assigned_at},
+        phone_e164 = ${m.phone_e164}
         where id = ${m.id}`;
     }
     await sql`update public.business_settings set business_hours = ${settings.business_hours}`;
@@ -148,7 +153,7 @@ Deno.test("a high-priority lead texts the on-call person and says so in the aler
   const sql = connect();
   try {
     await smsWindowAlwaysOpen(sql);
-    await withRosterOnShift(sql, async () => {
+    await withRosterOnShift(sql, async (onCallPhone) => {
       // Replacement 3, mobile 1, premium make 1, preferred date within 48 hours 2: 7.
       const tomorrow = new Date(Date.now() + 24 * 3600_000).toISOString().slice(0, 10);
       const lead = await insertLead(sql, {
@@ -159,10 +164,10 @@ Deno.test("a high-priority lead texts the on-call person and says so in the aler
       });
       const outbox = await settledOutbox(sql, lead.id, 4);
       assert.equal(outbox.staff_on_call_sms.status, "sent");
-      assert.equal(outbox.staff_on_call_sms.recipient, ON_CALL_PHONE);
+      assert.equal(outbox.staff_on_call_sms.recipient, onCallPhone);
       const [{ priority }] = await sql`select priority from public.leads where id = ${lead.id}`;
       assert.equal(priority, "high");
-      const text = (await smsTo(ON_CALL_PHONE)).find((m) => m.body.includes(lead.reference_number));
+      const text = (await smsTo(onCallPhone)).find((m) => m.body.includes(lead.reference_number));
       assert.ok(text, "the on-call person was texted");
       assert.match(text.body, /^HIGH PRIORITY lead: Jane Doe, 2019 BMW Outback, Replacement\./);
       claimLink(text.body);
@@ -247,7 +252,7 @@ Deno.test("a lead nobody acted on is escalated once, 15 minutes after it came in
   const sql = connect();
   try {
     await smsWindowAlwaysOpen(sql);
-    await withRosterOnShift(sql, async () => {
+    await withRosterOnShift(sql, async (onCallPhone) => {
       const lead = await insertLead(sql, { sms_consent: false });
       await settledOutbox(sql, lead.id, 3);
       await backdate(sql, lead.id, 14);
@@ -267,7 +272,7 @@ Deno.test("a lead nobody acted on is escalated once, 15 minutes after it came in
       );
       assert.equal(emails.length, 1);
       assert.match(emails[0].subject, /has waited 16 min$/);
-      const texts = (await smsTo(ON_CALL_PHONE)).filter((m) =>
+      const texts = (await smsTo(onCallPhone)).filter((m) =>
         m.body.startsWith("ESCALATION") && m.body.includes(lead.reference_number)
       );
       assert.equal(texts.length, 1);
@@ -310,6 +315,107 @@ Deno.test("a repeated submission confirms the customer once; staff get both aler
       marked.subject,
       new RegExp(`possible duplicate of Ref #${first.reference_number}`),
     );
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("25 high-priority leads in a second page the on-call phone 6 times, then once with a digest", async () => {
+  const sql = connect({ max: 8 });
+  try {
+    await smsWindowAlwaysOpen(sql);
+    await withRosterOnShift(sql, async (onCallPhone) => {
+      const tomorrow = new Date(Date.now() + 24 * 3600_000).toISOString().slice(0, 10);
+      const leads = await Promise.all(
+        Array.from({ length: 25 }, () =>
+          insertLead(sql, {
+            vehicle_make: "BMW",
+            preferred_date: tomorrow,
+            sms_consent: false,
+          })),
+      );
+      const ids = leads.map((l) => l.id);
+      const pages = await waitFor("every lead's page to be sent or held back", async () => {
+        const rows = await sql<{ lead_id: string; status: string; status_reason: string }[]>`
+          select lead_id, status, status_reason from public.notifications_outbox
+          where lead_id = any (${ids}::uuid[]) and template = 'staff_on_call_sms'`;
+        return rows.length === 25 && rows.every((r) => ["sent", "suppressed"].includes(r.status))
+          ? rows
+          : undefined;
+      });
+      assert.equal(pages.filter((r) => r.status === "sent").length, 6);
+      const held = pages.filter((r) => r.status === "suppressed");
+      assert.equal(held.length, 19);
+      assert.ok(held.every((r) => r.status_reason === "on_call_hourly_cap (6 per hour)"));
+      const texts = await waitFor("the 6 pages to reach the phone", async () => {
+        const got = await smsTo(onCallPhone);
+        return got.length >= 6 ? got : undefined;
+      });
+      assert.equal(texts.length, 6, "no more than the cap");
+
+      const alerts = await waitFor("all 25 staff alert emails", async () => {
+        const [{ sent }] = await sql`select count(*)::int as sent from public.notifications_outbox
+          where lead_id = any (${ids}::uuid[]) and template = 'staff_new_lead_email'
+            and status = 'sent'`;
+        return sent === 25 ? sent : undefined;
+      });
+      assert.equal(alerts, 25, "the email still goes for every lead");
+
+      const [digest] = await sql`select * from public.notifications_outbox
+        where lead_id = any (${ids}::uuid[]) and template = 'staff_on_call_digest_sms'`;
+      assert.equal(digest.status, "deferred");
+      assert.equal(digest.recipient, onCallPhone);
+      assert.equal(digest.payload.held_back.length, 19);
+      assert.ok(
+        digest.next_attempt_at.getTime() > Date.now() + 50 * 60_000,
+        "it waits for the hour to have room",
+      );
+      // The hour passes: the digest falls due.
+      await sql`update public.notifications_outbox set next_attempt_at = now()
+        where id = ${digest.id}`;
+      await sweep();
+      const sent = await waitFor(
+        "the digest text",
+        async () => (await smsTo(onCallPhone)).find((m) => m.body.startsWith("HELD BACK")),
+      );
+      assert.match(
+        sent.body,
+        /^HELD BACK: 19 more high-priority leads \(texts pause at 6 an hour\)/,
+      );
+      const heldRefs = leads.filter((l) => held.some((h) => h.lead_id === l.id))
+        .map((l) => l.reference_number);
+      assert.ok(heldRefs.some((ref) => sent.body.includes(ref)), "it names the Refs held back");
+    });
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("a page in the on-call person's quiet hours waits while the shop is closed", async () => {
+  const sql = connect();
+  try {
+    await smsWindowAlwaysOpen(sql);
+    await withRosterOnShift(sql, async (onCallPhone) => {
+      // Quiet from an hour ago to an hour from now, on Dana's clock; the shop keeps no hours.
+      await sql`update public.staff_members
+        set quiet_hours_start = (now() at time zone time_zone - interval '1 hour')::time,
+            quiet_hours_end = (now() at time zone time_zone + interval '1 hour')::time
+        where email = ${ON_CALL}`;
+      try {
+        const tomorrow = new Date(Date.now() + 24 * 3600_000).toISOString().slice(0, 10);
+        const lead = await insertLead(sql, { vehicle_make: "BMW", preferred_date: tomorrow });
+        const outbox = await settledOutbox(sql, lead.id, 4);
+        assert.equal(outbox.staff_on_call_sms.status, "deferred");
+        assert.equal(outbox.staff_on_call_sms.status_reason, "staff_quiet_hours");
+        const waits = outbox.staff_on_call_sms.next_attempt_at.getTime() - Date.now();
+        assert.ok(waits > 50 * 60_000 && waits <= 61 * 60_000, `waits ${waits} ms`);
+        assert.equal(outbox.staff_new_lead_email.status, "sent", "the email goes at once");
+        assert.equal((await smsTo(onCallPhone)).length, 0);
+      } finally {
+        await sql`update public.staff_members set quiet_hours_start = null, quiet_hours_end = null
+          where email = ${ON_CALL}`;
+      }
+    });
   } finally {
     await sql.end();
   }

@@ -15,6 +15,10 @@ import {
   smsWindowAlwaysOpen,
 } from "../support/notify_lead.ts";
 import { smsCost } from "../../templates/sms/segments.ts";
+import { switches } from "../support/fakes.ts";
+import { planLeadsNotifications } from "../../shared/notify_lead/plan.ts";
+import { messageSetup } from "../../shared/messages/setup.ts";
+import { notifyLeadConfig } from "../support/notify_lead.ts";
 import { inboundParams, postAsTwilio } from "../support/twilio_inbound.ts";
 
 await requireStack();
@@ -468,6 +472,46 @@ Deno.test("a hostile lead's messages reach the providers within budget: SMS of 2
     assert.ok(alert.subject.length <= 150, alert.subject);
     assert.ok(alert.html?.includes("Crack. Crack."), "staff read the note");
   } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("a Denver (303) number with a Puerto Rico address is texted only when it is 8 am in Denver too", async () => {
+  const sql = connect();
+  const [saved] = await sql`select sms_window_start_hour, sms_window_end_hour
+    from public.business_settings`;
+  const phone = `+1303555${String(Math.floor(Math.random() * 10_000)).padStart(4, "0")}`;
+  try {
+    await sql`update public.business_settings set sms_window_start_hour = 8, sms_window_end_hour = 21`;
+    // Planned here at a chosen moment, not by the webhook at whatever hour the test runs.
+    await switches.pgNetPaused(true);
+    let planned;
+    try {
+      const { result } = await submit(
+        sql,
+        submission({ phone, state: "PR", city: "San Juan", zip: "00901" }),
+      );
+      const [lead] = await sql`select id from public.leads
+        where reference_number = ${String(result.reference_number)}`;
+      // 08:30 in San Juan, 05:30 in Denver (a Wednesday in November).
+      const rows = await planLeadsNotifications(sql, [lead.id], {
+        setup: messageSetup(notifyLeadConfig()),
+        now: new Date("2026-11-25T12:30:00Z"),
+      });
+      planned = rows.get(lead.id)!.find((r) => r.template === "initial_confirmation_sms");
+    } finally {
+      await switches.pgNetPaused(false);
+    }
+    assert.equal(planned?.status, "deferred");
+    assert.equal(planned?.status_reason, "quiet_hours");
+    assert.equal(
+      planned?.next_attempt_at.toISOString(),
+      "2026-11-25T15:00:00.000Z",
+      "08:00 in Denver",
+    );
+  } finally {
+    await sql`update public.business_settings set sms_window_start_hour = ${saved.sms_window_start_hour},
+      sms_window_end_hour = ${saved.sms_window_end_hour}`;
     await sql.end();
   }
 });

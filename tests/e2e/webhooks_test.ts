@@ -74,19 +74,21 @@ Deno.test("a new lead reaches the CRM as the plan's JSON with a bearer token and
           vehicle: payload.vehicle,
           service: payload.service,
           location: payload.location,
+          withheld: payload.withheld,
         },
         {
           leadId: lead.id,
           referenceNumber: lead.reference_number,
           customer: {
             firstName: "Maya",
-            lastName: "Lopez <b>",
+            lastName: null,
             phone: lead.phone_e164,
             email: lead.email,
           },
           vehicle: { year: 2019, make: "Subaru", model: "Outback" },
           service: { type: "replacement", mobileService: true, preferredDate: null },
           location: { city: "Denver", state: "CO", zip: "80202" },
+          withheld: ["customer.lastName"],
         },
       );
       assert.match(String(payload.timestamp), /^\d{4}-\d\d-\d\dT/);
@@ -95,7 +97,12 @@ Deno.test("a new lead reaches the CRM as the plan's JSON with a bearer token and
       assert.ok(slack, "Slack received a message");
       assert.equal(slack.headers["webhook-signature"], undefined, "Slack posts are not signed");
       const text = (slack.json as { text: string }).text;
-      assert.match(text, /Maya Lopez &lt;b&gt;/, "names are escaped for Slack's mrkdwn");
+      assert.match(
+        text,
+        /\*Maya \(name withheld: not plain words, see the dashboard\)\*/,
+        "a name part that is not plain words is withheld",
+      );
+      assert.doesNotMatch(text, /Lopez|<b>|&lt;b/);
       assert.match(text, /2019 Subaru Outback - Replacement/);
       assert.match(text, /Priority: (high|normal)/);
       assert.match(text, new RegExp(`Ref: ${lead.reference_number}`));
@@ -108,6 +115,26 @@ Deno.test("a new lead reaches the CRM as the plan's JSON with a bearer token and
         ["webhook_sent", "crm_new_lead_webhook"],
         ["webhook_sent", "slack_new_lead_webhook"],
       ]);
+
+      // A phishing line typed as a name and a vehicle: the CRM and Slack do not carry it.
+      const phishing = "Your Chase acct is locked. Verify at chase-secure.example/x today!";
+      const hostile = await insertLead(sql, {
+        first_name: phishing,
+        last_name: "Doe",
+        vehicle_model: "call 720-555-0199 now",
+      });
+      await settledOutbox(sql, hostile.id, 5);
+      const [hostileCrm] = await deliveriesFor(hostile.reference_number, "/crm/leads");
+      const body = hostileCrm.json as Record<string, Record<string, unknown>>;
+      assert.equal(body.customer.firstName, null);
+      assert.equal(body.customer.lastName, "Doe");
+      assert.equal(body.vehicle.model, null);
+      assert.deepEqual(body.withheld, ["customer.firstName", "vehicle.model"]);
+      const [hostileSlack] = await deliveriesFor(hostile.reference_number, "/slack/");
+      const slackText = (hostileSlack.json as { text: string }).text;
+      assert.doesNotMatch(slackText, /chase|Verify|720-555-0199/i);
+      assert.match(slackText, /\*Doe \(name withheld: not plain words, see the dashboard\)\*/);
+      assert.match(slackText, /2019 Subaru - Replacement/);
     });
   } finally {
     await sql.end();

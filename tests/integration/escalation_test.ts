@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { connect, requireStack } from "../support/stack.ts";
 import { insertLead } from "../support/fixtures.ts";
 import { waitFor } from "../support/wait_for.ts";
+import { TZDate } from "@date-fns/tz";
 import { planEscalations } from "../../shared/notify_lead/escalate.ts";
 import type { OutboxRow } from "../../shared/outbox/store.ts";
 
@@ -51,6 +52,64 @@ Deno.test("planEscalations() starts a closed shop's clock at opening and escalat
     assert.equal(logged.length, 1);
     assert.equal(logged[0].description, "Escalated: no staff action after 1 day 9 h");
   } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("planEscalations() escalates at most escalations_per_sweep a sweep and escalations_per_hour an hour, newest first", async () => {
+  const sql = connect();
+  const [saved] = await sql`select escalations_per_sweep, escalations_per_hour
+    from public.business_settings`;
+  try {
+    await sql`update public.business_settings
+      set escalations_per_sweep = 2, escalations_per_hour = 3`;
+    // A Monday 09:00 in Denver, some week of 2021–2028: its own hour, whatever earlier runs did.
+    const monday = new Date(
+      Date.UTC(2021, 0, 4) + 7 * 86_400_000 * Math.floor(Math.random() * 400),
+    );
+    const nine = new Date(
+      new TZDate(
+        monday.getUTCFullYear(),
+        monday.getUTCMonth(),
+        monday.getUTCDate(),
+        9,
+        0,
+        0,
+        "America/Denver",
+      )
+        .getTime(),
+    );
+    const leads = await Promise.all(
+      [1, 2, 3, 4].map(() => insertLead(sql, { sms_consent: false })),
+    );
+    const ids = leads.map((l) => l.id);
+    await waitFor("the leads to be planned", async () => {
+      const rows = await sql`select 1 from public.leads
+        where id = any (${ids}::uuid[]) and notifications_planned_at is not null`;
+      return rows.length === 4;
+    });
+    // Came in at 09:00, 09:01, 09:02, 09:03.
+    for (const [i, id] of ids.entries()) {
+      await sql`update public.leads set created_at = ${new Date(nine.getTime() + i * 60_000)}
+        where id = ${id}`;
+    }
+    const escalatedNow = async (at: Date) => {
+      const rows = await planEscalations(sql, { setup, now: at });
+      return [...new Set(rows.filter((r) => ids.includes(r.lead_id!)).map((r) => r.lead_id))]
+        .sort();
+    };
+    const at = (minutes: number) => new Date(nine.getTime() + minutes * 60_000);
+    assert.deepEqual(
+      await escalatedNow(at(20)),
+      [ids[3], ids[2]].sort(),
+      "2 a sweep, newest first",
+    );
+    assert.deepEqual(await escalatedNow(at(21)), [ids[1]], "the third of the hour");
+    assert.deepEqual(await escalatedNow(at(22)), [], "the hour is full");
+    assert.deepEqual(await escalatedNow(at(81)), [ids[0]], "an hour later, the last");
+  } finally {
+    await sql`update public.business_settings set escalations_per_sweep = ${saved.escalations_per_sweep},
+      escalations_per_hour = ${saved.escalations_per_hour}`;
     await sql.end();
   }
 });

@@ -25,7 +25,7 @@ export interface LeadInput {
  * A Denver number no other test lead has: consent belongs to a phone number, so two leads
  * sharing one would share their consent.
  */
-function uniquePhone(): string {
+export function uniquePhone(): string {
   const exchange = 200 + Math.floor(Math.random() * 800);
   const line = String(Math.floor(Math.random() * 10_000)).padStart(4, "0");
   return `+1720${exchange}${line}`;

@@ -77,6 +77,9 @@ export function makeSettings(overrides: Partial<BusinessSettings> = {}): Busines
     sms_daily_cap: 4,
     business_hours: null,
     escalation_minutes: 15,
+    on_call_sms_hourly_cap: 6,
+    escalations_per_sweep: 20,
+    escalations_per_hour: 60,
     duplicate_window_minutes: 30,
     ...overrides,
   };
@@ -145,6 +148,8 @@ export function makeMember(
     time_zone: "America/Denver",
     working_hours: null,
     last_assigned_at: null,
+    quiet_hours_start: null,
+    quiet_hours_end: null,
     ...overrides,
   };
 }

@@ -71,7 +71,8 @@ Deno.test("smsEligibility() applies reachability, consent, the daily cap and qui
       consent: "opted_out",
       now: new Date("2026-11-26T04:30:00Z"),
     }, { action: "suppress", reason: "opted_out" }],
-    ["8:30 pm in Maryland (window ends at 8 pm there)", {
+    ["8:30 pm in Maryland (window ends at 8 pm there), a Baltimore phone", {
+      phone: "+14105550123",
       lead: { state: "MD" },
       settings: makeSettings({ sms_window_end_hour: 21 }),
       now: new Date("2026-11-26T01:30:00Z"),
