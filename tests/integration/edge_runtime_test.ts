@@ -321,3 +321,48 @@ Deno.test("our functions run React's production build: the stack sets NODE_ENV a
     "without the secret, React's development build",
   );
 });
+
+Deno.test("a function deployed with a secret published in this repository refuses to start, naming it", async () => {
+  const [leadAction] = (await readFunctionSpecs()).filter((s) => s.name === "lead-action");
+  await cacheFunctions([leadAction], WORKER_SCRIPT);
+  const local = functionEnv({}, {
+    apiUrl: PUBLIC_URL,
+    dbUrl: "postgresql://postgres:postgres@127.0.0.1:1/postgres",
+    twilioUrl: PUBLIC_URL,
+    resendUrl: PUBLIC_URL,
+  });
+  const serve = async (env: Record<string, string>) => {
+    const logs: string[] = [];
+    const supervisor = createSupervisor({
+      publicUrl: PUBLIC_URL,
+      env,
+      limits: HOSTED_LIMITS,
+      log: (line) => logs.push(line),
+    });
+    try {
+      const res = await supervisor.serve(
+        leadAction,
+        new Request(`${PUBLIC_URL}/lead-action?t=x`),
+        "/lead-action",
+      );
+      return { status: res.status, body: await res.text(), logs: logs.join("\n") };
+    } finally {
+      await supervisor.shutdown();
+    }
+  };
+  const hosted = { ...local, SUPABASE_URL: "https://abcdefghijklmnopqrst.supabase.co" };
+  const refused = await serve(hosted);
+  assert.equal(refused.status, 503, refused.body);
+  assert.match(refused.body, /BOOT_ERROR/);
+  assert.match(refused.logs, /LEAD_ACTION_SECRET[^\n]* published in the leadwire repository/);
+  assert.ok(!refused.logs.includes(local.LEAD_ACTION_SECRET), "the value itself is never shown");
+
+  // Its own secret: it starts, and answers the bad link itself.
+  const own = await serve({
+    ...hosted,
+    LEAD_ACTION_SECRET: crypto.randomUUID().repeat(2),
+    SUPABASE_SERVICE_ROLE_KEY: crypto.randomUUID(),
+  });
+  assert.notEqual(own.status, 503, own.logs);
+  assert.doesNotMatch(own.body, /BOOT_ERROR/);
+});
