@@ -23,6 +23,14 @@ import { inboundParams, postAsTwilio } from "../support/twilio_inbound.ts";
 
 await requireStack();
 
+// This file sends more forms a minute than any shop gets: the all-forms limit is raised for
+// it, and tested (then put back to the shipped default) by its last test.
+{
+  const sql = connect();
+  await sql`update public.business_settings set form_submissions_per_minute = 1000000`;
+  await sql.end();
+}
+
 type Sql = postgres.Sql;
 type Submission = Record<string, unknown>;
 
@@ -30,13 +38,21 @@ type Submission = Record<string, unknown>;
 function freshClientIp(): string {
   return `2001:db8::${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}`;
 }
-const CLIENT_IP = freshClientIp();
 
-/** Runs fn as PostgREST runs an anon request: role anon, its claims and headers set, committed. */
+/** The headers of a request from `ip` through the local gateway. */
+function from(ip: string): Record<string, string> {
+  return { "x-forwarded-for": `${ip}, 10.0.0.1` };
+}
+
+/**
+ * Runs fn as PostgREST runs an anon request: role anon, its claims and headers set, committed.
+ * Each call comes from an address of its own unless `headers` say otherwise (the submission
+ * limits count per address).
+ */
 async function asAnon<T>(
   sql: Sql,
   fn: (tx: postgres.TransactionSql) => Promise<T>,
-  headers: Record<string, string> = { "x-forwarded-for": `${CLIENT_IP}, 10.0.0.1` },
+  headers: Record<string, string> = from(freshClientIp()),
 ): Promise<T> {
   return await sql.begin(async (tx) => {
     await tx`select set_config('role', 'anon', true),
@@ -92,7 +108,11 @@ async function submit(sql: Sql, args: Submission, headers?: Record<string, strin
       // Typed by the casts above: booleans and numbers go as they are, as JSON carries them.
       names.map((n) => (args[n] ?? null) as string | number | boolean | null),
     );
-    return { result: row.result as Record<string, unknown>, status: row.status as string | null };
+    // Unset, or set empty by an earlier transaction of this connection: no status of its own.
+    return {
+      result: row.result as Record<string, unknown>,
+      status: (row.status || null) as string | null,
+    };
   }, headers);
 }
 
@@ -237,7 +257,8 @@ Deno.test("a filled honeypot, a form sent in under 3 s, one rendered over a day 
         const args = submission(overrides);
         const [{ before }] =
           await sql`select coalesce(max(id), 0) as before from public.form_refusals`;
-        const { result, status } = await submit(sql, args);
+        const ip = freshClientIp();
+        const { result, status } = await submit(sql, args, from(ip));
         assert.equal(status, "400", "PostgREST answers 400, so supabase-js reports an error");
         assert.match(
           String(result.message),
@@ -248,7 +269,7 @@ Deno.test("a filled honeypot, a form sent in under 3 s, one rendered over a day 
         const logged = await sql`
           select reason, source_form, client_ip from public.form_refusals where id > ${before}`;
         assert.deepEqual(logged.map((r) => ({ ...r })), [
-          { reason, source_form: "full_booking", client_ip: CLIENT_IP },
+          { reason, source_form: "full_booking", client_ip: ip },
         ]);
       });
     }
@@ -512,6 +533,115 @@ Deno.test("a Denver (303) number with a Puerto Rico address is texted only when 
   } finally {
     await sql`update public.business_settings set sms_window_start_hour = ${saved.sms_window_start_hour},
       sms_window_end_hour = ${saved.sms_window_end_hour}`;
+    await sql.end();
+  }
+});
+
+async function refusalsFrom(sql: Sql, ip: string) {
+  return (await sql`select reason from public.form_refusals where client_ip = ${ip} order by id`)
+    .map((r) => r.reason);
+}
+
+Deno.test("the 6th form from one address within 10 minutes is refused and logged, with nothing saved", async () => {
+  const sql = connect();
+  try {
+    const ip = freshClientIp();
+    for (let i = 1; i <= 5; i++) {
+      const { status, result } = await submit(sql, submission(), from(ip));
+      assert.equal(status, null, `form ${i} is taken`);
+      assert.ok(result.reference_number);
+    }
+    const sixth = submission();
+    const { status, result } = await submit(sql, sixth, from(ip));
+    assert.equal(status, "400");
+    assert.match(String(result.message), /could not take this request online/);
+    assert.equal(await leadByEmail(sql, sixth.email), undefined, "nothing saved");
+    assert.deepEqual(await refusalsFrom(sql, ip), ["address_limit"]);
+    const other = await submit(sql, submission(), from(freshClientIp()));
+    assert.equal(other.status, null, "another address is still served");
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("12 forms at once from one address: exactly 5 are taken", async () => {
+  const sql = connect({ max: 12 });
+  try {
+    const ip = freshClientIp();
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, () => submit(sql, submission(), from(ip))),
+    );
+    assert.equal(answers.filter((a) => a.status === null).length, 5);
+    assert.equal(answers.filter((a) => a.status === "400").length, 7);
+    assert.deepEqual(await refusalsFrom(sql, ip), Array(7).fill("address_limit"));
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("one phone number is taken on at most 5 forms a day, from any address", async () => {
+  const sql = connect();
+  try {
+    const phone = makeLead().phone_e164;
+    const answers = [];
+    for (let i = 0; i < 6; i++) {
+      answers.push((await submit(sql, submission({ phone }), from(freshClientIp()))).status);
+    }
+    assert.deepEqual(answers, [null, null, null, null, null, "400"]);
+    const [{ saved }] = await sql`select count(*)::int as saved from public.leads
+      where phone_e164 = ${phone}`;
+    assert.equal(saved, 5);
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("will_text is false for a number the sender would not text", async (t) => {
+  const sql = connect();
+  try {
+    const cases: [string, string, boolean][] = [
+      ["a Denver mobile", "(720) 555-2187", true],
+      ["a UK number", "+44 20 7183 8750", false],
+      ["a Nigerian number", "+234 803 123 4567", false],
+      ["the Dominican Republic (+1 809)", "+1 809 555 1234", false],
+      ["a premium-rate number (+1 900)", "+1 900 555 1234", false],
+      ["a toll-free number (+1 800)", "+1 800 555 1234", false],
+    ];
+    for (const [name, phone, expected] of cases) {
+      await t.step(name, async () => {
+        const number = phone.startsWith("(")
+          ? `(720) 555-${String(Math.floor(Math.random() * 9000) + 1000)}`
+          : phone;
+        const { result } = await submit(sql, submission({ phone: number }));
+        assert.equal(result.will_text, expected, JSON.stringify(result));
+      });
+    }
+  } finally {
+    await sql.end();
+  }
+});
+
+// Last in the file: it puts back the shipped per-minute limit, raised at the top.
+Deno.test("past form_submissions_per_minute, forms from everyone are refused until the minute has room", async () => {
+  const sql = connect();
+  // Earlier tests' forms of this minute would age out meanwhile and change the count: they
+  // are moved back two minutes for the test, and put back after.
+  const moved = await sql`update public.form_submissions
+    set created_at = created_at - interval '2 minutes'
+    where created_at > now() - interval '1 minute' returning id`;
+  try {
+    await sql`update public.business_settings set form_submissions_per_minute = 2`;
+    const answers = [];
+    for (let i = 0; i < 3; i++) {
+      answers.push((await submit(sql, submission(), from(freshClientIp()))).status);
+    }
+    assert.deepEqual(answers, [null, null, "400"]);
+    const [last] = await sql`select reason from public.form_refusals order by id desc limit 1`;
+    assert.equal(last.reason, "rate_limit");
+  } finally {
+    await sql`update public.business_settings set form_submissions_per_minute = default`;
+    await sql`update public.form_submissions set created_at = created_at + interval '2 minutes'
+      where id = any (${moved.map((r) => r.id)}::bigint[])`;
     await sql.end();
   }
 });
