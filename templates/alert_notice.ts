@@ -34,6 +34,8 @@ export function alertAdvice(alert: AlertNotice): string {
   switch (alert.condition) {
     case "dead_letters":
       return "See the outbox's dead letters in the dashboard (notifications_outbox where status = 'dead', last_error says why) and send them again with select * from replay_dead_letters();";
+    case "held_first_texts":
+      return "Look at the leads whose confirmation text is held (notifications_outbox where status_reason = 'first_text_hold'): if they are real customers, select release_held_texts(); sends each once. If they are a script's, leave them: nothing is sent.";
     case "backlog":
     case "stale_message":
       return "Messages are waiting: check outbox_health and provider_health in the dashboard, and that the sweep's cron job runs.";

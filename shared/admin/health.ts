@@ -5,13 +5,17 @@
  *
  *   failing   a dead letter, a backlog over 100, a message waiting over an hour, or a provider
  *             that failed 5 times in a row: customers are not hearing from us
- *   degraded  email success under 95 % or SMS success under 98 %: most get through, some not
+ *   degraded  email success under 95 % or SMS success under 98 %: most get through, some not;
+ *             or first texts held by the guard (shared/notify_lead/first_texts.ts) until the
+ *             admin has looked
  *   healthy   none of these
  *
  * The health function answers with it, and the sweep alerts the admin on it.
  */
 import type postgres from "postgres";
 import type { Channel } from "../outbox/store.ts";
+import { FIRST_TEXT_HOLD } from "../notify_lead/first_texts.ts";
+import { maskPhone } from "../platform/mask.ts";
 
 export type HealthStatus = "healthy" | "degraded" | "failing";
 
@@ -43,6 +47,8 @@ export interface HealthSnapshot {
   successRatePct: Record<Channel, number | null>;
   settled: Record<Channel, number>;
   providers: ProviderFigures[];
+  /** Confirmation texts the first-text guard holds, and the hourly limit that held them. */
+  heldTexts: { count: number; masked: string[]; perHour: number };
 }
 
 export const THRESHOLDS = {
@@ -70,7 +76,8 @@ export type Condition =
   | "backlog"
   | "stale_message"
   | `${Channel}_success_rate`
-  | `${string}_failures`;
+  | `${string}_failures`
+  | "held_first_texts";
 
 export interface Problem {
   condition: Condition;
@@ -161,6 +168,21 @@ export function assessHealth(
       });
     }
   }
+  const held = snapshot.heldTexts;
+  if (held.count > 0) {
+    problems.push({
+      condition: "held_first_texts",
+      severity: "degraded",
+      channel: "sms",
+      value: held.count,
+      threshold: held.perHour,
+      summary: `${held.count} confirmation text(s) held: more than ${held.perHour} an hour to ` +
+        `numbers never texted before (${held.masked.join(", ")}${
+          held.count > held.masked.length ? ", …" : ""
+        }). Their leads were saved and emailed. If they are real customers, ` +
+        "select release_held_texts() sends them",
+    });
+  }
   const status: HealthStatus = problems.some((p) => p.severity === "failing")
     ? "failing"
     : problems.length > 0
@@ -171,7 +193,7 @@ export function assessHealth(
 
 /** Reads the snapshot from the dashboard's views: what an admin sees is what is judged. */
 export async function loadHealthSnapshot(sql: postgres.Sql): Promise<HealthSnapshot> {
-  const [[outbox], rates, providers] = await Promise.all([
+  const [[outbox], rates, providers, held, [{ perHour }]] = await Promise.all([
     sql<OutboxFigures[]>`
       select pending::int, sending::int, retry::int, deferred::int, dead_letters::int,
              queue_depth::int, oldest_waiting_seconds::int
@@ -182,6 +204,12 @@ export async function loadHealthSnapshot(sql: postgres.Sql): Promise<HealthSnaps
     sql<ProviderFigures[]>`
       select provider, channel, last_success_at, failures_in_a_row::int
       from public.provider_health order by provider`,
+    sql<{ recipient: string; count: number }[]>`
+      select recipient, count(*) over ()::int as count from public.notifications_outbox
+      where status = 'deferred' and status_reason = ${FIRST_TEXT_HOLD}
+      order by id limit 5`,
+    sql<{ perHour: number }[]>`
+      select first_texts_per_hour as "perHour" from public.business_settings`,
   ]);
   const successRatePct: Record<Channel, number | null> = { email: null, sms: null, webhook: null };
   const settled: Record<Channel, number> = { email: 0, sms: 0, webhook: 0 };
@@ -189,5 +217,15 @@ export async function loadHealthSnapshot(sql: postgres.Sql): Promise<HealthSnaps
     successRatePct[r.channel] = r.success_rate_pct === null ? null : Number(r.success_rate_pct);
     settled[r.channel] = r.settled;
   }
-  return { outbox, successRatePct, settled, providers };
+  return {
+    outbox,
+    successRatePct,
+    settled,
+    providers,
+    heldTexts: {
+      count: held[0]?.count ?? 0,
+      masked: held.map((r) => maskPhone(r.recipient)),
+      perHour,
+    },
+  };
 }

@@ -108,6 +108,8 @@ export interface BusinessSettings {
   escalations_per_sweep: number;
   /** Most leads escalated in an hour. */
   escalations_per_hour: number;
+  /** Most confirmation texts an hour to numbers never texted before; more are held. */
+  first_texts_per_hour: number;
 }
 
 /** `lead_activities.activity_type`: the one spelling used in SQL, TypeScript and templates. */

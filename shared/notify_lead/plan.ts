@@ -14,6 +14,7 @@ import { logActivities } from "../leads/activity_log.ts";
 import { maskEmail } from "../platform/mask.ts";
 import { onCallOf, type RoutedLead, routeLeads } from "./routing.ts";
 import { limitOnCallPaging } from "./paging_store.ts";
+import { limitFirstTexts } from "./first_texts.ts";
 
 /**
  * Plans the messages of new leads in one transaction: routes them (priority, whose turn,
@@ -67,10 +68,14 @@ export async function planLeadsNotifications(
       assigned_to: r.assignee?.id ?? null,
       duplicate_of: r.routing.duplicateOf?.id ?? null,
     }));
+    const guarded = fresh.length === 0 ? [] : await limitFirstTexts(tx, paged, {
+      perHour: fresh[0].facts.settings.first_texts_per_hour,
+      now: opts.now,
+    });
     const ids = leads.map((f) => f.lead.id);
     // Pipelined: one round trip for every write.
     const [rows] = await Promise.all([
-      insertIfAbsent(tx, [...planned.filter((r) => !freshIds.has(r.lead_id!)), ...paged]),
+      insertIfAbsent(tx, [...planned.filter((r) => !freshIds.has(r.lead_id!)), ...guarded]),
       tx`update public.leads set notifications_planned_at = coalesce(notifications_planned_at, now())
          where id = any (${tx.array(ids)}::uuid[])`,
       decisions.length === 0 ? [] : tx`

@@ -1,10 +1,11 @@
 -- A web form is not a texting cannon (issue 27): submissions within limits, and a will_text
 -- that answers by the sender's own rule.
 --
---   submit_lead ─▶ honeypot, render time ─▶ limits (one lock; form_submissions counted:
---                  per client address per 10 minutes and per day, per phone per day, all
---                  forms per minute) ─▶ refused: logged in form_refusals, nothing saved
---               ─▶ insert into leads ─▶ { reference_number, will_text = lead_will_text() }
+--   submit_lead ─▶ honeypot, render time ─▶ limits (form_limit_refusal: form_submissions
+--                  counted per client address per 10 minutes and per day, per phone per day,
+--                  all forms per minute) ─▶ insert into leads ─▶ limits again, under one lock,
+--                  and the form recorded ─▶ { reference_number, will_text = lead_will_text() }
+--               refused at either check: logged in form_refusals, nothing saved
 
 -- Which North American numbers the sender texts (smsReachability: libphonenumber-js's full
 -- metadata, US and Canada, no toll-free, premium or other non-mobile types), by area code, or
@@ -336,6 +337,37 @@ alter table public.form_refusals add constraint form_refusals_reason_check
 comment on table public.form_refusals is
   'Form submissions submit_lead refused: a filled honeypot, a form sent faster than a person can (under 3 s) or rendered over a day ago, or one past a submission limit (address_limit, phone_limit, rate_limit; see business_settings.form_submissions_*). Nothing the visitor typed is kept.';
 
+-- Which limit a form from this address and for this phone would pass, if any.
+create function public.form_limit_refusal(from_ip text, phone text)
+  returns text
+  language sql
+  stable
+  set search_path = ''
+as $$
+  select case
+    when (select count(*) from public.form_submissions f
+          where f.created_at > now() - interval '1 minute') >= b.form_submissions_per_minute
+      then 'rate_limit'
+    when from_ip is not null
+      and ((select count(*) from public.form_submissions f
+            where f.client_ip = from_ip and f.created_at > now() - interval '10 minutes')
+             >= b.form_submissions_per_address_per_10_minutes
+        or (select count(*) from public.form_submissions f
+            where f.client_ip = from_ip and f.created_at > now() - interval '24 hours')
+             >= b.form_submissions_per_address_per_day)
+      then 'address_limit'
+    when phone is not null
+      and (select count(*) from public.form_submissions f
+           where f.phone_e164 = phone and f.created_at > now() - interval '24 hours')
+           >= b.form_submissions_per_phone_per_day
+      then 'phone_limit'
+  end
+  from public.business_settings b
+$$;
+comment on function public.form_limit_refusal(text, text) is
+  'The submission limit (rate_limit, address_limit, phone_limit; business_settings.form_submissions_*) a form from this client address for this phone is past, or null.';
+revoke all on function public.form_limit_refusal(text, text) from public, anon, authenticated;
+
 create or replace function public.submit_lead(
   first_name text,
   service_type text,
@@ -384,27 +416,40 @@ begin
     when seconds < 3 then 'too_fast'
     when seconds > 86400 then 'stale'
   end;
-  select phone_display, form_submissions_per_address_per_10_minutes as per_address_10_min,
-    form_submissions_per_address_per_day as per_address_day,
-    form_submissions_per_phone_per_day as per_phone_day, form_submissions_per_minute as per_minute
-  into shop from public.business_settings;
+  select phone_display into shop from public.business_settings;
   if refusal is null then
-    -- One submission at a time counts and records, so concurrent ones cannot all pass.
-    perform pg_advisory_xact_lock(hashtext('leadwire:form_submissions'));
-    delete from public.form_submissions where created_at < now() - interval '24 hours';
-    refusal := case
-      when (select count(*) from public.form_submissions
-            where created_at > now() - interval '1 minute') >= shop.per_minute then 'rate_limit'
-      when from_ip is not null
-        and ((select count(*) from public.form_submissions f
-              where f.client_ip = from_ip
-                and f.created_at > now() - interval '10 minutes') >= shop.per_address_10_min
-          or (select count(*) from public.form_submissions f
-              where f.client_ip = from_ip) >= shop.per_address_day)
-        then 'address_limit'
-      when digits is not null
-        and (select count(*) from public.form_submissions f where f.phone_e164 = digits)
-          >= shop.per_phone_day then 'phone_limit'
+    -- Checked without the lock first, so a script past a limit costs one read.
+    refusal := public.form_limit_refusal(from_ip, digits);
+  end if;
+  if refusal is null then
+    begin
+      -- The lead is saved before the lock, which then guards only the count and its record:
+      -- concurrent forms wait on each other for a moment, not for each other's inserts.
+      insert into public.leads (
+        first_name, last_name, email, phone_e164, vehicle_year, vehicle_make, vehicle_model,
+        service_type, mobile_service, preferred_date, address, city, state, zip, notes,
+        sms_consent, sms_consent_version, sms_consent_source, source_form)
+      values (
+        submit_lead.first_name, submit_lead.last_name, submit_lead.email, digits,
+        submit_lead.vehicle_year, submit_lead.vehicle_make, submit_lead.vehicle_model,
+        submit_lead.service_type, coalesce(submit_lead.mobile_service, false),
+        submit_lead.preferred_date, submit_lead.address, submit_lead.city, submit_lead.state,
+        submit_lead.zip, submit_lead.notes, coalesce(submit_lead.sms_consent, false),
+        submit_lead.sms_consent_version, 'web_form_checkbox',
+        coalesce(submit_lead.source_form, 'quick_quote'))
+      returning id, reference_number, phone_e164
+      into saved;
+      -- One form at a time counts and records, so concurrent ones cannot all pass.
+      perform pg_advisory_xact_lock(hashtext('leadwire:form_submissions'));
+      refusal := public.form_limit_refusal(from_ip, digits);
+      if refusal is not null then
+        -- Undoes the lead (and its webhook call) with this block.
+        raise exception using errcode = 'LWLIM';
+      end if;
+      delete from public.form_submissions where created_at < now() - interval '24 hours';
+      insert into public.form_submissions (client_ip, phone_e164) values (from_ip, saved.phone_e164);
+    exception when sqlstate 'LWLIM' then
+      null; -- the refusal is logged below
     end;
   end if;
   if refusal is not null then
@@ -421,22 +466,6 @@ begin
       'details', 'form',
       'hint', null);
   end if;
-
-  insert into public.leads (
-    first_name, last_name, email, phone_e164, vehicle_year, vehicle_make, vehicle_model,
-    service_type, mobile_service, preferred_date, address, city, state, zip, notes,
-    sms_consent, sms_consent_version, sms_consent_source, source_form)
-  values (
-    submit_lead.first_name, submit_lead.last_name, submit_lead.email, digits,
-    submit_lead.vehicle_year, submit_lead.vehicle_make, submit_lead.vehicle_model,
-    submit_lead.service_type, coalesce(submit_lead.mobile_service, false),
-    submit_lead.preferred_date, submit_lead.address, submit_lead.city, submit_lead.state,
-    submit_lead.zip, submit_lead.notes, coalesce(submit_lead.sms_consent, false),
-    submit_lead.sms_consent_version, 'web_form_checkbox',
-    coalesce(submit_lead.source_form, 'quick_quote'))
-  returning id, reference_number, phone_e164
-  into saved;
-  insert into public.form_submissions (client_ip, phone_e164) values (from_ip, saved.phone_e164);
 
   return jsonb_build_object(
     'reference_number', saved.reference_number,

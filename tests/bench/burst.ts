@@ -3,6 +3,7 @@
  * 2 requests/s. How long until each message is accepted by its (fake) provider, counted from
  * just before the INSERT; how many were lost or sent twice.
  */
+import { percentile } from "./percentile.ts";
 import { connect } from "../support/stack.ts";
 import { makeLead } from "../support/fixtures.ts";
 import { resend, twilio } from "../support/fakes.ts";
@@ -11,11 +12,6 @@ import { waitFor } from "../support/wait_for.ts";
 
 const DEFAULT_LEADS = 100;
 const LATENCY_MS = 150;
-
-function percentile(sorted: number[], p: number) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 export async function burst(args: string[] = []): Promise<boolean> {
   const LEADS = args[0] ? Number(args[0]) : DEFAULT_LEADS;

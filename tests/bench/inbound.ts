@@ -5,6 +5,7 @@
  * in the right delivery state with one activity, every reply's staff email was sent and every
  * opt-out was recorded.
  */
+import { percentile } from "./percentile.ts";
 import { connect } from "../support/stack.ts";
 import { makeLead } from "../support/fixtures.ts";
 import { resend } from "../support/fakes.ts";
@@ -16,10 +17,6 @@ import {
 } from "../support/twilio_inbound.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { forEachPooled } from "../../shared/platform/pooled.ts";
-
-function percentile(sorted: number[], p: number) {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 /** What a text's callbacks are, and the state they must leave: two per text, some reversed. */
 function callbacksFor(sid: string, i: number) {

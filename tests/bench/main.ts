@@ -4,6 +4,7 @@
  */
 import { burst } from "./burst.ts";
 import { faults } from "./faults.ts";
+import { forms } from "./forms.ts";
 import { inbound } from "./inbound.ts";
 import { reminders } from "./reminders.ts";
 import { connect, stack } from "../support/stack.ts";
@@ -12,6 +13,7 @@ import { startStack } from "../../supabase/local/stack.ts";
 const benches: Record<string, (args: string[]) => Promise<boolean>> = {
   burst,
   faults,
+  forms,
   inbound,
   reminders,
 };

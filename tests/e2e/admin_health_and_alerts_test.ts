@@ -17,8 +17,16 @@ await requireStack();
 const HEALTH_URL = `${stack.functionsUrl}/health`;
 const ADMIN = "admin@pinkautoglass.com";
 
-/** Pauses pg_cron's sweep and empties the outbox and the alerts; returns what resumes it. */
+/**
+ * Pauses pg_cron's sweep and empties the outbox and the alerts; returns what resumes it. Leads
+ * an earlier test left still being planned are waited for first: their rows would land after.
+ */
 async function quietOutbox(sql: postgres.Sql): Promise<() => Promise<void>> {
+  await waitFor("every lead to be planned", async () => {
+    const [{ unplanned }] = await sql`select count(*)::int as unplanned from public.leads
+      where notifications_planned_at is null and created_at > now() - interval '10 minutes'`;
+    return unplanned === 0;
+  });
   await sql`select cron.alter_job(jobid, active => false) from cron.job
             where jobname = 'leadwire-outbox-sweep'`;
   await sql`delete from public.notifications_outbox`;

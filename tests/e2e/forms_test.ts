@@ -20,101 +20,18 @@ import { planLeadsNotifications } from "../../shared/notify_lead/plan.ts";
 import { messageSetup } from "../../shared/messages/setup.ts";
 import { notifyLeadConfig } from "../support/notify_lead.ts";
 import { inboundParams, postAsTwilio } from "../support/twilio_inbound.ts";
+import {
+  asAnon,
+  freshClientIp,
+  from,
+  type Submission,
+  submission,
+  submit,
+} from "../support/forms.ts";
 
 await requireStack();
 
-// This file sends more forms a minute than any shop gets: the all-forms limit is raised for
-// it, and tested (then put back to the shipped default) by its last test.
-{
-  const sql = connect();
-  await sql`update public.business_settings set form_submissions_per_minute = 1000000`;
-  await sql.end();
-}
-
 type Sql = postgres.Sql;
-type Submission = Record<string, unknown>;
-
-/** A client address of this run's own (documentation range), so refusals logged are ours. */
-function freshClientIp(): string {
-  return `2001:db8::${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}`;
-}
-
-/** The headers of a request from `ip` through the local gateway. */
-function from(ip: string): Record<string, string> {
-  return { "x-forwarded-for": `${ip}, 10.0.0.1` };
-}
-
-/**
- * Runs fn as PostgREST runs an anon request: role anon, its claims and headers set, committed.
- * Each call comes from an address of its own unless `headers` say otherwise (the submission
- * limits count per address).
- */
-async function asAnon<T>(
-  sql: Sql,
-  fn: (tx: postgres.TransactionSql) => Promise<T>,
-  headers: Record<string, string> = from(freshClientIp()),
-): Promise<T> {
-  return await sql.begin(async (tx) => {
-    await tx`select set_config('role', 'anon', true),
-      set_config('request.jwt.claims', '{"role":"anon"}', true),
-      set_config('request.headers', ${JSON.stringify(headers)}, true)`;
-    return await fn(tx);
-  }) as T;
-}
-
-/** A form's submission, as a browser sends it: rendered a minute ago, honeypot left empty. */
-function submission(overrides: Submission = {}): Submission {
-  const lead = makeLead();
-  return {
-    first_name: lead.first_name,
-    last_name: lead.last_name,
-    email: lead.email,
-    phone: lead.phone_e164,
-    vehicle_year: lead.vehicle_year,
-    vehicle_make: lead.vehicle_make,
-    vehicle_model: lead.vehicle_model,
-    service_type: lead.service_type,
-    mobile_service: lead.mobile_service,
-    address: lead.address,
-    city: lead.city,
-    state: lead.state,
-    zip: lead.zip,
-    sms_consent: true,
-    source_form: "full_booking",
-    form_rendered_at: new Date(Date.now() - 60_000).toISOString(),
-    honeypot: "",
-    ...overrides,
-  };
-}
-
-/** The SQL types of submit_lead's non-text parameters (PostgREST casts JSON to them). */
-const PARAMETER_TYPES: Record<string, string> = {
-  vehicle_year: "integer",
-  mobile_service: "boolean",
-  sms_consent: "boolean",
-  preferred_date: "date",
-  form_rendered_at: "timestamptz",
-};
-
-/** `select public.submit_lead(...)` with named arguments, as PostgREST calls an RPC. */
-async function submit(sql: Sql, args: Submission, headers?: Record<string, string>) {
-  return await asAnon(sql, async (tx) => {
-    const names = Object.keys(args);
-    const call = names.map((n, i) => `${n} => $${i + 1}::${PARAMETER_TYPES[n] ?? "text"}`)
-      .join(", ");
-    const [row] = await tx.unsafe(
-      `select public.submit_lead(${call}) as result,
-         current_setting('response.status', true) as status`,
-      // Typed by the casts above: booleans and numbers go as they are, as JSON carries them.
-      names.map((n) => (args[n] ?? null) as string | number | boolean | null),
-    );
-    // Unset, or set empty by an earlier transaction of this connection: no status of its own.
-    return {
-      result: row.result as Record<string, unknown>,
-      status: (row.status || null) as string | null,
-    };
-  }, headers);
-}
 
 async function leadByEmail(sql: Sql, email: unknown) {
   const [lead] = await sql`select * from public.leads where email = ${String(email)}`;
@@ -621,9 +538,9 @@ Deno.test("will_text is false for a number the sender would not text", async (t)
   }
 });
 
-// Last in the file: it puts back the shipped per-minute limit, raised at the top.
 Deno.test("past form_submissions_per_minute, forms from everyone are refused until the minute has room", async () => {
   const sql = connect();
+  const [saved] = await sql`select form_submissions_per_minute from public.business_settings`;
   // Earlier tests' forms of this minute would age out meanwhile and change the count: they
   // are moved back two minutes for the test, and put back after.
   const moved = await sql`update public.form_submissions
@@ -639,7 +556,7 @@ Deno.test("past form_submissions_per_minute, forms from everyone are refused unt
     const [last] = await sql`select reason from public.form_refusals order by id desc limit 1`;
     assert.equal(last.reason, "rate_limit");
   } finally {
-    await sql`update public.business_settings set form_submissions_per_minute = default`;
+    await sql`update public.business_settings set form_submissions_per_minute = ${saved.form_submissions_per_minute}`;
     await sql`update public.form_submissions set created_at = created_at + interval '2 minutes'
       where id = any (${moved.map((r) => r.id)}::bigint[])`;
     await sql.end();

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { connect, requireStack } from "../support/stack.ts";
 import { insertLead, uniquePhone } from "../support/fixtures.ts";
 import { smsReachability } from "../../shared/compliance/phone.ts";
+import { waitFor } from "../support/wait_for.ts";
 
 await requireStack();
 
@@ -56,6 +57,7 @@ Deno.test("sms_number_textable() agrees with smsReachability() on every sampled 
 
 Deno.test("lead_will_text() says no wherever the sender would suppress the confirmation text", async (t) => {
   const sql = connect();
+  const [{ since }] = await sql`select now() as since`;
   const willText = async (lead: { id: string }) => {
     const [{ yes }] = await sql`select public.lead_will_text(${lead.id}) as yes`;
     return yes;
@@ -87,6 +89,12 @@ Deno.test("lead_will_text() says no wherever the sender would suppress the confi
       await sql`insert into public.sms_unreachable_phones (phone_e164, error_code, reason)
         values (${lead.phone_e164}, 30006, 'landline or unreachable carrier')`;
       assert.equal(await willText(lead), false);
+    });
+    // The leads made here are planned by the running functions: done before the next test.
+    await waitFor("this test's leads to be planned", async () => {
+      const [{ unplanned }] = await sql`select count(*)::int as unplanned from public.leads
+        where created_at >= ${since} and notifications_planned_at is null`;
+      return unplanned === 0;
     });
   } finally {
     await sql.end();

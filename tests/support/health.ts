@@ -19,6 +19,7 @@ export const calm: HealthSnapshot = {
     { provider: "twilio", channel: "sms", last_success_at: null, failures_in_a_row: 0 },
     { provider: "webhooks", channel: "webhook", last_success_at: null, failures_in_a_row: 0 },
   ],
+  heldTexts: { count: 0, masked: [], perHour: 30 },
 };
 
 /** `calm` with some figures changed: `failures` by provider name. */
@@ -27,8 +28,10 @@ export function snapshot(change: {
   rates?: Partial<HealthSnapshot["successRatePct"]>;
   settled?: Partial<HealthSnapshot["settled"]>;
   failures?: Record<string, number>;
+  heldTexts?: HealthSnapshot["heldTexts"];
 }): HealthSnapshot {
   return {
+    heldTexts: change.heldTexts ?? calm.heldTexts,
     outbox: { ...calm.outbox, ...change.outbox },
     successRatePct: { ...calm.successRatePct, ...change.rates },
     settled: { ...calm.settled, ...change.settled },

@@ -80,6 +80,7 @@ export function makeSettings(overrides: Partial<BusinessSettings> = {}): Busines
     on_call_sms_hourly_cap: 6,
     escalations_per_sweep: 20,
     escalations_per_hour: 60,
+    first_texts_per_hour: 30,
     duplicate_window_minutes: 30,
     ...overrides,
   };

@@ -1,0 +1,82 @@
+/**
+ * The first-text guard through the running functions: past business_settings.
+ * first_texts_per_hour, new leads are saved and emailed but their confirmation texts are held,
+ * the admin is alerted once, and release_held_texts() sends each held text once.
+ */
+import assert from "node:assert/strict";
+import { connect, requireStack } from "../support/stack.ts";
+import { insertLead } from "../support/fixtures.ts";
+import { smsTo } from "../support/fakes.ts";
+import { outboxOf, settledOutbox, smsWindowAlwaysOpen, sweep } from "../support/notify_lead.ts";
+import { waitFor } from "../support/wait_for.ts";
+
+await requireStack();
+
+Deno.test("past the hour's first texts, leads are saved and emailed, their texts held until released, the admin told once", async () => {
+  const sql = connect();
+  const [saved] = await sql`select first_texts_per_hour from public.business_settings`;
+  const [{ since }] =
+    await sql`select coalesce(max(id), 0) as since from public.notifications_outbox`;
+  // Earlier tests' first texts of this hour would age out meanwhile and change the count:
+  // moved back two hours for the test, and put back after.
+  const moved = await sql`update public.notifications_outbox
+    set created_at = created_at - interval '2 hours'
+    where payload ? 'first_text' and created_at > now() - interval '1 hour' returning id`;
+  try {
+    await smsWindowAlwaysOpen(sql);
+    await sql`update public.business_settings set first_texts_per_hour = 2`;
+    const leads = [];
+    for (let i = 0; i < 4; i++) leads.push(await insertLead(sql));
+    const outboxes = [];
+    for (const lead of leads) outboxes.push(await settledOutbox(sql, lead.id, 3));
+    assert.deepEqual(
+      outboxes.map((
+        o,
+      ) => [o.initial_confirmation_sms.status, o.initial_confirmation_sms.status_reason]),
+      [["sent", null], ["sent", null], ["deferred", "first_text_hold"], [
+        "deferred",
+        "first_text_hold",
+      ]],
+    );
+    for (const o of outboxes) {
+      assert.equal(o.customer_confirmation_email.status, "sent", "every lead is emailed");
+      assert.equal(o.staff_new_lead_email.status, "sent", "staff hear of every lead");
+    }
+
+    await sweep();
+    await sweep();
+    const alerts = await sql`select payload from public.notifications_outbox
+      where id > ${since} and template = 'admin_alert_email'
+        and payload -> 'alert' ->> 'condition' = 'held_first_texts'
+        and payload -> 'alert' ->> 'state' <> 'cleared'`;
+    assert.equal(alerts.length, 1, "the admin is told once");
+    assert.match(
+      alerts[0].payload.alert.summary,
+      /^2 confirmation text\(s\) held: more than 2 an hour/,
+    );
+    assert.doesNotMatch(alerts[0].payload.alert.summary, /\+1\d{10}/, "numbers masked");
+
+    const [{ released }] = await sql`select public.release_held_texts() as released`;
+    assert.equal(released, 2);
+    for (const lead of leads.slice(2)) {
+      await waitFor(
+        `${lead.reference_number}'s held text to go`,
+        async () => (await outboxOf(sql, lead.id)).initial_confirmation_sms.status === "sent",
+      );
+    }
+    for (const lead of leads) {
+      const texts = (await smsTo(lead.phone_e164)).filter((m) =>
+        m.body.includes(lead.reference_number)
+      );
+      assert.equal(texts.length, 1, `${lead.reference_number} texted once`);
+    }
+    const [{ again }] = await sql`select public.release_held_texts() as again`;
+    assert.equal(again, 0, "nothing is held any more");
+  } finally {
+    await sql`update public.business_settings
+      set first_texts_per_hour = ${saved.first_texts_per_hour}`;
+    await sql`update public.notifications_outbox set created_at = created_at + interval '2 hours'
+      where id = any (${moved.map((r) => r.id)}::bigint[])`;
+    await sql.end();
+  }
+});
