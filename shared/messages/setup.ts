@@ -23,7 +23,12 @@ export interface MessageSetup {
   adminPhone?: string;
   /** Where staff messages' "I'm on it" links point (lead-action), and their signing key. */
   actionLinks?: { baseUrl: string; secret: string };
+  /** `TURNSTILE_SECRET_KEY`: forms' CAPTCHA tokens are verified before a customer is texted. */
+  turnstile?: { secret: string; verifyUrl: string };
 }
+
+/** Cloudflare Turnstile's verification endpoint. */
+const TURNSTILE_VERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
 
 /** How a webhook receiver is named in the outbox: what and where, never its secret path. */
 export function receiverLabel(name: string, url: string): string {
@@ -42,6 +47,12 @@ export function messageSetup(cfg: SendingConfig): MessageSetup {
     adminPhone: cfg.ADMIN_PHONE,
     actionLinks: cfg.LEAD_ACTION_SECRET
       ? { baseUrl: functionsUrl(cfg), secret: cfg.LEAD_ACTION_SECRET }
+      : undefined,
+    turnstile: cfg.TURNSTILE_SECRET_KEY
+      ? {
+        secret: cfg.TURNSTILE_SECRET_KEY,
+        verifyUrl: cfg.TURNSTILE_VERIFY_URL ?? TURNSTILE_VERIFY_URL,
+      }
       : undefined,
   };
 }

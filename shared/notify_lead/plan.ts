@@ -15,6 +15,7 @@ import { maskEmail } from "../platform/mask.ts";
 import { onCallOf, type RoutedLead, routeLeads } from "./routing.ts";
 import { limitOnCallPaging } from "./paging_store.ts";
 import { limitFirstTexts } from "./first_texts.ts";
+import { type CaptchaVerdict, textOnlyVerified, verifyCaptchas } from "./captcha.ts";
 
 /**
  * Plans the messages of new leads in one transaction: routes them (priority, whose turn,
@@ -27,6 +28,9 @@ export async function planLeadsNotifications(
   leadIds: string[],
   opts: { setup: MessageSetup; now: Date },
 ): Promise<Map<string, OutboxRow[]>> {
+  const verdicts = opts.setup.turnstile
+    ? await verifyCaptchas(sql, leadIds, opts.setup.turnstile)
+    : new Map<string, CaptchaVerdict>();
   const { found, rows, assigned } = await sql.begin(async (tx) => {
     const leads = await lockLeadsForPlanning(tx, leadIds, { routing: true });
     // Locked only when someone takes a turn: concurrent planners wait here, not earlier.
@@ -68,15 +72,19 @@ export async function planLeadsNotifications(
       assigned_to: r.assignee?.id ?? null,
       duplicate_of: r.routing.duplicateOf?.id ?? null,
     }));
-    const guarded = fresh.length === 0 ? [] : await limitFirstTexts(tx, paged, {
-      perHour: fresh[0].facts.settings.first_texts_per_hour,
-      now: opts.now,
-    });
+    const guarded = fresh.length === 0
+      ? []
+      : await limitFirstTexts(tx, textOnlyVerified(paged, verdicts), {
+        perHour: fresh[0].facts.settings.first_texts_per_hour,
+        now: opts.now,
+      });
     const ids = leads.map((f) => f.lead.id);
     // Pipelined: one round trip for every write.
     const [rows] = await Promise.all([
       insertIfAbsent(tx, [...planned.filter((r) => !freshIds.has(r.lead_id!)), ...guarded]),
-      tx`update public.leads set notifications_planned_at = coalesce(notifications_planned_at, now())
+      // A CAPTCHA token is checked once, when the lead is first planned.
+      tx`update public.leads set notifications_planned_at = coalesce(notifications_planned_at, now()),
+           captcha_token = null
          where id = any (${tx.array(ids)}::uuid[])`,
       decisions.length === 0 ? [] : tx`
         update public.leads l set priority = d.priority, assigned_to = d.assigned_to,

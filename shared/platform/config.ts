@@ -84,6 +84,16 @@ export const staffVariables = {
   ),
 };
 
+/**
+ * Web forms' CAPTCHA: with a Cloudflare Turnstile secret set, a new lead's token is verified
+ * before its customer is texted. The verify URL is Cloudflare's unless a test points it at the
+ * local fake.
+ */
+export const captchaVariables = {
+  TURNSTILE_SECRET_KEY: optional(z.string().min(1)),
+  TURNSTILE_VERIFY_URL: optional(url),
+};
+
 /** What a function that drains the outbox needs: every channel's provider. */
 const sendingVariables = {
   ...platformVariables,
@@ -92,6 +102,7 @@ const sendingVariables = {
   ...smsVariables,
   ...webhookVariables,
   ...staffVariables,
+  ...captchaVariables,
 };
 
 const crmTokenWithCrmUrl = {

@@ -11,6 +11,7 @@ export const PORTS = {
     resend: 54326,
     webhooks: 54327,
     functions: 54328,
+    turnstile: 54329,
   },
   test: {
     api: 54421,
@@ -20,6 +21,7 @@ export const PORTS = {
     resend: 54426,
     webhooks: 54427,
     functions: 54428,
+    turnstile: 54429,
   },
 } as const;
 

@@ -97,6 +97,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     twilioPort: ports.twilio,
     resendPort: ports.resend,
     webhookPort: ports.webhooks,
+    turnstilePort: ports.turnstile,
     inboxPort: ports.inbox,
     twilio: {
       accountSid: FAKE_TWILIO_ACCOUNT_SID,
@@ -186,6 +187,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     }`,
   );
   say(`webhooks     ${fakes.webhookUrl} (fake receiver)`);
+  say(`turnstile    ${fakes.turnstileUrl} (fake CAPTCHA verifier)`);
   say(`inbox        ${fakes.inboxUrl}  (what the fakes received)`);
 
   return {

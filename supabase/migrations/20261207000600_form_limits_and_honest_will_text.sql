@@ -1,5 +1,5 @@
--- A web form is not a texting cannon (issue 27): submissions within limits, and a will_text
--- that answers by the sender's own rule.
+-- A web form is not a texting cannon (issue 27): submissions within limits, a will_text
+-- that answers by the sender's own rule, and a place for the form's CAPTCHA token.
 --
 --   submit_lead ─▶ honeypot, render time ─▶ limits (form_limit_refusal: form_submissions
 --                  counted per client address per 10 minutes and per day, per phone per day,
@@ -368,7 +368,16 @@ comment on function public.form_limit_refusal(text, text) is
   'The submission limit (rate_limit, address_limit, phone_limit; business_settings.form_submissions_*) a form from this client address for this phone is past, or null.';
 revoke all on function public.form_limit_refusal(text, text) from public, anon, authenticated;
 
-create or replace function public.submit_lead(
+-- Forms' CAPTCHA: a form may pass its Cloudflare Turnstile token, which the lead keeps until
+-- notify-lead has verified it (SQL cannot call out; see shared/notify_lead/captcha.ts).
+alter table public.leads add column captcha_token text check (length(captcha_token) <= 2048);
+comment on column public.leads.captcha_token is
+  'The form''s Cloudflare Turnstile token, until notify-lead has verified it (then null). With TURNSTILE_SECRET_KEY set, a lead whose token is missing or refused gets no text (captcha_missing, captcha_failed), only email.';
+grant insert (captcha_token) on public.leads to anon;
+
+drop function public.submit_lead(text, text, timestamptz, text, text, text, text, integer, text, text, boolean, date, text, text, text, text, text, boolean, text, text);
+
+create function public.submit_lead(
   first_name text,
   service_type text,
   form_rendered_at timestamptz default null,
@@ -388,7 +397,8 @@ create or replace function public.submit_lead(
   notes text default null,
   sms_consent boolean default false,
   sms_consent_version text default null,
-  source_form text default 'quick_quote'
+  source_form text default 'quick_quote',
+  captcha_token text default null
 )
   returns jsonb
   language plpgsql
@@ -428,7 +438,7 @@ begin
       insert into public.leads (
         first_name, last_name, email, phone_e164, vehicle_year, vehicle_make, vehicle_model,
         service_type, mobile_service, preferred_date, address, city, state, zip, notes,
-        sms_consent, sms_consent_version, sms_consent_source, source_form)
+        sms_consent, sms_consent_version, sms_consent_source, source_form, captcha_token)
       values (
         submit_lead.first_name, submit_lead.last_name, submit_lead.email, digits,
         submit_lead.vehicle_year, submit_lead.vehicle_make, submit_lead.vehicle_model,
@@ -436,7 +446,7 @@ begin
         submit_lead.preferred_date, submit_lead.address, submit_lead.city, submit_lead.state,
         submit_lead.zip, submit_lead.notes, coalesce(submit_lead.sms_consent, false),
         submit_lead.sms_consent_version, 'web_form_checkbox',
-        coalesce(submit_lead.source_form, 'quick_quote'))
+        coalesce(submit_lead.source_form, 'quick_quote'), left(submit_lead.captcha_token, 2048))
       returning id, reference_number, phone_e164
       into saved;
       -- One form at a time counts and records, so concurrent ones cannot all pass.
@@ -472,5 +482,8 @@ begin
     'will_text', public.lead_will_text(saved.id));
 end
 $$;
-comment on function public.submit_lead(text, text, timestamptz, text, text, text, text, integer, text, text, boolean, date, text, text, text, text, text, boolean, text, text) is
-  'What a web form calls (supabase.rpc(''submit_lead'', {...}) with the anon key): checks the honeypot, the time since the form was rendered and the submission limits (business_settings.form_submissions_*), saves the lead under the table''s rules and returns only {reference_number, will_text}.';
+comment on function public.submit_lead(text, text, timestamptz, text, text, text, text, integer, text, text, boolean, date, text, text, text, text, text, boolean, text, text, text) is
+  'What a web form calls (supabase.rpc(''submit_lead'', {...}) with the anon key): checks the honeypot, the time since the form was rendered and the submission limits (business_settings.form_submissions_*), saves the lead (with its Turnstile token, captcha_token, when the form has one) under the table''s rules and returns only {reference_number, will_text}.';
+revoke all on function public.submit_lead(text, text, timestamptz, text, text, text, text, integer, text, text, boolean, date, text, text, text, text, text, boolean, text, text, text) from public;
+grant execute on function public.submit_lead(text, text, timestamptz, text, text, text, text, integer, text, text, boolean, date, text, text, text, text, text, boolean, text, text, text)
+  to anon, authenticated, service_role;

@@ -72,6 +72,7 @@ async function startStack(opts: StackOptions = {}): Promise<Stack> {
     twilioPort: 0,
     resendPort: 0,
     webhookPort: 0,
+    turnstilePort: 0,
     inboxPort: 0,
     twilio: {
       accountSid,

@@ -3,6 +3,7 @@ import type {
   FakeConversation,
   FakeEmail,
   FakeSms,
+  FakeVerification,
   FakeWebhook,
   FaultRule,
   InboundRequest,
@@ -67,6 +68,13 @@ export const twilio = {
   clearDeliveryFailure: (phone: string) =>
     call(`${stack.twilioUrl}/__fake/delivery-failure`, { phone, clear: true }),
   ...controls(stack.twilioUrl),
+};
+
+/** The fake Cloudflare Turnstile: tokens a form would get, and the verifications made. */
+export const turnstile = {
+  token: async () =>
+    (await call<{ token: string }>(`${stack.turnstileUrl}/__fake/tokens`, {})).token,
+  verifications: () => call<FakeVerification[]>(`${stack.turnstileUrl}/__fake/messages`),
 };
 
 /** The fake receiver of outgoing webhooks (any path: the tests use /crm… and /slack…). */

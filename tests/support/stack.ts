@@ -18,6 +18,7 @@ export const stack = {
   twilioUrl: `http://127.0.0.1:${ports.twilio}`,
   resendUrl: `http://127.0.0.1:${ports.resend}`,
   webhookUrl: `http://127.0.0.1:${ports.webhooks}`,
+  turnstileUrl: `http://127.0.0.1:${ports.turnstile}`,
   inboxUrl: `http://127.0.0.1:${ports.inbox}`,
   anonKey: LOCAL_ANON_KEY,
   serviceRoleKey: LOCAL_SERVICE_ROLE_KEY,

@@ -68,6 +68,7 @@ import { createResendFake } from "./resend_fake.ts";
 import { createSignedUrlSigner } from "./signed_url_token.ts";
 import { createStorageFake } from "./storage_fake.ts";
 import { createTwilioFake } from "./twilio_fake.ts";
+import { createTurnstileFake } from "./turnstile_fake.ts";
 import { createWebhookFake } from "./webhook_fake.ts";
 
 export type { FakeAttachment, FakeEmail } from "./resend_fake.ts";
@@ -80,6 +81,8 @@ export type {
 export type { InboundRequest, InboundResult } from "./twilio_inbound.ts";
 export type { FakeUpload } from "./storage_fake.ts";
 export type { FakeWebhook } from "./webhook_fake.ts";
+export type { FakeVerification } from "./turnstile_fake.ts";
+export { FAKE_TURNSTILE_SECRET } from "./turnstile_fake.ts";
 export type { RecordedRequest } from "./recorder.ts";
 export type { FaultRule } from "./faults.ts";
 
@@ -92,6 +95,8 @@ export interface FakesOptions {
   resendPort: number;
   /** 0 = ephemeral: the fake receiver of outgoing webhooks. */
   webhookPort: number;
+  /** 0 = ephemeral: the fake Cloudflare Turnstile siteverify. */
+  turnstilePort: number;
   /** 0 = ephemeral: an HTML page listing what the fakes received. */
   inboxPort: number;
   /**
@@ -134,6 +139,8 @@ export interface Fakes {
   resendUrl: string;
   /** The webhook receiver's origin; a sender posts to `${webhookUrl}/crm`, `/slack`, …. */
   webhookUrl: string;
+  /** The fake Turnstile's origin: `${turnstileUrl}/turnstile/v0/siteverify`. */
+  turnstileUrl: string;
   inboxUrl: string;
   /** Handles requests whose path starts with /storage/v1 (mounted by the API gateway on 54321). */
   storageHandler(req: Request): Promise<Response>;
@@ -176,6 +183,7 @@ export async function startFakes(opts: FakesOptions): Promise<Fakes> {
     },
   });
   const webhooks = createWebhookFake({ now });
+  const turnstile = createTurnstileFake({ now });
   const storage = createStorageFake({
     serviceRoleKey: opts.storage.serviceRoleKey,
     publicUrl: opts.storage.publicUrl,
@@ -220,6 +228,7 @@ export async function startFakes(opts: FakesOptions): Promise<Fakes> {
     const twilioUrl = await serveProvider(twilio, opts.twilioPort);
     const resendUrl = await serveProvider(resend, opts.resendPort);
     const webhookUrl = await serveProvider(webhooks, opts.webhookPort);
+    const turnstileUrl = await serveProvider(turnstile, opts.turnstilePort);
     const inbox = await serveOverNodeHttp(
       opts.hostname,
       opts.inboxPort,
@@ -240,6 +249,7 @@ export async function startFakes(opts: FakesOptions): Promise<Fakes> {
       twilioUrl,
       resendUrl,
       webhookUrl,
+      turnstileUrl,
       inboxUrl: inbox.url,
       async storageHandler(req) {
         try {
