@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { connect, requireStack } from "../support/stack.ts";
-import { insertLead } from "../support/fixtures.ts";
+import { submission, submit } from "../support/forms.ts";
 import { smsTo } from "../support/fakes.ts";
 import { outboxOf, settledOutbox, smsWindowAlwaysOpen, sweep } from "../support/notify_lead.ts";
 import { waitFor } from "../support/wait_for.ts";
@@ -25,8 +25,16 @@ Deno.test("past the hour's first texts, leads are saved and emailed, their texts
   try {
     await smsWindowAlwaysOpen(sql);
     await sql`update public.business_settings set first_texts_per_hour = 2`;
+    // Submitted as a form is, as anon.
     const leads = [];
-    for (let i = 0; i < 4; i++) leads.push(await insertLead(sql));
+    for (let i = 0; i < 4; i++) {
+      const args = submission();
+      const { result } = await submit(sql, args);
+      const [lead] = await sql<{ id: string; reference_number: string; phone_e164: string }[]>`
+        select id, reference_number, phone_e164 from public.leads
+        where reference_number = ${String(result.reference_number)}`;
+      leads.push(lead);
+    }
     const outboxes = [];
     for (const lead of leads) outboxes.push(await settledOutbox(sql, lead.id, 3));
     assert.deepEqual(
