@@ -80,6 +80,19 @@ Deno.test("past the hour's first texts, leads are saved and emailed, their texts
     }
     const [{ again }] = await sql`select public.release_held_texts() as again`;
     assert.equal(again, 0, "nothing is held any more");
+
+    // Nothing held: the next sweep clears the alert (and tells the admin). Waited for, so no
+    // alert of this test reaches the fake Resend during a later test's faults.
+    await sweep();
+    await waitFor("the alert to clear and every alert of this test to be sent", async () => {
+      const [state] = await sql`select cleared_at from public.admin_alerts
+        where condition = 'held_first_texts'`;
+      const [{ waiting }] = await sql`select count(*)::int as waiting
+        from public.notifications_outbox
+        where id > ${since} and template like 'admin_alert_%'
+          and status in ('pending', 'sending', 'retry', 'deferred')`;
+      return state?.cleared_at && waiting === 0;
+    });
   } finally {
     await sql`update public.business_settings
       set first_texts_per_hour = ${saved.first_texts_per_hour}`;
