@@ -52,9 +52,12 @@ async function assertNotifiedExactlyOnce(
 Deno.test("Resend answers 500 twice, then 200: the email is accepted exactly once, after 3 attempts", async () => {
   const sql = connect();
   try {
-    // A phone-only quick quote without consent: the staff alert is its only message.
-    await resend.fault({ path: "/emails", times: 2, status: 500 });
+    // A phone-only quick quote without consent: the staff alert is its only message, and the
+    // faults are its own (its customer's name is in no other test's email).
+    const last_name = `Faults${crypto.randomUUID().slice(0, 8)}`;
+    await resend.fault({ path: "/emails", bodyContains: last_name, times: 2, status: 500 });
     const lead = await insertLead(sql, {
+      last_name,
       email: null,
       sms_consent: false,
       source_form: "quick_quote",
@@ -86,8 +89,15 @@ Deno.test("Resend answers 500 twice, then 200: the email is accepted exactly onc
 Deno.test("Resend answers 429 with Retry-After: the sender waits that long, then sends once, without spending an attempt", async () => {
   const sql = connect();
   try {
-    await resend.fault({ path: "/emails", times: 1, status: 429, headers: { "retry-after": "2" } });
-    const lead = await insertLead(sql, { sms_consent: false });
+    const email = `throttled.${crypto.randomUUID().slice(0, 8)}@example.com`;
+    await resend.fault({
+      path: "/emails",
+      bodyContains: email,
+      times: 1,
+      status: 429,
+      headers: { "retry-after": "2" },
+    });
+    const lead = await insertLead(sql, { email, sms_consent: false });
     await allSettled(sql, [lead.id]);
     const outbox = await outboxOf(sql, lead.id);
     assert.equal(outbox.customer_confirmation_email.status, "sent");

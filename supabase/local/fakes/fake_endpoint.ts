@@ -158,7 +158,7 @@ export function createFakeEndpoint(provider: Provider, opts: FakeEndpointOptions
       raw,
       body: parseBody(req.headers, raw),
     };
-    const fault = faults.take(url.pathname);
+    const fault = faults.take(url.pathname, new TextDecoder().decode(raw));
     const waitMs = latencyMs + (fault?.delayMs ?? 0);
     let waited: Promise<void> | undefined;
     const deferred: Array<(signal: AbortSignal) => Promise<void>> = [];

@@ -7,6 +7,11 @@ import { z } from "zod";
 const faultRuleSchema = z.strictObject({
   /** Substring of the request path; absent matches every request. */
   path: z.string().min(1).optional(),
+  /**
+   * Substring of the request body (as sent, e.g. one lead's address): the rule is a test's
+   * own, not taken by another test's message that happens to be sent meanwhile.
+   */
+  bodyContains: z.string().min(1).optional(),
   /** How many matching requests this rule answers. */
   times: z.number().int().positive(),
   /** Answer with this status (the provider's own error body unless `body` is given). */
@@ -75,10 +80,11 @@ export class FaultBook {
     this.#rules.push({ ...rule });
   }
 
-  /** Consumes one use of the oldest rule matching `path`, and returns it. */
-  take(path: string): FaultRule | undefined {
+  /** Consumes one use of the oldest rule matching `path` and `body`, and returns it. */
+  take(path: string, body = ""): FaultRule | undefined {
     const index = this.#rules.findIndex((rule) =>
-      rule.path === undefined || path.includes(rule.path)
+      (rule.path === undefined || path.includes(rule.path)) &&
+      (rule.bodyContains === undefined || body.includes(rule.bodyContains))
     );
     if (index < 0) return undefined;
     const rule = this.#rules[index];
