@@ -8,8 +8,7 @@ import {
   latestAllowedSendTime,
   nextAllowedSendTime,
   type SendWindow,
-  timeZoneForLead,
-  timeZonesForPhone,
+  smsWindow,
 } from "../compliance/quiet_hours.ts";
 import { type PlanFacts, planMessages, type PlannedMessage } from "../messages/plan.ts";
 import type { Lead } from "../leads/types.ts";
@@ -62,13 +61,7 @@ export function planReminder(
     startsAt: facts.appointment.starts_at,
     scheduledAt: facts.appointment.changed_at,
     now: facts.now,
-    window: {
-      timeZone: timeZoneForLead(lead, facts.settings.time_zone),
-      alsoTimeZones: timeZonesForPhone(lead.phone_e164),
-      startHour: facts.settings.sms_window_start_hour,
-      endHour: facts.settings.sms_window_end_hour,
-      state: lead.state,
-    },
+    window: smsWindow(lead, lead.phone_e164, facts.settings),
   });
   if (timing.action === "send") {
     return planMessages("appointment_reminder", lead, { ...facts, sendAt: timing.at });

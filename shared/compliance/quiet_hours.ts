@@ -7,7 +7,7 @@
 import { TZDate } from "@date-fns/tz";
 // @ts-types="./zipcode_to_timezone.d.ts"
 import zipcodeToTimezone from "zipcode-to-timezone";
-import type { Lead } from "../leads/types.ts";
+import type { BusinessSettings, Lead } from "../leads/types.ts";
 import { NANP_TIME_ZONES } from "./nanp_time_zones.ts";
 
 // One zone per state, for a lead without a known ZIP. Where a state spans two zones, the zone
@@ -149,6 +149,24 @@ export interface SendWindow {
   endHour: number;
   /** Recipient's two-letter state; FL, OK and MD narrow the window to 8 am–8 pm. */
   state?: string | null;
+}
+
+/**
+ * The window a text to `phone` about `lead` must fall in: the shop's texting hours on the clock
+ * of the lead's zone and of every zone of the phone's area code, under the lead's state's rules.
+ */
+export function smsWindow(
+  lead: Pick<Lead, "state"> & Partial<Pick<Lead, "zip">>,
+  phone: string | null | undefined,
+  settings: Pick<BusinessSettings, "time_zone" | "sms_window_start_hour" | "sms_window_end_hour">,
+): SendWindow {
+  return {
+    timeZone: timeZoneForLead(lead, settings.time_zone),
+    alsoTimeZones: timeZonesForPhone(phone),
+    startHour: settings.sms_window_start_hour,
+    endHour: settings.sms_window_end_hour,
+    state: lead.state,
+  };
 }
 
 /**

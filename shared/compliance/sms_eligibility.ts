@@ -5,12 +5,7 @@
  * or the evening come since).
  */
 import { smsReachability, type SmsUnreachableReason } from "./phone.ts";
-import {
-  dailySmsCap,
-  nextAllowedSendTime,
-  timeZoneForLead,
-  timeZonesForPhone,
-} from "./quiet_hours.ts";
+import { dailySmsCap, nextAllowedSendTime, smsWindow } from "./quiet_hours.ts";
 import type { BusinessSettings, Lead } from "../leads/types.ts";
 
 /**
@@ -100,13 +95,10 @@ export function smsEligibility(facts: SmsFacts): SmsEligibility {
   if (facts.sentLast24h >= cap) {
     return { action: "suppress", reason: `daily_cap (${cap} per 24 h)` };
   }
-  const allowedAt = nextAllowedSendTime(facts.now, {
-    timeZone: timeZoneForLead(facts.lead, facts.settings.time_zone),
-    alsoTimeZones: timeZonesForPhone(facts.phone),
-    startHour: facts.settings.sms_window_start_hour,
-    endHour: facts.settings.sms_window_end_hour,
-    state: facts.lead.state,
-  });
+  const allowedAt = nextAllowedSendTime(
+    facts.now,
+    smsWindow(facts.lead, facts.phone, facts.settings),
+  );
   if (allowedAt === null) {
     return { action: "suppress", reason: "no_allowed_hour_in_every_time_zone" };
   }

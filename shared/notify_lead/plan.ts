@@ -7,13 +7,14 @@ import type postgres from "postgres";
 import { planMessages } from "../messages/plan.ts";
 import { logPlanned, outboxRows } from "../messages/record.ts";
 import type { MessageSetup } from "../messages/setup.ts";
-import { insertIfAbsent, type OutboxRow } from "../outbox/store.ts";
+import { insertIfAbsent, type NewOutboxRow, type OutboxRow } from "../outbox/store.ts";
+import type { BusinessSettings, Lead } from "../leads/types.ts";
 import { lockLeadsForPlanning } from "../leads/lead_store.ts";
 import { loadRoster, recordTurns } from "../leads/staff_store.ts";
 import { logActivities } from "../leads/activity_log.ts";
 import { maskEmail } from "../platform/mask.ts";
 import { onCallOf, type RoutedLead, routeLeads } from "./routing.ts";
-import { limitOnCallPaging } from "./paging_store.ts";
+import { limitOnCallPaging, type OnCall } from "./paging_store.ts";
 import { limitFirstTexts } from "./first_texts.ts";
 import { type CaptchaVerdict, textOnlyVerified, verifyCaptchas } from "./captcha.ts";
 
@@ -41,7 +42,6 @@ export async function planLeadsNotifications(
       now: opts.now,
       onCallPhone: opts.setup.onCallPhone,
     });
-    const references = new Map(leads.map((f) => [f.lead.id, f.lead.reference_number]));
     const planned = routed.flatMap(({ facts, routing }) =>
       outboxRows(
         planMessages("new_lead", facts.lead, {
@@ -54,15 +54,17 @@ export async function planLeadsNotifications(
       )
     );
     const fresh = routed.filter((r) => !r.facts.plannedBefore);
-    // Pages of leads planned before were counted when first planned (and are written already).
+    // A lead planned before has its rows written already (inserting them again adds nothing):
+    // only new leads' rows pass the limits, so each is counted once.
     const freshIds = new Set(fresh.map((r) => r.facts.lead.id));
-    const paged = fresh.length === 0 ? [] : await limitOnCallPaging(
+    const limited = fresh.length === 0 ? [] : await limitNewLeadsRows(
       tx,
       planned.filter((r) => freshIds.has(r.lead_id!)),
-      references,
       {
+        leads: fresh.map((r) => r.facts.lead),
         onCall: onCallOf(roster, { now: opts.now, onCallPhone: opts.setup.onCallPhone }),
         settings: fresh[0].facts.settings,
+        verdicts,
         now: opts.now,
       },
     );
@@ -72,16 +74,10 @@ export async function planLeadsNotifications(
       assigned_to: r.assignee?.id ?? null,
       duplicate_of: r.routing.duplicateOf?.id ?? null,
     }));
-    const guarded = fresh.length === 0
-      ? []
-      : await limitFirstTexts(tx, textOnlyVerified(paged, verdicts), {
-        perHour: fresh[0].facts.settings.first_texts_per_hour,
-        now: opts.now,
-      });
     const ids = leads.map((f) => f.lead.id);
     // Pipelined: one round trip for every write.
     const [rows] = await Promise.all([
-      insertIfAbsent(tx, [...planned.filter((r) => !freshIds.has(r.lead_id!)), ...guarded]),
+      insertIfAbsent(tx, [...planned.filter((r) => !freshIds.has(r.lead_id!)), ...limited]),
       // A CAPTCHA token is checked once, when the lead is first planned.
       tx`update public.leads set notifications_planned_at = coalesce(notifications_planned_at, now()),
            captcha_token = null
@@ -101,6 +97,30 @@ export async function planLeadsNotifications(
   const created = new Map(found.map((id) => [id, [] as OutboxRow[]]));
   for (const row of rows) created.get(row.lead_id!)?.push(row);
   return created;
+}
+
+/**
+ * New leads' rows within the limits, in order: the on-call phone's hourly cap and quiet hours
+ * (paging), the forms' CAPTCHA verdicts, then the first-text guard (which counts only the
+ * texts still to go).
+ */
+async function limitNewLeadsRows(
+  tx: postgres.TransactionSql,
+  rows: NewOutboxRow[],
+  opts: {
+    leads: Lead[];
+    onCall: OnCall;
+    settings: BusinessSettings;
+    verdicts: ReadonlyMap<string, CaptchaVerdict>;
+    now: Date;
+  },
+): Promise<NewOutboxRow[]> {
+  const references = new Map(opts.leads.map((l) => [l.id, l.reference_number]));
+  const paged = await limitOnCallPaging(tx, rows, references, opts);
+  return await limitFirstTexts(tx, textOnlyVerified(paged, opts.verdicts), {
+    perHour: opts.settings.first_texts_per_hour,
+    now: opts.now,
+  });
 }
 
 /** The `lead_assigned` activity: who has the lead, its priority, what it may repeat. */
