@@ -3,7 +3,6 @@
  * payload and the Slack message.
  */
 import { TZDate } from "@date-fns/tz";
-import { timeZoneForLead } from "./quiet_hours.ts";
 import type { Lead } from "../leads/types.ts";
 
 /** `"high"` when the score reaches {@linkcode HIGH_PRIORITY_SCORE}. */
@@ -25,8 +24,8 @@ export interface LeadPriorityOptions {
   /** The moment of the decision (injected so the result does not depend on the clock). */
   now: Date;
   /**
-   * Zone in which the preferred date's midnight is taken. Default: the zone of the
-   * lead's state, else "America/Denver" (the shop's home zone).
+   * Zone in which the preferred date's midnight is taken. Default: the customer's
+   * (`leads.time_zone`).
    */
   timeZone?: string;
 }
@@ -48,7 +47,7 @@ function hoursUntilPreferredDate(preferredDate: string, now: Date, timeZone: str
  * 5 or more is high priority. A lead without a preferred date gets no urgency points.
  */
 export function calculateLeadPriority(lead: Lead, options: LeadPriorityOptions): LeadPriority {
-  const timeZone = options.timeZone ?? timeZoneForLead(lead, "America/Denver");
+  const timeZone = options.timeZone ?? lead.time_zone;
   let score = lead.service_type === "replacement" ? 3 : 1;
   if (options.mediaCount > 0) score += 2;
   if (

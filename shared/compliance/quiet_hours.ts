@@ -1,75 +1,14 @@
 /**
  * When a text may reach a customer: the recipient's local time decides (TCPA quiet hours).
- * A lead's ZIP code (else its state) gives one time zone and the phone's area code may give
- * others (an address anyone can type is no proof of where the phone is): a text goes only at a
- * moment allowed in every one of them, else it moves to the next such moment.
+ * The lead's zone (`leads.time_zone`, which the database sets from its ZIP, else its state,
+ * when the lead is saved; with `also_time_zones` where only a split state is known) gives one
+ * or more time zones and the phone's area code may give others (an address anyone can type is
+ * no proof of where the phone is): a text goes only at a moment allowed in every one of them,
+ * else it moves to the next such moment.
  */
 import { TZDate } from "@date-fns/tz";
-// @ts-types="./zipcode_to_timezone.d.ts"
-import zipcodeToTimezone from "zipcode-to-timezone";
 import type { BusinessSettings, Lead } from "../leads/types.ts";
 import { NANP_TIME_ZONES } from "./nanp_time_zones.ts";
-
-// One zone per state, for a lead without a known ZIP. Where a state spans two zones, the zone
-// most of its people live in wins; the ZIP, when given, settles it (El Paso is Mountain).
-const STATE_TIME_ZONES: Readonly<Record<string, string>> = {
-  AL: "America/Chicago",
-  AK: "America/Anchorage",
-  AZ: "America/Phoenix",
-  AR: "America/Chicago",
-  CA: "America/Los_Angeles",
-  CO: "America/Denver",
-  CT: "America/New_York",
-  DE: "America/New_York",
-  DC: "America/New_York",
-  FL: "America/New_York",
-  GA: "America/New_York",
-  HI: "Pacific/Honolulu",
-  ID: "America/Boise",
-  IL: "America/Chicago",
-  IN: "America/Indiana/Indianapolis",
-  IA: "America/Chicago",
-  KS: "America/Chicago",
-  KY: "America/New_York",
-  LA: "America/Chicago",
-  ME: "America/New_York",
-  MD: "America/New_York",
-  MA: "America/New_York",
-  MI: "America/Detroit",
-  MN: "America/Chicago",
-  MS: "America/Chicago",
-  MO: "America/Chicago",
-  MT: "America/Denver",
-  NE: "America/Chicago",
-  NV: "America/Los_Angeles",
-  NH: "America/New_York",
-  NJ: "America/New_York",
-  NM: "America/Denver",
-  NY: "America/New_York",
-  NC: "America/New_York",
-  ND: "America/Chicago",
-  OH: "America/New_York",
-  OK: "America/Chicago",
-  OR: "America/Los_Angeles",
-  PA: "America/New_York",
-  RI: "America/New_York",
-  SC: "America/New_York",
-  SD: "America/Chicago",
-  TN: "America/Chicago",
-  TX: "America/Chicago",
-  UT: "America/Denver",
-  VT: "America/New_York",
-  VA: "America/New_York",
-  WA: "America/Los_Angeles",
-  WV: "America/New_York",
-  WI: "America/Chicago",
-  WY: "America/Denver",
-  AS: "Pacific/Pago_Pago",
-  GU: "Pacific/Guam",
-  MP: "Pacific/Saipan",
-  PR: "America/Puerto_Rico",
-  VI: "America/St_Thomas",
-};
 
 /** States whose own telemarketing laws allow texts only 8 am–8 pm and 3 per 24 hours. */
 export const STRICT_SMS_STATES: readonly string[] = ["FL", "OK", "MD"];
@@ -89,27 +28,6 @@ function normalizeState(state: string | null | undefined): string | null {
 function isStrictState(state: string | null | undefined, states = STRICT_SMS_STATES): boolean {
   const code = normalizeState(state);
   return code !== null && states.includes(code);
-}
-
-/** The IANA zone of a US ZIP (or ZIP+4) code; null for one the ZIP database does not know. */
-export function timeZoneForZip(zip: string | null | undefined): string | null {
-  const five = /^\s*(\d{5})(?:-?\d{4})?\s*$/.exec(zip ?? "")?.[1];
-  return five ? zipcodeToTimezone.lookup(five) ?? null : null;
-}
-
-/**
- * The IANA time zone a lead's customer most likely lives in: from the lead's ZIP code, else
- * its state.
- *
- * @param fallbackTz Used when the lead gives neither in a form we know
- *   (normally `business_settings.time_zone`).
- */
-export function timeZoneForLead(
-  lead: Pick<Lead, "state"> & Partial<Pick<Lead, "zip">>,
-  fallbackTz: string,
-): string {
-  const code = normalizeState(lead.state);
-  return timeZoneForZip(lead.zip) ?? (code && STATE_TIME_ZONES[code]) ?? fallbackTz;
 }
 
 /**
@@ -136,11 +54,11 @@ export function dailySmsCap(configuredCap: number, state: string | null | undefi
 
 /** Options for {@linkcode nextAllowedSendTime}. */
 export interface SendWindow {
-  /** IANA zone of the recipient, e.g. from {@linkcode timeZoneForLead}. */
+  /** IANA zone of the recipient: their lead's `time_zone`. */
   timeZone: string;
   /**
-   * Zones the recipient may be in as well (their phone's area code: timeZonesForPhone): the
-   * text must be allowed in each.
+   * Zones the recipient may be in as well (their lead's `also_time_zones`, their phone's area
+   * code: timeZonesForPhone): the text must be allowed in each.
    */
   alsoTimeZones?: readonly string[];
   /** First hour a text may go out, recipient local time, inclusive (0–23). */
@@ -153,16 +71,16 @@ export interface SendWindow {
 
 /**
  * The window a text to `phone` about `lead` must fall in: the shop's texting hours on the clock
- * of the lead's zone and of every zone of the phone's area code, under the lead's state's rules.
+ * of the lead's zones and of every zone of the phone's area code, under the lead's state's rules.
  */
 export function smsWindow(
-  lead: Pick<Lead, "state"> & Partial<Pick<Lead, "zip">>,
+  lead: Pick<Lead, "state" | "time_zone" | "also_time_zones">,
   phone: string | null | undefined,
-  settings: Pick<BusinessSettings, "time_zone" | "sms_window_start_hour" | "sms_window_end_hour">,
+  settings: Pick<BusinessSettings, "sms_window_start_hour" | "sms_window_end_hour">,
 ): SendWindow {
   return {
-    timeZone: timeZoneForLead(lead, settings.time_zone),
-    alsoTimeZones: timeZonesForPhone(phone),
+    timeZone: lead.time_zone,
+    alsoTimeZones: [...lead.also_time_zones, ...timeZonesForPhone(phone)],
     startHour: settings.sms_window_start_hour,
     endHour: settings.sms_window_end_hour,
     state: lead.state,

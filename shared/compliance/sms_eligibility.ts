@@ -62,8 +62,8 @@ export interface SmsFacts {
   unreachable: boolean;
   /** Texts that number was sent in the last 24 hours. */
   sentLast24h: number;
-  /** The recipient's ZIP and state (decide their time zone; the state its stricter rules). */
-  lead: Pick<Lead, "state"> & Partial<Pick<Lead, "zip">>;
+  /** The recipient's zones (`leads.time_zone`, `also_time_zones`) and state (its stricter rules). */
+  lead: Pick<Lead, "state" | "time_zone" | "also_time_zones">;
   settings: Pick<
     BusinessSettings,
     "time_zone" | "sms_window_start_hour" | "sms_window_end_hour" | "sms_daily_cap"

@@ -10,7 +10,8 @@ type Sql = postgres.Sql | postgres.TransactionSql;
 function leadColumns(sql: Sql) {
   return sql`id, reference_number, created_at, first_name, last_name, email, phone_e164,
     vehicle_year, vehicle_make, vehicle_model, service_type, mobile_service,
-    preferred_date::text as preferred_date, address, city, state, zip, notes, sms_consent,
+    preferred_date::text as preferred_date, address, city, state, zip, time_zone, also_time_zones,
+    notes, sms_consent,
     sms_consent_at, sms_consent_source, source_form, priority, assigned_to,
     (select s.full_name from public.staff_members s where s.id = l.assigned_to) as assigned_to_name,
     duplicate_of,

@@ -31,6 +31,13 @@ export interface Lead {
   city: string | null;
   state: string | null; // two-letter US state
   zip: string | null;
+  /**
+   * The IANA zone the customer lives in, set by the database when the lead is saved: its ZIP's,
+   * else its state's, else the shop's (`time_zones_for_address`).
+   */
+  time_zone: string;
+  /** Zones the customer may be in as well, when only a state a zone line splits is known. */
+  also_time_zones: string[];
   notes: string | null;
   sms_consent: boolean;
   sms_consent_at: Date | null;

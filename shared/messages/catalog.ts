@@ -34,7 +34,6 @@ import { INBOUND_KINDS } from "./inbound_kinds.ts";
 import { STAFF_KINDS } from "./staff_kinds.ts";
 import { ALERT_KINDS } from "./alert_kinds.ts";
 import { callbackPromise, callbackSentence } from "../leads/business_hours.ts";
-import { timeZoneForLead } from "../compliance/quiet_hours.ts";
 import type { RenderContext } from "./render.ts";
 import { renderEmail, renderSms } from "./render.ts";
 import { receiverLabel } from "./setup.ts";
@@ -63,8 +62,9 @@ function configured(target: { url: string } | undefined, variable: string): stri
 function callbackFor(ctx: RenderContext): string {
   const hours = ctx.settings.business_hours;
   if (!hours) return callbackSentence({ kind: "within", minutes: 15 });
-  const customerZone = timeZoneForLead(ctx.lead, ctx.settings.time_zone);
-  return callbackSentence(callbackPromise(hours, ctx.settings.time_zone, customerZone, ctx.now));
+  return callbackSentence(
+    callbackPromise(hours, ctx.settings.time_zone, ctx.lead.time_zone, ctx.now),
+  );
 }
 
 const customerConfirmationEmail: LeadMessageKind<EmailMessage> = {

@@ -76,8 +76,12 @@ export async function forms(args: string[] = []): Promise<boolean> {
     console.log("confirmation texts of the taken leads:");
     for (const t of texts) console.log(`  ${t.outcome}: ${t.n}`);
     console.log(`submit_lead latency (target p99 ≤ 50 ms):`);
-    for (const [name, ms] of [["all", latencies], ["taken", takenMs], ["refused", refusedMs]]) {
-      console.log(`  ${name.padEnd(8)} ${latencySummary(ms as number[])}`);
+    const groups: [string, number[]][] = [["all", latencies], ["taken", takenMs], [
+      "refused",
+      refusedMs,
+    ]];
+    for (const [name, ms] of groups) {
+      console.log(`  ${name.padEnd(8)} ${latencySummary(ms)}`);
     }
     return taken.length + refused === SUBMISSIONS;
   } finally {

@@ -24,6 +24,8 @@ export function makeLead(overrides: Partial<Lead> = {}): Lead {
     city: "Denver",
     state: "CO",
     zip: "80202",
+    time_zone: "America/Denver",
+    also_time_zones: [],
     notes: "Crack from a rock chip.\nDriver side.",
     sms_consent: true,
     sms_consent_at: new Date("2026-11-25T16:31:00Z"),

@@ -195,7 +195,7 @@ Deno.test("the confirmations promise a call within 15 minutes only while the sho
     ["Wednesday 10:00 in Denver", {}, "2026-11-25T17:00:00Z", "within 15 minutes"],
     [
       "04:56 in Honolulu (07:56 in Denver)",
-      { state: "HI", zip: "96815", city: "Honolulu" },
+      { state: "HI", zip: "96815", city: "Honolulu", time_zone: "Pacific/Honolulu" },
       "2026-11-25T14:56:00Z",
       "when we open at 5:00 am",
     ],

@@ -107,7 +107,7 @@ Deno.test("smsEligibility() defers a Puerto Rico lead's text to a 303 phone unti
     consent: "opted_in" as const,
     unreachable: false,
     sentLast24h: 0,
-    lead: { state: "PR", zip: "00901" },
+    lead: { state: "PR", time_zone: "America/Puerto_Rico", also_time_zones: [] },
     settings: makeSettings({ sms_window_start_hour: 8, sms_window_end_hour: 21 }),
     now: new Date("2026-11-25T12:30:00Z"),
   };
@@ -125,7 +125,7 @@ Deno.test("smsEligibility() defers a Puerto Rico lead's text to a 303 phone unti
     smsEligibility({
       ...facts,
       phone: "+18085550123",
-      lead: { state: "NY", zip: "10001" },
+      lead: { state: "NY", time_zone: "America/New_York", also_time_zones: [] },
       settings: makeSettings({ sms_window_start_hour: 9, sms_window_end_hour: 10 }),
     }),
     { action: "suppress", reason: "no_allowed_hour_in_every_time_zone" },

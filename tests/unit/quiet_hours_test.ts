@@ -1,66 +1,41 @@
 import assert from "node:assert/strict";
 import {
   dailySmsCap,
+  latestAllowedSendTime,
   nextAllowedSendTime,
-  timeZoneForLead,
+  smsWindow,
 } from "../../shared/compliance/quiet_hours.ts";
 
 const denver = { timeZone: "America/Denver", startHour: 8, endHour: 20 };
 
-Deno.test("timeZoneForLead() maps a state to the zone most of its people live in", async (t) => {
-  await t.step("single-zone and multi-zone states", () => {
-    assert.equal(timeZoneForLead({ state: "CO" }, "UTC"), "America/Denver");
-    assert.equal(timeZoneForLead({ state: "AZ" }, "UTC"), "America/Phoenix");
-    assert.equal(timeZoneForLead({ state: "FL" }, "UTC"), "America/New_York");
-    assert.equal(timeZoneForLead({ state: "TX" }, "UTC"), "America/Chicago");
-    assert.equal(timeZoneForLead({ state: "TN" }, "UTC"), "America/Chicago");
-    assert.equal(timeZoneForLead({ state: "ID" }, "UTC"), "America/Boise");
-    assert.equal(timeZoneForLead({ state: "HI" }, "UTC"), "Pacific/Honolulu");
-  });
-  await t.step("state codes are read case- and space-insensitively", () => {
-    assert.equal(timeZoneForLead({ state: " ca " }, "UTC"), "America/Los_Angeles");
-  });
-  await t.step("no state or an unknown one falls back", () => {
-    assert.equal(timeZoneForLead({ state: null }, "America/Denver"), "America/Denver");
-    assert.equal(timeZoneForLead({ state: "" }, "America/Denver"), "America/Denver");
-    assert.equal(timeZoneForLead({ state: "ZZ" }, "America/Denver"), "America/Denver");
-  });
-});
-
-Deno.test("timeZoneForLead() takes the ZIP's zone before the state's", async (t) => {
-  const cases: Array<[string, { state: string | null; zip: string | null }, string]> = [
-    ["Pensacola, FL 32501 is Central", { state: "FL", zip: "32501" }, "America/Chicago"],
-    ["El Paso, TX 79901 is Mountain", { state: "TX", zip: "79901" }, "America/Denver"],
-    ["Phoenix, AZ 85001 keeps Arizona's zone", { state: "AZ", zip: "85001" }, "America/Phoenix"],
-    ["Boise, ID 83702 is Mountain", { state: "ID", zip: "83702" }, "America/Boise"],
-    ["Coeur d'Alene, ID 83814 is Pacific", { state: "ID", zip: "83814" }, "America/Los_Angeles"],
-    ["a ZIP+4 is read by its first five", { state: "TX", zip: "79901-1234" }, "America/Denver"],
-    [
-      "a ZIP the database lacks falls back to the state",
-      { state: "PR", zip: "00901" },
-      "America/Puerto_Rico",
-    ],
-    ["a malformed ZIP falls back to the state", { state: "TX", zip: "7990" }, "America/Chicago"],
-    ["no ZIP, no state: the shop's zone", { state: null, zip: null }, "America/Denver"],
-  ];
-  for (const [name, lead, zone] of cases) {
-    await t.step(name, () => assert.equal(timeZoneForLead(lead, "America/Denver"), zone));
-  }
-});
-
-Deno.test("an El Paso customer is not texted at 7:56 Mountain time: Texas counts as Central, the ZIP as Mountain", () => {
-  // 7:56 am MST = 8:56 am CST: open by the state, closed by the ZIP.
-  const at = new Date("2026-11-25T14:56:00Z");
-  const window = (lead: { state: string; zip: string | null }) => ({
-    ...denver,
-    timeZone: timeZoneForLead(lead, "America/Denver"),
-    state: lead.state,
-  });
-  assert.equal(nextAllowedSendTime(at, window({ state: "TX", zip: null })), at);
-  assert.equal(
-    nextAllowedSendTime(at, window({ state: "TX", zip: "79901" }))?.toISOString(),
-    "2026-11-25T15:00:00.000Z",
+Deno.test("a lead known only by a state a zone line splits gets the latest morning and the earliest evening of its zones", () => {
+  // Kentucky without a ZIP: Eastern mostly, Central in the west (leads.also_time_zones).
+  const kentucky = smsWindow(
+    { state: "KY", time_zone: "America/New_York", also_time_zones: ["America/Chicago"] },
+    null,
+    { sms_window_start_hour: 8, sms_window_end_hour: 21 },
   );
+  const eightThirtyEastern = new Date("2027-01-15T13:30:00Z"); // 7:30 am Central
+  assert.equal(
+    nextAllowedSendTime(eightThirtyEastern, kentucky)?.toISOString(),
+    "2027-01-15T14:00:00.000Z", // 8:00 am Central, 9:00 am Eastern
+  );
+  const eightThirtyCentral = new Date("2027-01-16T02:30:00Z"); // 9:30 pm Eastern
+  assert.equal(
+    latestAllowedSendTime(eightThirtyCentral, kentucky)?.toISOString(),
+    "2027-01-16T01:59:00.000Z", // 8:59 pm Eastern, 7:59 pm Central
+  );
+});
+
+Deno.test("a lead's own zone decides, whatever its state counts as: El Paso is Mountain in a Central state", () => {
+  // 7:56 am MST = 8:56 am CST.
+  const at = new Date("2026-11-25T14:56:00Z");
+  const elPaso = smsWindow(
+    { state: "TX", time_zone: "America/Denver", also_time_zones: [] },
+    null,
+    { sms_window_start_hour: 8, sms_window_end_hour: 20 },
+  );
+  assert.equal(nextAllowedSendTime(at, elPaso)?.toISOString(), "2026-11-25T15:00:00.000Z");
 });
 
 Deno.test("Washington ends texting at 8 pm whatever the shop allows, and keeps the shop's cap", () => {
@@ -76,7 +51,7 @@ Deno.test("Washington ends texting at 8 pm whatever the shop allows, and keeps t
 
 Deno.test("Phoenix keeps 8 am at 15:00 UTC all year; Denver moves with DST", () => {
   const july = new Date("2026-07-15T14:30:00Z"); // 7:30 in Phoenix (MST), 8:30 in Denver (MDT)
-  const phoenix = { ...denver, timeZone: timeZoneForLead({ state: "AZ", zip: "85001" }, "UTC") };
+  const phoenix = { ...denver, timeZone: "America/Phoenix" };
   assert.equal(nextAllowedSendTime(july, phoenix)?.toISOString(), "2026-07-15T15:00:00.000Z");
   assert.equal(nextAllowedSendTime(july, denver), july);
 });

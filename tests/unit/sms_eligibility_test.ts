@@ -18,7 +18,7 @@ function facts(overrides: Partial<SmsFacts> = {}): SmsFacts {
     consent: "opted_in",
     unreachable: false,
     sentLast24h: 0,
-    lead: { state: "CO" },
+    lead: { state: "CO", time_zone: "America/Denver", also_time_zones: [] },
     settings: makeSettings(),
     now: tenAmDenver,
     ...overrides,
@@ -59,7 +59,7 @@ Deno.test("smsEligibility() applies reachability, consent, the daily cap and qui
     }],
     ["3 sent to a Florida number (state cap 3)", {
       sentLast24h: 3,
-      lead: { state: "FL" },
+      lead: { state: "FL", time_zone: "America/New_York", also_time_zones: [] },
     }, { action: "suppress", reason: "daily_cap (3 per 24 h)" }],
     ["3 sent to a Colorado number (cap 4)", { sentLast24h: 3 }, { action: "send" }],
     ["9:30 pm in Denver", { now: new Date("2026-11-26T04:30:00Z") }, {
@@ -73,7 +73,7 @@ Deno.test("smsEligibility() applies reachability, consent, the daily cap and qui
     }, { action: "suppress", reason: "opted_out" }],
     ["8:30 pm in Maryland (window ends at 8 pm there), a Baltimore phone", {
       phone: "+14105550123",
-      lead: { state: "MD" },
+      lead: { state: "MD", time_zone: "America/New_York", also_time_zones: [] },
       settings: makeSettings({ sms_window_end_hour: 21 }),
       now: new Date("2026-11-26T01:30:00Z"),
     }, { action: "defer", reason: "quiet_hours", until: new Date("2026-11-26T13:00:00Z") }],
