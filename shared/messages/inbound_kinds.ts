@@ -11,7 +11,7 @@ import {
 import { optOutConfirmationSms } from "../../templates/sms/opt_out_confirmation_sms.ts";
 import { optInConfirmationSms } from "../../templates/sms/opt_in_confirmation_sms.ts";
 import { helpReplySms } from "../../templates/sms/help_reply_sms.ts";
-import type { InboundIntent } from "../compliance/sms_keywords.ts";
+import { type InboundIntent, inboundLanguage } from "../compliance/sms_keywords.ts";
 import { type InboundMessageKind, staffInbox } from "./kinds.ts";
 import { type InboundRenderContext, renderEmail, renderSms } from "./render.ts";
 import type { EmailMessage } from "../channels/email.ts";
@@ -60,8 +60,8 @@ export const INBOUND_KINDS = {
   staff_sms_reply_email: staffSmsReplyEmail,
   opt_out_confirmation_sms: keywordReply(
     "opt_out",
-    "The one reply to an opt-out: no more texts will come (answered in TwiML).",
-    (ctx) => optOutConfirmationSms(ctx.settings),
+    "The one reply to an opt-out: no more texts will come, in Spanish to a Spanish opt-out (answered in TwiML).",
+    (ctx) => optOutConfirmationSms(ctx.settings, inboundLanguage(ctx.inbound.body)),
   ),
   opt_in_confirmation_sms: keywordReply(
     "opt_in",
@@ -70,7 +70,7 @@ export const INBOUND_KINDS = {
   ),
   help_reply_sms: keywordReply(
     "help",
-    "The reply to HELP or INFO: who we are, what the texts are, how to stop (answered in TwiML).",
-    (ctx) => helpReplySms(ctx.settings),
+    "The reply to HELP or INFO (AYUDA or INFORMACION in Spanish): who we are, what the texts are, how to stop (answered in TwiML).",
+    (ctx) => helpReplySms(ctx.settings, inboundLanguage(ctx.inbound.body)),
   ),
 };

@@ -258,6 +258,77 @@ Deno.test("HELP is answered with who we are, how to get help and how to stop, in
   }
 });
 
+Deno.test("a Spanish opt-out stops every text to that phone and is confirmed in Spanish; AYUDA is answered in Spanish", async (t) => {
+  const sql = connect();
+  try {
+    for (const text of ["PARAR", "Ya no me manden más mensajes"]) {
+      await t.step(JSON.stringify(text), async () => {
+        const lead = await leadWithWaitingSms(sql);
+        const res = await postAsTwilio(inboundParams(lead.phone_e164, text));
+        assert.equal(res.status, 200);
+        assert.deepEqual(twimlMessages(res.body), [
+          "Pink Auto Glass: Se dio de baja y ya no le enviaremos mensajes. " +
+          "Responda START para volver a suscribirse.",
+        ]);
+        const row = await smsRowOf(sql, lead.id);
+        assert.equal(row.status, "suppressed");
+        assert.equal(row.status_reason, "opted_out");
+        const record = await phoneRecord(sql, lead.phone_e164);
+        assert.deepEqual({ ...record.consent.at(-1)! }, {
+          event: "opt_out",
+          source: "sms_keyword",
+          detail: text,
+          lead_id: lead.id,
+        });
+        assert.equal(record.inbound[0].intent, "opt_out");
+        const [status] = await sql`select may_text from public.sms_consent_status
+                                   where phone_e164 = ${lead.phone_e164}`;
+        assert.equal(status.may_text, false);
+      });
+    }
+
+    await t.step('"AYUDA"', async () => {
+      const lead = await leadWithWaitingSms(sql);
+      const res = await postAsTwilio(inboundParams(lead.phone_e164, "AYUDA"));
+      const [reply, ...more] = twimlMessages(res.body);
+      assert.equal(more.length, 0);
+      for (
+        const part of [
+          /^Pink Auto Glass: /,
+          /\(720\) 918-7465/,
+          /pinkautoglass\.com/,
+          /Pueden aplicarse tarifas de mensajes y datos/,
+          /Responda STOP \(o PARAR\) para cancelar/,
+        ]
+      ) {
+        assert.match(reply, part);
+      }
+      assert.deepEqual(smsCost(reply), { segments: 2, encoding: "GSM-7" });
+      const record = await phoneRecord(sql, lead.phone_e164);
+      assert.deepEqual(record.consent.map((c) => c.event), ["opt_in"], "no consent change");
+      assert.equal(record.inbound[0].intent, "help");
+      assert.equal((await smsRowOf(sql, lead.id)).status, "deferred");
+    });
+
+    await t.step('"cancelar mi cita" reaches staff', async () => {
+      const lead = await leadWithWaitingSms(sql);
+      const res = await postAsTwilio(inboundParams(lead.phone_e164, "cancelar mi cita"));
+      assert.equal(res.status, 200);
+      assert.deepEqual(twimlMessages(res.body), []);
+      assert.equal((await smsRowOf(sql, lead.id)).status, "deferred");
+      const record = await phoneRecord(sql, lead.phone_e164);
+      assert.deepEqual(record.consent.map((c) => c.event), ["opt_in"]);
+      assert.equal(record.inbound[0].intent, "reply");
+      await waitFor("the staff email of the reply", async () => {
+        const emails = await staffReplyEmails(lead.reference_number);
+        return emails.length === 1 ? emails : undefined;
+      });
+    });
+  } finally {
+    await sql.end();
+  }
+});
+
 Deno.test("when Twilio's Advanced Opt-Out answered (OptOutType), the opt-out is recorded and not answered again", async () => {
   const sql = connect();
   try {
