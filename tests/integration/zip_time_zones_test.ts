@@ -269,7 +269,7 @@ Deno.test("a ZIP the table does not know takes its state's zone, and every zone 
   }
 });
 
-Deno.test("leads.time_zone is set on every lead saved, by a form or directly, and follows a corrected ZIP", async () => {
+Deno.test("leads.time_zone is set on every lead saved, by a form or directly, follows a corrected ZIP, and takes only a zone the database knows", async () => {
   const sql = connect();
   try {
     const direct = await insertLead(sql, { zip: "42101", state: "KY", city: "Bowling Green" });
@@ -292,6 +292,15 @@ Deno.test("leads.time_zone is set on every lead saved, by a form or directly, an
     assert.deepEqual(stateOnly, EASTERN, "Kentucky's main zone once the ZIP is gone");
     await sql`update public.leads set zip = '40202' where id = ${direct.id}`;
     assert.deepEqual(await zoneOf(direct.id), [EASTERN, []]);
+
+    // An admin's correction stands until the address changes; a zone nobody knows is refused.
+    await sql`update public.leads set time_zone = 'America/Chicago' where id = ${direct.id}`;
+    assert.deepEqual(await zoneOf(direct.id), [CENTRAL, []]);
+    await assert.rejects(
+      sql`update public.leads set time_zone = 'America/Denvr' where id = ${direct.id}`,
+      /time zone "America\/Denvr" not recognized/,
+    );
+    assert.deepEqual(await zoneOf(direct.id), [CENTRAL, []]);
 
     const [timeline] = await sql`select time_zone, details ->> 'time_zone' as detail
       from public.lead_timeline where lead_id = ${formLead.id} and entry = 'lead'`;
