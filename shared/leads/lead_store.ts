@@ -23,7 +23,8 @@ function settingsColumns(sql: Sql) {
   return sql`business_name, phone_display, phone_e164, postal_address, website_url,
     reply_to_email, time_zone, sms_window_start_hour, sms_window_end_hour, sms_daily_cap,
     business_hours, escalation_minutes, duplicate_window_minutes, on_call_sms_hourly_cap,
-    escalations_per_sweep, escalations_per_hour, first_texts_per_hour`;
+    escalations_per_sweep, escalations_per_hour, first_texts_per_hour, staff_alerts_per_window,
+    staff_alert_window_minutes`;
 }
 
 function unreachableColumns(sql: Sql) {

@@ -117,6 +117,10 @@ export interface BusinessSettings {
   escalations_per_hour: number;
   /** Most confirmation texts an hour to numbers never texted before; more are held. */
   first_texts_per_hour: number;
+  /** Most new-lead alert emails a staff member gets in a window; the rest go into one digest. */
+  staff_alerts_per_window: number;
+  /** The staff digest's window, in minutes: alerts are counted over it, and a digest waits it. */
+  staff_alert_window_minutes: number;
 }
 
 /** `lead_activities.activity_type`: the one spelling used in SQL, TypeScript and templates. */

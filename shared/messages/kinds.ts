@@ -21,7 +21,9 @@ export type LeadEvent =
   | "appointment_reminder"
   | "lead_escalated"
   /** Pages the on-call phone's hourly cap held back (planned by paging.ts, not planMessages). */
-  | "on_call_digest";
+  | "on_call_digest"
+  /** Alert emails a burst held back from a staff member (planned by staff_digest.ts). */
+  | "staff_digest";
 
 /**
  * Who a new lead goes to, decided when it is planned (shared/notify_lead/plan.ts): its

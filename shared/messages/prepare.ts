@@ -11,9 +11,10 @@ import type { Lead, Media } from "../leads/types.ts";
 import { loadRoster } from "../leads/staff_store.ts";
 import { onCallMember, type RosterMember } from "../leads/assignment.ts";
 import { actionLinkUrl, type LeadAction, signActionToken } from "../leads/action_links.ts";
-import type { RenderContext } from "./render.ts";
+import type { DigestEntry, RenderContext } from "./render.ts";
 import type { AlertNotice } from "../../templates/alert_notice.ts";
 import type { HeldBackPage } from "../notify_lead/paging.ts";
+import type { GatheredLead } from "../notify_lead/staff_digest.ts";
 import {
   countSmsSentLastDay,
   loadBusinessSettings,
@@ -76,6 +77,12 @@ function inboundIdOf(row: OutboxRow): string | null {
   return id === undefined || id === null ? null : String(id);
 }
 
+/** The leads a staff digest gathers (`payload.gathered`); empty for any other row. */
+function gatheredOf(row: OutboxRow): GatheredLead[] {
+  const gathered = row.payload?.gathered;
+  return Array.isArray(gathered) ? gathered as GatheredLead[] : [];
+}
+
 /** The appointment version an appointment message was planned for (`payload.appointment`). */
 function appointmentOf(row: OutboxRow): Appointment | undefined {
   const json = row.payload?.appointment as AppointmentJson | undefined;
@@ -87,15 +94,16 @@ const ACTION_LINK_TTL_MS = 4 * 24 * 3600_000;
 
 /**
  * The signed "I'm on it" / "I called" links of a staff message, in the name of the staff member
- * it goes to (null: the admin inbox). Each link's id is the message key and action, and it
- * expires a fixed time after the message was planned, so a message renders the same bytes on
- * every attempt.
+ * it goes to (null: the admin inbox). Each link's id is the message key (with the lead's id in a
+ * digest, which carries links for several) and action, and it expires a fixed time after the
+ * message was planned, so a message renders the same bytes on every attempt.
  */
 async function staffLinks(
   setup: MessageSetup,
   row: OutboxRow,
   lead: Lead,
   roster: RosterMember[],
+  idPrefix = row.key,
 ): Promise<RenderContext["links"]> {
   if (!setup.actionLinks) return undefined;
   const { baseUrl, secret } = setup.actionLinks;
@@ -106,7 +114,7 @@ async function staffLinks(
       baseUrl,
       await signActionToken(
         {
-          id: `${row.key}:${action}`,
+          id: `${idPrefix}:${action}`,
           leadId: lead.id,
           staffId: staff?.id ?? null,
           action,
@@ -121,7 +129,12 @@ async function staffLinks(
 /** The preparer a drain is handed. */
 export function createPreparer(deps: PreparerDeps): Prepare {
   return async (rows: OutboxRow[], now: Date): Promise<Preparation[]> => {
-    const leadIds = [...new Set(rows.flatMap((r) => (r.lead_id ? [r.lead_id] : [])))];
+    const leadIds = [
+      ...new Set(rows.flatMap((r) => [
+        ...(r.lead_id ? [r.lead_id] : []),
+        ...gatheredOf(r).map((g) => g.lead_id),
+      ])),
+    ];
     const phones = [
       ...new Set(rows.flatMap((r) => {
         const kind = messageKind(r.template);
@@ -204,6 +217,20 @@ export function createPreparer(deps: PreparerDeps): Prepare {
       const renderFor = row.in_doubt_since !== null && row.rendered_for !== null
         ? row.rendered_for
         : now;
+      const priorityOf = (l: Lead) =>
+        l.priority ??
+          calculateLeadPriority(l, { mediaCount: (media.get(l.id) ?? []).length, now: renderFor });
+      const digestEntry = async (g: GatheredLead): Promise<DigestEntry> => {
+        const gathered = leads.get(g.lead_id) ?? null;
+        return {
+          reference: gathered?.reference_number ?? g.reference,
+          lead: gathered,
+          priority: gathered ? priorityOf(gathered) : "normal",
+          links: gathered
+            ? await staffLinks(deps.setup, row, gathered, roster, `${row.key}:${gathered.id}`)
+            : undefined,
+        };
+      };
       return await rendered({ ...row, rendered_for: renderFor }, async () =>
         kind.render({
           lead,
@@ -221,6 +248,14 @@ export function createPreparer(deps: PreparerDeps): Prepare {
           onCallEmail: onCallMember(roster, renderFor)?.email ?? null,
           appointment: appointmentOf(row),
           heldBack: row.payload?.held_back as HeldBackPage[] | undefined,
+          staffDigest: gatheredOf(row).length > 0
+            ? {
+              leads: await Promise.all(gatheredOf(row).map(digestEntry)),
+              windowMinutes: Number(
+                row.payload?.window_minutes ?? settings.staff_alert_window_minutes,
+              ),
+            }
+            : undefined,
           phoneSms: lead.phone_e164
             ? {
               consent: (consent.get(lead.phone_e164) ?? NO_CONSENT).state,

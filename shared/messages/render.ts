@@ -14,6 +14,16 @@ import { clip } from "../../templates/wording.ts";
 import type { AlertNotice } from "../../templates/alert_notice.ts";
 import type { HeldBackPage } from "../notify_lead/paging.ts";
 
+/** A lead a staff digest names, as its email shows it. */
+export interface DigestEntry {
+  reference: string;
+  /** Null when the lead no longer exists (deleted on request): the digest names its Ref. */
+  lead: Lead | null;
+  priority: LeadPriority;
+  /** Its own signed "I'm on it" / "I called" links, as its alert would have carried. */
+  links?: { claim: string; called: string };
+}
+
 /** What a message about a lead is rendered from. */
 export interface RenderContext {
   lead: Lead;
@@ -37,6 +47,8 @@ export interface RenderContext {
   onCallEmail?: string | null;
   /** The pages a digest gathers (from its payload). */
   heldBack?: HeldBackPage[];
+  /** The alerts a staff digest gathers (from its payload), and the window they came in. */
+  staffDigest?: { leads: DigestEntry[]; windowMinutes: number };
 }
 
 /** What a message about a text a customer sent is rendered from. */

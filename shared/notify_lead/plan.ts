@@ -16,6 +16,7 @@ import { maskEmail } from "../platform/mask.ts";
 import { onCallOf, type RoutedLead, routeLeads } from "./routing.ts";
 import { limitOnCallPaging, type OnCall } from "./paging_store.ts";
 import { limitFirstTexts } from "./first_texts.ts";
+import { limitStaffAlerts } from "./staff_digest_store.ts";
 import { type CaptchaVerdict, textOnlyVerified, verifyCaptchas } from "./captcha.ts";
 
 /**
@@ -101,8 +102,8 @@ export async function planLeadsNotifications(
 
 /**
  * New leads' rows within the limits, in order: the on-call phone's hourly cap and quiet hours
- * (paging), the forms' CAPTCHA verdicts, then the first-text guard (which counts only the
- * texts still to go).
+ * (paging), each staff member's alert emails in a burst (the staff digest), the forms' CAPTCHA
+ * verdicts, then the first-text guard (which counts only the texts still to go).
  */
 async function limitNewLeadsRows(
   tx: postgres.TransactionSql,
@@ -117,7 +118,8 @@ async function limitNewLeadsRows(
 ): Promise<NewOutboxRow[]> {
   const references = new Map(opts.leads.map((l) => [l.id, l.reference_number]));
   const paged = await limitOnCallPaging(tx, rows, references, opts);
-  return await limitFirstTexts(tx, textOnlyVerified(paged, opts.verdicts), {
+  const alerted = await limitStaffAlerts(tx, paged, references, opts);
+  return await limitFirstTexts(tx, textOnlyVerified(alerted, opts.verdicts), {
     perHour: opts.settings.first_texts_per_hour,
     now: opts.now,
   });

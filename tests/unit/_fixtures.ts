@@ -83,6 +83,8 @@ export function makeSettings(overrides: Partial<BusinessSettings> = {}): Busines
     escalations_per_sweep: 20,
     escalations_per_hour: 60,
     first_texts_per_hour: 30,
+    staff_alerts_per_window: 5,
+    staff_alert_window_minutes: 10,
     duplicate_window_minutes: 30,
     ...overrides,
   };
