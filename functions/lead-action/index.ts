@@ -12,5 +12,6 @@ const cfg = parseConfig(leadActionConfigSchema, Deno.env.toObject());
 
 Deno.serve(createLeadActionHandler({
   sql: db(cfg.SUPABASE_DB_URL, { max: 3 }),
-  secret: cfg.LEAD_ACTION_SECRET,
+  // Links are signed with the current secret only (shared/messages/setup.ts).
+  secret: { current: cfg.LEAD_ACTION_SECRET, previous: cfg.LEAD_ACTION_SECRET_PREVIOUS },
 }));

@@ -19,7 +19,10 @@ const unloading = unloadSignal();
 
 Deno.serve(createNotifyLeadHandler({
   sql,
-  webhookSecret: cfg.NOTIFY_WEBHOOK_SECRET,
+  webhookSecret: {
+    current: cfg.NOTIFY_WEBHOOK_SECRET,
+    previous: cfg.NOTIFY_WEBHOOK_SECRET_PREVIOUS,
+  },
   setup: messageSetup(cfg),
   // Lingers past a lease (20 s), so a sweep also picks up a dead sender's messages.
   drain: async (sleep) =>

@@ -11,5 +11,5 @@ const cfg = parseConfig(resendEventsConfigSchema, Deno.env.toObject());
 
 Deno.serve(createResendEventsHandler({
   sql: db(cfg.SUPABASE_DB_URL, { max: 3 }),
-  secret: cfg.RESEND_WEBHOOK_SECRET,
+  secret: { current: cfg.RESEND_WEBHOOK_SECRET, previous: cfg.RESEND_WEBHOOK_SECRET_PREVIOUS },
 }));

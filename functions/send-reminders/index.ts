@@ -19,7 +19,10 @@ const functions = functionsUrl(cfg);
 
 Deno.serve(createSendRemindersHandler({
   sql: db(cfg.SUPABASE_DB_URL),
-  webhookSecret: cfg.NOTIFY_WEBHOOK_SECRET,
+  webhookSecret: {
+    current: cfg.NOTIFY_WEBHOOK_SECRET,
+    previous: cfg.NOTIFY_WEBHOOK_SECRET_PREVIOUS,
+  },
   setup: messageSetup(cfg),
   drain: drainRequester(functions, cfg.NOTIFY_WEBHOOK_SECRET),
   planMore: handOnRequester(functions, cfg.NOTIFY_WEBHOOK_SECRET, "send-reminders"),

@@ -38,7 +38,7 @@ const scheduler = new DrainScheduler(
 
 Deno.serve(createTwilioInboundHandler({
   sql,
-  authToken: cfg.TWILIO_AUTH_TOKEN,
+  authToken: { current: cfg.TWILIO_AUTH_TOKEN, previous: cfg.TWILIO_AUTH_TOKEN_PREVIOUS },
   publicFunctionsUrl: functionsUrl(cfg),
   setup: messageSetup(cfg),
   drainSoon() {

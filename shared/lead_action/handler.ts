@@ -14,11 +14,15 @@
 import type postgres from "postgres";
 import { type ActionClaims, type LeadAction, verifyActionToken } from "../leads/action_links.ts";
 import { maskPII } from "../platform/mask.ts";
+import type { VerifyingSecret } from "../platform/rotating_secret.ts";
 
 export interface LeadActionDeps {
   sql: postgres.Sql;
-  /** `LEAD_ACTION_SECRET`: the key the links were signed with. */
-  secret: string;
+  /**
+   * `LEAD_ACTION_SECRET`: the key the links are signed with, and during a rotation
+   * `LEAD_ACTION_SECRET_PREVIOUS`, so links already sent work until they expire.
+   */
+  secret: VerifyingSecret;
   /** The moment links are checked at. Default: the system clock. */
   clock?: () => Date;
 }

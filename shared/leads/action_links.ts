@@ -4,6 +4,7 @@
  * base64url(JSON payload) "." base64url(HMAC-SHA256 of the payload part).
  */
 import { Buffer } from "node:buffer";
+import { acceptedSecrets, type VerifyingSecret } from "../platform/rotating_secret.ts";
 
 /** What a staff member confirms from an alert; the `lead_activities.activity_type` it records. */
 export type LeadAction = "call_made" | "lead_claimed";
@@ -74,12 +75,14 @@ export async function signActionToken(
 /**
  * Checks a token from a link: its signature (in constant time, before anything in the payload
  * is read), then its shape, then its expiry, which is exclusive (`now` = expiry is expired).
+ * During a rotation `secret` carries the previous key too, so links signed before it stay
+ * good until they expire; every key is tried, whichever matched.
  *
- * @throws {DOMException} When `secret` is empty.
+ * @throws {DOMException} When a secret is empty.
  */
 export async function verifyActionToken(
   token: string,
-  secret: string,
+  secret: VerifyingSecret,
   now: Date,
 ): Promise<ActionTokenCheck> {
   const parts = token.split(".");
@@ -90,11 +93,13 @@ export async function verifyActionToken(
     return { ok: false, reason: "malformed" };
   }
 
-  const key = await hmacKey(secret, "verify");
   const data = new TextEncoder().encode(body);
-  if (!await crypto.subtle.verify("HMAC", key, signature, data)) {
-    return { ok: false, reason: "forged" };
-  }
+  const verdicts = await Promise.all(
+    acceptedSecrets(secret).map(async (value) =>
+      crypto.subtle.verify("HMAC", await hmacKey(value, "verify"), signature, data)
+    ),
+  );
+  if (!verdicts.includes(true)) return { ok: false, reason: "forged" };
 
   const payload = parsePayload(body);
   if (payload === null) return { ok: false, reason: "malformed" };

@@ -42,10 +42,12 @@ import type { DrainStats } from "../outbox/drain.ts";
 import { DrainScheduler, type Sleep } from "../outbox/drain_scheduler.ts";
 import type { MessageSetup } from "../messages/setup.ts";
 import { maskPII } from "../platform/mask.ts";
+import type { VerifyingSecret } from "../platform/rotating_secret.ts";
 
 export interface NotifyLeadDeps {
   sql: postgres.Sql;
-  webhookSecret: string;
+  /** `NOTIFY_WEBHOOK_SECRET` (and `NOTIFY_WEBHOOK_SECRET_PREVIOUS` during a rotation). */
+  webhookSecret: VerifyingSecret;
   /** The deployment's message settings (admin inbox, configured webhooks). */
   setup: MessageSetup;
   /** The time planning decisions are made at. Default: the system clock. */

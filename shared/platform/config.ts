@@ -16,6 +16,13 @@ const url = z.url();
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
 
+/**
+ * The `<NAME>_PREVIOUS` companion of a secret others sign with: set only while a rotation
+ * overlaps, accepted by the verifier beside the current value, never used to sign (README,
+ * "Rotating secrets"). It must look like the secret it was.
+ */
+const previousOf = <T extends z.ZodType>(schema: T) => optional(schema);
+
 /** What Supabase injects into every function. */
 export const platformVariables = {
   SUPABASE_URL: url,
@@ -23,12 +30,14 @@ export const platformVariables = {
   SUPABASE_SERVICE_ROLE_KEY: z.string().min(20, "must be the project's service role key"),
 };
 
+const notifyWebhookSecret = z.string().min(
+  24,
+  "must be at least 24 characters (the database sends it in x-webhook-secret)",
+);
 /** A function the database calls (webhooks, pg_cron). */
 export const calledByDatabaseVariables = {
-  NOTIFY_WEBHOOK_SECRET: z.string().min(
-    24,
-    "must be at least 24 characters (the database sends it in x-webhook-secret)",
-  ),
+  NOTIFY_WEBHOOK_SECRET: notifyWebhookSecret,
+  NOTIFY_WEBHOOK_SECRET_PREVIOUS: previousOf(notifyWebhookSecret),
 };
 
 /**
@@ -57,6 +66,8 @@ export const smsVariables = {
     "must be a Twilio Account SID (AC + 32 hex)",
   ),
   TWILIO_AUTH_TOKEN: z.string().min(16, "must be the Twilio auth token"),
+  /** The primary token while the new (secondary) one is not yet promoted: Twilio signs with it. */
+  TWILIO_AUTH_TOKEN_PREVIOUS: previousOf(z.string().min(16, "must be the Twilio auth token")),
   TWILIO_PHONE_NUMBER: e164,
   TWILIO_API_BASE_URL: optional(url),
 };
@@ -74,14 +85,18 @@ export const webhookVariables = {
   ),
 };
 
+const leadActionSecret = z.string().min(
+  32,
+  "must be at least 32 random characters (it signs staff alert links)",
+);
 /** The shop's people: who is paged, and the key of the "I'm on it" links in staff alerts. */
 export const staffVariables = {
   STAFF_ON_CALL_PHONE: optional(e164),
   /** Texted the admin's alerts when email is the failing channel (else STAFF_ON_CALL_PHONE). */
   ADMIN_PHONE: optional(e164),
-  LEAD_ACTION_SECRET: optional(
-    z.string().min(32, "must be at least 32 random characters (it signs staff alert links)"),
-  ),
+  LEAD_ACTION_SECRET: optional(leadActionSecret),
+  /** Links signed before a rotation stay good until they expire (4 days). */
+  LEAD_ACTION_SECRET_PREVIOUS: previousOf(leadActionSecret),
 };
 
 /**
@@ -147,17 +162,20 @@ export const leadActionConfigSchema = z.object({
   LEAD_ACTION_SECRET: staffVariables.LEAD_ACTION_SECRET.pipe(
     z.string({ error: "must be set: it checks the links in staff alerts" }),
   ),
+  LEAD_ACTION_SECRET_PREVIOUS: staffVariables.LEAD_ACTION_SECRET_PREVIOUS,
 });
 
 /** health: reads the outbox's figures; open to uptime monitors (no personal data). */
 export const healthConfigSchema = z.object(platformVariables);
 
+const resendWebhookSecret = z.string().regex(
+  /^whsec_[A-Za-z0-9+/]{24,}={0,2}$/,
+  "must be the Resend webhook's signing secret (whsec_ followed by base64)",
+);
 /** Resend's webhooks (delivery events), signed Svix-style with the endpoint's secret. */
 export const emailEventsVariables = {
-  RESEND_WEBHOOK_SECRET: z.string().regex(
-    /^whsec_[A-Za-z0-9+/]{24,}={0,2}$/,
-    "must be the Resend webhook's signing secret (whsec_ followed by base64)",
-  ),
+  RESEND_WEBHOOK_SECRET: resendWebhookSecret,
+  RESEND_WEBHOOK_SECRET_PREVIOUS: previousOf(resendWebhookSecret),
 };
 
 /** resend-events: verifies Resend's webhooks and records delivery, bounces and complaints. */

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { matchesSecret, type VerifyingSecret } from "./rotating_secret.ts";
 
 /** JSON responses with one status per kind of error: the callers are machines and admins. */
 
@@ -14,22 +14,16 @@ export function errorResponse(status: number, message: string, details?: unknown
   );
 }
 
-/** Constant-time comparison of a presented secret with the expected one. */
-export function secretsMatch(presented: string | null, expected: string): boolean {
-  if (presented === null) return false;
-  const digest = (s: string) => createHash("sha256").update(s).digest();
-  return timingSafeEqual(digest(presented), digest(expected));
-}
-
 /**
  * The 401 for a caller without the shared secret in `x-webhook-secret`, or null when it has
- * it. Checked before anything else about the request, so a stranger learns nothing (not even
+ * it (the current value, or the previous one during a rotation; compared in constant time).
+ * Checked before anything else about the request, so a stranger learns nothing (not even
  * which methods or routes exist).
  */
-export function refuseWithoutSecret(req: Request, expected: string): Response | null {
+export function refuseWithoutSecret(req: Request, expected: VerifyingSecret): Response | null {
   const secret = req.headers.get("x-webhook-secret");
   if (secret === null) return errorResponse(401, "Missing x-webhook-secret header");
-  if (!secretsMatch(secret, expected)) return errorResponse(401, "Wrong x-webhook-secret");
+  if (!matchesSecret(secret, expected)) return errorResponse(401, "Wrong x-webhook-secret");
   return null;
 }
 

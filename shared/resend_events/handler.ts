@@ -14,13 +14,17 @@ import {
   readTextWithin,
 } from "../platform/http.ts";
 import { maskPII } from "../platform/mask.ts";
+import type { VerifyingSecret } from "../platform/rotating_secret.ts";
 import { verifySignature } from "./signature.ts";
 import { applyResendEvent, resendEvent } from "./apply.ts";
 
 export interface ResendEventsDeps {
   sql: postgres.Sql;
-  /** The webhook endpoint's signing secret (`whsec_…`). */
-  secret: string;
+  /**
+   * The webhook endpoint's signing secret (`whsec_…`), and during a rotation the one it
+   * replaces (`RESEND_WEBHOOK_SECRET_PREVIOUS`).
+   */
+  secret: VerifyingSecret;
   clock?: () => Date;
 }
 

@@ -7,6 +7,7 @@
  */
 import { Webhook } from "standardwebhooks";
 import { timingSafeEqual } from "node:crypto";
+import { acceptedSecrets, type VerifyingSecret } from "../platform/rotating_secret.ts";
 
 /** Resend's (Svix's) tolerance either side of our clock. */
 export const TOLERANCE_SECONDS = 5 * 60;
@@ -26,9 +27,14 @@ function sameBytes(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Whether a webhook's body was signed with `secret` by its sender, within the tolerance. */
+/**
+ * Whether a webhook's body was signed with `secret` by its sender, within the tolerance. Any
+ * of the header's signatures may match any accepted secret: while an endpoint's secret is
+ * rotated Svix signs with both keys in one header, and during our own overlap
+ * (`RESEND_WEBHOOK_SECRET_PREVIOUS`) either key alone is enough.
+ */
 export function verifySignature(
-  secret: string,
+  secret: VerifyingSecret,
   headers: Headers,
   body: string,
   now: Date,
@@ -48,10 +54,14 @@ export function verifySignature(
     };
   }
   const timestamp = new Date(seconds * 1000);
-  const expected = new Webhook(secret).sign(id, timestamp, body).slice("v1,".length);
-  const matches = signatures.split(" ").some((s) => {
-    const [version, signature] = s.split(",", 2);
-    return version === "v1" && signature !== undefined && sameBytes(signature, expected);
-  });
+  const expected = acceptedSecrets(secret).map((value) =>
+    new Webhook(value).sign(id, timestamp, body).slice("v1,".length)
+  );
+  let matches = false;
+  for (const entry of signatures.split(" ")) {
+    const [version, signature] = entry.split(",", 2);
+    if (version !== "v1" || signature === undefined) continue;
+    for (const value of expected) matches = sameBytes(signature, value) || matches;
+  }
   return matches ? { ok: true, id, timestamp } : { ok: false, reason: "No matching signature" };
 }

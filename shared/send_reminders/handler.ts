@@ -18,12 +18,14 @@ import {
   refuseWithoutSecret,
 } from "../platform/http.ts";
 import { maskPII } from "../platform/mask.ts";
+import type { VerifyingSecret } from "../platform/rotating_secret.ts";
 import type { MessageSetup } from "../messages/setup.ts";
 import { planDueReminders } from "../appointments/plan.ts";
 
 export interface SendRemindersDeps {
   sql: postgres.Sql;
-  webhookSecret: string;
+  /** `NOTIFY_WEBHOOK_SECRET` (and `NOTIFY_WEBHOOK_SECRET_PREVIOUS` during a rotation). */
+  webhookSecret: VerifyingSecret;
   setup: MessageSetup;
   /** The time every decision is made at. Default: the system clock. */
   clock?: () => Date;

@@ -9,9 +9,8 @@
  * not answer 2xx, so every effect is recorded once per MessageSid (or per status).
  */
 import type postgres from "postgres";
-// The SDK's webhook and TwiML modules alone: its index loads the whole REST client, most of
-// what a worker would spend booting.
-import { validateRequest } from "twilio/lib/webhooks/webhooks.js";
+// The SDK's TwiML module alone: its index loads the whole REST client, most of what a worker
+// would spend booting.
 import MessagingResponse from "twilio/lib/twiml/MessagingResponse.js";
 import { BodyTooLargeError, errorResponse, readTextWithin } from "../platform/http.ts";
 import { maskPII } from "../platform/mask.ts";
@@ -20,6 +19,8 @@ import type { InboundText } from "./inbound_message.ts";
 import { loadOnce } from "../platform/edge_worker.ts";
 import { applyStatusReport } from "./status_callback.ts";
 import { twilioRequestShape } from "./request_shape.ts";
+import { twilioSignatureValid } from "./signature.ts";
+import type { VerifyingSecret } from "../platform/rotating_secret.ts";
 
 // A customer's text needs the message catalog (templates, React), delivery reports do not:
 // loaded at a worker's first text, so the flood of status callbacks boots workers cheaply.
@@ -27,8 +28,11 @@ const textHandling = loadOnce(() => import("./inbound_message.ts"));
 
 export interface TwilioInboundDeps {
   sql: postgres.Sql;
-  /** `TWILIO_AUTH_TOKEN`: the key of Twilio's signatures. */
-  authToken: string;
+  /**
+   * `TWILIO_AUTH_TOKEN`: the key of Twilio's signatures, and during a rotation
+   * `TWILIO_AUTH_TOKEN_PREVIOUS` (Twilio signs with the primary until the new one is promoted).
+   */
+  authToken: VerifyingSecret;
   /** Our functions' public base URL (what Twilio was given), e.g. https://…/functions/v1. */
   publicFunctionsUrl: string;
   setup: MessageSetup;
@@ -147,7 +151,7 @@ export function createTwilioInboundHandler(
     }
     const params = Object.fromEntries(new URLSearchParams(raw));
     const called = signedUrl(deps.publicFunctionsUrl, url);
-    if (!validateRequest(deps.authToken, signature, called, params)) {
+    if (!twilioSignatureValid(deps.authToken, signature, { url: called, params })) {
       console.warn(
         `twilio-inbound: refused a request whose signature does not match ${called}`,
       );

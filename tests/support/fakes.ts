@@ -67,6 +67,15 @@ export const twilio = {
   /** Later sends to `phone` are delivered again. */
   clearDeliveryFailure: (phone: string) =>
     call(`${stack.twilioUrl}/__fake/delivery-failure`, { phone, clear: true }),
+  /**
+   * The console's auth token rotation: `{secondary}` creates a secondary token (the REST API
+   * takes both, webhooks stay signed with the primary), `{promote: true}` makes it the primary.
+   */
+  authTokens: (change: { secondary: string | null } | { promote: true }) =>
+    call<{ primary: boolean; secondary: boolean }>(
+      `${stack.twilioUrl}/__fake/auth-tokens`,
+      change,
+    ),
   ...controls(stack.twilioUrl),
 };
 

@@ -79,6 +79,8 @@ export interface PostOptions {
   url?: string;
   /** The parameters the signature is computed over. Default: the ones posted. */
   signedParams?: Record<string, string>;
+  /** The auth token a valid signature is made with. Default: the fake account's. */
+  token?: string;
 }
 
 /** Posts a form to twilio-inbound as Twilio would. */
@@ -87,7 +89,9 @@ export async function postAsTwilio(
   opts: PostOptions = {},
 ): Promise<{ status: number; body: string }> {
   const url = opts.url ?? TWILIO_INBOUND_URL;
-  const token = opts.signature === "forged" ? "not-the-auth-token-0000" : FAKE_TWILIO_AUTH_TOKEN;
+  const token = opts.signature === "forged"
+    ? "not-the-auth-token-0000"
+    : opts.token ?? FAKE_TWILIO_AUTH_TOKEN;
   const headers: Record<string, string> = {
     "content-type": "application/x-www-form-urlencoded",
     "user-agent": "TwilioProxy/1.1",

@@ -2,7 +2,10 @@
  * A fake of Twilio's Programmable Messaging API (2010-04-01): send, fetch and list messages,
  * the magic test numbers, STOP opt-outs, signed status callbacks (`queued`, `sent`, then
  * `delivered`, or a carrier failure when a test asks for one), and customers texting in
- * (twilio_inbound.ts) with the replies the TwiML answer asks for.
+ * (twilio_inbound.ts) with the replies the TwiML answer asks for. Rotating the auth token as in
+ * Twilio's console: `POST /__fake/auth-tokens {"secondary": "…"}` creates a secondary token
+ * (the REST API takes both; webhooks are still signed with the primary), `{"promote": true}`
+ * makes it the primary (the old one stops working), `{"secondary": null}` deletes it.
  */
 import { segmentCount } from "./segments.ts";
 import type { Incoming, Provider } from "./fake_endpoint.ts";
@@ -90,10 +93,25 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
   const optedOut = new Set<string>();
   const failures = new DeliveryFailures();
   let statusCallbacks = true;
-  const inbound = createInboundHandler({ ...opts, store, optedOut });
+  // Twilio signs webhooks with the primary token; the REST API also takes the secondary.
+  const tokens: { primary: string; secondary: string | null } = {
+    primary: opts.authToken,
+    secondary: null,
+  };
+  const inbound = createInboundHandler({
+    ...opts,
+    store,
+    optedOut,
+    get authToken() {
+      return tokens.primary;
+    },
+  });
   const queues = new SenderQueues(opts.messagesPerSecond, opts.now);
   const progressOptions = {
     ...opts,
+    get authToken() {
+      return tokens.primary;
+    },
     delayMs: opts.statusCallbackDelayMs,
     poolSender,
     callbacksEnabled: () => statusCallbacks,
@@ -144,6 +162,27 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
     return undefined;
   }
 
+  /** The console's auth token rotation; answers which tokens exist, never their values. */
+  function rotateAuthToken(b: Record<string, unknown>): Response {
+    if (b.promote === true) {
+      if (tokens.secondary === null) {
+        throw new ControlBodyError("Cannot promote: there is no secondary auth token");
+      }
+      tokens.primary = tokens.secondary;
+      tokens.secondary = null;
+    } else if (b.secondary === null) {
+      tokens.secondary = null;
+    } else if (typeof b.secondary === "string" && b.secondary.length >= 16) {
+      tokens.secondary = b.secondary;
+    } else {
+      throw new ControlBodyError(
+        'Cannot rotate the auth token: send {"secondary": "<16+ characters>"}, ' +
+          '{"secondary": null} or {"promote": true}',
+      );
+    }
+    return Response.json({ primary: true, secondary: tokens.secondary !== null });
+  }
+
   return {
     name: "twilio",
     optedOut,
@@ -154,7 +193,9 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
         return twilioError(404, 20404, `The requested resource ${path} was not found`);
       }
       const creds = basicCredentials(incoming.headers);
-      if (!creds || creds.user !== opts.accountSid || creds.password !== opts.authToken) {
+      const tokenTaken = creds !== undefined &&
+        (creds.password === tokens.primary || creds.password === tokens.secondary);
+      if (!creds || creds.user !== opts.accountSid || !tokenTaken) {
         return twilioError(401, 20003, "Authenticate", {
           "www-authenticate": 'Basic realm="Twilio API"',
         });
@@ -227,6 +268,8 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
       queues.clear();
       inbound.reset();
       statusCallbacks = true;
+      tokens.primary = opts.authToken;
+      tokens.secondary = null;
     },
 
     query(action) {
@@ -236,6 +279,7 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
     control(action, body) {
       const b = body as Record<string, unknown>;
       if (action === "inbound") return inbound.inbound(body);
+      if (action === "auth-tokens") return rotateAuthToken(b);
       if (action === "delivery-failure") return failures.apply(body);
       if (action === "inbound-stop" || action === "inbound-start") {
         const phone = b.phone;
