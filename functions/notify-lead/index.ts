@@ -11,11 +11,17 @@ import { messageSetup } from "../../shared/messages/setup.ts";
 import { drainOutbox, WORKER_DRAIN_ROWS } from "../../shared/outbox/drain.ts";
 import { unloadSignal, waitUntil } from "../../shared/platform/edge_worker.ts";
 import { sendingOnDemand } from "../../shared/messages/sending.ts";
+import { drainStorageDeletions } from "../../shared/retention/storage_deletions.ts";
+import { createStorageClient } from "../../shared/providers/storage_client.ts";
 
 const cfg = parseConfig(notifyLeadConfigSchema, Deno.env.toObject());
 const sql = db(cfg.SUPABASE_DB_URL);
 const sending = sendingOnDemand(cfg, 5);
 const unloading = unloadSignal();
+const storage = createStorageClient({
+  supabaseUrl: cfg.SUPABASE_URL,
+  serviceRoleKey: cfg.SUPABASE_SERVICE_ROLE_KEY,
+});
 
 Deno.serve(createNotifyLeadHandler({
   sql,
@@ -34,4 +40,5 @@ Deno.serve(createNotifyLeadHandler({
     }),
   waitUntil,
   handOn: drainRequester(functionsUrl(cfg), cfg.NOTIFY_WEBHOOK_SECRET),
+  deleteQueuedObjects: () => drainStorageDeletions(sql, storage),
 }));

@@ -8,7 +8,8 @@
  *   POST /notify-lead/sweep  pg_cron, every minute → dead-letter expired leases, plan leads and
  *                            appointments the webhooks missed, escalate leads nobody acted
  *                            on in time, alert the admin on the system's health (once per
- *                            condition per hour, and on clearing), send everything due; answers
+ *                            condition per hour, and on clearing), delete the Storage objects
+ *                            the retention purge queued, send everything due; answers
  *                            when done, or at once with {"wait": false} (what pg_cron sends)
  *   POST /notify-lead/drain  a drain that stopped at its bound hands the rest on → answer 202,
  *                            drain in the background (in whichever worker the runtime picks:
@@ -43,6 +44,7 @@ import { DrainScheduler, type Sleep } from "../outbox/drain_scheduler.ts";
 import type { MessageSetup } from "../messages/setup.ts";
 import { maskPII } from "../platform/mask.ts";
 import type { VerifyingSecret } from "../platform/rotating_secret.ts";
+import type { StorageDeletionStats } from "../retention/storage_deletions.ts";
 
 export interface NotifyLeadDeps {
   sql: postgres.Sql;
@@ -66,6 +68,8 @@ export interface NotifyLeadDeps {
   handOn?: () => Promise<void>;
   /** A lead unplanned this long after insert is the sweep's to plan. */
   sweepGraceSeconds?: number;
+  /** Deletes a batch of the Storage objects the retention purge queued (storage_deletions). */
+  deleteQueuedObjects?: () => Promise<StorageDeletionStats>;
 }
 
 /**
@@ -204,6 +208,13 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
       return [];
     });
     planned += alerts.length;
+    // Like the health check, Storage being down must not keep the sweep from sending.
+    const storage = await (deps.deleteQueuedObjects?.() ?? Promise.resolve(undefined)).catch(
+      (err) => {
+        console.error(maskPII(`storage deletions failed: ${(err as Error).stack ?? err}`));
+        return undefined;
+      },
+    );
     const report = {
       dead_lettered: deadLettered.length,
       leads_planned: unplanned.length,
@@ -211,6 +222,7 @@ export function createNotifyLeadHandler(deps: NotifyLeadDeps): (req: Request) =>
       appointments_planned: appointments.length,
       alerts_planned: alerts.length,
       messages_planned: planned,
+      storage_objects_deleted: storage?.deleted ?? 0,
     };
     if (grace.data.wait === false) {
       drainInBackground();

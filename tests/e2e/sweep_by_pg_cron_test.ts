@@ -40,6 +40,7 @@ Deno.test("pg_cron calls notify-lead's sweep every minute, authenticated from Va
       "leads_escalated",
       "leads_planned",
       "messages_planned",
+      "storage_objects_deleted",
     ]);
   } finally {
     await sql.end();
