@@ -4,9 +4,10 @@
  * (config.toml). The logic lives in shared/admin/; this file wires it.
  */
 import { healthConfigSchema, parseConfig } from "../../shared/platform/config.ts";
-import { db } from "../../shared/platform/db.ts";
+import { db, nameConnections } from "../../shared/platform/db.ts";
 import { createHealthHandler } from "../../shared/admin/health_handler.ts";
 
 const cfg = parseConfig(healthConfigSchema, Deno.env.toObject());
 
+nameConnections("health");
 Deno.serve(createHealthHandler({ sql: db(cfg.SUPABASE_DB_URL, { max: 2 }) }));

@@ -5,11 +5,12 @@
  * shared/; this file reads this function's configuration and wires it.
  */
 import { leadActionConfigSchema, parseConfig } from "../../shared/platform/config.ts";
-import { db } from "../../shared/platform/db.ts";
+import { db, nameConnections } from "../../shared/platform/db.ts";
 import { createLeadActionHandler } from "../../shared/lead_action/handler.ts";
 
 const cfg = parseConfig(leadActionConfigSchema, Deno.env.toObject());
 
+nameConnections("lead-action");
 Deno.serve(createLeadActionHandler({
   sql: db(cfg.SUPABASE_DB_URL, { max: 3 }),
   // Links are signed with the current secret only (shared/messages/setup.ts).

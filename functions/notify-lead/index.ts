@@ -4,7 +4,7 @@
  * The logic lives in shared/; this file reads this function's configuration and wires it.
  */
 import { functionsUrl, notifyLeadConfigSchema, parseConfig } from "../../shared/platform/config.ts";
-import { db } from "../../shared/platform/db.ts";
+import { db, nameConnections } from "../../shared/platform/db.ts";
 import { createNotifyLeadHandler } from "../../shared/notify_lead/handler.ts";
 import { drainRequester } from "../../shared/notify_lead/drain_request.ts";
 import { messageSetup } from "../../shared/messages/setup.ts";
@@ -15,6 +15,7 @@ import { drainStorageDeletions } from "../../shared/retention/storage_deletions.
 import { createStorageClient } from "../../shared/providers/storage_client.ts";
 
 const cfg = parseConfig(notifyLeadConfigSchema, Deno.env.toObject());
+nameConnections("notify-lead");
 const sql = db(cfg.SUPABASE_DB_URL);
 const sending = sendingOnDemand(cfg, 5);
 const unloading = unloadSignal();

@@ -4,11 +4,12 @@
  * logic lives in shared/resend_events/; this file reads this function's configuration.
  */
 import { parseConfig, resendEventsConfigSchema } from "../../shared/platform/config.ts";
-import { db } from "../../shared/platform/db.ts";
+import { db, nameConnections } from "../../shared/platform/db.ts";
 import { createResendEventsHandler } from "../../shared/resend_events/handler.ts";
 
 const cfg = parseConfig(resendEventsConfigSchema, Deno.env.toObject());
 
+nameConnections("resend-events");
 Deno.serve(createResendEventsHandler({
   sql: db(cfg.SUPABASE_DB_URL, { max: 3 }),
   secret: { current: cfg.RESEND_WEBHOOK_SECRET, previous: cfg.RESEND_WEBHOOK_SECRET_PREVIOUS },

@@ -9,7 +9,7 @@ import {
   sendRemindersConfigSchema,
 } from "../../shared/platform/config.ts";
 import { drainRequester, handOnRequester } from "../../shared/notify_lead/drain_request.ts";
-import { db } from "../../shared/platform/db.ts";
+import { db, nameConnections } from "../../shared/platform/db.ts";
 import { createSendRemindersHandler } from "../../shared/send_reminders/handler.ts";
 import { messageSetup } from "../../shared/messages/setup.ts";
 import { waitUntil } from "../../shared/platform/edge_worker.ts";
@@ -17,6 +17,7 @@ import { waitUntil } from "../../shared/platform/edge_worker.ts";
 const cfg = parseConfig(sendRemindersConfigSchema, Deno.env.toObject());
 const functions = functionsUrl(cfg);
 
+nameConnections("send-reminders");
 Deno.serve(createSendRemindersHandler({
   sql: db(cfg.SUPABASE_DB_URL),
   webhookSecret: {

@@ -8,7 +8,7 @@ import {
   parseConfig,
   twilioInboundConfigSchema,
 } from "../../shared/platform/config.ts";
-import { db } from "../../shared/platform/db.ts";
+import { db, nameConnections } from "../../shared/platform/db.ts";
 import { createTwilioInboundHandler } from "../../shared/twilio_inbound/handler.ts";
 import { messageSetup } from "../../shared/messages/setup.ts";
 import { drainOutbox, WORKER_DRAIN_ROWS } from "../../shared/outbox/drain.ts";
@@ -18,6 +18,7 @@ import { unloadSignal, waitUntil } from "../../shared/platform/edge_worker.ts";
 import { sendingOnDemand } from "../../shared/messages/sending.ts";
 
 const cfg = parseConfig(twilioInboundConfigSchema, Deno.env.toObject());
+nameConnections("twilio-inbound");
 const sql = db(cfg.SUPABASE_DB_URL);
 const sending = sendingOnDemand(cfg, 3);
 const unloading = unloadSignal();

@@ -95,6 +95,18 @@ function isWriteToClosedSocket(err: unknown): boolean {
     /postgres[/@][^\n]*connection\.js/.test(err.stack ?? "");
 }
 
+/** What this function's connections are called in pg_stat_activity (see nameConnections). */
+let applicationName = "leadwire";
+
+/**
+ * Names the connections of this function (`pg_stat_activity.application_name`, e.g.
+ * `notify-lead`), so an admin sees in the dashboard which function holds which connections.
+ * Each function's entrypoint calls it once, before its first db().
+ */
+export function nameConnections(functionName: string): void {
+  applicationName = functionName;
+}
+
 /**
  * The pool for one purpose of a function instance, however often the function's module is
  * evaluated. Work that must not queue behind a burst (sending) gets a pool of its own.
@@ -112,6 +124,7 @@ export function db(url: string, opts: { purpose?: string; max?: number } = {}): 
         max: opts.max ?? 10,
         prepare: false,
         connect_timeout: CONNECT_TIMEOUT_SECONDS,
+        connection: { application_name: applicationName },
         onnotice: () => {},
       })
     );
