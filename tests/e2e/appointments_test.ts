@@ -327,8 +327,19 @@ Deno.test("a reminder whose 24-hour mark is in quiet hours waits until the last 
     // Texts allowed 9 am to 8 pm: an 08:30 appointment's mark (08:30 the day before) is quiet.
     await sql`update public.business_settings set sms_window_start_hour = 9, sms_window_end_hour = 20`;
     const lead = await insertLead(sql);
-    const start = await denverAt(sql, 3, "08:30");
-    await schedule(sql, lead.reference_number, start, "8:30-10:30 am");
+    // The mark is 24 hours before the start, not the same clock time the day before: across a
+    // change of daylight time it is 07:30 or 09:30. The first day from the third whose mark
+    // is before 9 am, whatever day the test runs on.
+    let found: { start: string; evening: Date } | undefined;
+    for (let days = 3; !found; days++) {
+      const start = await denverAt(sql, days, "08:30");
+      const [mark] = await sql`
+        select (m at time zone ${ZONE})::time < '09:00' as quiet,
+          (((m at time zone ${ZONE})::date - 1) + time '19:59') at time zone ${ZONE} as evening
+        from (select (${start}::timestamp at time zone ${ZONE}) - interval '24 hours' as m) t`;
+      if (mark.quiet) found = { start, evening: mark.evening };
+    }
+    await schedule(sql, lead.reference_number, found.start, "8:30-10:30 am");
     // Planning the confirmation holds the appointment; a reminder run meanwhile skips it.
     await sentAll(sql, lead.id, ["v1:appointment_confirmation_email"]);
     await sendReminders();
@@ -336,7 +347,7 @@ Deno.test("a reminder whose 24-hour mark is in quiet hours waits until the last 
     assert.equal(reminder.status, "deferred");
     assert.equal(
       reminder.next_attempt_at.toISOString(),
-      (await instantOf(sql, await denverAt(sql, 1, "19:59"))).toISOString(),
+      found.evening.toISOString(),
       "19:59 the evening before the mark",
     );
   } finally {

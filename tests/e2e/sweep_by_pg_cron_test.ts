@@ -4,24 +4,16 @@ import { waitFor } from "../support/wait_for.ts";
 
 await requireStack();
 
-Deno.test("pg_cron calls notify-lead's sweep every minute, authenticated from Vault", async () => {
+Deno.test("pg_cron's sweep job, every minute, calls notify-lead's sweep authenticated from Vault", async () => {
   const sql = connect();
   try {
     const [job] =
-      await sql`select jobid, schedule, command from cron.job where jobname = 'leadwire-outbox-sweep'`;
+      await sql`select schedule, command from cron.job where jobname = 'leadwire-outbox-sweep'`;
     assert.equal(job.schedule, "* * * * *");
     const [{ since }] = await sql`select now() as since`;
-    // Debian's pg_cron runs whole minutes only, so the next run is at most a minute away.
-    const run = await waitFor(
-      "the sweep job to run",
-      async () =>
-        (await sql`select status, return_message from cron.job_run_details
-                 where jobid = ${job.jobid} and start_time >= ${since} and status in ('succeeded', 'failed')`)[
-          0
-        ],
-      { timeoutMs: 75_000, intervalMs: 500 },
-    );
-    assert.equal(run.status, "succeeded", run.return_message);
+    // What pg_cron runs each minute, run now: that pg_cron fires a scheduled job at all is
+    // pg_cron_test's to show, without every job's test waiting for the next whole minute.
+    await sql.unsafe(job.command);
     const response = await waitFor(
       "the sweep's answer",
       async () =>
