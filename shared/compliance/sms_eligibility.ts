@@ -66,7 +66,7 @@ export interface SmsFacts {
   lead: Pick<Lead, "state" | "time_zone" | "also_time_zones">;
   settings: Pick<
     BusinessSettings,
-    "time_zone" | "sms_window_start_hour" | "sms_window_end_hour" | "sms_daily_cap"
+    "sms_window_start_hour" | "sms_window_end_hour" | "sms_daily_cap"
   >;
   now: Date;
 }

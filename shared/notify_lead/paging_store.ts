@@ -9,6 +9,7 @@ import type { RosterMember } from "../leads/assignment.ts";
 import type { BusinessSettings } from "../leads/types.ts";
 import type { NewOutboxRow } from "../outbox/store.ts";
 import { DIGEST_TEMPLATE, limitPaging, PAGING_TEMPLATES } from "./paging.ts";
+import { joinDigest, lockWaitingDigest, plannedWithin } from "./digest_store.ts";
 
 const COUNTED = [...PAGING_TEMPLATES, DIGEST_TEMPLATE];
 
@@ -35,32 +36,17 @@ export async function limitOnCallPaging(
   const phone = opts.onCall.phone;
   if (!phone || !rows.some((r) => PAGING_TEMPLATES.includes(r.template))) return rows;
   await tx`select pg_advisory_xact_lock(hashtext(${`leadwire:on_call:${phone}`}))`;
-  // created_at is the database's clock, `now` the planner's: bounded on both sides, so a
-  // planner judging another moment (a test's 2020) does not count today's texts.
-  const [[hour], [digest]] = await Promise.all([
-    tx<{ paged: number; earliest: Date | null }[]>`
-      select count(*)::int as paged, min(created_at) as earliest
-      from public.notifications_outbox
-      where recipient = ${phone} and template = any (${tx.array(COUNTED)})
-        and status <> 'suppressed'
-        and created_at > ${opts.now}::timestamptz - interval '1 hour'
-        and created_at <= ${opts.now}::timestamptz + interval '1 hour'`,
-    // Locked, so a drain cannot claim it while held-back pages join it (one it holds already
-    // is skipped: those pages start a new digest).
-    tx<{ key: string }[]>`
-      select key from public.notifications_outbox
-      where recipient = ${phone} and template = ${DIGEST_TEMPLATE}
-        and status in ('pending', 'deferred') and attempts = 0
-      order by id desc limit 1
-      for update skip locked`,
+  const [hour, digest] = await Promise.all([
+    plannedWithin(tx, phone, COUNTED, opts.now, 60),
+    lockWaitingDigest(tx, phone, DIGEST_TEMPLATE),
   ]);
   const member = opts.onCall.member;
   const paging = limitPaging(rows, references, {
     phone,
     cap: opts.settings.on_call_sms_hourly_cap,
-    pagedLastHour: hour.paged,
+    pagedLastHour: hour.count,
     earliestInHour: hour.earliest,
-    waitingDigest: digest ?? null,
+    waitingDigest: digest,
     quietUntil: quietUntil(
       opts.now,
       member?.quiet_hours_start && member.quiet_hours_end
@@ -75,14 +61,7 @@ export async function limitOnCallPaging(
     now: opts.now,
   });
   if (digest && paging.joinDigest.length > 0) {
-    await tx`
-      update public.notifications_outbox
-      set payload = jsonb_set(payload, '{held_back}',
-            coalesce(payload -> 'held_back', '[]'::jsonb) || ${
-      tx.json(paging.joinDigest as unknown as postgres.JSONValue)
-    }::jsonb),
-          updated_at = now()
-      where key = ${digest.key}`;
+    await joinDigest(tx, digest.key, "held_back", paging.joinDigest);
   }
   return paging.rows;
 }

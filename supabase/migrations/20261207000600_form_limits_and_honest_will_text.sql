@@ -375,6 +375,25 @@ comment on column public.leads.captcha_token is
   'The form''s Cloudflare Turnstile token, until notify-lead has verified it (then null). With TURNSTILE_SECRET_KEY set, a lead whose token is missing or refused gets no text (captcha_missing, captcha_failed), only email.';
 grant insert (captcha_token) on public.leads to anon;
 
+-- A phone as people type it, in E.164: (720) 918-7465, 720-918-7465 and 1 720 918 7465 are
+-- +17209187465; anything else keeps its digits and a leading +. The one rule for forms and for
+-- admins' privacy requests (forget_customer, export_customer).
+create function public.normalize_phone(phone text)
+  returns text
+  language sql
+  immutable
+  set search_path = ''
+as $$
+  select case
+    when d ~ '^[0-9]{10}$' then '+1' || d
+    when d ~ '^1[0-9]{10}$' then '+' || d
+    else nullif(d, '')
+  end
+  from (select regexp_replace(coalesce(phone, ''), '[^0-9+]', '', 'g') as d) t
+$$;
+comment on function public.normalize_phone(text) is
+  'A phone as people type it, in E.164 for a US number ((720) 918-7465 → +17209187465); otherwise its digits (and +), or null when there are none.';
+
 drop function public.submit_lead(text, text, timestamptz, text, text, text, text, integer, text, text, boolean, date, text, text, text, text, text, boolean, text, text);
 
 create function public.submit_lead(
@@ -409,17 +428,11 @@ as $$
 declare
   seconds numeric := extract(epoch from now() - form_rendered_at);
   refusal text;
-  digits text := regexp_replace(coalesce(phone, ''), '[^0-9+]', '', 'g');
+  digits text := public.normalize_phone(phone);
   from_ip text := public.request_client_ip();
   saved record;
   shop record;
 begin
-  -- (720) 918-7465, 720-918-7465, 1 720 918 7465: a US number as people type it.
-  digits := case
-    when digits ~ '^[0-9]{10}$' then '+1' || digits
-    when digits ~ '^1[0-9]{10}$' then '+' || digits
-    else nullif(digits, '')
-  end;
   refusal := case
     when coalesce(honeypot, '') <> '' then 'honeypot'
     when form_rendered_at is null then 'no_render_time'

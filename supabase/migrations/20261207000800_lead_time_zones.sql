@@ -755,12 +755,20 @@ begin
   then
     select z.time_zone, z.also_time_zones into new.time_zone, new.also_time_zones
     from public.time_zones_for_address(new.zip, new.state) z;
+  elsif new.time_zone is distinct from old.time_zone
+    or new.also_time_zones is distinct from old.also_time_zones
+  then
+    -- An admin's correction (a customer who wrote their work ZIP) stands until the address
+    -- changes; a typo is refused now, with the database's own message ('time zone
+    -- "America/Denvr" not recognized'), not by every plan and reminder of the lead later.
+    perform now() at time zone zone
+    from unnest(array[new.time_zone] || coalesce(new.also_time_zones, '{}')) zone;
   end if;
   return new;
 end
 $$;
 comment on function public.leads_zone_from_address() is
-  'Trigger: sets leads.time_zone and leads.also_time_zones from the lead''s ZIP and state (time_zones_for_address), when the lead is saved and when either changes.';
+  'Trigger: sets leads.time_zone and leads.also_time_zones from the lead''s ZIP and state (time_zones_for_address), when the lead is saved and when either changes; an admin''s own zones are checked to be ones the database knows.';
 revoke all on function public.leads_zone_from_address() from public, anon, authenticated;
 create trigger leads_zone_from_address
   before insert or update on public.leads

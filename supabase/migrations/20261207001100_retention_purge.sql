@@ -135,80 +135,68 @@ begin
      or (o.lead_id is null and greatest(o.created_at, o.updated_at, o.sent_at) < purge_cutoff
          and o.status not in ('pending', 'sending', 'retry', 'deferred'));
 
-  with d as (delete from public.notification_attempts t where t.outbox_id = any (outbox_ids) returning 1)
-  select count(*) into n from d;
+  delete from public.notification_attempts t where t.outbox_id = any (outbox_ids);
+  get diagnostics n = row_count;
   counts := counts || jsonb_build_object('notification_attempts', n);
 
-  with d as (
-    delete from public.resend_events r
-    where r.outbox_id = any (outbox_ids) or (r.outbox_id is null and r.received_at < purge_cutoff)
-    returning 1)
-  select count(*) into n from d;
+  delete from public.resend_events r
+  where r.outbox_id = any (outbox_ids) or (r.outbox_id is null and r.received_at < purge_cutoff);
+  get diagnostics n = row_count;
   counts := counts || jsonb_build_object('resend_events', n);
 
-  with d as (delete from public.notifications_outbox o where o.id = any (outbox_ids) returning 1)
-  select count(*) into n from d;
+  delete from public.notifications_outbox o where o.id = any (outbox_ids);
+  get diagnostics n = row_count;
   counts := counts || jsonb_build_object('notifications_outbox', n);
 
-  with d as (
-    delete from public.lead_activities a
-    where a.lead_id = any (expired) or (a.lead_id is null and a.created_at < purge_cutoff)
-    returning 1)
-  select count(*) into n from d;
+  delete from public.lead_activities a
+  where a.lead_id = any (expired) or (a.lead_id is null and a.created_at < purge_cutoff);
+  get diagnostics n = row_count;
   counts := counts || jsonb_build_object('lead_activities', n);
 
-  with d as (delete from public.appointments p where p.lead_id = any (expired) returning 1)
-  select count(*) into n from d;
+  delete from public.appointments p where p.lead_id = any (expired);
+  get diagnostics n = row_count;
   counts := counts || jsonb_build_object('appointments', n);
 
-  with d as (
-    delete from public.sms_inbound_messages i
-    where i.lead_id = any (expired) or (i.lead_id is null and i.received_at < purge_cutoff)
-    returning 1)
-  select count(*) into n from d;
+  delete from public.sms_inbound_messages i
+  where i.lead_id = any (expired) or (i.lead_id is null and i.received_at < purge_cutoff);
+  get diagnostics n = row_count;
   counts := counts || jsonb_build_object('sms_inbound_messages', n);
 
-  with q as (
-    insert into public.storage_deletions (bucket, object_path)
-    select m.bucket, m.object_path from public.media m where m.lead_id = any (expired)
-    on conflict (bucket, object_path) do nothing
-    returning 1)
-  select count(*) into n from q;
+  insert into public.storage_deletions (bucket, object_path)
+  select m.bucket, m.object_path from public.media m where m.lead_id = any (expired)
+  on conflict (bucket, object_path) do nothing;
+  get diagnostics n = row_count;
   counts := counts || jsonb_build_object('storage_deletions_queued', n);
 
-  with d as (delete from public.media m where m.lead_id = any (expired) returning 1)
-  select count(*) into n from d;
+  delete from public.media m where m.lead_id = any (expired);
+  get diagnostics n = row_count;
   counts := counts || jsonb_build_object('media', n);
 
   -- The ledger stays whole: opt-out state is read per phone (sms_consent_status), so an
   -- event that loses its lead still stops the phone. Done here (the foreign key would do it
   -- too) so the run can say how many.
-  with u as (
-    update public.sms_consent_events e set lead_id = null
-    where e.lead_id = any (expired) returning 1)
-  select count(*) into n from u;
+  update public.sms_consent_events e set lead_id = null where e.lead_id = any (expired);
+  get diagnostics n = row_count;
   counts := counts || jsonb_build_object('sms_consent_events_unlinked', n);
 
-  with u as (
-    update public.email_suppressions s set lead_id = null
-    where s.lead_id = any (expired) returning 1)
-  select count(*) into n from u;
+  update public.email_suppressions s set lead_id = null where s.lead_id = any (expired);
+  get diagnostics n = row_count;
   counts := counts || jsonb_build_object('email_suppressions_unlinked', n);
 
-  with d as (delete from public.leads l where l.id = any (expired) returning 1)
-  select count(*) into n from d;
+  delete from public.leads l where l.id = any (expired);
+  get diagnostics n = row_count;
   counts := counts || jsonb_build_object('leads', n);
 
-  with d as (delete from public.form_submissions f where f.created_at < purge_cutoff returning 1)
-  select count(*) into n from d;
+  delete from public.form_submissions f where f.created_at < purge_cutoff;
+  get diagnostics n = row_count;
   counts := counts || jsonb_build_object('form_submissions', n);
 
-  with d as (delete from public.form_refusals f where f.created_at < purge_cutoff returning 1)
-  select count(*) into n from d;
+  delete from public.form_refusals f where f.created_at < purge_cutoff;
+  get diagnostics n = row_count;
   counts := counts || jsonb_build_object('form_refusals', n);
 
-  with d as (delete from public.sms_unreachable_phones u where u.recorded_at < purge_cutoff returning 1)
-  select count(*) into n from d;
+  delete from public.sms_unreachable_phones u where u.recorded_at < purge_cutoff;
+  get diagnostics n = row_count;
   counts := counts || jsonb_build_object('sms_unreachable_phones', n);
 
   insert into public.retention_purges (started_at, finished_at, purge_as_of, retention_months, cutoff, deleted)

@@ -41,7 +41,6 @@ create function public.privacy_request_subject(email_or_phone text, out email te
 as $$
 declare
   given text := trim(email_or_phone);
-  digits text;
 begin
   if given is null or given = '' then
     raise exception 'Give the customer''s email address or phone number.'
@@ -62,14 +61,8 @@ begin
       using errcode = 'invalid_parameter_value',
             hint = 'Give one of them, e.g. jane@example.com, (720) 918-7465 or +17209187465.';
   end if;
-  -- (720) 918-7465, 720-918-7465, 1 720 918 7465: a US number as people type it (submit_lead).
-  digits := regexp_replace(given, '[^0-9+]', '', 'g');
-  phone := case
-    when digits ~ '^[0-9]{10}$' then '+1' || digits
-    when digits ~ '^1[0-9]{10}$' then '+' || digits
-    else digits
-  end;
-  if phone !~ '^\+[1-9][0-9]{7,14}$' then
+  phone := public.normalize_phone(given);
+  if phone is null or phone !~ '^\+[1-9][0-9]{7,14}$' then
     raise exception 'Phone "%" is not a phone number we can read.', given
       using errcode = 'invalid_parameter_value',
             hint = 'A US number of 10 digits, e.g. (720) 918-7465, or an international one, e.g. +447911123456.';

@@ -8,7 +8,12 @@ import type postgres from "postgres";
 import { connect, requireStack, stack } from "../support/stack.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { emailsTo, smsTo } from "../support/fakes.ts";
-import { arrangeLead, smsWindowAlwaysOpen, sweep } from "../support/notify_lead.ts";
+import {
+  arrangeLead,
+  earlierLeadsPlanned,
+  smsWindowAlwaysOpen,
+  sweep,
+} from "../support/notify_lead.ts";
 import { planAlerts } from "../../shared/admin/alerts.ts";
 import { calm, snapshot } from "../support/health.ts";
 
@@ -22,11 +27,7 @@ const ADMIN = "admin@pinkautoglass.com";
  * an earlier test left still being planned are waited for first: their rows would land after.
  */
 async function quietOutbox(sql: postgres.Sql): Promise<() => Promise<void>> {
-  await waitFor("every lead to be planned", async () => {
-    const [{ unplanned }] = await sql`select count(*)::int as unplanned from public.leads
-      where notifications_planned_at is null and created_at > now() - interval '10 minutes'`;
-    return unplanned === 0;
-  });
+  await earlierLeadsPlanned(sql);
   await sql`select cron.alter_job(jobid, active => false) from cron.job
             where jobname = 'leadwire-outbox-sweep'`;
   await sql`delete from public.notifications_outbox`;

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { connect, requireStack } from "../support/stack.ts";
 import { insertLead, uniquePhone } from "../support/fixtures.ts";
 import { emailsTo, smsTo } from "../support/fakes.ts";
-import { sweep } from "../support/notify_lead.ts";
+import { earlierLeadsPlanned, sweep } from "../support/notify_lead.ts";
 import { waitFor } from "../support/wait_for.ts";
 
 await requireStack();
@@ -32,6 +32,8 @@ async function withOwnStaffMember(
   const email = `digest.${crypto.randomUUID().slice(0, 8)}@example.com`;
   const phone = uniquePhone();
   let id: string | null = null;
+  // Leads earlier tests left in flight would be this member's once the roster changes.
+  await earlierLeadsPlanned(sql);
   try {
     [{ id }] = await sql`
       insert into public.staff_members

@@ -158,3 +158,15 @@ export async function withSweepPaused<T>(sql: postgres.Sql, body: () => Promise<
     await pause(true);
   }
 }
+
+/**
+ * Waits until every lead of the last 10 minutes is planned: a test about to change who gets
+ * leads, or to count an outbox, first lets the leads earlier tests left in flight land.
+ */
+export async function earlierLeadsPlanned(sql: postgres.Sql): Promise<void> {
+  await waitFor("every lead to be planned", async () => {
+    const [{ unplanned }] = await sql`select count(*)::int as unplanned from public.leads
+      where notifications_planned_at is null and created_at > now() - interval '10 minutes'`;
+    return unplanned === 0;
+  });
+}
