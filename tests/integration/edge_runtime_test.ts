@@ -167,6 +167,31 @@ Deno.test("a retired worker finishes its waitUntil work before it is dropped", a
   );
 });
 
+Deno.test("workers retired and ended while requests arrive answer every request in full", async () => {
+  // Each worker is retired by its first request (1 ms soft limit) and ends once idle, while
+  // four callers keep sending bodies the function answers without reading. A request routed to
+  // a worker just before its retirement, or an answer written just before it ends, must not be
+  // lost with it (CI saw a 500 for notify-lead's 413 on a declared length).
+  await withRuntime({ cpuSoftMs: 1, cpuHardMs: 10_000 }, async ({ supervisor, call }) => {
+    const body = "a".repeat(300 * 1024);
+    const statuses = await Promise.all([0, 1, 2, 3].map(async () => {
+      const seen: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const res = await call("/probe/refuse?ms=5", {
+          method: "POST",
+          headers: { "content-length": String(body.length) },
+          body,
+        });
+        seen.push(res.status);
+        await res.body?.cancel();
+      }
+      return seen;
+    }));
+    assert.deepEqual(statuses.flat(), Array(40).fill(413));
+    assert.ok(supervisor.stats().functions.probe.started > 4, "workers were retired");
+  });
+});
+
 Deno.test("at the hard CPU limit the worker is killed and its request answered 546", async () => {
   await withRuntime(
     { cpuSoftMs: 300, cpuHardMs: 800 },

@@ -11,7 +11,8 @@
  *     NotSupported, as the runtime's `op_set_env` does; `Deno.env.delete` does nothing;
  *   - `beforeunload` (a CustomEvent, `event.detail.reason` in the runtime's snake_case):
  *     "early_drop" once the supervisor has retired the worker and nothing is pending (no
- *     request in flight, no waitUntil open), after which the worker ends; "cpu", "wall_clock"
+ *     request in flight, no waitUntil open), after which the worker ends (half a second later, for
+ *     a request routed to it just before its retirement, served if it comes); "cpu", "wall_clock"
  *     or "memory" at 90% of the hard CPU limit, the wall clock or the memory limit, busy or
  *     not (the runtime's `--dispatch-beforeunload-*-ratio` defaults).
  *
@@ -92,6 +93,9 @@ function markEvaluation() {
 /** How often the worker measures its memory (it is cheap: V8's own counters). */
 const MEMORY_CHECK_MS = 100;
 
+/** How long a retired worker with nothing left to do waits before it ends. */
+const EXIT_GRACE_MS = 500;
+
 async function run(boot: WorkerBoot) {
   for (const name of boot.runtimeOnlyEnv) Deno.env.delete(name);
   Object.assign(Deno.env, {
@@ -107,6 +111,11 @@ async function run(boot: WorkerBoot) {
   let served = false;
   let retired = false;
   let dropping = false;
+  let exiting = false;
+  /** Requests this worker has taken, counted to see one arrive while it is ending. */
+  let requests = 0;
+  /** Request bodies their handler answered without reading, being read to their end. */
+  const unread = new Set<Promise<void>>();
 
   const unload = (reason: UnloadReason) => {
     globalThis.dispatchEvent(
@@ -115,7 +124,7 @@ async function run(boot: WorkerBoot) {
   };
   /** A retired worker that has nothing left to do is dropped early: told, then ended. */
   const settle = () => {
-    if (!retired || !served || inflight > 0 || pending.size > 0) return;
+    if (!retired || !served || inflight > 0 || pending.size > 0 || unread.size > 0) return;
     if (!dropping) {
       dropping = true;
       unload("early_drop");
@@ -123,7 +132,18 @@ async function run(boot: WorkerBoot) {
       setTimeout(settle, 0);
       return;
     }
-    Deno.exit(0);
+    if (exiting) return;
+    exiting = true;
+    // The last answers may still be on their way out, and the supervisor may have routed one
+    // more request here before it saw the retirement: both are given a moment, as the
+    // runtime's main worker holds what it routed to a worker until the worker has answered.
+    const requestsBefore = requests;
+    setTimeout(() => {
+      exiting = false;
+      const idle = inflight === 0 && pending.size === 0 && unread.size === 0;
+      if (idle && requests === requestsBefore) Deno.exit(0);
+      settle();
+    }, EXIT_GRACE_MS);
   };
 
   Object.defineProperty(globalThis, "EdgeRuntime", {
@@ -202,10 +222,11 @@ async function run(boot: WorkerBoot) {
     },
     async (req) => {
       inflight++;
+      requests++;
       served = true;
+      const hasBody = req.method !== "GET" && req.method !== "HEAD";
       try {
         const url = new URL(req.url);
-        const hasBody = req.method !== "GET" && req.method !== "HEAD";
         return await serve(
           new Request(new URL(`${url.pathname}${url.search}`, boot.publicUrl), {
             method: req.method,
@@ -218,6 +239,17 @@ async function run(boot: WorkerBoot) {
           } as Deno.ServeHandlerInfo,
         );
       } finally {
+        // A handler may answer before reading the body (a 413 on its declared length). The
+        // runtime's in-memory hop takes the caller's whole upload anyway; over this loopback hop
+        // an upload cut short by the worker ending breaks the caller's request (a 500 for a 413).
+        if (hasBody && req.body && !req.body.locked) {
+          const drained: Promise<void> = req.body.pipeTo(new WritableStream()).catch(() => {})
+            .finally(() => {
+              unread.delete(drained);
+              settle();
+            });
+          unread.add(drained);
+        }
         inflight--;
         settle();
       }
