@@ -1,5 +1,5 @@
 /**
- * Lead priority (plan §4.2): a high-priority lead is flagged in the staff alert, the CRM
+ * Lead priority (docs/plan.md §4.2): a high-priority lead is flagged in the staff alert, the CRM
  * payload and the Slack message.
  */
 import { TZDate } from "@date-fns/tz";

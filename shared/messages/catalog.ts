@@ -5,8 +5,9 @@
  * what extra context it needs and how it is rendered.
  *
  * The key is `notifications_outbox.template` and a row of `public.message_kinds`. Adding a
- * kind: an entry here (or in appointment_kinds.ts / inbound_kinds.ts, which this assembles),
- * its template under templates/, a row in a migration, and tests.
+ * kind: an entry here (or in appointment_kinds.ts, inbound_kinds.ts, staff_kinds.ts or
+ * alert_kinds.ts, which this assembles), its template under templates/, a row in a migration,
+ * and tests.
  */
 // @ts-types="@types/react"
 import { createElement } from "react";

@@ -7,7 +7,7 @@
 -- A parity test keeps this table and the TypeScript catalog equal: adding a kind is a
 -- catalog entry, its template, a row inserted here (in a new migration) and its tests.
 --
--- The CRM and Slack webhooks (plan §4.3, §7.2) are planned only where WEBHOOK_CRM_URL /
+-- The CRM and Slack webhooks (docs/plan.md §4.3, §7.2) are planned only where WEBHOOK_CRM_URL /
 -- WEBHOOK_SLACK_URL are set; their outcomes are logged as webhook_sent / webhook_failed.
 
 create table public.message_kinds (

@@ -51,7 +51,7 @@ alter table public.leads
   add column duplicate_of uuid references public.leads (id) on delete set null,
   add column escalated_at timestamptz;
 comment on column public.leads.priority is
-  'high | normal, scored when the lead is planned (plan §4.2: replacement 3 else 1, photos 2, preferred date within 48 h 2, mobile 1, premium make 1; high from 5).';
+  'high | normal, scored when the lead is planned (docs/plan.md §4.2: replacement 3 else 1, photos 2, preferred date within 48 h 2, mobile 1, premium make 1; high from 5).';
 comment on column public.leads.assigned_to is 'The staff member whose turn it was when the lead came in (null: the admin inbox).';
 comment on column public.leads.duplicate_of is
   'The earlier lead with the same phone or email within business_settings.duplicate_window_minutes; the customer was not confirmed again.';

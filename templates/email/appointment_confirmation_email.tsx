@@ -1,6 +1,6 @@
 /** @jsxImportSourceTypes @types/react */
 /**
- * Appointment confirmation email (plan §2.1 #3), sent after staff confirm the appointment on
+ * Appointment confirmation email (docs/plan.md §2.1 #3), sent after staff confirm the appointment on
  * the phone: the details, the technician, the address, how to prepare, and a calendar invite.
  * A moved appointment gets the same email with "updated" wording; its invite replaces the
  * calendar entry (same UID, higher SEQUENCE).

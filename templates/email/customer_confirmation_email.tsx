@@ -1,6 +1,6 @@
 /** @jsxImportSourceTypes @types/react */
 /**
- * Customer confirmation email (plan §2.1 #1): sent the moment a lead is saved, so the
+ * Customer confirmation email (docs/plan.md §2.1 #1): sent the moment a lead is saved, so the
  * customer knows the request arrived, what we understood, and that a call is coming.
  */
 import { Body } from "@react-email/body";

@@ -1,6 +1,6 @@
 /** @jsxImportSourceTypes @types/react */
 /**
- * Staff alert for a new lead (plan §2.1 #2): everything needed to call the customer back
+ * Staff alert for a new lead (docs/plan.md §2.1 #2): everything needed to call the customer back
  * without opening another screen. Every lead field is shown, "Not given" included, so
  * staff can tell an empty field from a missing line.
  */

@@ -1,5 +1,5 @@
 /**
- * Appointment confirmation SMS (plan §3.1 #2), in the plan's words; a moved appointment gets
+ * Appointment confirmation SMS (docs/plan.md §3.1 #2), in the plan's words; a moved appointment gets
  * the "moved" wording. GSM-7 only in the fixed text.
  */
 import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";

@@ -1,5 +1,5 @@
 /**
- * Initial quote confirmation SMS (plan §3.1 #1), sent right after a lead is saved to a
+ * Initial quote confirmation SMS (docs/plan.md §3.1 #1), sent right after a lead is saved to a
  * customer who gave SMS consent. Only GSM-7 characters in the fixed wording (a straight
  * apostrophe, no dashes or emoji), so a typical lead costs two segments, not four.
  */

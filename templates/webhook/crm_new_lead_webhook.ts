@@ -1,5 +1,5 @@
 /**
- * The CRM's new-lead webhook body (plan §7.2): the lead as the shop's CRM imports it. Field
+ * The CRM's new-lead webhook body (docs/plan.md §7.2): the lead as the shop's CRM imports it. Field
  * names are the plan's (camelCase), values the lead's own, null where the form did not ask.
  * A CRM's automations write to customers with these fields, so the typed words follow the
  * customers' rule (customerWords): a field that is not plain words is sent as null and named

@@ -12,7 +12,7 @@ const plain = makeLead({
   vehicle_make: "Honda",
 });
 
-Deno.test("calculateLeadPriority() scores a lead as plan §4.2 does", async (t) => {
+Deno.test("calculateLeadPriority() scores a lead as docs/plan.md §4.2 does", async (t) => {
   await t.step("a plain repair is normal", () => {
     assert.equal(calculateLeadPriority(plain, { mediaCount: 0, now }), "normal");
   });

@@ -72,7 +72,7 @@ Deno.test("the catalog's renderers give emails their exact subject lines", async
   });
 });
 
-Deno.test("the catalog's renderers confirm the request to the customer (plan §2.1 #1)", async () => {
+Deno.test("the catalog's renderers confirm the request to the customer (docs/plan.md §2.1 #1)", async () => {
   const { html, text } = await email("customer_confirmation_email", ctx(makeLead()));
   for (
     const expected of [
@@ -227,7 +227,7 @@ Deno.test("a customer's text and email never carry the words a stranger typed as
   });
 });
 
-Deno.test("the catalog's renderers write the initial confirmation SMS (plan §3.1 #1)", async (t) => {
+Deno.test("the catalog's renderers write the initial confirmation SMS (docs/plan.md §3.1 #1)", async (t) => {
   await t.step("the plan's wording with the business phone from settings", async () => {
     const { body } = await sms(makeLead(), {
       settings: makeSettings({ phone_display: "(303) 555-0100" }),
