@@ -36,6 +36,9 @@ export function alertAdvice(alert: AlertNotice): string {
       return "See the outbox's dead letters in the dashboard (notifications_outbox where status = 'dead', last_error says why) and send them again with select * from replay_dead_letters();";
     case "held_first_texts":
       return "Look at the leads whose confirmation text is held (notifications_outbox where status_reason = 'first_text_hold'): if they are real customers, select release_held_texts(); sends each once. If they are a script's, leave them: nothing is sent.";
+    case "sms_budget_warning":
+    case "sms_budget_spent":
+      return "See the day's spend in sms_spend_today and which texts went (notifications_outbox where channel = 'sms' and sent_at is today). If they are real customers, raise business_settings.sms_daily_budget_usd; texts suppressed as sms_budget_spent are not sent later, their customers got the email.";
     case "backlog":
     case "stale_message":
       return "Messages are waiting: check outbox_health and provider_health in the dashboard, and that the sweep's cron job runs.";

@@ -1,8 +1,8 @@
 /**
  * The admin's alerts, checked by every sweep: each health problem (health.ts) is a condition
- * the admin hears about when it is first seen, once an hour while it lasts, and once when it
- * clears. By text when email is the failing channel (an email about email failing may never
- * arrive), by email otherwise.
+ * the admin hears about when it is first seen, once an hour while it lasts (a problem marked
+ * `once`, the day's SMS budget, not again), and once when it clears. By text when email is
+ * the failing channel (an email about email failing may never arrive), by email otherwise.
  *
  * `admin_alerts` keeps where each condition stands. Sweeps that run at once take turns (a
  * transaction-scoped advisory lock) and each alert's outbox key names its condition, episode
@@ -76,7 +76,7 @@ export function decideAlerts(
         state,
         key: `${episode(state)}:raised`,
       });
-    } else if (now.getTime() - was.notified_at.getTime() >= REMIND_EVERY_MS) {
+    } else if (!problem.once && now.getTime() - was.notified_at.getTime() >= REMIND_EVERY_MS) {
       const state: AlertState = {
         ...was,
         notified_at: now,

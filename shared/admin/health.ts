@@ -7,7 +7,8 @@
  *             that failed 5 times in a row: customers are not hearing from us
  *   degraded  email success under 95 % or SMS success under 98 %: most get through, some not;
  *             or first texts held by the guard (shared/notify_lead/first_texts.ts) until the
- *             admin has looked
+ *             admin has looked; or the day's SMS spend at 80 % of its budget, or spent
+ *             (public.sms_spend_today: texts then stop, emails go)
  *   healthy   none of these
  *
  * The health function answers with it, and the sweep alerts the admin on it.
@@ -16,6 +17,13 @@ import type postgres from "postgres";
 import type { Channel } from "../outbox/store.ts";
 import { FIRST_TEXT_HOLD } from "../notify_lead/first_texts.ts";
 import { maskPhone } from "../platform/mask.ts";
+import { loadSmsSpend } from "../leads/lead_store.ts";
+import {
+  BUDGET_WARNING_SHARE,
+  smsBudgetSpent,
+  type SmsSpend,
+  usd,
+} from "../compliance/sms_budget.ts";
 
 export type HealthStatus = "healthy" | "degraded" | "failing";
 
@@ -49,6 +57,8 @@ export interface HealthSnapshot {
   providers: ProviderFigures[];
   /** Confirmation texts the first-text guard holds, and the hourly limit that held them. */
   heldTexts: { count: number; masked: string[]; perHour: number };
+  /** The day's SMS spend against its budget. */
+  smsSpend: SmsSpend;
 }
 
 export const THRESHOLDS = {
@@ -77,7 +87,9 @@ export type Condition =
   | "stale_message"
   | `${Channel}_success_rate`
   | `${string}_failures`
-  | "held_first_texts";
+  | "held_first_texts"
+  | "sms_budget_warning"
+  | "sms_budget_spent";
 
 export interface Problem {
   condition: Condition;
@@ -88,6 +100,8 @@ export interface Problem {
   threshold: number;
   /** One line with the numbers, for the admin (no personal data). */
   summary: string;
+  /** Told when first seen and when it clears, never again while it lasts (a day's budget). */
+  once?: boolean;
 }
 
 export interface HealthAssessment {
@@ -183,6 +197,7 @@ export function assessHealth(
         "select release_held_texts() sends them",
     });
   }
+  problems.push(...smsBudgetProblems(snapshot.smsSpend));
   const status: HealthStatus = problems.some((p) => p.severity === "failing")
     ? "failing"
     : problems.length > 0
@@ -191,9 +206,41 @@ export function assessHealth(
   return { status, problems };
 }
 
+/**
+ * The day's SMS budget: at 80 % the admin is told once (time to raise it or look at who is
+ * texting), and once more when it is spent and texts stop. Both clear with the shop's next day.
+ */
+function smsBudgetProblems(spend: SmsSpend): Problem[] {
+  if (spend.budgetUsd > 0 && spend.spentUsd < spend.budgetUsd * BUDGET_WARNING_SHARE) return [];
+  const pct = spend.budgetUsd > 0 ? Math.floor((100 * spend.spentUsd) / spend.budgetUsd) : 100;
+  const spent = `SMS spend today ${usd(spend.spentUsd)} of the ${
+    usd(spend.budgetUsd)
+  } daily budget (${pct} %)`;
+  const base = { severity: "degraded", channel: "sms", value: spend.spentUsd, once: true } as const;
+  const problems: Problem[] = [{
+    ...base,
+    condition: "sms_budget_warning",
+    threshold: spend.budgetUsd * BUDGET_WARNING_SHARE,
+    summary: `${spent}: at ${
+      Math.round(BUDGET_WARNING_SHARE * 100)
+    } %, texts stop at 100 % (business_settings.sms_daily_budget_usd)`,
+  }];
+  if (smsBudgetSpent(spend)) {
+    problems.push({
+      ...base,
+      condition: "sms_budget_spent",
+      threshold: spend.budgetUsd,
+      summary: `${spent}: texts to customers and staff are suppressed (sms_budget_spent) ` +
+        "until tomorrow; customers are confirmed by email. Raise " +
+        "business_settings.sms_daily_budget_usd to send them again",
+    });
+  }
+  return problems;
+}
+
 /** Reads the snapshot from the dashboard's views: what an admin sees is what is judged. */
 export async function loadHealthSnapshot(sql: postgres.Sql): Promise<HealthSnapshot> {
-  const [[outbox], rates, providers, held, [{ perHour }]] = await Promise.all([
+  const [[outbox], rates, providers, held, [{ perHour }], smsSpend] = await Promise.all([
     sql<OutboxFigures[]>`
       select pending::int, sending::int, retry::int, deferred::int, dead_letters::int,
              queue_depth::int, oldest_waiting_seconds::int
@@ -210,6 +257,7 @@ export async function loadHealthSnapshot(sql: postgres.Sql): Promise<HealthSnaps
       order by id limit 5`,
     sql<{ perHour: number }[]>`
       select first_texts_per_hour as "perHour" from public.business_settings`,
+    loadSmsSpend(sql),
   ]);
   const successRatePct: Record<Channel, number | null> = { email: null, sms: null, webhook: null };
   const settled: Record<Channel, number> = { email: 0, sms: 0, webhook: 0 };
@@ -227,5 +275,6 @@ export async function loadHealthSnapshot(sql: postgres.Sql): Promise<HealthSnaps
       masked: held.map((r) => maskPhone(r.recipient)),
       perHour,
     },
+    smsSpend,
   };
 }

@@ -18,7 +18,7 @@ import {
   type SendContext,
   type SendResult,
 } from "../outbox/channel.ts";
-import type { RateLimiter } from "../outbox/rate_limiter.ts";
+import type { ProviderLimits, RateLimiter } from "../outbox/rate_limiter.ts";
 import {
   batchIdempotencyKey,
   isBatchRef,
@@ -57,7 +57,10 @@ export interface EmailSenderOptions {
   resend: Resend;
   /** The From header (`FROM_EMAIL`). */
   from: string;
-  /** Resend's per-team rate limit, shared by every sender. */
+  /**
+   * Resend's per-team rate limit, shared by every sender: told the limit each answer states
+   * (`ratelimit-limit`), and paused by a 429's retry-after.
+   */
   limiter: RateLimiter;
 }
 
@@ -105,8 +108,16 @@ export function createEmailSender(opts: EmailSenderOptions): ChannelSender<Email
     headers: { "X-Entity-Ref-ID": row.key },
   });
 
-  /** Records the call's key on its rows, then makes the call with the rows still ours. */
-  async function call(members: Queued[], ref: string | null): Promise<Map<Queued, SendResult>> {
+  /**
+   * Records the call's key on its rows, then makes the call with the rows still ours; the
+   * limit its answer states goes to `stated`.
+   */
+  async function call(
+    members: Queued[],
+    ref: string | null,
+    stated: ProviderLimits[],
+  ): Promise<Map<Queued, SendResult>> {
+    const onLimits = (limits: ProviderLimits) => void stated.push(limits);
     const key = ref ??
       (members.length === 1 ? members[0].delivery.row.key : batchIdempotencyKey(
         members.map((q) => q.delivery.row.key),
@@ -126,17 +137,26 @@ export function createEmailSender(opts: EmailSenderOptions): ChannelSender<Email
     );
     if (ours.length === 0) return results;
     if (!isBatchRef(key)) {
-      results.set(ours[0], await sendOneEmail(opts.resend, outgoing(ours[0]), ref !== null));
+      results.set(
+        ours[0],
+        await sendOneEmail(opts.resend, outgoing(ours[0]), { reconciling: ref !== null, onLimits }),
+      );
       return results;
     }
-    const batch = await sendEmailBatch(opts.resend, ours.map(outgoing), key, ref !== null);
+    const batch = await sendEmailBatch(opts.resend, ours.map(outgoing), {
+      key,
+      reconciling: ref !== null,
+      onLimits,
+    });
     if (batch.invalid) {
       // One bad address must not sink the others: each goes alone, under its own key.
       for (const q of ours) {
         const [mine] = await q.ctx.onTheWire([q.delivery.row], q.delivery.row.key);
         results.set(
           q,
-          mine ? await sendOneEmail(opts.resend, outgoing(q)) : { ok: false, failure: LEASE_LOST },
+          mine
+            ? await sendOneEmail(opts.resend, outgoing(q), { onLimits })
+            : { ok: false, failure: LEASE_LOST },
         );
       }
       return results;
@@ -147,11 +167,14 @@ export function createEmailSender(opts: EmailSenderOptions): ChannelSender<Email
 
   async function sendChunk(chunk: Queued[], ref: string | null, answered: () => Promise<void>) {
     let results: Map<Queued, SendResult>;
+    const stated: ProviderLimits[] = [];
     try {
-      results = await call(chunk, ref);
+      results = await call(chunk, ref, stated);
     } finally {
       await answered();
     }
+    // The latest answer's word on the limit: every sender's next call counts against it.
+    if (stated.length > 0) await opts.limiter.learn(stated[stated.length - 1]);
     const throttled = [...results.values()].flatMap((r) =>
       !r.ok && r.failure.throttled ? [r.failure.retryAfterSeconds ?? 1] : []
     );

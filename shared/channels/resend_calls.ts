@@ -7,6 +7,7 @@
 import type { Resend } from "resend";
 import { createHash } from "node:crypto";
 import type { SendFailure, SendResult } from "../outbox/channel.ts";
+import type { ProviderLimits } from "../outbox/rate_limiter.ts";
 import type { EmailMessage } from "./email.ts";
 
 /** An email as the Resend call gets it. */
@@ -56,6 +57,31 @@ export function resendFailure(
   };
 }
 
+/**
+ * The limit an answer states (`ratelimit-limit`, on successes and errors alike), or null when
+ * it states none (pure).
+ */
+export function resendLimits(headers: Record<string, string> | null): ProviderLimits | null {
+  const limit = Number(headers?.["ratelimit-limit"]);
+  return Number.isInteger(limit) && limit > 0 ? { limit } : null;
+}
+
+/** How a Resend call is made. */
+export interface ResendCallOptions {
+  /**
+   * The key was used before by a call whose answer was lost: if Resend refuses it as used
+   * with another body, that call was accepted and the emails went.
+   */
+  reconciling?: boolean;
+  /** Told the limit the answer states (see {@linkcode resendLimits}). */
+  onLimits?: (limits: ProviderLimits) => void;
+}
+
+function observe(headers: unknown, opts: ResendCallOptions) {
+  const limits = resendLimits(headers as Record<string, string> | null);
+  if (limits) opts.onLimits?.(limits);
+}
+
 /** The fields both endpoints take (the SDK renames them to Resend's snake_case). */
 function body(email: OutgoingEmail) {
   return {
@@ -79,14 +105,11 @@ function provesEarlierCall(failure: SendFailure, reconciling: boolean): boolean 
   return reconciling && failure.code === "invalid_idempotent_request";
 }
 
-/**
- * Sends one email, with its attachments, under its own outbox key. `reconciling`: as for
- * {@linkcode sendEmailBatch}.
- */
+/** Sends one email, with its attachments, under its own outbox key. */
 export async function sendOneEmail(
   resend: Resend,
   email: OutgoingEmail,
-  reconciling = false,
+  opts: ResendCallOptions = {},
 ): Promise<SendResult> {
   const attachments = email.attachments?.map(({ filename, content, contentType }) => ({
     filename,
@@ -100,9 +123,10 @@ export async function sendOneEmail(
       signal: AbortSignal.timeout(TIMEOUT_MS),
     } as Parameters<Resend["emails"]["send"]>[1],
   );
+  observe(headers, opts);
   if (error) {
     const failure = resendFailure(error as ResendError, headers as Record<string, string> | null);
-    return provesEarlierCall(failure, reconciling)
+    return provesEarlierCall(failure, opts.reconciling === true)
       ? { ok: true, providerMessageId: null, reconciled: true }
       : { ok: false, failure };
   }
@@ -119,27 +143,25 @@ export function batchIdempotencyKey(keys: string[]): string {
 export const isBatchRef = (ref: string) => ref.startsWith("batch-");
 
 /**
- * Sends up to 100 emails (none with attachments) in one call under `key`. The result for
- * each email is in input order. `reconciling`: the key was used before by a call whose
- * answer was lost; if Resend refuses it as used with another body, that call was accepted:
- * the emails went.
+ * Sends up to 100 emails (none with attachments) in one call under `opts.key`. The result for
+ * each email is in input order.
  */
 export async function sendEmailBatch(
   resend: Resend,
   emails: OutgoingEmail[],
-  key: string,
-  reconciling: boolean,
+  opts: ResendCallOptions & { key: string },
 ): Promise<{ results: SendResult[]; invalid: boolean }> {
   const { data, error, headers } = await resend.batch.send(
     emails.map(body),
     {
-      idempotencyKey: key,
+      idempotencyKey: opts.key,
       signal: AbortSignal.timeout(TIMEOUT_MS),
     } as Parameters<Resend["batch"]["send"]>[1],
   );
+  observe(headers, opts);
   if (error) {
     const failure = resendFailure(error as ResendError, headers as Record<string, string> | null);
-    if (provesEarlierCall(failure, reconciling)) {
+    if (provesEarlierCall(failure, opts.reconciling === true)) {
       return {
         results: emails.map(() => ({ ok: true, providerMessageId: null, reconciled: true })),
         invalid: false,

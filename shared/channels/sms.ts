@@ -4,7 +4,8 @@
  * refuses an account's calls beyond its concurrency limit with 20429), each with a status
  * callback so delivery is reported back. Twilio has no idempotency key, so each answer is
  * settled as soon as it arrives, and a message whose earlier attempt got no answer is looked
- * up in Twilio's message list before it goes again.
+ * up in Twilio's message list before it goes again. A 429 (20429) pauses every sender through
+ * the database: this one starts no further call, and each reads the pause before a batch.
  */
 import type { Twilio } from "twilio";
 import {
@@ -15,6 +16,7 @@ import {
   type SendResult,
 } from "../outbox/channel.ts";
 import { createCallSlots } from "../platform/pooled.ts";
+import type { ProviderPause } from "../outbox/rate_limiter.ts";
 
 /** What an SMS catalog entry renders. */
 export interface SmsMessage {
@@ -64,6 +66,21 @@ export interface SmsSenderOptions {
   concurrency?: number;
   /** Told when Twilio says a recipient has unsubscribed (21610), so consent follows the phone. */
   onUnsubscribed?: (phone: string, leadId: string | null) => Promise<void>;
+  /** Twilio's "too many requests", shared by every sender; none: this sender's own calls only. */
+  pause?: ProviderPause;
+}
+
+/** How long every sender holds back after a 429 that names no Retry-After. */
+export const TWILIO_THROTTLE_PAUSE_MS = 1_000;
+
+/** The answer for a text not called for because Twilio asked every sender to wait. */
+function heldBack(ms: number): SendFailure {
+  return {
+    message: "Twilio answered 429 (20429) to a sender: every sender waits before calling again",
+    transient: true,
+    throttled: true,
+    retryAfterSeconds: Math.ceil(ms / 1000),
+  };
 }
 
 /** Sends one SMS and reduces Twilio's answer to a result. */
@@ -78,7 +95,13 @@ async function sendSms(
       body: sms.body,
       ...(sms.statusCallback ? { statusCallback: sms.statusCallback } : {}),
     });
-    return { ok: true, providerMessageId: message.sid };
+    // What the day's SMS spend counts; a text Twilio did not say it split is one part.
+    const segments = Number(message.numSegments);
+    return {
+      ok: true,
+      providerMessageId: message.sid,
+      ...(Number.isInteger(segments) && segments > 0 ? { segments } : {}),
+    };
   } catch (err) {
     return { ok: false, failure: twilioFailure(err) };
   }
@@ -152,16 +175,24 @@ export function createSmsSender(opts: SmsSenderOptions): ChannelSender<SmsMessag
     channel: "sms",
     provider: "Twilio",
     async send(deliveries, { settle, onTheWire }) {
+      const paused = await opts.pause?.remainingMs() ?? 0;
+      if (paused > 0) await new Promise((r) => setTimeout(r, paused));
       // Each answer is recorded while its slot takes the next text: waiting for the commit
       // would leave the slot idle for a transaction. After a failure no new call starts; the
       // send resolves once every call started has ended and every answer is recorded.
       const recording: Promise<void>[] = [];
       let failed: { err: unknown } | null = null;
+      // Set by the first 429: later texts of this batch are not called for, and retried.
+      let throttledFor: Promise<number> | null = null;
       const record = (work: Promise<void>) => {
         recording.push(work.catch((err) => void (failed ??= { err })));
       };
       const sendOne = async ({ row, payload }: (typeof deliveries)[number]) => {
         // Twilio has no idempotency key: a row another sender has taken over must not go.
+        if (throttledFor) {
+          const failure = heldBack(await throttledFor);
+          return record(settle([{ row, result: { ok: false, failure } }]));
+        }
         const [held] = await onTheWire([row], row.key);
         if (!held) return record(settle([{ row, result: { ok: false, failure: LEASE_LOST } }]));
         const result = await sendOnce(opts.twilio, {
@@ -169,6 +200,11 @@ export function createSmsSender(opts: SmsSenderOptions): ChannelSender<SmsMessag
           from: opts.from,
           statusCallback: opts.statusCallbackUrl,
         }, row.in_doubt_since);
+        if (!result.ok && result.failure.throttled && !throttledFor) {
+          const ms = (result.failure.retryAfterSeconds ?? 0) * 1000 || TWILIO_THROTTLE_PAUSE_MS;
+          throttledFor = (opts.pause?.pauseFor(ms) ?? Promise.resolve()).then(() => ms);
+          await throttledFor;
+        }
         record(
           settle([{ row, result }]).then(async () => {
             if (!result.ok && result.failure.code === TWILIO_UNSUBSCRIBED) {

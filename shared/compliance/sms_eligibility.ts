@@ -7,6 +7,7 @@
 import { smsReachability, type SmsUnreachableReason } from "./phone.ts";
 import { dailySmsCap, nextAllowedSendTime, smsWindow } from "./quiet_hours.ts";
 import type { BusinessSettings, Lead } from "../leads/types.ts";
+import { type SmsBudgetReason, smsBudgetStop, type SmsSpend } from "./sms_budget.ts";
 
 /**
  * The phone's current consent, from `sms_consent_status` (consent belongs to the number; an
@@ -50,6 +51,7 @@ export type SmsSuppressedReason =
   | "no_sms_consent"
   | "no_sms_consent_on_this_lead"
   | `daily_cap (${number} per 24 h)`
+  | SmsBudgetReason
   | "no_allowed_hour_in_every_time_zone";
 
 /** Everything the decision needs, gathered by the caller. */
@@ -62,6 +64,11 @@ export interface SmsFacts {
   unreachable: boolean;
   /** Texts that number was sent in the last 24 hours. */
   sentLast24h: number;
+  /**
+   * The day's SMS spend against its budget (sms_budget.ts); null when the text is judged for a
+   * later day than the spend is known for (a scheduled reminder): the drain judges it when due.
+   */
+  spend: SmsSpend | null;
   /** The recipient's zones (`leads.time_zone`, `also_time_zones`) and state (its stricter rules). */
   lead: Pick<Lead, "state" | "time_zone" | "also_time_zones">;
   settings: Pick<
@@ -81,6 +88,8 @@ export type SmsEligibility =
  * the carrier reported), consent on record and no opt-out, under the daily cap (3 in FL, OK
  * and MD), and inside the recipient's allowed hours in the zone of their address and every
  * zone of their phone's area code (otherwise deferred to the next moment allowed in all).
+ * Then the shop's own rule: a text that would go now does not once the day's SMS budget is
+ * spent (one deferred to a later hour is judged again when it is due).
  */
 export function smsEligibility(facts: SmsFacts): SmsEligibility {
   const reachable = smsReachability(facts.phone);
@@ -105,5 +114,7 @@ export function smsEligibility(facts: SmsFacts): SmsEligibility {
   if (allowedAt.getTime() > facts.now.getTime()) {
     return { action: "defer", reason: "quiet_hours", until: allowedAt };
   }
+  const budget = facts.spend ? smsBudgetStop(facts.spend) : null;
+  if (budget !== null) return { action: "suppress", reason: budget };
   return { action: "send" };
 }

@@ -2,6 +2,7 @@
 import type postgres from "postgres";
 import type { BusinessSettings, InboundSms, Lead, Media, UnreachablePhone } from "./types.ts";
 import type { PhoneConsent } from "../compliance/sms_eligibility.ts";
+import type { SmsSpend } from "../compliance/sms_budget.ts";
 import { storedHours } from "./staff_store.ts";
 
 type Sql = postgres.Sql | postgres.TransactionSql;
@@ -29,6 +30,24 @@ function settingsColumns(sql: Sql) {
 
 function unreachableColumns(sql: Sql) {
   return sql`phone_e164, error_code, reason`;
+}
+
+/** The day's SMS spend and budget (public.sms_spend_today), as one JSON value. */
+function smsSpendJson(sql: Sql) {
+  return sql`(select jsonb_build_object('spentUsd', t.spent_usd, 'budgetUsd', t.budget_usd)
+    from public.sms_spend_today t)`;
+}
+
+/** The day's SMS spend against its budget (no settings row: a budget of 0, as nothing may go). */
+export async function loadSmsSpend(sql: Sql): Promise<SmsSpend> {
+  const [row] = await sql<{ spend: SmsSpend | null }[]>`select ${smsSpendJson(sql)} as spend`;
+  return readSpend(row?.spend ?? null);
+}
+
+function readSpend(spend: SmsSpend | null): SmsSpend {
+  return spend
+    ? { spentUsd: Number(spend.spentUsd), budgetUsd: Number(spend.budgetUsd) }
+    : { spentUsd: 0, budgetUsd: 0 };
 }
 
 /** Outbox rows (alias `o`) that count toward a phone's daily SMS cap. */
@@ -81,6 +100,8 @@ export interface LeadForPlanning {
   /** Set when the carrier said the lead's phone cannot take texts. */
   smsUnreachable: UnreachablePhone | null;
   smsSentLast24h: number;
+  /** The day's SMS spend against its budget (read once per call). */
+  smsSpend: SmsSpend;
   settings: BusinessSettings;
   /** Its messages were planned before (a repeated webhook, a sweep racing it). */
   plannedBefore: boolean;
@@ -112,6 +133,7 @@ export async function lockLeadsForPlanning(
     sms_consent_since: string | null;
     sms_unreachable: UnreachablePhone | null;
     sms_sent_last_24h: number;
+    sms_spend: SmsSpend | null;
     settings: BusinessSettings | null;
     planned_before: boolean;
     media_count: number;
@@ -125,6 +147,7 @@ export async function lockLeadsForPlanning(
         where u.phone_e164 = l.phone_e164) u) as sms_unreachable,
       (select count(*)::int from public.notifications_outbox o
         where ${smsSentInLastDay(sql)} and o.recipient = l.phone_e164) as sms_sent_last_24h,
+      ${smsSpendJson(sql)} as sms_spend,
       (select to_jsonb(s) from (select ${settingsColumns(sql)} from public.business_settings) s)
         as settings,
       l.notifications_planned_at is not null as planned_before,
@@ -146,6 +169,7 @@ export async function lockLeadsForPlanning(
       sms_consent_since,
       sms_unreachable,
       sms_sent_last_24h,
+      sms_spend,
       settings,
       planned_before,
       media_count,
@@ -160,6 +184,7 @@ export async function lockLeadsForPlanning(
       smsConsent: consentOf(sms_may_text, sms_consent_since),
       smsUnreachable: sms_unreachable,
       smsSentLast24h: sms_sent_last_24h,
+      smsSpend: readSpend(sms_spend),
       plannedBefore: planned_before,
       mediaCount: media_count,
       earlierLead: earlier_lead,

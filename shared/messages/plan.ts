@@ -18,6 +18,7 @@ import {
   type PhoneConsent,
   smsEligibility,
 } from "../compliance/sms_eligibility.ts";
+import { smsBudgetStop, type SmsSpend } from "../compliance/sms_budget.ts";
 import { isLeadKind, type LeadRouting, storedRouting } from "./kinds.ts";
 import type { Appointment } from "../appointments/types.ts";
 
@@ -50,6 +51,8 @@ export interface PlanFacts {
   smsUnreachable: UnreachablePhone | null;
   /** Texts the lead's phone was sent in the last 24 hours. */
   smsSentLast24h: number;
+  /** The day's SMS spend against its budget: once spent, no text of a lead goes today. */
+  smsSpend: SmsSpend;
   settings: BusinessSettings;
   now: Date;
   /** The appointment version an appointment event is about: its messages are keyed by it. */
@@ -71,7 +74,9 @@ export function messageKey(lead: Pick<Lead, "id">, template: string, appointment
  * Plans the messages `event` sends about `lead`, in catalog order. A message that must not
  * go out is still planned, with `suppressedReason` set ("missing_email", "missing_phone",
  * "invalid_phone", "not_mobile_capable", "unsupported_country", "unreachable", "opted_out",
- * "no_sms_consent", "daily_cap …", "duplicate_of PAG-…"), so the outbox shows why a customer heard nothing. Kinds
+ * "no_sms_consent", "daily_cap …", "sms_budget_spent …", "duplicate_of PAG-…"), so the outbox
+ * shows why a customer heard nothing; staff texts too stop once the day's SMS budget is spent
+ * (their emails are planned as ever). Kinds
  * the deployment does not send (an unconfigured webhook) are left out, and so are kinds
  * planned `insteadOf` another that can go (the reminder email when the reminder SMS can).
  * With `sendAt`, every message waits until then, and texts are judged at that moment.
@@ -112,7 +117,8 @@ export function planMessages(
       continue;
     }
     if (!isCustomerSms(kind)) {
-      planned.push({ ...message, suppressedReason: null, ...scheduled });
+      const budget = kind.channel === "sms" && !at ? smsBudgetStop(facts.smsSpend) : null;
+      planned.push({ ...message, suppressedReason: budget, ...scheduled });
       continue;
     }
     const sms = smsEligibility({
@@ -120,6 +126,7 @@ export function planMessages(
       consent: consentForLead(lead, facts.smsConsent),
       unreachable: facts.smsUnreachable !== null,
       sentLast24h: facts.smsSentLast24h,
+      spend: at ? null : facts.smsSpend,
       lead,
       settings: facts.settings,
       now: at ?? facts.now,

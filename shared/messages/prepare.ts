@@ -1,7 +1,7 @@
 /**
  * The catalog's side of a drain: for each claimed row, load what its kind needs, ask the SMS
- * rules again for texts to customers, and render the channel payload. Context is loaded once
- * per claim (one query per table), not per row.
+ * rules again for texts to customers (and the day's SMS budget for staff texts), and render
+ * the channel payload. Context is loaded once per claim (one query per table), not per row.
  */
 import type postgres from "postgres";
 import type { Preparation, Prepare } from "../outbox/channel.ts";
@@ -23,8 +23,10 @@ import {
   loadLeads,
   loadMediaByLead,
   loadSmsConsent,
+  loadSmsSpend,
   loadUnreachablePhones,
 } from "../leads/lead_store.ts";
+import { smsBudgetStop } from "../compliance/sms_budget.ts";
 import { calculateLeadPriority } from "../compliance/priority.ts";
 import { consentForLead, NO_CONSENT, smsEligibility } from "../compliance/sms_eligibility.ts";
 import { isCustomerSms, messageKind } from "./catalog.ts";
@@ -146,15 +148,20 @@ export function createPreparer(deps: PreparerDeps): Prepare {
     const addresses = [
       ...new Set(rows.flatMap((r) => r.channel === "email" && r.recipient ? [r.recipient] : [])),
     ];
-    const [settings, leads, media, inbound, smsSent, roster, suppressed] = await Promise.all([
-      loadBusinessSettings(deps.sql),
-      loadLeads(deps.sql, leadIds),
-      loadMediaByLead(deps.sql, leadIds),
-      loadInboundSms(deps.sql, inboundIds),
-      countSmsSentLastDay(deps.sql, phones),
-      staffRows ? loadRoster(deps.sql) : [],
-      loadEmailSuppressions(deps.sql, addresses),
-    ]);
+    const texts = rows.some((r) => r.channel === "sms" && r.lead_id);
+    const [settings, leads, media, inbound, smsSent, roster, suppressed, spend] = await Promise.all(
+      [
+        loadBusinessSettings(deps.sql),
+        loadLeads(deps.sql, leadIds),
+        loadMediaByLead(deps.sql, leadIds),
+        loadInboundSms(deps.sql, inboundIds),
+        countSmsSentLastDay(deps.sql, phones),
+        staffRows ? loadRoster(deps.sql) : [],
+        loadEmailSuppressions(deps.sql, addresses),
+        // Read once per claim: a claim's texts may take the spend a little past the budget.
+        texts ? loadSmsSpend(deps.sql) : null,
+      ],
+    );
     // Consent and carrier reports for the texts, and for the phones staff alerts describe.
     const leadPhones = [...leads.values()].flatMap((l) => l.phone_e164 ?? []);
     const allPhones = [...new Set([...phones, ...leadPhones])];
@@ -199,6 +206,7 @@ export function createPreparer(deps: PreparerDeps): Prepare {
           consent: consentForLead(lead, consent.get(row.recipient) ?? NO_CONSENT),
           unreachable: unreachable.has(row.recipient),
           sentLast24h: smsSent.get(row.recipient) ?? 0,
+          spend,
           lead,
           settings,
           now,
@@ -209,6 +217,10 @@ export function createPreparer(deps: PreparerDeps): Prepare {
         }
         // Counted now so two texts to one phone in the same claim both respect the cap.
         smsSent.set(row.recipient, (smsSent.get(row.recipient) ?? 0) + 1);
+      } else if (kind.channel === "sms") {
+        // Staff texts: the staff emails of the same lead go whatever the budget.
+        const budget = spend ? smsBudgetStop(spend) : null;
+        if (budget !== null) return { row, action: "suppress", reason: budget };
       }
       const photos = media.get(lead.id) ?? [];
       // An attempt in doubt may have reached the provider: it renders for the moment that

@@ -7,7 +7,7 @@ import type postgres from "postgres";
 import { functionsUrl } from "../platform/config.ts";
 import { messageSetup, type SendingConfig } from "./setup.ts";
 import type { DrainDeps } from "../outbox/drain.ts";
-import { RateLimiter } from "../outbox/rate_limiter.ts";
+import { ProviderPause, RateLimiter } from "../outbox/rate_limiter.ts";
 import { createEmailSender } from "../channels/email.ts";
 import { createSmsSender } from "../channels/sms.ts";
 import { createWebhookSender } from "../channels/webhook.ts";
@@ -17,6 +17,13 @@ import { recordProviderOptOut } from "../leads/sms_consent.ts";
 import { createResendClient } from "../providers/resend_client.ts";
 import { createTwilioClient } from "../providers/twilio_client.ts";
 import { createStorageClient } from "../providers/storage_client.ts";
+
+/**
+ * Resend's requests per second before its first answer states the team's limit
+ * (`ratelimit-limit`, then kept in public.provider_limits for every sender): the lowest a
+ * team has had, so the very first calls are never refused.
+ */
+const RESEND_ASSUMED_PER_SECOND = 2;
 
 /** A drain's dependencies: one set per function instance (senders share batches and limits). */
 export function drainDeps(cfg: SendingConfig, sql: postgres.Sql): DrainDeps {
@@ -37,7 +44,7 @@ export function drainDeps(cfg: SendingConfig, sql: postgres.Sql): DrainDeps {
           baseUrl: cfg.RESEND_BASE_URL,
         }),
         from: cfg.FROM_EMAIL,
-        limiter: new RateLimiter(sql, "resend", 2),
+        limiter: new RateLimiter(sql, "resend", RESEND_ASSUMED_PER_SECOND),
       }),
       sms: createSmsSender({
         twilio: createTwilioClient({
@@ -48,6 +55,7 @@ export function drainDeps(cfg: SendingConfig, sql: postgres.Sql): DrainDeps {
         from: cfg.TWILIO_PHONE_NUMBER,
         statusCallbackUrl: `${functionsUrl(cfg)}/twilio-inbound`,
         onUnsubscribed: (phone, leadId) => recordProviderOptOut(sql, phone, leadId),
+        pause: new ProviderPause(sql, "twilio"),
       }),
       webhook: createWebhookSender({
         signingSecret: cfg.WEBHOOK_SIGNING_SECRET,

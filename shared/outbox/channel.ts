@@ -35,8 +35,11 @@ export interface SendFailure {
 
 /** A provider's answer to one message. */
 export type SendResult =
-  /** reconciled: nothing was sent; the provider showed that an earlier attempt had gone. */
-  | { ok: true; providerMessageId: string | null; reconciled?: boolean }
+  /**
+   * reconciled: nothing was sent; the provider showed that an earlier attempt had gone.
+   * segments: the parts the provider bills the message as, when it said (Twilio's num_segments).
+   */
+  | { ok: true; providerMessageId: string | null; reconciled?: boolean; segments?: number }
   | { ok: false; failure: SendFailure };
 
 /** One claimed row with the payload its catalog entry rendered for it. */
@@ -120,6 +123,8 @@ export type Outcome =
     providerMessageId: string | null;
     /** Found at the provider: an earlier attempt whose answer was lost had been accepted. */
     reconciled?: boolean;
+    /** The parts the provider bills it as, when it said (what the day's SMS spend counts). */
+    segments?: number;
   }
   /**
    * countsAsAttempt false: we were only throttled, so the attempt is given back. inDoubt: no

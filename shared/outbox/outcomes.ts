@@ -19,6 +19,7 @@ export function outcomeOf(
       provider,
       providerMessageId: result.providerMessageId,
       ...(result.reconciled ? { reconciled: true } : {}),
+      ...(result.segments ? { segments: result.segments } : {}),
     };
   }
   if (result.failure.recipientRefused) {

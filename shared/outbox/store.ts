@@ -135,6 +135,7 @@ function transition(o: Outcome) {
     gives_attempt_back: false,
     in_doubt: false,
     reconciled: false,
+    segments: null as number | null,
   };
   switch (o.kind) {
     case "sent":
@@ -142,6 +143,7 @@ function transition(o: Outcome) {
         ...base,
         provider_message_id: o.providerMessageId,
         reconciled: o.reconciled === true,
+        segments: o.segments ?? null,
       };
     case "retry":
       return {
@@ -182,7 +184,7 @@ export async function settleOutcomes(
       select * from jsonb_to_recordset(${sql.json(rows as unknown as postgres.JSONValue)}) as s(
         id bigint, token uuid, attempt integer, status text, provider_message_id text,
         error text, reason text, next_attempt_at timestamptz, retry_after_ms numeric,
-        gives_attempt_back boolean, in_doubt boolean, reconciled boolean)
+        gives_attempt_back boolean, in_doubt boolean, reconciled boolean, segments integer)
     ), applied as (
       update public.notifications_outbox o
       set status = s.status,
@@ -191,6 +193,7 @@ export async function settleOutcomes(
           provider_message_id = case when s.status = 'sent' then s.provider_message_id
                                      else o.provider_message_id end,
           sent_at = case when s.status = 'sent' then now() else o.sent_at end,
+          segments = case when s.status = 'sent' then s.segments else o.segments end,
           last_error = case s.status when 'sent' then null
                                      when 'retry' then s.error
                                      when 'dead' then s.error

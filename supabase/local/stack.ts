@@ -233,16 +233,16 @@ if (import.meta.main) {
 
 /**
  * The suite and the benchmarks send more forms a minute, make more first-time customers an
- * hour and alert the same staff more often than any shop gets: on the test stack the all-forms
- * limit, the first-text guard and the staff digest are raised, and the tests of each set the
- * limit they test.
+ * hour, alert the same staff and text more often than any shop gets: on the test stack the
+ * all-forms limit, the first-text guard, the staff digest and the SMS budget are raised, and the
+ * tests of each set the limit they test.
  */
 async function raiseGuardsForTests(dbUrl: string): Promise<void> {
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
   try {
     await sql`update public.business_settings
       set first_texts_per_hour = 1000000, form_submissions_per_minute = 1000000,
-        staff_alerts_per_window = 1000000`;
+        staff_alerts_per_window = 1000000, sms_daily_budget_usd = 1000000`;
   } finally {
     await sql.end();
   }

@@ -1128,6 +1128,7 @@ Deno.test("the email sender sends an email with an invite alone through POST /em
     const limiter = {
       take: () => Promise.resolve(() => Promise.resolve()),
       pauseFor: () => Promise.resolve(),
+      learn: () => Promise.resolve(),
     } as unknown as RateLimiter;
     const sender = createEmailSender({ resend, from: "Leadwire <leads@shop.example>", limiter });
     const { attachment } = inviteAttachment();

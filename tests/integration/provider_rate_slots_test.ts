@@ -61,3 +61,39 @@ Deno.test("RateLimiter holds a slot while its call is unanswered, and honours a 
     await sql.end();
   }
 });
+
+Deno.test("a limit the provider states replaces the assumed one for every sender", async () => {
+  const a = connect({ max: 2 });
+  const b = connect({ max: 2 });
+  const provider = `test-${crypto.randomUUID()}`;
+  try {
+    const assumed = [new RateLimiter(a, provider, 2, 1000), new RateLimiter(b, provider, 2, 1000)];
+    const slotFree = async () => {
+      const [slot] =
+        await a`select slot_id, wait_ms from public.take_provider_slot(${provider}, 2, 1000)`;
+      return slot.slot_id !== null;
+    };
+    const held = [await assumed[0].take(), await assumed[1].take()];
+    assert.equal(await slotFree(), false, "2 assumed: no third call");
+    await assumed[0].learn({ limit: 5 });
+    const [row] =
+      await a`select per_window from public.provider_limits where provider = ${provider}`;
+    assert.equal(row.per_window, 5);
+    // The other sender, which never saw the answer, counts against 5 too.
+    const more = [await assumed[1].take(), await assumed[1].take()];
+    assert.equal(await slotFree(), true, "the fifth call of the window");
+    assert.equal(await slotFree(), false, "no sixth");
+    for (const done of [...held, ...more]) await done();
+    await assumed[1].learn({ limit: 2 });
+    const [lowered] =
+      await b`select per_window from public.provider_limits where provider = ${provider}`;
+    assert.equal(lowered.per_window, 2, "a lowered limit is learned as well");
+    await assert.rejects(
+      a`select public.learn_provider_limit(${provider}, 0)`,
+      /Cannot learn the limit of provider "test-.*": 0 is not a number of requests per window/,
+    );
+  } finally {
+    await a`delete from public.provider_limits where provider = ${provider}`;
+    await Promise.all([a.end(), b.end()]);
+  }
+});

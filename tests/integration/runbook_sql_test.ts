@@ -65,6 +65,8 @@ Deno.test("the runbook covers every condition the health check can raise", async
       "backlog",
       "stale_message",
       "held_first_texts",
+      "sms_budget_warning",
+      "sms_budget_spent",
       ...CHANNELS.filter((c) => THRESHOLDS.successRatePct[c] !== undefined)
         .map((c) => `${c}_success_rate`),
       ...providers.map((p) => `${p.provider}_failures`),

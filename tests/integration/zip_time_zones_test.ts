@@ -328,6 +328,7 @@ Deno.test("a lead from a Central-time Kentucky ZIP saved at 7:30 am Central in J
       consent: "opted_in",
       unreachable: false,
       sentLast24h: 0,
+      spend: null,
       lead,
       settings: { ...settings, sms_window_start_hour: 8, sms_window_end_hour: 21 },
       now: new Date("2027-01-14T12:30:00Z"), // 7:30 am CST, 6:30 am MST at the shop

@@ -39,6 +39,9 @@ function controls(origin: string) {
 
 export const resend = {
   emails: () => call<FakeEmail[]>(`${stack.resendUrl}/__fake/messages`),
+  /** The team's limit, which every answer states (`ratelimit-limit`); reset puts back 2. */
+  rateLimit: (perSecond: number) =>
+    call<{ perSecond: number }>(`${stack.resendUrl}/__fake/rate-limit`, { perSecond }),
   ...controls(stack.resendUrl),
 };
 
@@ -64,6 +67,9 @@ export const twilio = {
       status,
       error_code: errorCode,
     }),
+  /** The account's API limit: creates past it are refused 429 / 20429; null lifts it. */
+  rateLimit: (perSecond: number | null) =>
+    call<{ perSecond: number | null }>(`${stack.twilioUrl}/__fake/rate-limit`, { perSecond }),
   /** Later sends to `phone` are delivered again. */
   clearDeliveryFailure: (phone: string) =>
     call(`${stack.twilioUrl}/__fake/delivery-failure`, { phone, clear: true }),

@@ -20,6 +20,7 @@ export const calm: HealthSnapshot = {
     { provider: "webhooks", channel: "webhook", last_success_at: null, failures_in_a_row: 0 },
   ],
   heldTexts: { count: 0, masked: [], perHour: 30 },
+  smsSpend: { spentUsd: 0, budgetUsd: 50 },
 };
 
 /** `calm` with some figures changed: `failures` by provider name. */
@@ -29,9 +30,11 @@ export function snapshot(change: {
   settled?: Partial<HealthSnapshot["settled"]>;
   failures?: Record<string, number>;
   heldTexts?: HealthSnapshot["heldTexts"];
+  smsSpend?: HealthSnapshot["smsSpend"];
 }): HealthSnapshot {
   return {
     heldTexts: change.heldTexts ?? calm.heldTexts,
+    smsSpend: change.smsSpend ?? calm.smsSpend,
     outbox: { ...calm.outbox, ...change.outbox },
     successRatePct: { ...calm.successRatePct, ...change.rates },
     settled: { ...calm.settled, ...change.settled },

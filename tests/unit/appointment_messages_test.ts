@@ -19,6 +19,7 @@ function facts(overrides: Partial<PlanFacts> = {}): PlanFacts {
     smsConsent: { state: "opted_in", since: null },
     smsUnreachable: null,
     smsSentLast24h: 0,
+    smsSpend: { spentUsd: 0, budgetUsd: 50 },
     settings: makeSettings({ sms_window_start_hour: 8, sms_window_end_hour: 20 }),
     now,
     appointment,

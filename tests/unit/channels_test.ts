@@ -5,9 +5,10 @@ import type { Twilio } from "twilio";
 import { postWebhook, webhookFailure } from "../../shared/channels/webhook.ts";
 import { createEmailSender, type EmailAttachment, nextCall } from "../../shared/channels/email.ts";
 import { createSmsSender, earlierSend } from "../../shared/channels/sms.ts";
+import { resendLimits } from "../../shared/channels/resend_calls.ts";
 import type { Answer, Delivery, SendContext } from "../../shared/outbox/channel.ts";
 import type { OutboxRow } from "../../shared/outbox/store.ts";
-import type { RateLimiter } from "../../shared/outbox/rate_limiter.ts";
+import type { ProviderPause, RateLimiter } from "../../shared/outbox/rate_limiter.ts";
 import { makeOutboxRow } from "./_fixtures.ts";
 
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -121,6 +122,7 @@ function openLimiter(pauses: number[] = []): RateLimiter {
       pauses.push(ms);
       return Promise.resolve();
     },
+    learn: () => Promise.resolve(),
   } as unknown as RateLimiter;
 }
 
@@ -615,4 +617,106 @@ Deno.test("an SMS whose lease passed to another sender while it waited is not se
   assert.deepEqual(refs, ["+17205550001", "+17205550002"], "each text is marked before its call");
   const lost = answers.find((a) => a.row.key === "+17205550001")!.result;
   assert.equal(lost.ok, false);
+});
+
+Deno.test("resendLimits() reads the limit an answer states, and nothing from an answer without one", async (t) => {
+  const cases: [string, Record<string, string> | null, { limit: number } | null][] = [
+    ["a success at the default", { "ratelimit-limit": "5", "ratelimit-remaining": "4" }, {
+      limit: 5,
+    }],
+    ["a raised team", { "ratelimit-limit": "10" }, { limit: 10 }],
+    ["a 429", { "ratelimit-limit": "2", "ratelimit-remaining": "0", "retry-after": "1" }, {
+      limit: 2,
+    }],
+    ["no headers", null, null],
+    ["no limit header", { "ratelimit-remaining": "3" }, null],
+    ["not a number", { "ratelimit-limit": "five" }, null],
+    ["zero", { "ratelimit-limit": "0" }, null],
+  ];
+  for (const [name, headers, expected] of cases) {
+    await t.step(name, () => assert.deepEqual(resendLimits(headers), expected));
+  }
+});
+
+Deno.test("the email sender tells the shared limiter the limit Resend's answer states", async () => {
+  const learned: number[] = [];
+  const limiter = {
+    ...openLimiter(),
+    learn: ({ limit }: { limit: number }) => {
+      learned.push(limit);
+      return Promise.resolve();
+    },
+  } as unknown as RateLimiter;
+  const resend = {
+    batch: {
+      send: (emails: unknown[]) =>
+        Promise.resolve({
+          data: { data: emails.map((_, i) => ({ id: `em_${i}` })) },
+          error: null,
+          headers: { "ratelimit-limit": "5", "ratelimit-remaining": "4", "ratelimit-reset": "1" },
+        }),
+    },
+    emails: { send: () => Promise.reject(new Error("single send not expected")) },
+  } as unknown as Resend;
+  const sender = createEmailSender({ resend, from: "shop@example.com", limiter });
+  const answers: Answer[] = [];
+  await sender.send(
+    ["a", "b"].map((key) => ({
+      row: row(key),
+      payload: { to: `${key}@example.com`, subject: "s", html: "h", text: "t" },
+    })),
+    drainSide(answers),
+  );
+  assert.equal(answers.length, 2);
+  assert.deepEqual(learned, [5]);
+});
+
+Deno.test("the SMS sender pauses every sender once on Twilio's 429 and calls for no further text of the batch", async () => {
+  const called: string[] = [];
+  const pauses: number[] = [];
+  const twilio = {
+    messages: {
+      create: ({ to }: { to: string }) => {
+        called.push(to);
+        return to === "+17205550002"
+          ? Promise.reject(
+            Object.assign(new Error("Too Many Requests"), { status: 429, code: 20429 }),
+          )
+          : Promise.resolve({ sid: `SM${to.slice(-4)}`, numSegments: "2" });
+      },
+    },
+  } as unknown as Twilio;
+  const sender = createSmsSender({
+    twilio,
+    from: "+17205550100",
+    concurrency: 1,
+    pause: {
+      remainingMs: () => Promise.resolve(0),
+      pauseFor: (ms: number) => {
+        pauses.push(ms);
+        return Promise.resolve();
+      },
+    } as unknown as ProviderPause,
+  });
+  const answers: Answer[] = [];
+  const phones = ["+17205550001", "+17205550002", "+17205550003", "+17205550004"];
+  await sender.send(
+    phones.map((to) => ({
+      row: row(to, { channel: "sms", recipient: to }),
+      payload: { to, body: "hi" },
+    })),
+    drainSide(answers),
+  );
+  assert.deepEqual(called, ["+17205550001", "+17205550002"], "nothing called after the 429");
+  assert.deepEqual(pauses, [1000], "one pause, for every sender");
+  const byKey = new Map(answers.map((a) => [a.row.key, a.result]));
+  assert.deepEqual(byKey.get("+17205550001"), {
+    ok: true,
+    providerMessageId: "SM0001",
+    segments: 2,
+  });
+  for (const to of phones.slice(1)) {
+    const result = byKey.get(to)!;
+    assert.ok(!result.ok && result.failure.throttled && result.failure.transient, to);
+  }
 });

@@ -34,6 +34,7 @@ function plan(lead: Lead, route: LeadRouting, consent: SmsConsentState = "opted_
     smsConsent: { state: consent, since: null },
     smsUnreachable: null,
     smsSentLast24h: 0,
+    smsSpend: { spentUsd: 0, budgetUsd: 50 },
     settings: makeSettings(),
     now: morning,
     routing: route,
@@ -65,6 +66,7 @@ Deno.test("a lead's routing decides who is told and whether the customer is conf
       smsConsent: { state: "opted_in", since: null },
       smsUnreachable: null,
       smsSentLast24h: 0,
+      smsSpend: { spentUsd: 0, budgetUsd: 50 },
       settings: makeSettings(),
       now: new Date("2026-11-26T09:00:00Z"), // 2 am in Denver
       routing: routing({ priority: "high", onCallPhone: "+17205550101" }),
@@ -103,6 +105,7 @@ function facts(id: string, overrides: Partial<LeadForPlanning> = {}, lead: Parti
     smsConsent: { state: "opted_in", since: null },
     smsUnreachable: null,
     smsSentLast24h: 0,
+    smsSpend: { spentUsd: 0, budgetUsd: 50 },
     settings: makeSettings(),
     plannedBefore: false,
     mediaCount: 0,

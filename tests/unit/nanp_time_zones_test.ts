@@ -107,6 +107,7 @@ Deno.test("smsEligibility() defers a Puerto Rico lead's text to a 303 phone unti
     consent: "opted_in" as const,
     unreachable: false,
     sentLast24h: 0,
+    spend: { spentUsd: 0, budgetUsd: 50 },
     lead: { state: "PR", time_zone: "America/Puerto_Rico", also_time_zones: [] },
     settings: makeSettings({ sms_window_start_hour: 8, sms_window_end_hour: 21 }),
     now: new Date("2026-11-25T12:30:00Z"),

@@ -20,6 +20,7 @@ function planNewLeadMessages(
     smsConsent: { state: opts.smsConsent, since: null },
     smsUnreachable: opts.smsUnreachable ?? null,
     smsSentLast24h: opts.smsSentLast24h ?? 0,
+    smsSpend: opts.smsSpend ?? { spentUsd: 0, budgetUsd: 50 },
     settings: opts.settings ?? makeSettings(),
     now: opts.now ?? morning,
   });

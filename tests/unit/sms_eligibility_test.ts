@@ -18,6 +18,7 @@ function facts(overrides: Partial<SmsFacts> = {}): SmsFacts {
     consent: "opted_in",
     unreachable: false,
     sentLast24h: 0,
+    spend: { spentUsd: 0, budgetUsd: 50 },
     lead: { state: "CO", time_zone: "America/Denver", also_time_zones: [] },
     settings: makeSettings(),
     now: tenAmDenver,

@@ -1,4 +1,7 @@
-/** A rolling-window request limiter, like Resend's per-team limit (2 requests per second). */
+/**
+ * A rolling-window request limiter, like Resend's per-team limit (5 requests per second by
+ * default, raised on request; the fake's is set with `POST /__fake/rate-limit`).
+ */
 
 export interface RateDecision {
   allowed: boolean;
@@ -12,7 +15,7 @@ export class RollingWindowLimiter {
   #admitted: number[] = [];
 
   constructor(
-    readonly limit: number,
+    public limit: number,
     readonly windowMs: number,
     private readonly now: () => number,
   ) {}

@@ -3,6 +3,7 @@
  * with Bearer auth, request validation, `Idempotency-Key` and the per-team rate limit.
  */
 import type { HandlerContext, Incoming, Provider } from "./fake_endpoint.ts";
+import { ControlBodyError } from "./faults.ts";
 import { IdempotencyStore } from "./idempotency.ts";
 import { uuid } from "./ids.ts";
 import { RollingWindowLimiter } from "./rate_limit.ts";
@@ -180,10 +181,22 @@ export function createResendFake(opts: ResendFakeOptions): ResendFake {
   return {
     name: "resend",
     handle,
-    faultResponse: (status) => resendGenericError(status, opts.rateLimitPerSecond),
+    faultResponse: (status) => resendGenericError(status, limiter.limit),
+    control(action, body) {
+      if (action !== "rate-limit") return undefined;
+      // The team's limit, as Resend raises it on request: every answer states it from now on.
+      const perSecond = (body as { perSecond?: unknown } | null)?.perSecond;
+      if (!Number.isInteger(perSecond) || (perSecond as number) < 1) {
+        throw new ControlBodyError('rate-limit takes {"perSecond": <a whole number from 1>}');
+      }
+      limiter.limit = perSecond as number;
+      limiter.clear();
+      return Response.json({ perSecond });
+    },
     messages: () => [...emails.values()],
     reset() {
       emails.clear();
+      limiter.limit = opts.rateLimitPerSecond;
       limiter.clear();
       idempotency.clear();
     },

@@ -8,6 +8,7 @@
  * makes it the primary (the old one stops working), `{"secondary": null}` deletes it.
  */
 import { segmentCount } from "./segments.ts";
+import { RollingWindowLimiter } from "./rate_limit.ts";
 import type { Incoming, Provider } from "./fake_endpoint.ts";
 import { ControlBodyError } from "./faults.ts";
 import { messageSid } from "./ids.ts";
@@ -93,6 +94,12 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
   const optedOut = new Set<string>();
   const failures = new DeliveryFailures();
   let statusCallbacks = true;
+  /**
+   * The account's API request limit, off unless set (`POST /__fake/rate-limit`): creates
+   * past it are refused 429 / 20429, with Retry-After, as Twilio refuses an account's
+   * requests past its concurrency.
+   */
+  let apiLimit: RollingWindowLimiter | null = null;
   // Twilio signs webhooks with the primary token; the REST API also takes the secondary.
   const tokens: { primary: string; secondary: string | null } = {
     primary: opts.authToken,
@@ -212,6 +219,9 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
         const service = field(incoming.body, "MessagingServiceSid");
         const text = field(incoming.body, "Body");
         const statusCallback = field(incoming.body, "StatusCallback");
+        if (apiLimit && !apiLimit.take().allowed) {
+          return twilioError(429, 20429, "Too Many Requests", { "retry-after": "1" });
+        }
         const refused = refusal(to, from, service, text);
         if (refused) return refused;
         if (statusCallback !== undefined && !isHttpUrl(statusCallback)) {
@@ -268,6 +278,7 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
       queues.clear();
       inbound.reset();
       statusCallbacks = true;
+      apiLimit = null;
       tokens.primary = opts.authToken;
       tokens.secondary = null;
     },
@@ -281,6 +292,18 @@ export function createTwilioFake(opts: TwilioFakeOptions): TwilioFake {
       if (action === "inbound") return inbound.inbound(body);
       if (action === "auth-tokens") return rotateAuthToken(b);
       if (action === "delivery-failure") return failures.apply(body);
+      if (action === "rate-limit") {
+        const perSecond = b?.perSecond;
+        if (perSecond !== null && (!Number.isInteger(perSecond) || (perSecond as number) < 1)) {
+          throw new ControlBodyError(
+            'rate-limit takes {"perSecond": <a whole number from 1>} or {"perSecond": null}',
+          );
+        }
+        apiLimit = perSecond === null
+          ? null
+          : new RollingWindowLimiter(perSecond as number, 1000, opts.now);
+        return Response.json({ perSecond });
+      }
       if (action === "inbound-stop" || action === "inbound-start") {
         const phone = b.phone;
         if (typeof phone !== "string" || !e164.test(phone)) {
