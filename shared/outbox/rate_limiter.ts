@@ -10,7 +10,7 @@ import type postgres from "postgres";
 import { whileDatabaseAway } from "../platform/db_retry.ts";
 
 // A slot is a few queries: while the database is away they wait for it rather than fail the
-// sends behind them (a slot whose release never lands frees itself after 30 s).
+// sends behind them (a slot whose release never lands frees itself after 12 s).
 const OUTAGE_PATIENCE_MS = 30_000;
 
 function patiently<T>(work: () => Promise<T>): Promise<T> {
