@@ -2,6 +2,7 @@
 import type {
   FakeConversation,
   FakeEmail,
+  FakeSendGridEmail,
   FakeSms,
   FakeVerification,
   FakeWebhook,
@@ -34,12 +35,20 @@ function controls(origin: string) {
     fault: (rule: Partial<FaultRule> & { times: number }) => call(`${origin}/__fake/faults`, rule),
     latency: (ms: number) => call(`${origin}/__fake/latency`, { ms }),
     reset: () => call(`${origin}/__fake/reset`, {}),
+    /** Drops the pending faults, and nothing else. */
+    clearFaults: () => call(`${origin}/__fake/clear-faults`, {}),
   };
 }
 
 export const resend = {
   emails: () => call<FakeEmail[]>(`${stack.resendUrl}/__fake/messages`),
   ...controls(stack.resendUrl),
+};
+
+/** The fake SendGrid: email's second provider, used while Resend's circuit is open. */
+export const sendgrid = {
+  emails: () => call<FakeSendGridEmail[]>(`${stack.sendgridUrl}/__fake/messages`),
+  ...controls(stack.sendgridUrl),
 };
 
 export const twilio = {
