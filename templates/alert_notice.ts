@@ -43,6 +43,9 @@ export function alertAdvice(alert: AlertNotice): string {
     case "stale_message":
       return "Messages are waiting: check outbox_health and provider_health in the dashboard, and that the sweep's cron job runs.";
     default:
+      if (alert.condition.endsWith("_failover")) {
+        return "Nothing is lost: email goes through SendGrid, and the failing provider is tried again every cool-down (provider_circuits). Check provider_health and the provider's status page; you will be told once it answers again.";
+      }
       return "A provider is failing: check provider_health and notification_metrics_24h in the dashboard, and the provider's status page.";
   }
 }

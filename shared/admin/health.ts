@@ -44,6 +44,9 @@ export interface ProviderFigures {
   channel: Channel;
   last_success_at: Date | null;
   failures_in_a_row: number;
+  /** Its circuit (provider_circuits): open or half_open while its email fails over. */
+  circuit?: string;
+  circuit_opened_at?: Date | null;
 }
 
 export interface HealthSnapshot {
@@ -87,6 +90,7 @@ export type Condition =
   | "stale_message"
   | `${Channel}_success_rate`
   | `${string}_failures`
+  | `${string}_failover`
   | "held_first_texts"
   | "sms_budget_warning"
   | "sms_budget_spent";
@@ -169,7 +173,21 @@ export function assessHealth(
     }
   }
   for (const p of snapshot.providers) {
-    if (p.failures_in_a_row >= thresholds.failuresInARow) {
+    const failingOver = p.circuit !== undefined && p.circuit !== "closed";
+    if (failingOver) {
+      // One alert when email leaves the provider and one when it comes back (the cleared
+      // notice); its probes failing meanwhile are this condition, not a second one.
+      problems.push({
+        condition: `${p.provider}_failover`,
+        severity: "degraded",
+        channel: p.channel,
+        value: p.failures_in_a_row,
+        threshold: thresholds.failuresInARow,
+        summary: `${p.provider} is failing: email goes through SendGrid since ${
+          p.circuit_opened_at?.toISOString() ?? "now"
+        } (last success ${p.last_success_at?.toISOString() ?? "never"})`,
+      });
+    } else if (p.failures_in_a_row >= thresholds.failuresInARow) {
       problems.push({
         condition: `${p.provider}_failures`,
         severity: "failing",
@@ -249,7 +267,8 @@ export async function loadHealthSnapshot(sql: postgres.Sql): Promise<HealthSnaps
       select channel, success_rate_pct, settled::int from public.notification_metrics_24h
       where message_kind = 'all'`,
     sql<ProviderFigures[]>`
-      select provider, channel, last_success_at, failures_in_a_row::int
+      select provider, channel, last_success_at, failures_in_a_row::int, circuit,
+             circuit_opened_at
       from public.provider_health order by provider`,
     sql<{ recipient: string; count: number }[]>`
       select recipient, count(*) over ()::int as count from public.notifications_outbox

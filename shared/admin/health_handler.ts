@@ -35,6 +35,8 @@ export function healthReport(snapshot: HealthSnapshot, checkedAt: Date) {
       channel: p.channel,
       last_success_at: p.last_success_at?.toISOString() ?? null,
       failures_in_a_row: p.failures_in_a_row,
+      // open: its email goes through SendGrid (provider_circuits).
+      ...(p.circuit ? { circuit: p.circuit } : {}),
     }])),
     thresholds: THRESHOLDS,
   };

@@ -9,6 +9,10 @@
  * then replays its first answer (or refuses the changed body) instead of sending it twice.
  * An email with attachments never joins a batch (the batch endpoint takes none): it is a call
  * of its own, under its own key. The calls themselves are in resend_calls.ts.
+ *
+ * With a SendGrid account (`failover`), email goes through SendGrid while Resend's shared
+ * circuit is open, one email per call; email_failover.ts has the rules, above all that an
+ * email in doubt at Resend never goes to SendGrid.
  */
 import type { Resend } from "resend";
 import {
@@ -16,6 +20,7 @@ import {
   type Delivery,
   LEASE_LOST,
   type SendContext,
+  type SendFailure,
   type SendResult,
 } from "../outbox/channel.ts";
 import type { ProviderLimits, RateLimiter } from "../outbox/rate_limiter.ts";
@@ -26,6 +31,16 @@ import {
   sendEmailBatch,
   sendOneEmail,
 } from "./resend_calls.ts";
+import { type SendGridAccount, sendThroughSendGrid } from "./sendgrid_calls.ts";
+import {
+  type Circuit,
+  HELD_FOR_RESEND,
+  mayFailOver,
+  resendCallVerdict,
+  routeOf,
+  sendGridRef,
+  UNSETTLED_AT_SENDGRID,
+} from "./email_failover.ts";
 
 /** A file an email carries, e.g. a calendar invite. */
 export interface EmailAttachment {
@@ -62,6 +77,17 @@ export interface EmailSenderOptions {
    * (`ratelimit-limit`), and paused by a 429's retry-after.
    */
   limiter: RateLimiter;
+  /** SendGrid, for when Resend's circuit is open. Unset: Resend alone, whatever happens. */
+  failover?: EmailFailover;
+}
+
+/** The second email provider and what decides when it is used. */
+export interface EmailFailover {
+  account: SendGridAccount;
+  /** SendGrid's rate limit, shared by every sender. */
+  limiter: RateLimiter;
+  /** Resend's circuit, shared by every sender. */
+  circuit: Circuit;
 }
 
 interface Queued {
@@ -175,6 +201,20 @@ export function createEmailSender(opts: EmailSenderOptions): ChannelSender<Email
     }
     // The latest answer's word on the limit: every sender's next call counts against it.
     if (stated.length > 0) await opts.limiter.learn(stated[stated.length - 1]);
+    if (opts.failover) {
+      const verdict = resendCallVerdict([...results.values()]);
+      const state = verdict === null ? null : await opts.failover.circuit.record(
+        verdict,
+        [...results.values()].flatMap((r) => r.ok ? [] : [r.failure])[0],
+      );
+      // Refused by Resend, so not taken: these go through SendGrid now, not after a backoff.
+      // A repeat of a call in doubt proves nothing by its refusal: those stay with Resend.
+      if (state === "open" && ref === null) {
+        const refused = chunk.filter((q) => mayFailOver(results.get(q)!));
+        requeue(refused);
+        chunk = chunk.filter((q) => !refused.includes(q));
+      }
+    }
     const throttled = [...results.values()].flatMap((r) =>
       !r.ok && r.failure.throttled ? [r.failure.retryAfterSeconds ?? 1] : []
     );
@@ -188,18 +228,87 @@ export function createEmailSender(opts: EmailSenderOptions): ChannelSender<Email
 
   let wake: (() => void) | undefined;
 
+  function requeue(items: Queued[]) {
+    queue.push(...items);
+    wake?.();
+  }
+
+  /** Settles without a call: held for Resend, or in doubt at SendGrid. */
+  async function settleUncalled(items: Queued[], failure: SendFailure) {
+    for (const [settle, qs] of Map.groupBy(items, (q) => q.ctx.settle)) {
+      await settle(qs.map((q) => ({ row: q.delivery.row, result: { ok: false, failure } })));
+    }
+  }
+
+  /** One email through SendGrid, marked on the wire under its SendGrid ref first. */
+  async function sendOneThroughSendGrid(q: Queued, answered: () => Promise<void>) {
+    const failover = opts.failover!;
+    let result: SendResult;
+    try {
+      const [mine] = await q.ctx.onTheWire([q.delivery.row], sendGridRef(q.delivery.row.key));
+      result = mine
+        ? await sendThroughSendGrid(failover.account, outgoing(q))
+        : { ok: false, failure: LEASE_LOST };
+    } finally {
+      await answered();
+    }
+    if (!result.ok && result.failure.throttled) {
+      await failover.limiter.pauseFor((result.failure.retryAfterSeconds ?? 1) * 1000);
+    }
+    await q.ctx.settle([{ row: q.delivery.row, result }]);
+  }
+
+  /**
+   * With Resend's circuit open: what is in doubt at Resend is held, and the next free email
+   * goes through SendGrid.
+   */
+  async function failOver(track: (work: Promise<void>) => void): Promise<void> {
+    const held = queue.filter((q) => routeOf(pendingRef(q), false) === "hold");
+    queue = queue.filter((q) => !held.includes(q));
+    if (held.length > 0) track(settleUncalled(held, HELD_FOR_RESEND));
+    queue.sort((a, b) => a.delivery.row.rank - b.delivery.row.rank);
+    const next = queue.find((q) => routeOf(pendingRef(q), false) === "sendgrid");
+    if (next === undefined) return;
+    const answered = await opts.failover!.limiter.take();
+    queue = queue.filter((q) => q !== next);
+    track(sendOneThroughSendGrid(next, answered));
+  }
+
   async function run() {
     // Yield once so `running` is set before the loop can end; it is cleared in the same tick
     // as the loop's last check, so a later send() always starts a new run.
     await Promise.resolve();
     const inflight = new Set<Promise<void>>();
     const errors: unknown[] = [];
+    const track = (work: Promise<void>) => {
+      const tracked: Promise<void> = work
+        .catch((err) => void errors.push(err))
+        .finally(() => inflight.delete(tracked));
+      inflight.add(tracked);
+    };
+    // SendGrid takes one email a call, so nothing waits to ride along with another.
+    let failingOver = false;
     try {
       while (errors.length === 0 && (queue.length > 0 || inflight.size > 0)) {
         // A partial batch waits while another call is on the wire: Resend counts calls, not
         // emails, so what arrives meanwhile should ride along. A full one goes at once.
-        if (queue.length === 0 || (queue.length < BATCH_LIMIT && inflight.size > 0)) {
+        if (
+          queue.length === 0 ||
+          (!failingOver && queue.length < BATCH_LIMIT && inflight.size > 0)
+        ) {
           await Promise.race([...inflight, new Promise<void>((r) => wake = r)]);
+          continue;
+        }
+        // Never sent again by anyone: SendGrid could not tell us whether it took them.
+        const unsettled = queue.filter((q) => routeOf(pendingRef(q), true) === "unsettled");
+        if (unsettled.length > 0) {
+          queue = queue.filter((q) => !unsettled.includes(q));
+          track(settleUncalled(unsettled, UNSETTLED_AT_SENDGRID));
+          continue;
+        }
+        failingOver = opts.failover !== undefined && !(await opts.failover.circuit.allows());
+        if (failingOver) {
+          await failOver(track);
           continue;
         }
         const answered = await opts.limiter.take();
@@ -208,10 +317,7 @@ export function createEmailSender(opts: EmailSenderOptions): ChannelSender<Email
         const { members, ref } = nextCall(queue);
         const taken = new Set(members);
         queue = queue.filter((q) => !taken.has(q));
-        const work: Promise<void> = sendChunk(members, ref, answered)
-          .catch((err) => void errors.push(err))
-          .finally(() => inflight.delete(work));
-        inflight.add(work);
+        track(sendChunk(members, ref, answered));
       }
       if (errors.length > 0) {
         // The rows still queued stay leased; the sweep takes them back when the lease ends.

@@ -9,6 +9,7 @@ import { messageSetup, type SendingConfig } from "./setup.ts";
 import type { DrainDeps } from "../outbox/drain.ts";
 import { ProviderPause, RateLimiter } from "../outbox/rate_limiter.ts";
 import { createEmailSender } from "../channels/email.ts";
+import { databaseCircuit } from "../channels/email_failover.ts";
 import { createSmsSender } from "../channels/sms.ts";
 import { createWebhookSender } from "../channels/webhook.ts";
 import { createPreparer } from "./prepare.ts";
@@ -45,6 +46,21 @@ export function drainDeps(cfg: SendingConfig, sql: postgres.Sql): DrainDeps {
         }),
         from: cfg.FROM_EMAIL,
         limiter: new RateLimiter(sql, "resend", RESEND_ASSUMED_PER_SECOND),
+        ...(cfg.SENDGRID_API_KEY
+          ? {
+            failover: {
+              account: {
+                apiKey: cfg.SENDGRID_API_KEY,
+                baseUrl: cfg.SENDGRID_BASE_URL,
+                from: cfg.SENDGRID_FROM_EMAIL ?? cfg.FROM_EMAIL,
+              },
+              // SendGrid's Mail Send is metered by plan, not per second; this keeps a flood
+              // of one-email calls from queueing up faster than SendGrid answers them.
+              limiter: new RateLimiter(sql, "sendgrid", 20),
+              circuit: databaseCircuit(sql, "resend"),
+            },
+          }
+          : {}),
       }),
       sms: createSmsSender({
         twilio: createTwilioClient({

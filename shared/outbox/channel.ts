@@ -31,6 +31,8 @@ export interface SendFailure {
    * suppressed with this reason, the customer's problem and not an outage (no dead letter).
    */
   recipientRefused?: string;
+  /** Who was called, when the sender has more than one provider (else the sender's own). */
+  provider?: string;
 }
 
 /** A provider's answer to one message. */
@@ -38,8 +40,15 @@ export type SendResult =
   /**
    * reconciled: nothing was sent; the provider showed that an earlier attempt had gone.
    * segments: the parts the provider bills the message as, when it said (Twilio's num_segments).
+   * provider: who accepted it, when the sender has more than one (else the sender's own).
    */
-  | { ok: true; providerMessageId: string | null; reconciled?: boolean; segments?: number }
+  | {
+    ok: true;
+    providerMessageId: string | null;
+    reconciled?: boolean;
+    segments?: number;
+    provider?: string;
+  }
   | { ok: false; failure: SendFailure };
 
 /** One claimed row with the payload its catalog entry rendered for it. */
@@ -137,9 +146,11 @@ export type Outcome =
     delayMs: number;
     countsAsAttempt: boolean;
     inDoubt?: boolean;
+    /** Who was called; absent when no provider was (a failed render, a held message). */
+    provider?: string;
   }
   /** `failure` is absent when the row could not even be tried. */
-  | { row: OutboxRow; kind: "dead"; reason: string; failure?: SendFailure }
+  | { row: OutboxRow; kind: "dead"; reason: string; failure?: SendFailure; provider?: string }
   | { row: OutboxRow; kind: "suppressed"; reason: string }
   | { row: OutboxRow; kind: "deferred"; reason: string; until: Date };
 

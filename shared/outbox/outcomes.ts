@@ -16,7 +16,7 @@ export function outcomeOf(
     return {
       row,
       kind: "sent",
-      provider,
+      provider: result.provider ?? provider,
       providerMessageId: result.providerMessageId,
       ...(result.reconciled ? { reconciled: true } : {}),
       ...(result.segments ? { segments: result.segments } : {}),
@@ -26,8 +26,12 @@ export function outcomeOf(
     return { row, kind: "suppressed", reason: result.failure.recipientRefused };
   }
   const decision = decideAfterFailure(result.failure, row.attempts, row.max_attempts, { policy });
+  // A failure with a status or a network error came from a call; others (a render that
+  // failed, a message held back) called no provider.
+  const called = result.failure.status !== undefined || result.failure.network === true;
+  const by = called ? { provider: result.failure.provider ?? provider } : {};
   if (decision.action === "dead") {
-    return { row, kind: "dead", reason: decision.reason, failure: result.failure };
+    return { row, kind: "dead", reason: decision.reason, failure: result.failure, ...by };
   }
   return {
     row,
@@ -36,6 +40,7 @@ export function outcomeOf(
     delayMs: decision.delayMs,
     countsAsAttempt: decision.countsAsAttempt,
     ...(result.failure.network ? { inDoubt: true } : {}),
+    ...by,
   };
 }
 

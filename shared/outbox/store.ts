@@ -39,6 +39,8 @@ export interface OutboxRow {
   max_attempts: number;
   next_attempt_at: Date;
   provider_message_id: string | null;
+  /** Who accepted it (resend, sendgrid, twilio…), once sent. */
+  provider: string | null;
   /** The provider's last delivery report (Twilio's status callbacks, Resend's events). */
   delivery_status: string | null;
   last_error: string | null;
@@ -136,6 +138,7 @@ function transition(o: Outcome) {
     in_doubt: false,
     reconciled: false,
     segments: null as number | null,
+    provider: null as string | null,
   };
   switch (o.kind) {
     case "sent":
@@ -144,6 +147,7 @@ function transition(o: Outcome) {
         provider_message_id: o.providerMessageId,
         reconciled: o.reconciled === true,
         segments: o.segments ?? null,
+        provider: o.provider,
       };
     case "retry":
       return {
@@ -152,9 +156,10 @@ function transition(o: Outcome) {
         retry_after_ms: o.delayMs,
         gives_attempt_back: !o.countsAsAttempt,
         in_doubt: o.inDoubt === true,
+        provider: o.provider ?? null,
       };
     case "dead":
-      return { ...base, error: o.reason };
+      return { ...base, error: o.reason, provider: o.provider ?? null };
     case "suppressed":
       return { ...base, reason: o.reason };
     case "deferred":
@@ -184,7 +189,8 @@ export async function settleOutcomes(
       select * from jsonb_to_recordset(${sql.json(rows as unknown as postgres.JSONValue)}) as s(
         id bigint, token uuid, attempt integer, status text, provider_message_id text,
         error text, reason text, next_attempt_at timestamptz, retry_after_ms numeric,
-        gives_attempt_back boolean, in_doubt boolean, reconciled boolean, segments integer)
+        gives_attempt_back boolean, in_doubt boolean, reconciled boolean, segments integer,
+        provider text)
     ), applied as (
       update public.notifications_outbox o
       set status = s.status,
@@ -192,6 +198,7 @@ export async function settleOutcomes(
           lease_token = null,
           provider_message_id = case when s.status = 'sent' then s.provider_message_id
                                      else o.provider_message_id end,
+          provider = case when s.status = 'sent' then lower(s.provider) else o.provider end,
           sent_at = case when s.status = 'sent' then now() else o.sent_at end,
           segments = case when s.status = 'sent' then s.segments else o.segments end,
           last_error = case s.status when 'sent' then null
@@ -217,9 +224,9 @@ export async function settleOutcomes(
     )
     insert into public.notification_attempts
       (outbox_id, attempt, lease_token, outcome, lease_lost, provider_message_id, error,
-       reconciled)
+       reconciled, provider)
     select s.id, s.attempt, s.token, s.status, applied.id is null, s.provider_message_id,
-           coalesce(s.error, s.reason), s.reconciled
+           coalesce(s.error, s.reason), s.reconciled, lower(s.provider)
     from s left join applied on applied.id = s.id
     returning outbox_id::text, lease_lost`;
   const owned = new Set(

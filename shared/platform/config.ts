@@ -59,6 +59,21 @@ export const emailVariables = {
   ADMIN_EMAIL: z.email("must be the staff inbox that gets new-lead alerts"),
 };
 
+/**
+ * SendGrid, the second email provider: with a key set, email goes through it while Resend is
+ * failing (shared/channels/email_failover.ts). Its From must be a sender verified in SendGrid;
+ * FROM_EMAIL when unset.
+ */
+export const sendGridVariables = {
+  SENDGRID_API_KEY: optional(
+    z.string().regex(/^SG\.[\w-]+\.[\w-]+$/, "must be a SendGrid API key (SG.xxx.yyy)"),
+  ),
+  SENDGRID_FROM_EMAIL: optional(
+    z.string().min(3, "must be a sender verified in SendGrid, like 'Pink Auto Glass <noreply@…>'"),
+  ),
+  SENDGRID_BASE_URL: optional(url),
+};
+
 /** Sending SMS through Twilio. */
 export const smsVariables = {
   TWILIO_ACCOUNT_SID: z.string().regex(
@@ -114,6 +129,7 @@ const sendingVariables = {
   ...platformVariables,
   ...publicUrlVariables,
   ...emailVariables,
+  ...sendGridVariables,
   ...smsVariables,
   ...webhookVariables,
   ...staffVariables,
@@ -184,11 +200,28 @@ export const resendEventsConfigSchema = z.object({
   ...emailEventsVariables,
 });
 
+const sendGridWebhookKey = z.string().regex(
+  /^MF[A-Za-z0-9+/]{60,}={0,2}$/,
+  "must be the Signed Event Webhook's verification key from SendGrid (base64, starts with MF)",
+);
+/** SendGrid's Event Webhook, signed with ECDSA: the verification key SendGrid shows. */
+export const sendGridEventsVariables = {
+  SENDGRID_WEBHOOK_PUBLIC_KEY: sendGridWebhookKey,
+  SENDGRID_WEBHOOK_PUBLIC_KEY_PREVIOUS: previousOf(sendGridWebhookKey),
+};
+
+/** sendgrid-events: verifies SendGrid's events and records delivery, bounces and spam reports. */
+export const sendGridEventsConfigSchema = z.object({
+  ...platformVariables,
+  ...sendGridEventsVariables,
+});
+
 /** Every variable any function reads (the local stack passes these through from .env). */
 export const ALL_VARIABLES: readonly string[] = Object.keys({
   ...sendingVariables,
   ...calledByDatabaseVariables,
   ...emailEventsVariables,
+  ...sendGridEventsVariables,
 });
 
 export class ConfigError extends Error {

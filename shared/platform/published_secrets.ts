@@ -10,6 +10,7 @@ export const PUBLISHED_SECRETS = {
   /** base64 of "local-resend-webhook-secret-not-for-production". */
   RESEND_WEBHOOK_SECRET: "whsec_bG9jYWwtcmVzZW5kLXdlYmhvb2stc2VjcmV0LW5vdC1mb3ItcHJvZHVjdGlvbg==",
   RESEND_API_KEY: "re_local_fake_key_for_the_local_stack",
+  SENDGRID_API_KEY: "SG.local-fake-key.for-the-local-stack",
   TWILIO_AUTH_TOKEN: "local_fake_twilio_auth_token",
   /** Supabase's well-known local demo keys (the CLI prints the same ones). */
   SUPABASE_ANON_KEY:

@@ -16,6 +16,7 @@ export const LOCAL_SERVICE_ROLE_KEY = PUBLISHED_SECRETS.SUPABASE_SERVICE_ROLE_KE
 
 /** Credentials the fakes accept. They are not secrets: nothing real answers to them. */
 export const FAKE_RESEND_API_KEY = PUBLISHED_SECRETS.RESEND_API_KEY;
+export const FAKE_SENDGRID_API_KEY = PUBLISHED_SECRETS.SENDGRID_API_KEY;
 export const FAKE_TWILIO_ACCOUNT_SID = "AC00000000000000000000000000000000";
 export const FAKE_TWILIO_AUTH_TOKEN = PUBLISHED_SECRETS.TWILIO_AUTH_TOKEN;
 
@@ -24,6 +25,10 @@ export interface LocalUrls {
   dbUrl: string;
   twilioUrl: string;
   resendUrl: string;
+  /** The fake SendGrid; without it the functions have no second email provider. */
+  sendgridUrl?: string;
+  /** The key the fake SendGrid signs its events with (sendgrid-events verifies them). */
+  sendgridWebhookPublicKey?: string;
 }
 
 async function readDotenv(): Promise<Record<string, string>> {
@@ -48,6 +53,9 @@ export async function developerEnv(): Promise<Record<string, string>> {
 /** True when the developer gave real keys for the provider (so the fake is not used). */
 export function usesRealResend(env: Record<string, string>) {
   return Boolean(env.RESEND_API_KEY) && env.RESEND_API_KEY !== FAKE_RESEND_API_KEY;
+}
+export function usesRealSendGrid(env: Record<string, string>) {
+  return Boolean(env.SENDGRID_API_KEY) && env.SENDGRID_API_KEY !== FAKE_SENDGRID_API_KEY;
 }
 export function usesRealTwilio(env: Record<string, string>) {
   return Boolean(env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN) &&
@@ -105,6 +113,14 @@ export function functionEnv(dev: Record<string, string>, urls: LocalUrls): Recor
     SUPABASE_SERVICE_ROLE_KEY: LOCAL_SERVICE_ROLE_KEY,
     SUPABASE_ANON_KEY: LOCAL_ANON_KEY,
     ...(realResend ? {} : { RESEND_API_KEY: FAKE_RESEND_API_KEY, RESEND_BASE_URL: urls.resendUrl }),
+    // The fake SendGrid only beside the fake Resend: real Resend mail never fails over to a fake.
+    ...(realResend || usesRealSendGrid(dev) || !urls.sendgridUrl ? {} : {
+      SENDGRID_API_KEY: FAKE_SENDGRID_API_KEY,
+      SENDGRID_BASE_URL: urls.sendgridUrl,
+      ...(urls.sendgridWebhookPublicKey
+        ? { SENDGRID_WEBHOOK_PUBLIC_KEY: urls.sendgridWebhookPublicKey }
+        : {}),
+    }),
     ...(realTwilio ? {} : {
       TWILIO_ACCOUNT_SID: FAKE_TWILIO_ACCOUNT_SID,
       TWILIO_AUTH_TOKEN: FAKE_TWILIO_AUTH_TOKEN,

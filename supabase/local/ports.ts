@@ -12,6 +12,7 @@ export const PORTS = {
     webhooks: 54327,
     functions: 54328,
     turnstile: 54329,
+    sendgrid: 54330,
   },
   test: {
     api: 54421,
@@ -22,6 +23,7 @@ export const PORTS = {
     webhooks: 54427,
     functions: 54428,
     turnstile: 54429,
+    sendgrid: 54430,
   },
 } as const;
 

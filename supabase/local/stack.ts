@@ -21,6 +21,7 @@ import { startFakes } from "./fakes/mod.ts";
 import {
   developerEnv,
   FAKE_RESEND_API_KEY,
+  FAKE_SENDGRID_API_KEY,
   FAKE_TWILIO_ACCOUNT_SID,
   FAKE_TWILIO_AUTH_TOKEN,
   fakeTwilioNumber,
@@ -29,6 +30,7 @@ import {
   LOCAL_SERVICE_ROLE_KEY,
   resendWebhookSecret,
   usesRealResend,
+  usesRealSendGrid,
   usesRealTwilio,
 } from "./local_env.ts";
 import { maskPII } from "../../shared/platform/mask.ts";
@@ -56,6 +58,7 @@ export interface Stack {
   dbUrl: string;
   twilioUrl: string;
   resendUrl: string;
+  sendgridUrl: string;
   webhookUrl: string;
   inboxUrl: string;
   functionsEnv: Record<string, string>;
@@ -96,6 +99,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     hostname: HOST,
     twilioPort: ports.twilio,
     resendPort: ports.resend,
+    sendgridPort: ports.sendgrid,
     webhookPort: ports.webhooks,
     turnstilePort: ports.turnstile,
     inboxPort: ports.inbox,
@@ -105,6 +109,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ...fakeTwilioNumber(dev, apiUrl),
     },
     resendApiKey: FAKE_RESEND_API_KEY,
+    sendgridApiKey: FAKE_SENDGRID_API_KEY,
+    sendgridWebhookUrl: `${apiUrl}/functions/v1/sendgrid-events`,
     resendWebhook: {
       url: `${apiUrl}/functions/v1/resend-events`,
       secret: resendWebhookSecret(dev),
@@ -117,6 +123,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     dbUrl,
     twilioUrl: fakes.twilioUrl,
     resendUrl: fakes.resendUrl,
+    sendgridUrl: fakes.sendgridUrl,
+    sendgridWebhookPublicKey: fakes.sendgridWebhookPublicKey ?? undefined,
   });
 
   // What the database's webhooks and cron jobs read (the documented pg_cron + Vault pattern).
@@ -186,6 +194,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       usesRealResend(dev) ? "REAL Resend (keys from .env)" : `${fakes.resendUrl} (fake)`
     }`,
   );
+  say(
+    `sendgrid     ${
+      usesRealSendGrid(dev)
+        ? "REAL SendGrid (keys from .env)"
+        : env.SENDGRID_BASE_URL === fakes.sendgridUrl
+        ? `${fakes.sendgridUrl} (fake; email fails over to it while Resend is failing)`
+        : "off (no SENDGRID_API_KEY)"
+    }`,
+  );
   say(`webhooks     ${fakes.webhookUrl} (fake receiver)`);
   say(`turnstile    ${fakes.turnstileUrl} (fake CAPTCHA verifier)`);
   say(`inbox        ${fakes.inboxUrl}  (what the fakes received)`);
@@ -195,6 +212,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     dbUrl,
     twilioUrl: fakes.twilioUrl,
     resendUrl: fakes.resendUrl,
+    sendgridUrl: fakes.sendgridUrl,
     webhookUrl: fakes.webhookUrl,
     inboxUrl: fakes.inboxUrl,
     functionsEnv: env,

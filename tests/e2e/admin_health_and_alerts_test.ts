@@ -78,7 +78,12 @@ Deno.test("health flips at each threshold, and its status code follows", async (
     await t.step("an empty outbox is healthy: 200", async () => {
       const h = await health();
       assert.deepEqual([h.code, h.status, h.problems], [200, "healthy", []]);
-      assert.deepEqual(Object.keys(h.body.providers).sort(), ["resend", "twilio", "webhooks"]);
+      assert.deepEqual(Object.keys(h.body.providers).sort(), [
+        "resend",
+        "sendgrid",
+        "twilio",
+        "webhooks",
+      ]);
     });
     await t.step("one dead letter: failing, 503", async () => {
       const ids = await seed(sql, 1, { status: "dead" });

@@ -60,6 +60,8 @@ Deno.test("the runbook covers every condition the health check can raise", async
   try {
     const providers = await sql<{ provider: string }[]>`
       select provider from public.provider_health`;
+    const circuits = await sql<{ provider: string }[]>`
+      select provider from public.provider_circuits`;
     const conditions = [
       "dead_letters",
       "backlog",
@@ -70,6 +72,7 @@ Deno.test("the runbook covers every condition the health check can raise", async
       ...CHANNELS.filter((c) => THRESHOLDS.successRatePct[c] !== undefined)
         .map((c) => `${c}_success_rate`),
       ...providers.map((p) => `${p.provider}_failures`),
+      ...circuits.map((c) => `${c.provider}_failover`),
     ];
     const missing = conditions.filter((c) => !runbook.includes(`\`${c}\``));
     assert.deepEqual(missing, []);

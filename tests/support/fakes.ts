@@ -2,6 +2,7 @@
 import type {
   FakeConversation,
   FakeEmail,
+  FakeSendGridEmail,
   FakeSms,
   FakeVerification,
   FakeWebhook,
@@ -34,6 +35,8 @@ function controls(origin: string) {
     fault: (rule: Partial<FaultRule> & { times: number }) => call(`${origin}/__fake/faults`, rule),
     latency: (ms: number) => call(`${origin}/__fake/latency`, { ms }),
     reset: () => call(`${origin}/__fake/reset`, {}),
+    /** Drops the pending faults, and nothing else. */
+    clearFaults: () => call(`${origin}/__fake/clear-faults`, {}),
   };
 }
 
@@ -43,6 +46,12 @@ export const resend = {
   rateLimit: (perSecond: number) =>
     call<{ perSecond: number }>(`${stack.resendUrl}/__fake/rate-limit`, { perSecond }),
   ...controls(stack.resendUrl),
+};
+
+/** The fake SendGrid: email's second provider, used while Resend's circuit is open. */
+export const sendgrid = {
+  emails: () => call<FakeSendGridEmail[]>(`${stack.sendgridUrl}/__fake/messages`),
+  ...controls(stack.sendgridUrl),
 };
 
 export const twilio = {

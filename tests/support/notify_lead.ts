@@ -21,6 +21,7 @@ export function notifyLeadConfig(
     dbUrl: stack.dbUrl,
     twilioUrl: stack.twilioUrl,
     resendUrl: stack.resendUrl,
+    sendgridUrl: stack.sendgridUrl,
   });
   return parseConfig(notifyLeadConfigSchema, { ...env, ...overrides });
 }

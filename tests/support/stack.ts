@@ -17,6 +17,7 @@ export const stack = {
   dbUrl: `postgresql://postgres:postgres@127.0.0.1:${ports.db}/postgres`,
   twilioUrl: `http://127.0.0.1:${ports.twilio}`,
   resendUrl: `http://127.0.0.1:${ports.resend}`,
+  sendgridUrl: `http://127.0.0.1:${ports.sendgrid}`,
   webhookUrl: `http://127.0.0.1:${ports.webhooks}`,
   turnstileUrl: `http://127.0.0.1:${ports.turnstile}`,
   inboxUrl: `http://127.0.0.1:${ports.inbox}`,

@@ -107,6 +107,7 @@ export function makeOutboxRow(overrides: Partial<OutboxRow> = {}): OutboxRow {
     max_attempts: 6,
     next_attempt_at: new Date(0),
     provider_message_id: null,
+    provider: null,
     delivery_status: null,
     last_error: null,
     lease_token: "00000000-0000-4000-8000-00000000000a",

@@ -99,7 +99,7 @@ Deno.test("outcomeOf() turns an answer into sent, retry or dead by the channel's
     );
     assert.equal(o.kind === "retry" && o.countsAsAttempt, false);
   });
-  await t.step("permanent → dead, keeping the failure for the log", () => {
+  await t.step("permanent → dead, keeping the failure for the log and who answered it", () => {
     const failure = {
       status: 400,
       code: 21211,
@@ -113,6 +113,7 @@ Deno.test("outcomeOf() turns an answer into sent, retry or dead by the channel's
       kind: "dead",
       reason: "permanent: HTTP 400 21211 bad To",
       failure,
+      provider: "Twilio",
     });
   });
 });

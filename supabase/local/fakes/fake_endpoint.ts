@@ -131,6 +131,9 @@ export function createFakeEndpoint(provider: Provider, opts: FakeEndpointOptions
           if (rule.drop) opts.onDropArmed?.();
           return Response.json({ pending: faults.pending() }, { status: 201 });
         }
+        case "clear-faults":
+          faults.clear();
+          return Response.json({ pending: [] });
         case "latency":
           latencyMs = parseLatency(body);
           return Response.json({ ms: latencyMs });

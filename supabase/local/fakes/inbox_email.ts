@@ -107,9 +107,10 @@ function details(e: FakeEmail): string {
       ).join(" → ")
     }</div>`
     : "";
-  return `<div class="meta">from ${escapeHtml(e.from)} → ${recipients}${
-    e.batch ? " · batch" : ""
-  }</div>
+  return `<div class="meta">from ${escapeHtml(e.from)} → ${recipients}${e.batch ? " · batch" : ""}${
+    // The fake SendGrid's emails sit beside Resend's: which provider took it is what a reader
+    // of a failover looks for.
+    (e as { provider?: string }).provider === "sendgrid" ? " · via SendGrid" : ""}</div>
   ${extra ? `<div class="meta">${extra}</div>` : ""}
   ${events}
   ${attachments}`;

@@ -22,6 +22,7 @@
  *                            the connection unanswered (Storage, behind the gateway: the answer
  *                            is cut off after its headers, which clients also see as a network
  *                            error). `delayMs` alone delays, then serves normally.
+ * - `POST /__fake/clear-faults`  drop the pending faults, and nothing else.
  * - `POST /__fake/latency`   `{ ms }`: every later answer is delayed that long.
  * - Twilio only:
  *   - `GET /__fake/conversations` `[{ phone, messages: [{ sid, direction, auto_reply, from, to,
@@ -54,6 +55,12 @@
  *   `complained@resend.dev`) are posted there, Svix-signed (resend_events.ts); an email in
  *   `/__fake/messages` lists them in `events` with the endpoint's answers.
  *
+ * - SendGrid (`sendgridUrl`): `POST /v3/mail/send` as SendGrid answers it (sendgrid_fake.ts);
+ *   each accepted personalization is one email in `/__fake/messages` and on the inbox, marked
+ *   "via SendGrid". With `sendgridWebhookUrl` set, its events (`processed`, then `delivered`, or
+ *   `bounce` / `dropped` / `spamreport` by the recipient's local part: sendgrid_events.ts) are
+ *   posted there, ECDSA-signed; `event_posts` keeps each post as sent, for tests to replay.
+ *
  * The inbox (`inboxUrl`): `GET /` an HTML page (SMS as conversations, emails with their
  * attachments and webhook events), `GET /api` the same as JSON (both take `?ref=` to keep one
  * lead's), `GET /emails/<id>` one email alone, `GET /attachments/<email id>/<n>` an email's file.
@@ -65,6 +72,8 @@ import { maskPII } from "../../../shared/platform/mask.ts";
 import { serveOverNodeHttp } from "./node_server.ts";
 import type { RunningServer } from "./node_server.ts";
 import { createResendFake } from "./resend_fake.ts";
+import { createSendGridFake } from "./sendgrid_fake.ts";
+import { createSendGridEventPoster } from "./sendgrid_events.ts";
 import { createSignedUrlSigner } from "./signed_url_token.ts";
 import { createStorageFake } from "./storage_fake.ts";
 import { createTwilioFake } from "./twilio_fake.ts";
@@ -72,6 +81,7 @@ import { createTurnstileFake } from "./turnstile_fake.ts";
 import { createWebhookFake } from "./webhook_fake.ts";
 
 export type { FakeAttachment, FakeEmail } from "./resend_fake.ts";
+export type { FakeSendGridEmail } from "./sendgrid_fake.ts";
 export type {
   FakeConversation,
   FakeConversationMessage,
@@ -93,6 +103,8 @@ export interface FakesOptions {
   twilioPort: number;
   /** 0 = ephemeral. */
   resendPort: number;
+  /** 0 = ephemeral: the fake SendGrid (v3 Mail Send), email's second provider. */
+  sendgridPort: number;
   /** 0 = ephemeral: the fake receiver of outgoing webhooks. */
   webhookPort: number;
   /** 0 = ephemeral: the fake Cloudflare Turnstile siteverify. */
@@ -111,6 +123,15 @@ export interface FakesOptions {
     inboundWebhookUrl?: string;
   };
   resendApiKey: string;
+  /** The key the fake SendGrid takes (any other `SG.` key is answered 403, anything else 401). */
+  sendgridApiKey: string;
+  /** Default 100 Mail Send calls a second. */
+  sendgridRateLimitPerSecond?: number;
+  /**
+   * The SendGrid Event Webhook endpoint (sendgrid-events): the fake posts each email's events
+   * there, signed with a key pair made at start (`Fakes.sendgridWebhookPublicKey`). Unset: none.
+   */
+  sendgridWebhookUrl?: string;
   /**
    * The Resend webhook endpoint (resend-events) and its signing secret: the fake posts each
    * email's events there, signed. Unset: no events are posted.
@@ -137,6 +158,9 @@ export interface FakesOptions {
 export interface Fakes {
   twilioUrl: string;
   resendUrl: string;
+  sendgridUrl: string;
+  /** What sendgrid-events verifies the fake's events with (SENDGRID_WEBHOOK_PUBLIC_KEY). */
+  sendgridWebhookPublicKey: string | null;
   /** The webhook receiver's origin; a sender posts to `${webhookUrl}/crm`, `/slack`, …. */
   webhookUrl: string;
   /** The fake Turnstile's origin: `${turnstileUrl}/turnstile/v0/siteverify`. */
@@ -181,6 +205,20 @@ export async function startFakes(opts: FakesOptions): Promise<Fakes> {
       delayMs: opts.statusCallbackDelayMs ?? 50,
       log,
     },
+  });
+  const sendgridEvents = opts.sendgridWebhookUrl
+    ? createSendGridEventPoster({
+      url: opts.sendgridWebhookUrl,
+      delayMs: opts.statusCallbackDelayMs ?? 50,
+      now,
+      log,
+    })
+    : null;
+  const sendgrid = createSendGridFake({
+    apiKey: opts.sendgridApiKey,
+    rateLimitPerSecond: opts.sendgridRateLimitPerSecond ?? 100,
+    now,
+    eventsOf: sendgridEvents?.eventsOf,
   });
   const webhooks = createWebhookFake({ now });
   const turnstile = createTurnstileFake({ now });
@@ -227,6 +265,7 @@ export async function startFakes(opts: FakesOptions): Promise<Fakes> {
   try {
     const twilioUrl = await serveProvider(twilio, opts.twilioPort);
     const resendUrl = await serveProvider(resend, opts.resendPort);
+    const sendgridUrl = await serveProvider(sendgrid, opts.sendgridPort);
     const webhookUrl = await serveProvider(webhooks, opts.webhookPort);
     const turnstileUrl = await serveProvider(turnstile, opts.turnstilePort);
     const inbox = await serveOverNodeHttp(
@@ -234,7 +273,7 @@ export async function startFakes(opts: FakesOptions): Promise<Fakes> {
       opts.inboxPort,
       (req) =>
         Promise.resolve(handleInbox(req, {
-          emails: () => resend.messages(),
+          emails: () => [...resend.messages(), ...sendgrid.messages()],
           sms: () => twilio.messages(),
           conversations: () => twilio.conversations(),
           uploads: () => storage.messages(),
@@ -248,6 +287,8 @@ export async function startFakes(opts: FakesOptions): Promise<Fakes> {
     return {
       twilioUrl,
       resendUrl,
+      sendgridUrl,
+      sendgridWebhookPublicKey: sendgridEvents?.publicKey ?? null,
       webhookUrl,
       turnstileUrl,
       inboxUrl: inbox.url,
