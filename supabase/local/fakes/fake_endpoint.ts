@@ -131,6 +131,8 @@ export function createFakeEndpoint(provider: Provider, opts: FakeEndpointOptions
           if (rule.drop) opts.onDropArmed?.();
           return Response.json({ pending: faults.pending() }, { status: 201 });
         }
+        case "faults/withdraw":
+          return Response.json({ withdrawn: faults.withdraw(parseFaultRule(body)) });
         case "latency":
           latencyMs = parseLatency(body);
           return Response.json({ ms: latencyMs });
