@@ -5,7 +5,7 @@
  */
 import { percentile } from "./percentile.ts";
 import { connect } from "../support/stack.ts";
-import { makeLead } from "../support/fixtures.ts";
+import { newLead } from "../support/fixtures.ts";
 import { resend, twilio } from "../support/fakes.ts";
 import { smsWindowAlwaysOpen } from "../support/notify_lead.ts";
 import { waitFor } from "../support/wait_for.ts";
@@ -28,7 +28,7 @@ export async function burst(args: string[] = []): Promise<boolean> {
     // belong to the phone), from an exchange picked per run.
     const exchange = 200 + Math.floor(Math.random() * 800);
     const leads = Array.from({ length: LEADS }, (_, i) =>
-      makeLead({
+      newLead({
         sms_consent: true,
         phone_e164: `+1720${exchange + Math.floor(i / 10_000)}${
           String(i % 10_000).padStart(4, "0")

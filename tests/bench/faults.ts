@@ -7,7 +7,7 @@
  * Full recovery counts from the fault to the last message accepted.
  */
 import { connect, restartPostgres } from "../support/stack.ts";
-import { makeLead } from "../support/fixtures.ts";
+import { newLead } from "../support/fixtures.ts";
 import { resend, switches, twilio } from "../support/fakes.ts";
 import { smsWindowAlwaysOpen } from "../support/notify_lead.ts";
 import { waitFor } from "../support/wait_for.ts";
@@ -177,7 +177,7 @@ async function run(sql: Sql, fault: Fault, count: number) {
   await fault.arm?.();
   const exchange = 200 + Math.floor(Math.random() * 800);
   const leads = Array.from({ length: count }, (_, i) =>
-    makeLead({
+    newLead({
       sms_consent: true,
       email: `lead${i}.${exchange}@example.com`,
       phone_e164: `+1720${exchange}${String(i).padStart(4, "0")}`,

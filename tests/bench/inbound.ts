@@ -7,7 +7,7 @@
  */
 import { percentile } from "./percentile.ts";
 import { connect } from "../support/stack.ts";
-import { makeLead } from "../support/fixtures.ts";
+import { newLead } from "../support/fixtures.ts";
 import { resend } from "../support/fakes.ts";
 import {
   inboundParams,
@@ -46,7 +46,7 @@ export async function inbound(args: string[] = []): Promise<boolean> {
     const exchange = 200 + Math.floor(Math.random() * 800);
     const leads = Array.from(
       { length: REPLIES },
-      (_, i) => makeLead({ phone_e164: `+1303${exchange}${String(i).padStart(4, "0")}` }),
+      (_, i) => newLead({ phone_e164: `+1303${exchange}${String(i).padStart(4, "0")}` }),
     );
     const texts = CALLBACKS / 2;
     const { rows, outbox } = await sql.begin(async (tx) => {

@@ -8,7 +8,7 @@
  * and how many were lost or accepted twice, counted at the fakes.
  */
 import { connect, stack } from "../support/stack.ts";
-import { makeLead } from "../support/fixtures.ts";
+import { newLead } from "../support/fixtures.ts";
 import { resend, twilio } from "../support/fakes.ts";
 import { postToNotifyLead, smsWindowAlwaysOpen } from "../support/notify_lead.ts";
 import { waitFor } from "../support/wait_for.ts";
@@ -43,7 +43,7 @@ async function seedAppointments(sql: ReturnType<typeof connect>, count: number) 
   const exchange = 200 + Math.floor(Math.random() * (800 - Math.ceil(count / 10_000)));
   const run = crypto.randomUUID().slice(0, 8);
   const leads = Array.from({ length: count }, (_, i) => ({
-    ...makeLead({
+    ...newLead({
       sms_consent: i % NO_CONSENT_EVERY !== 0,
       phone_e164: `+1719${exchange + Math.floor(i / 10_000)}${String(i % 10_000).padStart(4, "0")}`,
       email: `reminder.${run}.${i}@example.com`,

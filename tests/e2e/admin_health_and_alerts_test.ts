@@ -281,7 +281,7 @@ Deno.test("alerts fire once per condition per hour, once on clearing, and reach 
 Deno.test("a dead letter replayed is sent once more, with an activity, and only once", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     const lead = await arrangeLead(sql, {}, async (lead) => {
       await sql`update public.notifications_outbox
                 set status = 'dead', attempts = 6, last_error = 'Resend answered 500 (6 times)'

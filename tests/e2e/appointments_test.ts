@@ -9,8 +9,9 @@ import ICAL from "ical.js";
 import type postgres from "postgres";
 import { connect, requireStack, stack } from "../support/stack.ts";
 import { insertLead } from "../support/fixtures.ts";
-import { emailsTo, smsTo, switches } from "../support/fakes.ts";
+import { emailsTo, smsTo } from "../support/fakes.ts";
 import { smsWindowAlwaysOpen, WEBHOOK_SECRET } from "../support/notify_lead.ts";
+import { changeFunctionEnv, changeSettings } from "../support/shared_state.ts";
 import { waitFor } from "../support/wait_for.ts";
 
 await requireStack();
@@ -101,7 +102,7 @@ async function emailsStarting(address: string | null, prefix: string) {
 Deno.test("scheduling sends the confirmation email with an invite ical.js reads back, and the SMS", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     const lead = await insertLead(sql);
     const start = await denverAt(sql, 3, "09:00");
     const said = await schedule(sql, lead.reference_number, start, "9-11 am");
@@ -160,7 +161,7 @@ Deno.test("scheduling sends the confirmation email with an invite ical.js reads 
 Deno.test("rescheduling sends an update with the same UID and a higher SEQUENCE, and a reminder for the new time only", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     const lead = await insertLead(sql);
     const first = await denverAt(sql, 2, "14:00");
     await schedule(sql, lead.reference_number, first, "2-4 pm");
@@ -213,7 +214,7 @@ Deno.test("rescheduling sends an update with the same UID and a higher SEQUENCE,
 Deno.test("cancelling sends a cancellation whose invite removes the event, and no reminder", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     const lead = await insertLead(sql);
     await schedule(sql, lead.reference_number, await denverAt(sql, 2, "15:00"), "3-5 pm");
     await sentAll(sql, lead.id, ["v1:appointment_confirmation_email"]);
@@ -261,7 +262,7 @@ async function dueForReminder(sql: postgres.Sql, lead: { id: string; reference_n
 Deno.test("the reminder goes once across repeated and concurrent send-reminders calls", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     const lead = await insertLead(sql);
     await dueForReminder(sql, lead);
     await Promise.all([1, 2, 3, 4, 5].map(() => sendReminders()));
@@ -281,9 +282,11 @@ Deno.test("the reminder goes once across repeated and concurrent send-reminders 
 
 Deno.test("one send-reminders request plans at most REMINDERS_PER_REQUEST and hands the rest on to a request of its own", async () => {
   const sql = connect();
-  await switches.functionEnv("send-reminders", { REMINDERS_PER_REQUEST: "1" });
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _perRequest = await changeFunctionEnv("send-reminders", {
+      REMINDERS_PER_REQUEST: "1",
+    });
+    await using _window = await smsWindowAlwaysOpen(sql);
     const leads = [await insertLead(sql), await insertLead(sql), await insertLead(sql)];
     for (const lead of leads) await dueForReminder(sql, lead);
     const answer = await sendReminders();
@@ -298,7 +301,6 @@ Deno.test("one send-reminders request plans at most REMINDERS_PER_REQUEST and ha
       assert.equal(reminders.length, 1);
     }
   } finally {
-    await switches.functionEnv("send-reminders", { REMINDERS_PER_REQUEST: null });
     await sql.end();
   }
 });
@@ -306,7 +308,7 @@ Deno.test("one send-reminders request plans at most REMINDERS_PER_REQUEST and ha
 Deno.test("a customer without SMS consent gets the reminder by email", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     const lead = await insertLead(sql, { sms_consent: false });
     await dueForReminder(sql, lead);
     await sendReminders();
@@ -325,7 +327,10 @@ Deno.test("a reminder whose 24-hour mark is in quiet hours waits until the last 
   const sql = connect();
   try {
     // Texts allowed 9 am to 8 pm: an 08:30 appointment's mark (08:30 the day before) is quiet.
-    await sql`update public.business_settings set sms_window_start_hour = 9, sms_window_end_hour = 20`;
+    await using _window = await changeSettings(sql, {
+      sms_window_start_hour: 9,
+      sms_window_end_hour: 20,
+    });
     const lead = await insertLead(sql);
     // The mark is 24 hours before the start, not the same clock time the day before: across a
     // change of daylight time it is 07:30 or 09:30. The first day from the third whose mark
@@ -351,7 +356,6 @@ Deno.test("a reminder whose 24-hour mark is in quiet hours waits until the last 
       "19:59 the evening before the mark",
     );
   } finally {
-    await smsWindowAlwaysOpen(sql);
     await sql.end();
   }
 });
@@ -359,7 +363,7 @@ Deno.test("a reminder whose 24-hour mark is in quiet hours waits until the last 
 Deno.test("an appointment made less than 24 hours ahead gets no reminder, with the reason recorded", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     const lead = await insertLead(sql);
     // Five days ahead no one plans its reminder yet; then it is as if made 20 hours ahead.
     await schedule(sql, lead.reference_number, await denverAt(sql, 5, "10:00"), "10-12 am");

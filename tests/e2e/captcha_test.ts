@@ -5,8 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { connect, requireStack, stack } from "../support/stack.ts";
-import { switches, turnstile } from "../support/fakes.ts";
+import { turnstile } from "../support/fakes.ts";
 import { settledOutbox, smsWindowAlwaysOpen } from "../support/notify_lead.ts";
+import { changeFunctionEnv } from "../support/shared_state.ts";
 import { submission, submit } from "../support/forms.ts";
 import { FAKE_TURNSTILE_SECRET } from "../../supabase/local/fakes/mod.ts";
 
@@ -19,9 +20,9 @@ const TURNSTILE_ENV = {
 
 Deno.test("with a Turnstile secret set, only a form with a valid, unspent token has its customer texted", async (t) => {
   const sql = connect();
-  await smsWindowAlwaysOpen(sql);
-  await switches.functionEnv("notify-lead", TURNSTILE_ENV);
   try {
+    await using _window = await smsWindowAlwaysOpen(sql);
+    await using _turnstile = await changeFunctionEnv("notify-lead", TURNSTILE_ENV);
     const submitted = async (captcha_token?: string) => {
       const { result, status } = await submit(
         sql,
@@ -57,10 +58,6 @@ Deno.test("with a Turnstile secret set, only a form with a valid, unspent token 
       assert.equal(kept, 0);
     });
   } finally {
-    await switches.functionEnv(
-      "notify-lead",
-      Object.fromEntries(Object.keys(TURNSTILE_ENV).map((k) => [k, null])),
-    );
     await sql.end();
   }
 });

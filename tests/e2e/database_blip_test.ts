@@ -8,9 +8,10 @@ import assert from "node:assert/strict";
 import { connect, requireStack, TEST_APPLICATION_NAME } from "../support/stack.ts";
 import { insertLead } from "../support/fixtures.ts";
 import { waitFor } from "../support/wait_for.ts";
-import { emailsTo, smsTo, twilio } from "../support/fakes.ts";
+import { emailsTo, smsTo } from "../support/fakes.ts";
 import { outboxOf, settledOutbox, smsWindowAlwaysOpen } from "../support/notify_lead.ts";
 import { PG_NET_APPLICATION_NAME } from "../../supabase/local/pg_net_worker.ts";
+import { changeLatency } from "../support/shared_state.ts";
 
 await requireStack();
 
@@ -18,8 +19,8 @@ Deno.test("connections dropped while an SMS is on the wire: every message is rec
   const sql = connect();
   const admin = connect({ max: 1 });
   try {
-    await smsWindowAlwaysOpen(sql);
-    await twilio.latency(1_500);
+    await using _window = await smsWindowAlwaysOpen(sql);
+    await using _latency = await changeLatency("twilio", 1_500);
     const lead = await insertLead(sql);
     await waitFor("the SMS to be claimed", async () => {
       const rows = await outboxOf(sql, lead.id);
@@ -59,7 +60,6 @@ Deno.test("connections dropped while an SMS is on the wire: every message is rec
       where o.lead_id = ${lead.id} and a.lease_lost`;
     assert.equal(lost[0].n, 0);
   } finally {
-    await twilio.latency(0);
     await admin.end();
     await sql.end();
   }

@@ -9,6 +9,7 @@ import { insertLead } from "../support/fixtures.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { emailsTo, smsTo, twilio } from "../support/fakes.ts";
 import { settledOutbox, smsWindowAlwaysOpen, sweep } from "../support/notify_lead.ts";
+import { addFault } from "../support/shared_state.ts";
 
 await requireStack();
 
@@ -16,9 +17,14 @@ for (const how of ["fast", "immediate"] as const) {
   Deno.test(`PostgreSQL restarted (-m ${how}) with SMS accepted but unanswered: each lead gets one of each message`, async () => {
     const sql = connect();
     try {
-      await smsWindowAlwaysOpen(sql);
+      await using _window = await smsWindowAlwaysOpen(sql);
       // Twilio accepts at once and answers 1.5 s later: the restart falls in between.
-      await twilio.fault({ path: "/Messages.json", times: 3, acceptFirst: true, delayMs: 1_500 });
+      await using _fault = await addFault("twilio", {
+        path: "/Messages.json",
+        times: 3,
+        acceptFirst: true,
+        delayMs: 1_500,
+      });
       const leads = await Promise.all([1, 2, 3].map(() => insertLead(sql)));
       const phones = leads.map((l) => l.phone_e164);
       await waitFor("Twilio to accept a text of ours", async () => {

@@ -17,6 +17,7 @@ import {
   withSweepPaused,
 } from "../support/notify_lead.ts";
 import { waitFor } from "../support/wait_for.ts";
+import { changeRows, changeSettings } from "../support/shared_state.ts";
 
 await requireStack();
 
@@ -33,26 +34,19 @@ type Sql = ReturnType<typeof connect>;
  * toward its hourly cap), handed to `body`. Puts the roster and settings back afterwards.
  */
 async function withRosterOnShift(sql: Sql, body: (onCallPhone: string) => Promise<void>) {
-  const saved = await sql`
-    select id, working_hours, receives_lead_alerts, last_assigned_at, phone_e164
-    from public.staff_members`;
-  const [settings] = await sql`select business_hours from public.business_settings`;
   const onCallPhone = uniquePhone();
-  try {
-    await sql`update public.staff_members set working_hours = null, last_assigned_at = null,
-      receives_lead_alerts = email in (${ADMIN}, ${DISPATCH})`;
-    await sql`update public.staff_members set phone_e164 = ${onCallPhone} where email = ${ON_CALL}`;
-    await sql`update public.business_settings set business_hours = null`;
-    await body(onCallPhone);
-  } finally {
-    for (const m of saved) {
-      await sql`update public.staff_members set working_hours = ${m.working_hours},
-        receives_lead_alerts = ${m.receives_lead_alerts}, last_assigned_at = ${m.last_assigned_at},
-        phone_e164 = ${m.phone_e164}
-        where id = ${m.id}`;
-    }
-    await sql`update public.business_settings set business_hours = ${settings.business_hours}`;
-  }
+  await using _roster = await changeRows(
+    sql,
+    "staff_members",
+    ["working_hours", "receives_lead_alerts", "last_assigned_at", "phone_e164"],
+    async () => {
+      await sql`update public.staff_members set working_hours = null, last_assigned_at = null,
+        receives_lead_alerts = email in (${ADMIN}, ${DISPATCH})`;
+      await sql`update public.staff_members set phone_e164 = ${onCallPhone} where email = ${ON_CALL}`;
+    },
+  );
+  await using _hours = await changeSettings(sql, { business_hours: null });
+  await body(onCallPhone);
 }
 
 async function assigneesOf(sql: Sql, ids: string[]) {
@@ -152,7 +146,7 @@ Deno.test("concurrent leads are shared out evenly: nobody gets two while another
 Deno.test("a high-priority lead texts the on-call person and says so in the alert's subject", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     await withRosterOnShift(sql, async (onCallPhone) => {
       // Replacement 3, mobile 1, premium make 1, preferred date within 48 hours 2: 7.
       const tomorrow = new Date(Date.now() + 24 * 3600_000).toISOString().slice(0, 10);
@@ -251,7 +245,7 @@ Deno.test("the alert's one-tap link records the action once and stops the escala
 Deno.test("a lead nobody acted on is escalated once, 15 minutes after it came in", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     await withRosterOnShift(sql, async (onCallPhone) => {
       const lead = await insertLead(sql, { sms_consent: false });
       await settledOutbox(sql, lead.id, 3);
@@ -286,7 +280,7 @@ Deno.test("a lead nobody acted on is escalated once, 15 minutes after it came in
 Deno.test("a repeated submission confirms the customer once; staff get both alerts, the second marked", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     const first = await insertLead(sql);
     await settledOutbox(sql, first.id, 3);
     const again = await insertLead(sql, { email: first.email, phone_e164: first.phone_e164 });
@@ -323,7 +317,7 @@ Deno.test("a repeated submission confirms the customer once; staff get both aler
 Deno.test("25 high-priority leads in a second page the on-call phone 6 times, then once with a digest", async () => {
   const sql = connect({ max: 8 });
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     await withRosterOnShift(sql, async (onCallPhone) => {
       const tomorrow = new Date(Date.now() + 24 * 3600_000).toISOString().slice(0, 10);
       const leads = await Promise.all(
@@ -394,27 +388,28 @@ Deno.test("25 high-priority leads in a second page the on-call phone 6 times, th
 Deno.test("a page in the on-call person's quiet hours waits while the shop is closed", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     await withRosterOnShift(sql, async (onCallPhone) => {
       // Quiet from an hour ago to an hour from now, on Dana's clock; the shop keeps no hours.
-      await sql`update public.staff_members
-        set quiet_hours_start = (now() at time zone time_zone - interval '1 hour')::time,
-            quiet_hours_end = (now() at time zone time_zone + interval '1 hour')::time
-        where email = ${ON_CALL}`;
-      try {
-        const tomorrow = new Date(Date.now() + 24 * 3600_000).toISOString().slice(0, 10);
-        const lead = await insertLead(sql, { vehicle_make: "BMW", preferred_date: tomorrow });
-        const outbox = await settledOutbox(sql, lead.id, 4);
-        assert.equal(outbox.staff_on_call_sms.status, "deferred");
-        assert.equal(outbox.staff_on_call_sms.status_reason, "staff_quiet_hours");
-        const waits = outbox.staff_on_call_sms.next_attempt_at.getTime() - Date.now();
-        assert.ok(waits > 50 * 60_000 && waits <= 61 * 60_000, `waits ${waits} ms`);
-        assert.equal(outbox.staff_new_lead_email.status, "sent", "the email goes at once");
-        assert.equal((await smsTo(onCallPhone)).length, 0);
-      } finally {
-        await sql`update public.staff_members set quiet_hours_start = null, quiet_hours_end = null
-          where email = ${ON_CALL}`;
-      }
+      await using _quiet = await changeRows(
+        sql,
+        "staff_members",
+        ["quiet_hours_start", "quiet_hours_end"],
+        () =>
+          sql`update public.staff_members
+            set quiet_hours_start = (now() at time zone time_zone - interval '1 hour')::time,
+                quiet_hours_end = (now() at time zone time_zone + interval '1 hour')::time
+            where email = ${ON_CALL}`,
+      );
+      const tomorrow = new Date(Date.now() + 24 * 3600_000).toISOString().slice(0, 10);
+      const lead = await insertLead(sql, { vehicle_make: "BMW", preferred_date: tomorrow });
+      const outbox = await settledOutbox(sql, lead.id, 4);
+      assert.equal(outbox.staff_on_call_sms.status, "deferred");
+      assert.equal(outbox.staff_on_call_sms.status_reason, "staff_quiet_hours");
+      const waits = outbox.staff_on_call_sms.next_attempt_at.getTime() - Date.now();
+      assert.ok(waits > 50 * 60_000 && waits <= 61 * 60_000, `waits ${waits} ms`);
+      assert.equal(outbox.staff_new_lead_email.status, "sent", "the email goes at once");
+      assert.equal((await smsTo(onCallPhone)).length, 0);
     });
   } finally {
     await sql.end();

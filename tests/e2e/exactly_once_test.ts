@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { connect, requireStack } from "../support/stack.ts";
-import { insertLead } from "../support/fixtures.ts";
+import { insertLead, uniquePhone } from "../support/fixtures.ts";
 import { emailsTo, resend, smsTo, switches, twilio } from "../support/fakes.ts";
 import {
   notifyLeadConfig,
@@ -16,6 +16,7 @@ import {
 } from "../support/notify_lead.ts";
 import { drainOutbox } from "../../shared/outbox/drain.ts";
 import { drainDeps } from "../../shared/messages/wiring.ts";
+import { addFault } from "../support/shared_state.ts";
 
 await requireStack();
 
@@ -38,9 +39,17 @@ async function staffAlertsFor(reference: string) {
 Deno.test("Twilio accepts an SMS and the connection drops: it is found in Twilio's list and recorded sent, never texted twice", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
-    await twilio.fault({ path: "/Messages.json", times: 1, acceptFirst: true, drop: true });
-    const lead = await insertLead(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
+    const phone = uniquePhone();
+    await using _fault = await addFault("twilio", {
+      path: "/Messages.json",
+      // Its own text only (Twilio's form body carries the To encoded).
+      bodyContains: encodeURIComponent(phone),
+      times: 1,
+      acceptFirst: true,
+      drop: true,
+    });
+    const lead = await insertLead(sql, { phone_e164: phone });
     const outbox = await settledOutbox(sql, lead.id, 3);
     const sms = outbox.initial_confirmation_sms;
     const texts = await smsTo(lead.phone_e164);
@@ -66,9 +75,17 @@ Deno.test("Twilio accepts an SMS and the connection drops: it is found in Twilio
 Deno.test("Twilio answers after the SDK's 10 s timeout: the SMS is looked up, not resent", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
-    await twilio.fault({ path: "/Messages.json", times: 1, acceptFirst: true, delayMs: 11_000 });
-    const lead = await insertLead(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
+    const phone = uniquePhone();
+    await using _fault = await addFault("twilio", {
+      path: "/Messages.json",
+      // Its own text only (Twilio's form body carries the To encoded).
+      bodyContains: encodeURIComponent(phone),
+      times: 1,
+      acceptFirst: true,
+      delayMs: 11_000,
+    });
+    const lead = await insertLead(sql, { phone_e164: phone });
     const outbox = await settledOutbox(sql, lead.id, 3);
     assert.equal(outbox.initial_confirmation_sms.status, "sent");
     assert.equal(outbox.initial_confirmation_sms.attempts, 2);
@@ -88,14 +105,20 @@ Deno.test("an SMS in doubt across the shop's opening is looked up with the words
   const beforeOpening = new Date("2026-11-30T14:59:30Z");
   const afterOpening = new Date("2026-11-30T15:00:30Z");
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     // Only this test's drains send: no webhook, no sweep.
     await switches.pgNetPaused(true);
     const lead = await insertLead(sql);
     await planAsNotifyLead(sql, lead.id);
     const [{ key }] = await sql`select key from public.notifications_outbox
       where lead_id = ${lead.id} and template = 'initial_confirmation_sms'`;
-    await twilio.fault({ path: "/Messages.json", times: 1, acceptFirst: true, drop: true });
+    await using _fault = await addFault("twilio", {
+      path: "/Messages.json",
+      bodyContains: encodeURIComponent(lead.phone_e164!),
+      times: 1,
+      acceptFirst: true,
+      drop: true,
+    });
     await drainOutbox({ ...deps, clock: () => beforeOpening }, { onlyKeys: [key] });
     const [first] = await smsTo(lead.phone_e164);
     assert.match(first.body, /when we open/);
@@ -125,7 +148,14 @@ Deno.test("Resend accepts a batch and the connection drops: the same batch goes 
     const leads = await Promise.all(
       [1, 2, 3, 4].map(() => insertLead(sql, { sms_consent: false })),
     );
-    await resend.fault({ path: "/emails/batch", times: 1, acceptFirst: true, drop: true });
+    await using _fault = await addFault("resend", {
+      path: "/emails/batch",
+      // A batch of this test's (another test's email could be sent meanwhile).
+      bodyContains: leads[0].reference_number,
+      times: 1,
+      acceptFirst: true,
+      drop: true,
+    });
     await switches.pgNetPaused(false);
     for (const lead of leads) {
       const outbox = await settledOutbox(sql, lead.id, 3);
@@ -156,10 +186,16 @@ Deno.test("Resend accepts a batch and the connection drops: the same batch goes 
 Deno.test("a message in doubt that never reached the provider is sent once after Twilio confirms it is absent", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     // The connection drops before Twilio reads the request: nothing was accepted.
-    await twilio.fault({ path: "/Messages.json", times: 1, drop: true });
-    const lead = await insertLead(sql);
+    const phone = uniquePhone();
+    await using _fault = await addFault("twilio", {
+      path: "/Messages.json",
+      bodyContains: encodeURIComponent(phone),
+      times: 1,
+      drop: true,
+    });
+    const lead = await insertLead(sql, { phone_e164: phone });
     const outbox = await settledOutbox(sql, lead.id, 3);
     assert.equal(outbox.initial_confirmation_sms.status, "sent");
     assert.equal((await smsTo(lead.phone_e164)).length, 1);

@@ -8,13 +8,13 @@ import { connect, requireStack } from "../support/stack.ts";
 import { submission, submit } from "../support/forms.ts";
 import { smsTo } from "../support/fakes.ts";
 import { outboxOf, settledOutbox, smsWindowAlwaysOpen, sweep } from "../support/notify_lead.ts";
+import { changeSettings } from "../support/shared_state.ts";
 import { waitFor } from "../support/wait_for.ts";
 
 await requireStack();
 
 Deno.test("past the hour's first texts, leads are saved and emailed, their texts held until released, the admin told once", async () => {
   const sql = connect();
-  const [saved] = await sql`select first_texts_per_hour from public.business_settings`;
   const [{ since }] =
     await sql`select coalesce(max(id), 0) as since from public.notifications_outbox`;
   // Earlier tests' first texts of this hour would age out meanwhile and change the count:
@@ -23,8 +23,8 @@ Deno.test("past the hour's first texts, leads are saved and emailed, their texts
     set created_at = created_at - interval '2 hours'
     where payload ? 'first_text' and created_at > now() - interval '1 hour' returning id`;
   try {
-    await smsWindowAlwaysOpen(sql);
-    await sql`update public.business_settings set first_texts_per_hour = 2`;
+    await using _window = await smsWindowAlwaysOpen(sql);
+    await using _guard = await changeSettings(sql, { first_texts_per_hour: 2 });
     // Submitted as a form is, as anon.
     const leads = [];
     for (let i = 0; i < 4; i++) {
@@ -87,6 +87,7 @@ Deno.test("past the hour's first texts, leads are saved and emailed, their texts
     await waitFor("the alert to clear and every alert of this test to be sent", async () => {
       const [state] = await sql`select cleared_at from public.admin_alerts
         where condition = 'held_first_texts'`;
+      // global: admin alerts name no lead; every one since this test began must have gone.
       const [{ waiting }] = await sql`select count(*)::int as waiting
         from public.notifications_outbox
         where id > ${since} and template like 'admin_alert_%'
@@ -94,8 +95,6 @@ Deno.test("past the hour's first texts, leads are saved and emailed, their texts
       return state?.cleared_at && waiting === 0;
     });
   } finally {
-    await sql`update public.business_settings
-      set first_texts_per_hour = ${saved.first_texts_per_hour}`;
     await sql`update public.notifications_outbox set created_at = created_at + interval '2 hours'
       where id = any (${moved.map((r) => r.id)}::bigint[])`;
     await sql.end();

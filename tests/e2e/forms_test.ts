@@ -6,11 +6,10 @@
 import assert from "node:assert/strict";
 import type postgres from "postgres";
 import { connect, requireStack } from "../support/stack.ts";
-import { insertLead, makeLead } from "../support/fixtures.ts";
+import { insertLead, newLead } from "../support/fixtures.ts";
 import { emailsTo, smsTo } from "../support/fakes.ts";
 import {
   allowRepeatSubmissions,
-  restoreRepeatSubmissions,
   settledOutbox,
   smsWindowAlwaysOpen,
 } from "../support/notify_lead.ts";
@@ -28,6 +27,7 @@ import {
   submission,
   submit,
 } from "../support/forms.ts";
+import { changeSettings } from "../support/shared_state.ts";
 
 await requireStack();
 
@@ -220,7 +220,7 @@ Deno.test("a refusal is logged with Cloudflare's client address, not the one the
 Deno.test("an old form's direct insert cannot forge the consent record, and its text is cleaned", async () => {
   const sql = connect();
   try {
-    const lead = makeLead({ first_name: "Ja\u200bne\u202e", notes: "line one\r\nline\u0007 two" });
+    const lead = newLead({ first_name: "Ja\u200bne\u202e", notes: "line one\r\nline\u0007 two" });
     await asAnon(sql, (tx) =>
       tx`insert into public.leads ${
         tx({
@@ -268,8 +268,8 @@ Deno.test("a lead saved before a limit existed can still have its status changed
 Deno.test("an unticked box after an earlier opt-in: that lead gets email only, the reason recorded, the opt-in kept", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
-    await allowRepeatSubmissions(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
+    await using _repeats = await allowRepeatSubmissions(sql);
     const first = submission();
     assert.equal((await submit(sql, first)).result.will_text, true);
     const firstLead = await leadByEmail(sql, first.email);
@@ -287,7 +287,6 @@ Deno.test("an unticked box after an earlier opt-in: that lead gets email only, t
       select may_text from public.sms_consent_status where phone_e164 = ${String(first.phone)}`;
     assert.equal(consent.may_text, true, "the unticked box revoked nothing");
   } finally {
-    await restoreRepeatSubmissions(sql);
     await sql.end();
   }
 });
@@ -295,8 +294,8 @@ Deno.test("an unticked box after an earlier opt-in: that lead gets email only, t
 Deno.test("a STOP is not undone by anyone's form with the box ticked: that lead gets email only, reason opted_out, until the phone says START", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
-    await allowRepeatSubmissions(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
+    await using _repeats = await allowRepeatSubmissions(sql);
     const first = submission();
     const phone = String(first.phone);
     await submit(sql, first);
@@ -332,7 +331,6 @@ Deno.test("a STOP is not undone by anyone's form with the box ticked: that lead 
       where phone_e164 = ${phone}`;
     assert.equal(after.may_text, true, "the phone's own START lifts it");
   } finally {
-    await restoreRepeatSubmissions(sql);
     await sql.end();
   }
 });
@@ -340,7 +338,7 @@ Deno.test("a STOP is not undone by anyone's form with the box ticked: that lead 
 Deno.test("a phishing line typed as a first name never reaches the customer's phone or inbox; staff see it as typed", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     const phishing = "Your Chase acct is locked. Verify at chase-secure.example/x today!";
     const form = submission({ first_name: phishing });
     await submit(sql, form);
@@ -366,7 +364,7 @@ Deno.test("a phishing line typed as a first name never reaches the customer's ph
 Deno.test("an address the database takes but the providers refuse is the customer's problem: suppressed invalid_address, no dead letter", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     const form = submission({
       email: `"<script>alert(${Math.floor(Math.random() * 1e9)})</script>"@example.com`,
     });
@@ -388,7 +386,7 @@ Deno.test("an address the database takes but the providers refuse is the custome
 Deno.test("a hostile lead's messages reach the providers within budget: SMS of 2 segments, a subject of 150", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     const args = submission({
       first_name: "😀".repeat(100),
       vehicle_make: "Ж".repeat(50),
@@ -416,11 +414,12 @@ Deno.test("a hostile lead's messages reach the providers within budget: SMS of 2
 
 Deno.test("a Denver (303) number with a Puerto Rico address is texted only when it is 8 am in Denver too", async () => {
   const sql = connect();
-  const [saved] = await sql`select sms_window_start_hour, sms_window_end_hour
-    from public.business_settings`;
   const phone = `+1303555${String(Math.floor(Math.random() * 10_000)).padStart(4, "0")}`;
   try {
-    await sql`update public.business_settings set sms_window_start_hour = 8, sms_window_end_hour = 21`;
+    await using _window = await changeSettings(sql, {
+      sms_window_start_hour: 8,
+      sms_window_end_hour: 21,
+    });
     // Planned here at a chosen moment, not by the webhook at whatever hour the test runs.
     await switches.pgNetPaused(true);
     let planned;
@@ -448,8 +447,6 @@ Deno.test("a Denver (303) number with a Puerto Rico address is texted only when 
       "08:00 in Denver",
     );
   } finally {
-    await sql`update public.business_settings set sms_window_start_hour = ${saved.sms_window_start_hour},
-      sms_window_end_hour = ${saved.sms_window_end_hour}`;
     await sql.end();
   }
 });
@@ -499,7 +496,7 @@ Deno.test("12 forms at once from one address: exactly 5 are taken", async () => 
 Deno.test("one phone number is taken on at most 5 forms a day, from any address", async () => {
   const sql = connect();
   try {
-    const phone = makeLead().phone_e164;
+    const phone = newLead().phone_e164;
     const answers = [];
     for (let i = 0; i < 6; i++) {
       answers.push((await submit(sql, submission({ phone }), from(freshClientIp()))).status);
@@ -540,23 +537,19 @@ Deno.test("will_text is false for a number the sender would not text", async (t)
 
 Deno.test("past form_submissions_per_minute, forms from everyone are refused until the minute has room", async () => {
   const sql = connect();
-  const [saved] = await sql`select form_submissions_per_minute from public.business_settings`;
   // Earlier tests' forms of this minute would age out meanwhile and change the count: they
   // are moved back two minutes for the test, and put back after.
   const moved = await sql`update public.form_submissions
     set created_at = created_at - interval '2 minutes'
     where created_at > now() - interval '1 minute' returning id`;
   try {
-    await sql`update public.business_settings set form_submissions_per_minute = 2`;
+    await using _limit = await changeSettings(sql, { form_submissions_per_minute: 2 });
     const answers = [];
-    for (let i = 0; i < 3; i++) {
-      answers.push((await submit(sql, submission(), from(freshClientIp()))).status);
-    }
+    const ips = [freshClientIp(), freshClientIp(), freshClientIp()];
+    for (const ip of ips) answers.push((await submit(sql, submission(), from(ip))).status);
     assert.deepEqual(answers, [null, null, "400"]);
-    const [last] = await sql`select reason from public.form_refusals order by id desc limit 1`;
-    assert.equal(last.reason, "rate_limit");
+    assert.deepEqual(await refusalsFrom(sql, ips[2]), ["rate_limit"]);
   } finally {
-    await sql`update public.business_settings set form_submissions_per_minute = ${saved.form_submissions_per_minute}`;
     await sql`update public.form_submissions set created_at = created_at + interval '2 minutes'
       where id = any (${moved.map((r) => r.id)}::bigint[])`;
     await sql.end();

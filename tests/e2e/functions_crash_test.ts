@@ -11,6 +11,7 @@ import { insertLead } from "../support/fixtures.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { emailsTo, resend, smsTo, switches, twilio } from "../support/fakes.ts";
 import { settledOutbox, smsWindowAlwaysOpen, sweep } from "../support/notify_lead.ts";
+import { addFault } from "../support/shared_state.ts";
 
 await requireStack();
 
@@ -46,6 +47,15 @@ async function assertEachOnce(sql: Sql, leads: Lead[], withSms: boolean) {
   }
 }
 
+/**
+ * Ends the leases a killed sender held on these leads' rows, as the clock would once their 20 s
+ * ran out (nothing renews them): the sweep then claims them at once instead of lingering.
+ */
+async function endLeasesOf(sql: Sql, leads: Lead[]) {
+  await sql`update public.notifications_outbox set lease_until = now()
+    where lead_id = any (${leads.map((l) => l.id)}::uuid[]) and status = 'sending'`;
+}
+
 /** Runs the sweep as pg_cron would, without failing on a function still booting. */
 async function sweepAfterRestart() {
   await waitFor("the new functions process to sweep", async () => {
@@ -64,10 +74,10 @@ async function sweepAfterRestart() {
 async function textsOnTheWireWhenKilled(kill: () => Promise<unknown>) {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     // The answers are held for 8 s (the client gives up at 10 s), so texts accepted seconds
     // apart on a slow machine are all still on the wire when the sender dies.
-    await twilio.fault({
+    await using _fault = await addFault("twilio", {
       path: "/Messages.json",
       times: 3,
       acceptFirst: true,
@@ -89,6 +99,8 @@ async function textsOnTheWireWhenKilled(kill: () => Promise<unknown>) {
       unanswered > 0,
       "some text's answer was still on the wire at the kill",
     );
+    // The dead sender renews no lease: its leases end now, as they would 20 s from now.
+    await endLeasesOf(sql, leads);
     await sweepAfterRestart();
     await assertEachOnce(sql, leads, true);
     const [{ reconciled }] = await sql`
@@ -130,20 +142,24 @@ Deno.test("killed 20 ms after a batch reached Resend: the batch goes again under
     const leads = await Promise.all(
       [1, 2, 3, 4].map(() => insertLead(sql, { sms_consent: false })),
     );
-    await resend.fault({
+    await using _fault = await addFault("resend", {
       path: "/emails/batch",
+      // This test's batch, not one another test's delayed work sends meanwhile.
+      bodyContains: leads[0].email!,
       times: 1,
       acceptFirst: true,
       delayMs: 3_000,
     });
-    const before = (await resend.requests()).length;
     await switches.pgNetPaused(false);
-    await waitFor("a batch to reach Resend", async () => {
-      const calls = (await resend.requests()).slice(before);
-      return calls.some((r) => r.path === "/emails/batch");
+    await waitFor("this test's batch to reach Resend", async () => {
+      const calls = await resend.requests();
+      return calls.some((r) =>
+        r.path === "/emails/batch" && JSON.stringify(r.body).includes(leads[0].email!)
+      );
     }, { intervalMs: 5 });
     await new Promise((r) => setTimeout(r, 20));
     await switches.killFunctions();
+    await endLeasesOf(sql, leads);
     await sweepAfterRestart();
     await assertEachOnce(sql, leads, false);
   } finally {
@@ -155,7 +171,7 @@ Deno.test("killed 20 ms after a batch reached Resend: the batch goes again under
 Deno.test("killed while webhooks are being planned: the sweep plans what was cut off, and each lead is notified once", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     await switches.pgNetPaused(true);
     const leads = await Promise.all([1, 2, 3, 4, 5].map(() => insertLead(sql)));
     await switches.pgNetPaused(false);

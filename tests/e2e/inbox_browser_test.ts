@@ -11,9 +11,10 @@ import { join } from "node:path";
 import type postgres from "postgres";
 import { chromium, type Page } from "playwright-core";
 import { connect, requireStack, stack } from "../support/stack.ts";
-import { makeLead } from "../support/fixtures.ts";
-import { switches, twilio } from "../support/fakes.ts";
+import { newLead } from "../support/fixtures.ts";
+import { twilio } from "../support/fakes.ts";
 import { smsWindowAlwaysOpen } from "../support/notify_lead.ts";
+import { changeFunctionEnv } from "../support/shared_state.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { projectRoot } from "../../supabase/local/cluster.ts";
 
@@ -42,7 +43,7 @@ async function chromiumPath(): Promise<string> {
 }
 
 /** What a web form's `supabase.rpc("submit_lead", {...})` runs through PostgREST as anon. */
-async function submitLead(sql: postgres.Sql, lead: ReturnType<typeof makeLead>) {
+async function submitLead(sql: postgres.Sql, lead: ReturnType<typeof newLead>) {
   return await sql.begin(async (tx) => {
     await tx`select set_config('role', 'anon', true),
       set_config('request.jwt.claims', '{"role":"anon"}', true)`;
@@ -75,19 +76,32 @@ async function navigate(
   }, { timeoutMs: 20_000, intervalMs: 100 });
 }
 
+/**
+ * The environment without faketime's (npm run test:stress): the browser's clock is the
+ * customer's, not the shop's, and Chromium does not load pages under faketime.
+ */
+function customersClock(): Record<string, string> {
+  const env = Deno.env.toObject();
+  for (const name of Object.keys(env)) {
+    if (name === "LD_PRELOAD" || name.startsWith("FAKETIME")) delete env[name];
+  }
+  return env;
+}
+
 Deno.test("the inbox page shows a new lead's messages by itself, narrows to its Ref and opens its email as the customer sees it", async () => {
   const sql = connect();
-  const [shipped] = await sql`
-    select sms_window_start_hour, sms_window_end_hour from public.business_settings`;
-  const browser = await chromium.launch({ executablePath: await chromiumPath() });
+  const browser = await chromium.launch({
+    executablePath: await chromiumPath(),
+    env: customersClock(),
+  });
   try {
-    await smsWindowAlwaysOpen(sql);
-    await switches.functionEnv("notify-lead", CRM_ENV);
+    await using _window = await smsWindowAlwaysOpen(sql);
+    await using _crm = await changeFunctionEnv("notify-lead", CRM_ENV);
     await Deno.mkdir(screenshots, { recursive: true });
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(stack.inboxUrl);
 
-    const lead = makeLead({ first_name: "Jane", last_name: "Doe" });
+    const lead = newLead({ first_name: "Jane", last_name: "Doe" });
     const { reference_number: ref, will_text } = await submitLead(sql, lead);
     assert.equal(will_text, true);
     const subject = `We received your request - Ref #${ref}`;
@@ -149,13 +163,6 @@ Deno.test("the inbox page shows a new lead's messages by itself, narrows to its 
     );
   } finally {
     await browser.close();
-    await switches.functionEnv(
-      "notify-lead",
-      Object.fromEntries(Object.keys(CRM_ENV).map((k) => [k, null])),
-    );
-    await sql`update public.business_settings set
-      sms_window_start_hour = ${shipped.sms_window_start_hour},
-      sms_window_end_hour = ${shipped.sms_window_end_hour}`;
     await sql.end();
   }
 });

@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
 import { connect, requireStack } from "../support/stack.ts";
-import { insertLead, makeLead } from "../support/fixtures.ts";
+import { insertLead, newLead } from "../support/fixtures.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { emailsTo, resend, smsTo, switches, twilio } from "../support/fakes.ts";
 import {
   allowRepeatSubmissions,
   outboxOf,
-  restoreRepeatSubmissions,
   smsWindowAlwaysOpen,
   sweep,
 } from "../support/notify_lead.ts";
+import { addFault } from "../support/shared_state.ts";
 
 await requireStack();
 
@@ -55,7 +55,12 @@ Deno.test("Resend answers 500 twice, then 200: the email is accepted exactly onc
     // A phone-only quick quote without consent: the staff alert is its only message, and the
     // faults are its own (its customer's name is in no other test's email).
     const last_name = `Faults${crypto.randomUUID().slice(0, 8)}`;
-    await resend.fault({ path: "/emails", bodyContains: last_name, times: 2, status: 500 });
+    await using _fault = await addFault("resend", {
+      path: "/emails",
+      bodyContains: last_name,
+      times: 2,
+      status: 500,
+    });
     const lead = await insertLead(sql, {
       last_name,
       email: null,
@@ -90,7 +95,7 @@ Deno.test("Resend answers 429 with Retry-After: the sender waits that long, then
   const sql = connect();
   try {
     const email = `throttled.${crypto.randomUUID().slice(0, 8)}@example.com`;
-    await resend.fault({
+    await using _fault = await addFault("resend", {
       path: "/emails",
       bodyContains: email,
       times: 1,
@@ -126,9 +131,9 @@ Deno.test("Twilio 21211 (invalid number): no retry, the failure logged, staff st
   const sql = connect();
   const startedAt = new Date().toISOString();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     // Twilio's magic invalid number, which other tests' leads share.
-    await allowRepeatSubmissions(sql);
+    await using _repeats = await allowRepeatSubmissions(sql);
     const lead = await insertLead(sql, { phone_e164: "+15005550001" });
     await allSettled(sql, [lead.id]);
     const outbox = await outboxOf(sql, lead.id);
@@ -145,7 +150,6 @@ Deno.test("Twilio 21211 (invalid number): no retry, the failure logged, staff st
     assert.equal(outbox.staff_new_lead_email.status, "sent");
     assert.equal(outbox.customer_confirmation_email.status, "sent");
   } finally {
-    await restoreRepeatSubmissions(sql);
     await sql.end();
   }
 });
@@ -153,7 +157,7 @@ Deno.test("Twilio 21211 (invalid number): no retry, the failure logged, staff st
 Deno.test("functions down while 20 leads are inserted: after they return and the sweep runs, each lead is notified exactly once", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     await switches.functionDown("notify-lead", true);
     const [{ before }] =
       await sql`select coalesce(max(id), 0) as before from net.http_request_queue`;
@@ -164,6 +168,7 @@ Deno.test("functions down while 20 leads are inserted: after they return and the
     const ids = leads.map((l) => l.id);
     // Every webhook reached the gateway and got the 503 of a function that is down.
     await waitFor("the 20 webhooks to fail with 503", async () => {
+      // global: pg_net's responses name no lead; at least this test's 20, a wait only.
       const [{ failed }] =
         await sql`select count(*)::int as failed from net._http_response where id > ${since} and status_code = 503`;
       return failed >= 20;
@@ -190,10 +195,10 @@ Deno.test("functions down while 20 leads are inserted: after they return and the
 Deno.test("webhook requests deleted from pg_net's queue: the sweep plans those leads, each notified exactly once", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     await switches.pgNetPaused(true);
     const leads = [];
-    for (let i = 0; i < 5; i++) leads.push(await insertLead(sql, makeLead({ sms_consent: true })));
+    for (let i = 0; i < 5; i++) leads.push(await insertLead(sql, newLead({ sms_consent: true })));
     const deleted = await sql`delete from net.http_request_queue returning id`;
     assert.ok(deleted.length >= 5, "the webhooks were queued, and are now lost");
     await switches.pgNetPaused(false);

@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { connect, requireStack, stack } from "../support/stack.ts";
 import { insertLead } from "../support/fixtures.ts";
 import { waitFor } from "../support/wait_for.ts";
-import { emailsTo, resend } from "../support/fakes.ts";
+import { emailsTo } from "../support/fakes.ts";
 import { arrangeLead, outboxOf, sweep } from "../support/notify_lead.ts";
 import { createStorageClient } from "../../shared/providers/storage_client.ts";
+import { addFault, type Change } from "../support/shared_state.ts";
 
 await requireStack();
 const ADMIN = "admin@pinkautoglass.com";
@@ -91,6 +92,7 @@ Deno.test("a row whose sender died on its last attempt is dead-lettered by the s
 
 Deno.test("after max attempts of 5xx an email is dead, logged as email_failed, and never sent", async () => {
   const sql = connect();
+  let fault: Change | undefined;
   try {
     const lead = await arrangeLead(sql, {
       email: null,
@@ -100,7 +102,13 @@ Deno.test("after max attempts of 5xx an email is dead, logged as email_failed, a
       await sql`update public.notifications_outbox set max_attempts = 2 where key = ${
         lead.id + ":staff_new_lead_email"
       }`;
-      await resend.fault({ path: "/emails", times: 2, status: 503 });
+      // Scoped to this lead's alert: another test's email must not take it.
+      fault = await addFault("resend", {
+        path: "/emails",
+        bodyContains: lead.reference_number,
+        times: 2,
+        status: 503,
+      });
     });
     const key = lead.id + ":staff_new_lead_email";
     await sweep(); // attempt 1 fails; the sweep lingers for the retry, attempt 2 fails too
@@ -117,6 +125,7 @@ Deno.test("after max attempts of 5xx an email is dead, logged as email_failed, a
       await sql`select metadata from public.lead_activities where lead_id = ${lead.id} and activity_type = 'email_failed'`;
     assert.equal(activity.metadata.final, true);
   } finally {
+    await fault?.restore();
     await sql.end();
   }
 });

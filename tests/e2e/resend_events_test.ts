@@ -11,11 +11,7 @@ import { connect, requireStack, stack } from "../support/stack.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { emailsTo } from "../support/fakes.ts";
 import { insertLead } from "../support/fixtures.ts";
-import {
-  allowRepeatSubmissions,
-  outboxOf,
-  restoreRepeatSubmissions,
-} from "../support/notify_lead.ts";
+import { allowRepeatSubmissions, outboxOf } from "../support/notify_lead.ts";
 import { LOCAL_RESEND_WEBHOOK_SECRET } from "../../supabase/local/local_env.ts";
 
 await requireStack();
@@ -226,7 +222,7 @@ for (
     const sql = connect();
     const address = `${local}+${crypto.randomUUID().slice(0, 8)}@resend.dev`;
     try {
-      await allowRepeatSubmissions(sql);
+      await using _repeats = await allowRepeatSubmissions(sql);
       const first = await insertLead(sql, { email: address, sms_consent: false });
       const suppression = await waitFor(`${address} on the suppression list`, async () => {
         const [row] = await sql`select * from public.email_suppressions where address = ${address}`;
@@ -254,7 +250,6 @@ for (
         ["sent", "suppressed"],
       );
     } finally {
-      await restoreRepeatSubmissions(sql);
       await sql.end();
     }
   });

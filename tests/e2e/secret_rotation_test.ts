@@ -12,7 +12,7 @@ import { connect, requireStack, stack } from "../support/stack.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { insertLead, uniquePhone } from "../support/fixtures.ts";
 import { emailsTo, switches, twilio } from "../support/fakes.ts";
-import { outboxOf } from "../support/notify_lead.ts";
+import { outboxOf, smsWindowAlwaysOpen } from "../support/notify_lead.ts";
 import { postAsTwilio, statusParams } from "../support/twilio_inbound.ts";
 import { signActionToken, verifyActionToken } from "../../shared/leads/action_links.ts";
 import { PUBLISHED_SECRETS } from "../../shared/platform/published_secrets.ts";
@@ -210,8 +210,6 @@ Deno.test("TWILIO_AUTH_TOKEN rotates through Twilio's secondary token without a 
   const sql = connect();
   const OLD = PUBLISHED_SECRETS.TWILIO_AUTH_TOKEN;
   const NEW = fresh("").slice(0, 32);
-  const [hours] =
-    await sql`select sms_window_start_hour, sms_window_end_hour from public.business_settings`;
   try {
     // 1. Twilio console: a secondary token. 2. Functions: the secondary, the primary as _PREVIOUS.
     await twilio.authTokens({ secondary: NEW });
@@ -220,7 +218,7 @@ Deno.test("TWILIO_AUTH_TOKEN rotates through Twilio's secondary token without a 
     assert.equal(await statusCallbackSignedWith(NEW), 200, "signed with the new token");
 
     // Our texts authenticate with the secondary, which Twilio's REST API takes.
-    await sql`update public.business_settings set sms_window_start_hour = 0, sms_window_end_hour = 24`;
+    await using _window = await smsWindowAlwaysOpen(sql);
     const lead = await insertLead(sql);
     const sms = await waitFor(`lead ${lead.reference_number}'s text to be sent`, async () => {
       const row = (await outboxOf(sql, lead.id)).initial_confirmation_sms;
@@ -244,9 +242,6 @@ Deno.test("TWILIO_AUTH_TOKEN rotates through Twilio's secondary token without a 
     await setSecrets({ TWILIO_AUTH_TOKEN: OLD, TWILIO_AUTH_TOKEN_PREVIOUS: NEW });
     await twilio.authTokens({ promote: true });
     await setSecrets({ TWILIO_AUTH_TOKEN_PREVIOUS: null });
-    await sql`update public.business_settings set
-      sms_window_start_hour = ${hours.sms_window_start_hour},
-      sms_window_end_hour = ${hours.sms_window_end_hour}`;
     await sql.end();
   }
 });

@@ -11,6 +11,7 @@ import { insertLead, uniquePhone } from "../support/fixtures.ts";
 import { emailsTo, smsTo } from "../support/fakes.ts";
 import { earlierLeadsPlanned, sweep } from "../support/notify_lead.ts";
 import { waitFor } from "../support/wait_for.ts";
+import { changeRows, changeSettings } from "../support/shared_state.ts";
 
 await requireStack();
 
@@ -26,35 +27,29 @@ async function withOwnStaffMember(
   sql: Sql,
   body: (member: { id: string; email: string; phone: string }) => Promise<void>,
 ) {
-  const saved = await sql`select id, receives_lead_alerts, on_call from public.staff_members`;
-  const [settings] = await sql`
-    select staff_alerts_per_window, staff_alert_window_minutes from public.business_settings`;
   const email = `digest.${crypto.randomUUID().slice(0, 8)}@example.com`;
   const phone = uniquePhone();
-  let id: string | null = null;
   // Leads earlier tests left in flight would be this member's once the roster changes.
   await earlierLeadsPlanned(sql);
+  await using _roster = await changeRows(
+    sql,
+    "staff_members",
+    ["receives_lead_alerts", "on_call"],
+    () => sql`update public.staff_members set receives_lead_alerts = false, on_call = false`,
+  );
+  await using _limits = await changeSettings(sql, {
+    staff_alerts_per_window: 5,
+    staff_alert_window_minutes: 10,
+  });
+  const [{ id }] = await sql`
+    insert into public.staff_members
+      (full_name, email, phone_e164, role, receives_lead_alerts, on_call, working_hours)
+    values ('Digest Tester', ${email}, ${phone}, 'dispatcher', true, true, null)
+    returning id`;
   try {
-    [{ id }] = await sql`
-      insert into public.staff_members
-        (full_name, email, phone_e164, role, receives_lead_alerts, on_call, working_hours)
-      values ('Digest Tester', ${email}, ${phone}, 'dispatcher', true, true, null)
-      returning id`;
-    await sql`update public.staff_members set receives_lead_alerts = false, on_call = false
-      where id <> ${id}`;
-    await sql`update public.business_settings
-      set staff_alerts_per_window = default, staff_alert_window_minutes = default`;
-    await body({ id: id!, email, phone });
+    await body({ id, email, phone });
   } finally {
-    if (id) await sql`delete from public.staff_members where id = ${id}`;
-    for (const m of saved) {
-      await sql`update public.staff_members
-        set receives_lead_alerts = ${m.receives_lead_alerts}, on_call = ${m.on_call}
-        where id = ${m.id}`;
-    }
-    await sql`update public.business_settings
-      set staff_alerts_per_window = ${settings.staff_alerts_per_window},
-        staff_alert_window_minutes = ${settings.staff_alert_window_minutes}`;
+    await sql`delete from public.staff_members where id = ${id}`;
   }
 }
 

@@ -11,7 +11,6 @@ import {
   allowRepeatSubmissions,
   arrangeLead,
   outboxOf,
-  restoreRepeatSubmissions,
   settledOutbox,
   smsWindowAlwaysOpen,
 } from "../support/notify_lead.ts";
@@ -161,8 +160,8 @@ Deno.test("a stop word inside an ordinary sentence is a reply for staff, not an 
 Deno.test("after STOP a new lead from that phone is not texted, box ticked or not, until the phone says START", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
-    await allowRepeatSubmissions(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
+    await using _repeats = await allowRepeatSubmissions(sql);
     const first = await insertLead(sql);
     const phone = first.phone_e164;
     await settledOutbox(sql, first.id, 3);
@@ -186,7 +185,6 @@ Deno.test("after STOP a new lead from that phone is not texted, box ticked or no
     const texts = await smsTo(phone);
     assert.ok(texts.some((m) => m.body.includes(ticked.reference_number)));
   } finally {
-    await restoreRepeatSubmissions(sql);
     await sql.end();
   }
 });
@@ -194,7 +192,7 @@ Deno.test("after STOP a new lead from that phone is not texted, box ticked or no
 Deno.test("START after STOP turns texts back on, with one reply and an sms_opt_in activity", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     const lead = await insertLead(sql, { sms_consent: true });
     await settledOutbox(sql, lead.id, 3);
     for (const start of ["Start", "yes!", "UNSTOP 🙂"]) {
@@ -652,7 +650,7 @@ Deno.test("21610 on a status callback records one opt-out for that phone, howeve
 Deno.test("after 30006 (landline) a new lead from that phone is not texted, and the staff alert says so", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     const { lead, sid } = await sentText(sql);
     await postAsTwilio(
       statusParams(sid, "undelivered", { ErrorCode: "30006" }),
@@ -678,7 +676,7 @@ Deno.test("after 30006 (landline) a new lead from that phone is not texted, and 
 Deno.test("through Twilio (the fake): a text we send is reported sent, then delivered, and logged once", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     const lead = await insertLead(sql);
     await settledOutbox(sql, lead.id, 3);
     const row = await waitFor("the delivery report", async () => {
@@ -700,7 +698,7 @@ Deno.test("through Twilio (the fake): a landline's 30006 stops later texts; the 
   const sql = connect();
   const phone = `+1720555${String(Math.floor(Math.random() * 1e4)).padStart(4, "0")}`;
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     await twilio.deliveryFailure(phone, "undelivered", 30006);
     const lead = await insertLead(sql, { phone_e164: phone });
     await settledOutbox(sql, lead.id, 3);

@@ -6,8 +6,9 @@ import assert from "node:assert/strict";
 import { Webhook } from "standardwebhooks";
 import { connect, requireStack, stack } from "../support/stack.ts";
 import { insertLead } from "../support/fixtures.ts";
-import { switches, webhooks } from "../support/fakes.ts";
+import { webhooks } from "../support/fakes.ts";
 import { settledOutbox, smsWindowAlwaysOpen } from "../support/notify_lead.ts";
+import { addFault, changeFunctionEnv } from "../support/shared_state.ts";
 import type { FakeWebhook } from "../../supabase/local/fakes/mod.ts";
 
 await requireStack();
@@ -24,15 +25,8 @@ const WEBHOOK_ENV = {
 
 /** Runs `body` with notify-lead deployed with the webhooks configured, then without again. */
 async function withWebhooks(body: () => Promise<void>) {
-  await switches.functionEnv("notify-lead", WEBHOOK_ENV);
-  try {
-    await body();
-  } finally {
-    await switches.functionEnv(
-      "notify-lead",
-      Object.fromEntries(Object.keys(WEBHOOK_ENV).map((k) => [k, null])),
-    );
-  }
+  await using _webhooks = await changeFunctionEnv("notify-lead", WEBHOOK_ENV);
+  await body();
 }
 
 async function deliveriesFor(reference: string, path: string): Promise<FakeWebhook[]> {
@@ -44,7 +38,7 @@ async function deliveriesFor(reference: string, path: string): Promise<FakeWebho
 Deno.test("a new lead reaches the CRM as the plan's JSON with a bearer token and a verifiable signature, and Slack as a readable message", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     await withWebhooks(async () => {
       const lead = await insertLead(sql, { first_name: "Maya", last_name: "Lopez <b>" });
       const outbox = await settledOutbox(sql, lead.id, 5);
@@ -144,7 +138,7 @@ Deno.test("a new lead reaches the CRM as the plan's JSON with a bearer token and
 Deno.test("without WEBHOOK_* settings no webhook is planned or sent", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     const lead = await insertLead(sql);
     const outbox = await settledOutbox(sql, lead.id, 3);
     assert.deepEqual(Object.keys(outbox).sort(), [
@@ -161,9 +155,13 @@ Deno.test("without WEBHOOK_* settings no webhook is planned or sent", async () =
 Deno.test("a CRM answering 503 gets the same webhook again, with the same webhook-id, until it accepts", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     await withWebhooks(async () => {
-      await webhooks.fault({ path: "/crm/leads", times: 1, status: 503 });
+      await using _fault = await addFault("webhooks", {
+        path: "/crm/leads",
+        times: 1,
+        status: 503,
+      });
       const lead = await insertLead(sql);
       const outbox = await settledOutbox(sql, lead.id, 5);
       assert.equal(outbox.crm_new_lead_webhook.status, "sent");
@@ -187,9 +185,13 @@ Deno.test("a CRM answering 503 gets the same webhook again, with the same webhoo
 Deno.test("a CRM refusing the webhook with 400 is not retried: dead, logged as webhook_failed", async () => {
   const sql = connect();
   try {
-    await smsWindowAlwaysOpen(sql);
+    await using _window = await smsWindowAlwaysOpen(sql);
     await withWebhooks(async () => {
-      await webhooks.fault({ path: "/crm/leads", times: 1, status: 400 });
+      await using _fault = await addFault("webhooks", {
+        path: "/crm/leads",
+        times: 1,
+        status: 400,
+      });
       const lead = await insertLead(sql);
       const outbox = await settledOutbox(sql, lead.id, 5);
       assert.equal(outbox.crm_new_lead_webhook.status, "dead");

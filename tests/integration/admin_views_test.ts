@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type postgres from "postgres";
 import { connect, requireStack } from "../support/stack.ts";
 import { inRollback } from "../support/rollback.ts";
-import { makeLead } from "../support/fixtures.ts";
+import { newLead } from "../support/fixtures.ts";
 
 await requireStack();
 
@@ -35,7 +35,7 @@ function seededTest(name: string, fn: (tx: postgres.TransactionSql) => Promise<v
 
 /** A lead that came in `minutesAgo` (its webhook never leaves: the transaction rolls back). */
 async function seedLead(tx: postgres.TransactionSql, minutesAgo: number) {
-  const lead = makeLead();
+  const lead = newLead();
   const [row] = await tx<{ id: string; reference_number: string }[]>`
     insert into public.leads ${tx(lead)} returning id, reference_number`;
   await tx`update public.leads set created_at = now() - make_interval(mins => ${minutesAgo})

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { connect, requireStack } from "../support/stack.ts";
-import { makeLead } from "../support/fixtures.ts";
+import { newLead } from "../support/fixtures.ts";
 import { inRollback } from "../support/rollback.ts";
 
 await requireStack();
@@ -71,7 +71,7 @@ Deno.test("an opt-out stands until the phone says START: no form, direct insert 
   try {
     for (const [name, events, mayText, lastEvent] of cases) {
       await t.step(name, async () => {
-        const phone = makeLead().phone_e164;
+        const phone = newLead().phone_e164;
         const status = await inRollback(sql, async (tx) => {
           for (const [i, [event, source]] of events.entries()) {
             await tx`insert into public.sms_consent_events (phone_e164, event, source, created_at)

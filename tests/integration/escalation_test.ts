@@ -11,6 +11,7 @@ import { waitFor } from "../support/wait_for.ts";
 import { TZDate } from "@date-fns/tz";
 import { planEscalations } from "../../shared/notify_lead/escalate.ts";
 import type { OutboxRow } from "../../shared/outbox/store.ts";
+import { changeSettings } from "../support/shared_state.ts";
 
 await requireStack();
 
@@ -58,11 +59,11 @@ Deno.test("planEscalations() starts a closed shop's clock at opening and escalat
 
 Deno.test("planEscalations() escalates at most escalations_per_sweep a sweep and escalations_per_hour an hour, newest first", async () => {
   const sql = connect();
-  const [saved] = await sql`select escalations_per_sweep, escalations_per_hour
-    from public.business_settings`;
   try {
-    await sql`update public.business_settings
-      set escalations_per_sweep = 2, escalations_per_hour = 3`;
+    await using _caps = await changeSettings(sql, {
+      escalations_per_sweep: 2,
+      escalations_per_hour: 3,
+    });
     // A Monday 09:00 in Denver, some week of 2021–2028: its own hour, whatever earlier runs did.
     const monday = new Date(
       Date.UTC(2021, 0, 4) + 7 * 86_400_000 * Math.floor(Math.random() * 400),
@@ -108,8 +109,6 @@ Deno.test("planEscalations() escalates at most escalations_per_sweep a sweep and
     assert.deepEqual(await escalatedNow(at(22)), [], "the hour is full");
     assert.deepEqual(await escalatedNow(at(81)), [ids[0]], "an hour later, the last");
   } finally {
-    await sql`update public.business_settings set escalations_per_sweep = ${saved.escalations_per_sweep},
-      escalations_per_hour = ${saved.escalations_per_hour}`;
     await sql.end();
   }
 });

@@ -14,6 +14,7 @@ import { inboundParams, postAsTwilio } from "../support/twilio_inbound.ts";
 import { inRollback } from "../support/rollback.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { markOnTheWire, type OutboxRow, settleOutcomes } from "../../shared/outbox/store.ts";
+import { smsWindowAlwaysOpen } from "../support/shared_state.ts";
 
 await requireStack();
 
@@ -47,15 +48,8 @@ function typed(phone: string) {
 
 /** The shop's SMS window, opened around the clock for the test and put back after. */
 async function withSmsWindowOpen<T>(sql: postgres.Sql, fn: () => Promise<T>) {
-  const [before] = await sql`
-    select sms_window_start_hour as start, sms_window_end_hour as end from public.business_settings`;
-  await sql`update public.business_settings set sms_window_start_hour = 0, sms_window_end_hour = 24`;
-  try {
-    return await fn();
-  } finally {
-    await sql`update public.business_settings
-              set sms_window_start_hour = ${before.start}, sms_window_end_hour = ${before.end}`;
-  }
+  await using _window = await smsWindowAlwaysOpen(sql);
+  return await fn();
 }
 
 /** Waits until none of the lead's messages is waiting or being sent. */

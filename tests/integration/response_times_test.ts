@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type postgres from "postgres";
 import { connect, requireStack } from "../support/stack.ts";
 import { inRollback } from "../support/rollback.ts";
-import { makeLead } from "../support/fixtures.ts";
+import { newLead } from "../support/fixtures.ts";
 
 await requireStack();
 
@@ -17,7 +17,7 @@ const at = (seconds: number) => new Date(DAY_START.getTime() + seconds * 1000);
 
 async function leadAt(tx: postgres.TransactionSql, extra: Record<string, unknown> = {}) {
   const [row] = await tx`insert into public.leads ${
-    tx({ ...makeLead(), created_at: DAY_START, ...extra })
+    tx({ ...newLead(), created_at: DAY_START, ...extra })
   }
     returning id`;
   return row.id as string;

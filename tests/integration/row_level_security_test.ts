@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type postgres from "postgres";
 import { connect, requireStack } from "../support/stack.ts";
 import { inRollback } from "../support/rollback.ts";
-import { makeLead } from "../support/fixtures.ts";
+import { newLead } from "../support/fixtures.ts";
 
 await requireStack();
 
@@ -21,7 +21,7 @@ async function asRole<T>(
 Deno.test("anon can insert a valid lead, and the database fills in reference number and consent time", async () => {
   const sql = connect();
   try {
-    const lead = makeLead();
+    const lead = newLead();
     await asRole(sql, "anon", (tx) => tx`insert into public.leads ${tx(lead)}`);
     // Not visible afterwards (rolled back), so prove the defaults as the superuser in a rolled-back tx.
     await inRollback(sql, async (tx) => {
@@ -71,7 +71,7 @@ Deno.test("anon cannot write anything but a lead, nor set the columns the databa
         asRole(
           sql,
           "anon",
-          (tx) => tx`insert into public.leads ${tx({ ...makeLead(), reference_number: "X-1" })}`,
+          (tx) => tx`insert into public.leads ${tx({ ...newLead(), reference_number: "X-1" })}`,
         ),
         /permission denied/,
       );
@@ -153,7 +153,7 @@ Deno.test("a malformed lead is refused with a message a form can show, naming th
         const err = await asRole(
           sql,
           "anon",
-          (tx) => tx`insert into public.leads ${tx(makeLead(overrides))}`,
+          (tx) => tx`insert into public.leads ${tx(newLead(overrides))}`,
         )
           .then(() => undefined, (e) => e as postgres.PostgresError);
         assert.ok(err, "the insert should have been refused");
@@ -195,7 +195,7 @@ Deno.test("anon and authenticated may execute submit_lead and no other function 
 Deno.test("a form's direct insert still gets its reference number from the database, with no function of its own to call", async () => {
   const sql = connect();
   try {
-    const lead = makeLead();
+    const lead = newLead();
     const [saved] = await inRollback(sql, async (tx) => {
       await tx.unsafe("set local role anon");
       await tx`insert into public.leads ${tx(lead)}`;

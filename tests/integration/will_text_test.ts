@@ -92,6 +92,7 @@ Deno.test("lead_will_text() says no wherever the sender would suppress the confi
     });
     // The leads made here are planned by the running functions: done before the next test.
     await waitFor("this test's leads to be planned", async () => {
+      // global: every lead since the test began (its own among them); a wait, not an assertion.
       const [{ unplanned }] = await sql`select count(*)::int as unplanned from public.leads
         where created_at >= ${since} and notifications_planned_at is null`;
       return unplanned === 0;

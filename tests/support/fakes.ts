@@ -33,6 +33,9 @@ function controls(origin: string) {
   return {
     requests: () => call<RecordedRequest[]>(`${origin}/__fake/requests`),
     fault: (rule: Partial<FaultRule> & { times: number }) => call(`${origin}/__fake/faults`, rule),
+    /** Drops what is still pending of faults set as `rule` was (tests/support/shared_state.ts). */
+    withdrawFault: (rule: Partial<FaultRule> & { times: number }) =>
+      call(`${origin}/__fake/faults/withdraw`, rule),
     latency: (ms: number) => call(`${origin}/__fake/latency`, { ms }),
     reset: () => call(`${origin}/__fake/reset`, {}),
     /** Drops the pending faults, and nothing else. */

@@ -3,7 +3,7 @@
  * headers, from a client address of the caller's choosing.
  */
 import type postgres from "postgres";
-import { makeLead } from "./fixtures.ts";
+import { newLead } from "./fixtures.ts";
 
 type Sql = postgres.Sql;
 export type Submission = Record<string, unknown>;
@@ -38,7 +38,7 @@ export async function asAnon<T>(
 
 /** A form's submission, as a browser sends it: rendered a minute ago, honeypot left empty. */
 export function submission(overrides: Submission = {}): Submission {
-  const lead = makeLead();
+  const lead = newLead();
   return {
     first_name: lead.first_name,
     last_name: lead.last_name,

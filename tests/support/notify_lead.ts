@@ -10,6 +10,9 @@ import { notifyLeadConfigSchema, parseConfig } from "../../shared/platform/confi
 import { functionEnv } from "../../supabase/local/local_env.ts";
 import { PUBLISHED_SECRETS } from "../../shared/platform/published_secrets.ts";
 
+// Where most tests found them; shared_state.ts is where every shared change is made.
+export { allowRepeatSubmissions, smsWindowAlwaysOpen } from "./shared_state.ts";
+
 export const WEBHOOK_SECRET = PUBLISHED_SECRETS.NOTIFY_WEBHOOK_SECRET;
 
 /** notify-lead's configuration on the test stack (fake providers), plus `overrides`. */
@@ -102,24 +105,6 @@ export async function outboxOf(sql: postgres.Sql, leadId: string) {
   >;
 }
 
-/** Opens the SMS window around the clock (tests must not depend on the hour they run at). */
-export async function smsWindowAlwaysOpen(sql: postgres.Sql) {
-  await sql`update public.business_settings set sms_window_start_hour = 0, sms_window_end_hour = 24`;
-}
-
-/**
- * For tests whose leads share a phone or email on purpose (a STOP, then a new lead from that
- * phone): no lead is taken as a repeat of an earlier one.
- */
-export async function allowRepeatSubmissions(sql: postgres.Sql) {
-  await sql`update public.business_settings set duplicate_window_minutes = 0`;
-}
-
-/** Back to the shipped rule: the same phone or email within 30 minutes is a repeat. */
-export async function restoreRepeatSubmissions(sql: postgres.Sql) {
-  await sql`update public.business_settings set duplicate_window_minutes = 30`;
-}
-
 /**
  * Sets a scene the webhook must not disturb: with pg_net held back, inserts a lead, plans its
  * messages (unless `plan: false`), lets `arrange` change rows, then lets the webhook go.
@@ -166,6 +151,7 @@ export async function withSweepPaused<T>(sql: postgres.Sql, body: () => Promise<
  */
 export async function earlierLeadsPlanned(sql: postgres.Sql): Promise<void> {
   await waitFor("every lead to be planned", async () => {
+    // global: on purpose, every test's leads; a wait before a roster change, never an assertion.
     const [{ unplanned }] = await sql`select count(*)::int as unplanned from public.leads
       where notifications_planned_at is null and created_at > now() - interval '10 minutes'`;
     return unplanned === 0;

@@ -1,68 +1,11 @@
-/** Fixture builders for the unit tests: a complete lead, the shop's settings, an appointment. */
-import type { BusinessSettings, Lead } from "../../shared/leads/types.ts";
+/** Fixture builders for the unit tests: the shop's settings, an outbox row, an appointment. */
+
+// The one lead builder, shared with the tests that insert leads.
+export { makeLead, makeQuickQuoteLead } from "../support/fixtures.ts";
+import type { BusinessSettings } from "../../shared/leads/types.ts";
 import type { OutboxRow } from "../../shared/outbox/store.ts";
 import type { Appointment } from "../../shared/appointments/types.ts";
 import type { RosterMember } from "../../shared/leads/assignment.ts";
-
-/** A full-booking lead with every field filled in; override what a test is about. */
-export function makeLead(overrides: Partial<Lead> = {}): Lead {
-  return {
-    id: "0b6f4a52-8c8e-4c1e-9a59-2f1f7d6d3a10",
-    reference_number: "PAG-261125-0042",
-    created_at: new Date("2026-11-25T16:31:00Z"),
-    first_name: "Jane",
-    last_name: "Doe",
-    email: "jane.doe@example.com",
-    phone_e164: "+17209187465",
-    vehicle_year: 2019,
-    vehicle_make: "Honda",
-    vehicle_model: "Civic",
-    service_type: "replacement",
-    mobile_service: true,
-    preferred_date: "2026-11-27",
-    address: "123 Main St",
-    city: "Denver",
-    state: "CO",
-    zip: "80202",
-    time_zone: "America/Denver",
-    also_time_zones: [],
-    notes: "Crack from a rock chip.\nDriver side.",
-    sms_consent: true,
-    sms_consent_at: new Date("2026-11-25T16:31:00Z"),
-    sms_consent_source: "web_form_checkbox",
-    source_form: "full_booking",
-    priority: null,
-    assigned_to: null,
-    assigned_to_name: null,
-    duplicate_of: null,
-    duplicate_of_reference: null,
-    ...overrides,
-  };
-}
-
-/** What a quick-quote form saves: first name, phone, service, nothing else. */
-export function makeQuickQuoteLead(overrides: Partial<Lead> = {}): Lead {
-  return makeLead({
-    last_name: null,
-    email: null,
-    vehicle_year: null,
-    vehicle_make: null,
-    vehicle_model: null,
-    service_type: "other",
-    mobile_service: false,
-    preferred_date: null,
-    address: null,
-    city: null,
-    state: null,
-    zip: null,
-    notes: null,
-    sms_consent: false,
-    sms_consent_at: null,
-    sms_consent_source: null,
-    source_form: "quick_quote",
-    ...overrides,
-  });
-}
 
 /** The single business_settings row. */
 export function makeSettings(overrides: Partial<BusinessSettings> = {}): BusinessSettings {

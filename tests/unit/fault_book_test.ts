@@ -23,3 +23,16 @@ Deno.test("a fault with no body substring is taken by the next request on its pa
   assert.equal(book.take("/emails")?.status, 503);
   assert.equal(book.take("/emails"), undefined);
 });
+
+Deno.test("withdrawing a fault drops what is left of it and leaves another test's alone", () => {
+  const book = new FaultBook();
+  book.add(parseFaultRule({ path: "/emails", bodyContains: "mine", times: 3, status: 500 }));
+  book.add(parseFaultRule({ path: "/emails", bodyContains: "theirs", times: 1, status: 503 }));
+  assert.equal(book.take("/emails", "mine")?.status, 500);
+  assert.equal(
+    book.withdraw(parseFaultRule({ path: "/emails", bodyContains: "mine", times: 3, status: 500 })),
+    1,
+  );
+  assert.equal(book.take("/emails", "mine"), undefined, "withdrawn");
+  assert.equal(book.take("/emails", "theirs")?.status, 503, "another test's fault stays");
+});

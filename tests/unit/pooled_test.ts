@@ -1,18 +1,23 @@
 import assert from "node:assert/strict";
 import { createCallSlots, forEachPooled } from "../../shared/platform/pooled.ts";
+import { type FakeClock, settledState, withFakeTime } from "../support/fake_time.ts";
 
 Deno.test("forEachPooled() keeps at most `limit` calls in flight and starts them in order", async () => {
-  const started: number[] = [];
-  let inFlight = 0;
-  let most = 0;
-  await forEachPooled([1, 2, 3, 4, 5], 2, async (n) => {
-    started.push(n);
-    most = Math.max(most, ++inFlight);
-    await new Promise((r) => setTimeout(r, 1));
-    inFlight--;
+  await withFakeTime(async (clock) => {
+    const started: number[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const run = forEachPooled([1, 2, 3, 4, 5], 2, async (n) => {
+      started.push(n);
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 1));
+      inFlight--;
+    });
+    await clock.runAllAsync();
+    await run;
+    assert.deepEqual(started, [1, 2, 3, 4, 5]);
+    assert.equal(most, 2);
   });
-  assert.deepEqual(started, [1, 2, 3, 4, 5]);
-  assert.equal(most, 2);
 });
 
 Deno.test("forEachPooled() starts nothing after a failure and rejects once the started calls end", async () => {
@@ -26,10 +31,14 @@ Deno.test("forEachPooled() starts nothing after a failure and rejects once the s
     if (n === 2) throw new Error("settle failed");
     ended.push(n);
   });
-  let settled = false;
-  run.catch(() => {}).finally(() => settled = true);
-  await new Promise((r) => setTimeout(r, 5));
-  assert.equal(settled, false, "call 1 is still on the wire");
+  // Everything else that could run has run: only call 1 holds the pool open.
+  await withFakeTime(async (clock) => {
+    assert.equal(
+      await settledState(clock, run.catch(() => {})),
+      "pending",
+      "call 1 is on the wire",
+    );
+  });
   releaseSlow();
   await assert.rejects(run, /settle failed/);
   assert.deepEqual(started, [1, 2], "3 and 4 never start");
@@ -37,6 +46,10 @@ Deno.test("forEachPooled() starts nothing after a failure and rejects once the s
 });
 
 Deno.test("createCallSlots() keeps at most `limit` calls in flight across callers, first come first served", async () => {
+  await withFakeTime((clock) => slotsInOrder(clock));
+});
+
+async function slotsInOrder(clock: FakeClock) {
   const slots = createCallSlots(3);
   const started: string[] = [];
   let inFlight = 0;
@@ -51,10 +64,12 @@ Deno.test("createCallSlots() keeps at most `limit` calls in flight across caller
     });
   const first = ["a1", "a2", "a3", "a4"].map((n) => call(n, 5));
   const second = ["b1", "b2"].map((n) => call(n, 1));
-  assert.deepEqual(await Promise.all([...first, ...second]), ["a1", "a2", "a3", "a4", "b1", "b2"]);
+  const all = Promise.all([...first, ...second]);
+  await clock.runAllAsync();
+  assert.deepEqual(await all, ["a1", "a2", "a3", "a4", "b1", "b2"]);
   assert.equal(most, 3);
   assert.deepEqual(started, ["a1", "a2", "a3", "a4", "b1", "b2"]);
-});
+}
 
 Deno.test("createCallSlots() frees the slot of a call that fails", async () => {
   const slots = createCallSlots(1);

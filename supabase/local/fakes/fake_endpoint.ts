@@ -134,6 +134,8 @@ export function createFakeEndpoint(provider: Provider, opts: FakeEndpointOptions
         case "clear-faults":
           faults.clear();
           return Response.json({ pending: [] });
+        case "faults/withdraw":
+          return Response.json({ withdrawn: faults.withdraw(parseFaultRule(body)) });
         case "latency":
           latencyMs = parseLatency(body);
           return Response.json({ ms: latencyMs });

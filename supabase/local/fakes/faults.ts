@@ -97,6 +97,20 @@ export class FaultBook {
     return this.#rules.map((rule) => ({ ...rule }));
   }
 
+  /**
+   * Removes what is still pending of rules set as `rule` was (every field but `times`): a test
+   * takes back its own fault without clearing another test's.
+   */
+  withdraw(rule: FaultRule): number {
+    const { times: _, ...wanted } = rule;
+    const key = JSON.stringify(wanted, Object.keys(wanted).sort());
+    const before = this.#rules.length;
+    this.#rules = this.#rules.filter(({ times: _, ...kept }) =>
+      JSON.stringify(kept, Object.keys(kept).sort()) !== key
+    );
+    return before - this.#rules.length;
+  }
+
   clear(): void {
     this.#rules = [];
   }

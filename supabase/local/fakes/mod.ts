@@ -23,6 +23,8 @@
  *                            is cut off after its headers, which clients also see as a network
  *                            error). `delayMs` alone delays, then serves normally.
  * - `POST /__fake/clear-faults`  drop the pending faults, and nothing else.
+ * - `POST /__fake/faults/withdraw` the same body as a fault: what is still pending of the
+ *                            rules set so is dropped (a test takes back its own, no other)
  * - `POST /__fake/latency`   `{ ms }`: every later answer is delayed that long.
  * - Twilio only:
  *   - `GET /__fake/conversations` `[{ phone, messages: [{ sid, direction, auto_reply, from, to,
