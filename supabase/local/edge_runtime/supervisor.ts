@@ -77,6 +77,18 @@ const TICK_MS = 25;
 /** What the runtime's process needs and a function must not see (dropped inside the worker). */
 const RUNTIME_ONLY_ENV = ["DENO_DIR", "NO_COLOR", "DENO_NO_UPDATE_CHECK", "DENO_TLS_CA_STORE"];
 
+/**
+ * A faked clock (Debian's faketime: LD_PRELOAD and its FAKETIME* settings), handed on so the
+ * workers keep the time every other process of the stack keeps, as a worker shares its host's
+ * clock. Left in the worker's environment: libfaketime reads its settings again while the
+ * process runs.
+ */
+const CLOCK_ENV = Object.fromEntries(
+  Object.entries(Deno.env.toObject()).filter(([name]) =>
+    name === "LD_PRELOAD" || name.startsWith("FAKETIME")
+  ),
+);
+
 function json(status: number, body: unknown) {
   return Response.json(body, { status });
 }
@@ -165,6 +177,7 @@ class UserWorker {
       clearEnv: true,
       env: {
         ...env,
+        ...CLOCK_ENV,
         SB_EXECUTION_ID: crypto.randomUUID(),
         DENO_DIR: EDGE_DENO_DIR,
         NO_COLOR: "1",
