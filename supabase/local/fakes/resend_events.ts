@@ -1,7 +1,7 @@
 /**
  * How the fake Resend tells us what became of an email, as Resend's webhooks do: a JSON event
- * per change (`email.sent`, then `email.delivered`, or `email.bounced`; `email.complained`
- * after delivery), signed Svix-style with the endpoint's `whsec_` secret (headers `svix-id`,
+ * per change the endpoint is subscribed to (`email.sent`, then `email.delivered`, or
+ * `email.bounced`; `email.complained` after delivery; see SUBSCRIBED_EVENTS), signed Svix-style with the endpoint's `whsec_` secret (headers `svix-id`,
  * `svix-timestamp`, `svix-signature`), posted to the endpoint (resend-events) shortly after
  * the email is accepted and retried with the same svix-id until it answers 2xx.
  *
@@ -24,6 +24,19 @@ export interface ResendWebhookOptions {
   now: () => number;
   log: (line: string) => void;
 }
+
+/**
+ * The events our endpoint is subscribed to, as README's deploy section sets it up in Resend:
+ * Resend posts only those. `email.sent` is not among them (we record the acceptance ourselves):
+ * posted for every email, it doubled a burst's webhook calls for nothing.
+ */
+export const SUBSCRIBED_EVENTS: ReadonlySet<string> = new Set([
+  "email.delivered",
+  "email.bounced",
+  "email.complained",
+  "email.opened",
+  "email.delivery_delayed",
+]);
 
 /** Svix's retry schedule, compressed from seconds and minutes to milliseconds. */
 const RETRY_DELAYS_MS = [50, 500, 2_000, 5_000];
@@ -104,6 +117,7 @@ export function createEventPoster(opts: ResendWebhookOptions) {
   return (email: FakeEmail) => async (signal: AbortSignal): Promise<void> => {
     for (const type of eventPath(email.to[0] ?? "")) {
       await sleep(opts.delayMs, signal);
+      if (!SUBSCRIBED_EVENTS.has(type)) continue;
       await post(email, type, signal);
     }
   };
