@@ -4,9 +4,9 @@
  * signature is the credential, so Supabase's JWT check is off (config.toml). The logic lives in
  * shared/; this file reads this function's configuration and wires it.
  */
-import { leadActionConfigSchema, parseConfig } from "../../shared/platform/config.ts";
+import { functionsUrl, leadActionConfigSchema, parseConfig } from "../../shared/platform/config.ts";
 import { db, nameConnections } from "../../shared/platform/db.ts";
-import { createLeadActionHandler } from "../../shared/lead_action/handler.ts";
+import { createLeadActionHandler, pageFormatFor } from "../../shared/lead_action/handler.ts";
 
 const cfg = parseConfig(leadActionConfigSchema, Deno.env.toObject());
 
@@ -15,4 +15,6 @@ Deno.serve(createLeadActionHandler({
   sql: db(cfg.SUPABASE_DB_URL, { max: 3 }),
   // Links are signed with the current secret only (shared/messages/setup.ts).
   secret: { current: cfg.LEAD_ACTION_SECRET, previous: cfg.LEAD_ACTION_SECRET_PREVIOUS },
+  // Where the alerts' links point decides whether a page can carry its button.
+  pages: pageFormatFor(functionsUrl(cfg)),
 }));

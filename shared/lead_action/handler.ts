@@ -25,6 +25,24 @@ export interface LeadActionDeps {
   secret: VerifyingSecret;
   /** The moment links are checked at. Default: the system clock. */
   clock?: () => Date;
+  /**
+   * How pages are written: "html" (a page with the button) where the links' domain serves
+   * HTML, "text" where Supabase would serve it as plain text. Default "html".
+   */
+  pages?: PageFormat;
+}
+
+/** How lead-action's answers are written: HTML with a button, or plain text. */
+export type PageFormat = "html" | "text";
+
+/**
+ * "text" when the links point at a Supabase domain (`<ref>.supabase.co`, where a GET's
+ * text/html is served as text/plain: Supabase's Edge Functions limits), else "html" (a custom
+ * domain in PUBLIC_FUNCTIONS_URL, the local stack).
+ */
+export function pageFormatFor(functionsUrl: string): PageFormat {
+  const host = new URL(functionsUrl).hostname;
+  return host === "supabase.co" || host.endsWith(".supabase.co") ? "text" : "html";
 }
 
 const ACTION_WORDS: Record<LeadAction, { done: string; activity: string; button: string }> = {
@@ -95,29 +113,42 @@ const PAGE_SECURITY_HEADERS = {
   "referrer-policy": "no-referrer",
 } as const;
 
-function page(
-  status: number,
-  title: string,
-  message: string,
-  method: string,
-  button?: string,
-): Response {
+interface Page {
+  status: number;
+  title: string;
+  message: string;
+  /** The button's words, on the page that offers one. */
+  button?: string;
+}
+
+function htmlPage(p: Page): string {
   // An empty action posts to this very URL, the link's token with it.
-  const form = button
-    ? `<form method="post" action=""><button type="submit">${escapeHtml(button)}</button></form>`
+  const form = p.button
+    ? `<form method="post" action=""><button type="submit">${escapeHtml(p.button)}</button></form>`
     : "";
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8">
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>${
-    escapeHtml(title)
+    escapeHtml(p.title)
   }</title>
 <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#222}
 h1{font-size:1.4rem}button{font-size:1.2rem;padding:.8rem 1.6rem;border-radius:.5rem;border:0;background:#d6336c;color:#fff}</style></head>
-<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${form}</body></html>`;
-  return new Response(method === "HEAD" ? null : html, {
-    status,
+<body><h1>${escapeHtml(p.title)}</h1><p>${escapeHtml(p.message)}</p>${form}</body></html>`;
+}
+
+/** The same page as a phone shows a text/plain answer: the title, a blank line, the message. */
+function textPage(p: Page): string {
+  return `${p.title}\n\n${p.message}\n`;
+}
+
+function respond(format: PageFormat, method: string, p: Page): Response {
+  const body = format === "html" ? htmlPage(p) : textPage(p);
+  return new Response(method === "HEAD" ? null : body, {
+    status: p.status,
     headers: {
-      "content-type": "text/html; charset=utf-8",
+      "content-type": format === "html" ? "text/html; charset=utf-8" : "text/plain; charset=utf-8",
       "cache-control": "no-store",
+      // A browser must not read markup into a text answer, nor guess another type.
+      "x-content-type-options": "nosniff",
       ...PAGE_SECURITY_HEADERS,
     },
   });
@@ -125,8 +156,11 @@ h1{font-size:1.4rem}button{font-size:1.2rem;padding:.8rem 1.6rem;border-radius:.
 
 export function createLeadActionHandler(deps: LeadActionDeps): (req: Request) => Promise<Response> {
   const clock = deps.clock ?? (() => new Date());
+  const format = deps.pages ?? "html";
   return async (req: Request) => {
     const method = req.method;
+    const page = (status: number, title: string, message: string, button?: string) =>
+      respond(format, method, { status, title, message, button });
     // The signed link first, as every function checks its caller first: a stranger learns
     // nothing (not even the methods this takes), and no body is ever read.
     await req.body?.cancel();
@@ -138,33 +172,44 @@ export function createLeadActionHandler(deps: LeadActionDeps): (req: Request) =>
           410,
           "This link has expired",
           "Nothing was recorded. Call the customer from the lead in the dashboard.",
-          method,
         )
         : page(
           403,
           "This link is not valid",
           "Nothing was recorded. Use the link exactly as it came in the alert.",
-          method,
         );
     }
     const words = ACTION_WORDS[check.claims.action];
     if (method === "GET" || method === "HEAD") {
       // Opening the link records nothing: a scanner or a preview may be the one opening it.
-      return page(
-        200,
-        words.button,
-        "Tap the button to record it on the lead (this stops its escalation).",
-        method,
-        words.button,
-      );
+      return format === "html"
+        ? page(
+          200,
+          words.button,
+          "Tap the button to record it on the lead (this stops its escalation).",
+          words.button,
+        )
+        : page(
+          200,
+          `${words.button}: not recorded`,
+          "Opening this link records nothing (mail scanners open links too), and this address " +
+            "cannot show the button that records it: Supabase shows its pages as plain text. " +
+            "Call the customer from the alert; the lead is escalated as usual unless someone " +
+            "records it. Admin: give the functions a custom domain (PUBLIC_FUNCTIONS_URL) and " +
+            "the button appears here.",
+        );
     }
     if (method !== "POST") {
-      return page(405, "Not here", "Open the link from the alert instead.", "GET");
+      return respond(format, "GET", {
+        status: 405,
+        title: "Not here",
+        message: "Open the link from the alert instead.",
+      });
     }
     try {
       const done = await record(deps.sql, check.claims);
       if (done.kind === "no_lead") {
-        return page(404, "This lead no longer exists", "Nothing was recorded.", method);
+        return page(404, "This lead no longer exists", "Nothing was recorded.");
       }
       if (done.kind === "reused") {
         return page(
@@ -173,14 +218,12 @@ export function createLeadActionHandler(deps: LeadActionDeps): (req: Request) =>
           `This link was used ${
             done.at.toISOString().replace("T", " ").slice(0, 16)
           } UTC by ${done.by} for ${done.reference}. Nothing more was recorded.`,
-          method,
         );
       }
       return page(
         200,
         words.done,
         `Recorded for ${done.reference} (${done.name}) as ${done.by}. The lead will not be escalated.`,
-        method,
       );
     } catch (err) {
       console.error(maskPII(`lead-action failed: ${(err as Error).stack ?? err}`));
@@ -188,7 +231,6 @@ export function createLeadActionHandler(deps: LeadActionDeps): (req: Request) =>
         503,
         "Not recorded",
         "Something went wrong on our side. Try the link again in a minute.",
-        method,
       );
     }
   };

@@ -171,10 +171,12 @@ export const twilioInboundConfigSchema = sendingConfigSchema;
 
 /**
  * lead-action: the "I'm on it" links staff tap; it checks their signature (LEAD_ACTION_SECRET)
- * and records the action.
+ * and records the action. PUBLIC_FUNCTIONS_URL (where the links point) decides whether its
+ * pages can be HTML.
  */
 export const leadActionConfigSchema = z.object({
   ...platformVariables,
+  ...publicUrlVariables,
   LEAD_ACTION_SECRET: staffVariables.LEAD_ACTION_SECRET.pipe(
     z.string({ error: "must be set: it checks the links in staff alerts" }),
   ),
@@ -236,6 +238,35 @@ export function functionsUrl(
     .replace(/\/$/, "");
 }
 
+/** One variable a function cannot start with, and why (its value is never shown). */
+export interface ConfigProblem {
+  name: string;
+  /** E.g. "is missing", "must be an E.164 phone number like +17209187465". */
+  problem: string;
+}
+
+/**
+ * Every missing or malformed variable of `env` for a function's schema, as parseConfig would
+ * name them; empty when the function would start. The deploy check (supabase/deploy/) asks
+ * every function's schema this before anything is deployed.
+ */
+export function configProblems(
+  schema: z.ZodType,
+  env: Record<string, string | undefined>,
+): ConfigProblem[] {
+  const result = schema.safeParse(env);
+  if (result.success) return [];
+  return result.error.issues.map((issue) => {
+    const name = String(issue.path[0]);
+    return {
+      name,
+      problem: env[name] === undefined || env[name] === ""
+        ? `is missing${issue.code === "custom" ? ` (${issue.message})` : ""}`
+        : issue.message,
+    };
+  });
+}
+
 /** Validates an environment against a function's schema; throws ConfigError listing every bad variable. */
 export function parseConfig<S extends z.ZodType>(
   schema: S,
@@ -243,12 +274,7 @@ export function parseConfig<S extends z.ZodType>(
 ): z.infer<S> {
   const result = schema.safeParse(env);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const name = String(issue.path[0]);
-      return env[name] === undefined || env[name] === ""
-        ? `${name} is missing${issue.code === "custom" ? ` (${issue.message})` : ""}`
-        : `${name} ${issue.message}`;
-    });
+    const problems = configProblems(schema, env).map((p) => `${p.name} ${p.problem}`);
     throw new ConfigError(`Invalid configuration: ${problems.join("; ")}. See .env.example.`);
   }
   // Only the variables this function reads: the schema's output keeps no others.
