@@ -2,11 +2,16 @@
  * burst [leads]: 100 leads (or as many as given) committed at once, providers answering in ~150 ms, Resend limited to
  * 2 requests/s. How long until each message is accepted by its (fake) provider, counted from
  * just before the INSERT; how many were lost or sent twice.
+ *
+ * burst [leads] resend-failing: the same with Resend answering 500 to everything from the start,
+ * so email fails over to SendGrid once Resend's circuit opens; emails are counted at both fakes,
+ * per provider, and one accepted by both is sent twice.
  */
 import { percentile } from "./percentile.ts";
 import { connect } from "../support/stack.ts";
 import { newLead } from "../support/fixtures.ts";
-import { resend, twilio } from "../support/fakes.ts";
+import { resend, sendgrid, twilio } from "../support/fakes.ts";
+import { withResendCircuit } from "../support/email_failover.ts";
 import { smsWindowAlwaysOpen } from "../support/notify_lead.ts";
 import { waitFor } from "../support/wait_for.ts";
 
@@ -18,11 +23,44 @@ export async function burst(args: string[] = []): Promise<boolean> {
   if (!Number.isInteger(LEADS) || LEADS < 1) {
     throw new TypeError(`burst: "${args[0]}" is not a number of leads`);
   }
+  if (args[1] !== undefined && args[1] !== "resend-failing") {
+    throw new TypeError(`burst: "${args[1]}" is not a mode (resend-failing)`);
+  }
+  const resendFailing = args[1] === "resend-failing";
   const sql = connect({ max: 2 });
   try {
+    if (!resendFailing) return await run(sql, LEADS, false);
+    // The circuit's cool-down is long meanwhile (no probe), and it is closed again after.
+    let ok = false;
+    await withResendCircuit(sql, async () => {
+      await resend.reset();
+      await resend.fault({ path: "/emails", times: 1_000_000, status: 500 });
+      ok = await run(sql, LEADS, true);
+    });
+    return ok;
+  } finally {
+    await Promise.all([resend.latency(0), twilio.latency(0), sendgrid.latency(0)]);
+    await sql.end();
+  }
+}
+
+async function run(
+  sql: ReturnType<typeof connect>,
+  LEADS: number,
+  resendFailing: boolean,
+): Promise<boolean> {
+  {
     await smsWindowAlwaysOpen(sql);
-    await Promise.all([resend.reset(), twilio.reset()]);
-    await Promise.all([resend.latency(LATENCY_MS), twilio.latency(LATENCY_MS)]);
+    await Promise.all([
+      resendFailing ? undefined : resend.reset(),
+      twilio.reset(),
+      sendgrid.reset(),
+    ]);
+    await Promise.all([
+      resend.latency(LATENCY_MS),
+      twilio.latency(LATENCY_MS),
+      sendgrid.latency(LATENCY_MS),
+    ]);
 
     // One phone per lead (random ones collide in a burst of 1,000; consent and the daily cap
     // belong to the phone), from an exchange picked per run.
@@ -58,6 +96,7 @@ export async function burst(args: string[] = []): Promise<boolean> {
 
     // When each message was accepted: the fake's log of 2xx answers (ms resolution).
     const accepted = new Map<string, number[]>(); // key or phone → accept times
+    const byProvider = { resend: 0, sendgrid: 0, twilio: 0 };
     for (const req of await resend.requests()) {
       if (req.response.status !== 200 || !req.path.startsWith("/emails")) continue;
       const emails = (Array.isArray(req.body) ? req.body : [req.body]) as Array<
@@ -67,13 +106,24 @@ export async function burst(args: string[] = []): Promise<boolean> {
         const key = e.headers?.["X-Entity-Ref-ID"];
         if (key && keyTemplate.has(key)) {
           accepted.set(key, [...(accepted.get(key) ?? []), Date.parse(req.at)]);
+          byProvider.resend++;
         }
+      }
+    }
+    for (const req of await sendgrid.requests()) {
+      if (req.response.status !== 202) continue;
+      const key = (req.body as { headers?: Record<string, string> } | null)?.headers
+        ?.["X-Entity-Ref-ID"];
+      if (key && keyTemplate.has(key)) {
+        accepted.set(key, [...(accepted.get(key) ?? []), Date.parse(req.at)]);
+        byProvider.sendgrid++;
       }
     }
     for (const req of await twilio.requests()) {
       const to = (req.body as { To?: string } | null)?.To;
       if (req.response.status !== 201 || !to || !phoneTemplate.has(to)) continue;
       accepted.set(to, [...(accepted.get(to) ?? []), Date.parse(req.at)]);
+      byProvider.twilio++;
     }
 
     const byKind = new Map<string, number[]>();
@@ -92,7 +142,9 @@ export async function burst(args: string[] = []): Promise<boolean> {
     console.log(
       `\nburst: ${LEADS} leads in one INSERT (committed in ${
         committed - started
-      } ms), provider latency ${LATENCY_MS} ms, Resend 2 req/s`,
+      } ms), provider latency ${LATENCY_MS} ms, Resend 2 req/s${
+        resendFailing ? ", Resend answering 500 to everything" : ""
+      }`,
     );
     console.log("seconds from INSERT to provider acceptance");
     console.log(["kind".padEnd(30), "n", "p50", "p95", "p99", "max"].join("\t"));
@@ -131,12 +183,24 @@ export async function burst(args: string[] = []): Promise<boolean> {
         emailCalls.filter((r) => r.response.status === 429).length
       } answered 429)`,
     );
+    const sentBy = new Map(
+      (await sql<{ key: string; provider: string | null }[]>`
+        select key, provider from public.notifications_outbox
+        where lead_id = any (${sql.array(ids)}::uuid[]) and status = 'sent'`)
+        .map((r) => [r.key, r.provider]),
+    );
+    const customers = keys.filter((k) => k.template === "customer_confirmation_email");
+    const customersAt = (provider: string) =>
+      customers.filter((k) => sentBy.get(k.key) === provider).length;
+    console.log(
+      `accepted per provider: resend ${byProvider.resend}, sendgrid ${byProvider.sendgrid}, ` +
+        `twilio ${byProvider.twilio}; customer confirmations sent through resend ${
+          customersAt("resend")
+        }, sendgrid ${customersAt("sendgrid")} of ${customers.length}`,
+    );
     console.log(
       `messages expected ${expected}, accepted ${accepted.size}, lost ${lost}, duplicated ${duplicated}`,
     );
     return lost === 0 && duplicated === 0;
-  } finally {
-    await Promise.all([resend.latency(0), twilio.latency(0)]);
-    await sql.end();
   }
 }
