@@ -72,3 +72,30 @@ export async function readTextWithin(req: Request, limitBytes: number): Promise<
   }
   return new TextDecoder().decode(bytes);
 }
+
+/**
+ * Reads a signed webhook in the order that lets a stranger learn nothing: its body (at most
+ * `limitBytes`), checked by `verify` (401 when refused), then the method (405 but for POST),
+ * then JSON (400). Returns the parsed body with what `verify` found, or the answer to give.
+ */
+export async function readSignedJson<Verified extends { ok: true }>(
+  req: Request,
+  limitBytes: number,
+  verify: (body: string) => Verified | { ok: false; reason: string },
+): Promise<{ json: unknown; verified: Verified } | Response> {
+  let body: string;
+  try {
+    body = await readTextWithin(req, limitBytes);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) return errorResponse(413, err.message);
+    return errorResponse(400, "Could not read the request body");
+  }
+  const verified = verify(body);
+  if (!verified.ok) return errorResponse(401, `Signature refused: ${verified.reason}`);
+  if (req.method !== "POST") return errorResponse(405, `Use POST, not ${req.method}`);
+  try {
+    return { json: JSON.parse(body), verified };
+  } catch {
+    return errorResponse(400, "Request body is not valid JSON");
+  }
+}

@@ -7,12 +7,7 @@
  * Resend's retry then applies it.
  */
 import type postgres from "postgres";
-import {
-  BodyTooLargeError,
-  errorResponse,
-  jsonResponse,
-  readTextWithin,
-} from "../platform/http.ts";
+import { errorResponse, jsonResponse, readSignedJson } from "../platform/http.ts";
 import { maskPII } from "../platform/mask.ts";
 import type { VerifyingSecret } from "../platform/rotating_secret.ts";
 import { verifySignature } from "./signature.ts";
@@ -36,28 +31,18 @@ export function createResendEventsHandler(
 ): (req: Request) => Promise<Response> {
   const clock = deps.clock ?? (() => new Date());
   return async (req) => {
-    let body: string;
-    try {
-      body = await readTextWithin(req, MAX_BODY_BYTES);
-    } catch (err) {
-      if (err instanceof BodyTooLargeError) return errorResponse(413, err.message);
-      return errorResponse(400, "Could not read the request body");
-    }
-    const check = verifySignature(deps.secret, req.headers, body, clock());
-    if (!check.ok) return errorResponse(401, `Signature refused: ${check.reason}`);
-    if (req.method !== "POST") return errorResponse(405, `Use POST, not ${req.method}`);
-    let json: unknown;
-    try {
-      json = JSON.parse(body);
-    } catch {
-      return errorResponse(400, "Request body is not valid JSON");
-    }
-    const parsed = resendEvent.safeParse(json);
+    const read = await readSignedJson(
+      req,
+      MAX_BODY_BYTES,
+      (body) => verifySignature(deps.secret, req.headers, body, clock()),
+    );
+    if (read instanceof Response) return read;
+    const parsed = resendEvent.safeParse(read.json);
     if (!parsed.success) {
       return errorResponse(400, "Not a Resend event", parsed.error.issues.map((i) => i.message));
     }
     try {
-      const result = await applyResendEvent(deps.sql, check.id, parsed.data);
+      const result = await applyResendEvent(deps.sql, read.verified.id, parsed.data);
       return jsonResponse(200, { event: parsed.data.type, result });
     } catch (err) {
       console.error(

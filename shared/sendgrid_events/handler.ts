@@ -8,12 +8,7 @@
  */
 import type postgres from "postgres";
 import { z } from "zod";
-import {
-  BodyTooLargeError,
-  errorResponse,
-  jsonResponse,
-  readTextWithin,
-} from "../platform/http.ts";
+import { errorResponse, jsonResponse, readSignedJson } from "../platform/http.ts";
 import { maskPII } from "../platform/mask.ts";
 import type { VerifyingSecret } from "../platform/rotating_secret.ts";
 import type { ApplyResult } from "../email_events/apply.ts";
@@ -40,23 +35,13 @@ export function createSendGridEventsHandler(
 ): (req: Request) => Promise<Response> {
   const clock = deps.clock ?? (() => new Date());
   return async (req) => {
-    let body: string;
-    try {
-      body = await readTextWithin(req, MAX_BODY_BYTES);
-    } catch (err) {
-      if (err instanceof BodyTooLargeError) return errorResponse(413, err.message);
-      return errorResponse(400, "Could not read the request body");
-    }
-    const check = verifySendGridSignature(deps.publicKey, req.headers, body, clock());
-    if (!check.ok) return errorResponse(401, `Signature refused: ${check.reason}`);
-    if (req.method !== "POST") return errorResponse(405, `Use POST, not ${req.method}`);
-    let json: unknown;
-    try {
-      json = JSON.parse(body);
-    } catch {
-      return errorResponse(400, "Request body is not valid JSON");
-    }
-    const parsed = events.safeParse(json);
+    const read = await readSignedJson(
+      req,
+      MAX_BODY_BYTES,
+      (body) => verifySendGridSignature(deps.publicKey, req.headers, body, clock()),
+    );
+    if (read instanceof Response) return read;
+    const parsed = events.safeParse(read.json);
     if (!parsed.success) {
       return errorResponse(
         400,
