@@ -3,7 +3,12 @@
  * Called by the database webhook on public.leads and, every minute, by pg_cron's sweep.
  * The logic lives in shared/; this file reads this function's configuration and wires it.
  */
-import { functionsUrl, notifyLeadConfigSchema, parseConfig } from "../../shared/platform/config.ts";
+import {
+  functionDbUrl,
+  functionsUrl,
+  notifyLeadConfigSchema,
+  parseConfig,
+} from "../../shared/platform/config.ts";
 import { db, nameConnections } from "../../shared/platform/db.ts";
 import { createNotifyLeadHandler } from "../../shared/notify_lead/handler.ts";
 import { drainRequester } from "../../shared/notify_lead/drain_request.ts";
@@ -16,8 +21,9 @@ import { createStorageClient } from "../../shared/providers/storage_client.ts";
 
 const cfg = parseConfig(notifyLeadConfigSchema, Deno.env.toObject());
 nameConnections("notify-lead");
-const sql = db(cfg.SUPABASE_DB_URL);
-const sending = sendingOnDemand(cfg, 5);
+const dbUrl = functionDbUrl("notify-lead", cfg);
+const sql = db(dbUrl);
+const sending = sendingOnDemand(cfg, { dbUrl, connections: 5 });
 const unloading = unloadSignal();
 const storage = createStorageClient({
   supabaseUrl: cfg.SUPABASE_URL,

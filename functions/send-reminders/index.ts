@@ -4,6 +4,7 @@
  * wires it. It plans; notify-lead's drains send (their workers have the senders loaded).
  */
 import {
+  functionDbUrl,
   functionsUrl,
   parseConfig,
   sendRemindersConfigSchema,
@@ -19,7 +20,7 @@ const functions = functionsUrl(cfg);
 
 nameConnections("send-reminders");
 Deno.serve(createSendRemindersHandler({
-  sql: db(cfg.SUPABASE_DB_URL),
+  sql: db(functionDbUrl("send-reminders", cfg)),
   webhookSecret: {
     current: cfg.NOTIFY_WEBHOOK_SECRET,
     previous: cfg.NOTIFY_WEBHOOK_SECRET_PREVIOUS,

@@ -4,6 +4,7 @@
  * The logic lives in shared/; this file reads this function's configuration and wires it.
  */
 import {
+  functionDbUrl,
   functionsUrl,
   parseConfig,
   twilioInboundConfigSchema,
@@ -19,8 +20,9 @@ import { sendingOnDemand } from "../../shared/messages/sending.ts";
 
 const cfg = parseConfig(twilioInboundConfigSchema, Deno.env.toObject());
 nameConnections("twilio-inbound");
-const sql = db(cfg.SUPABASE_DB_URL);
-const sending = sendingOnDemand(cfg, 3);
+const dbUrl = functionDbUrl("twilio-inbound", cfg);
+const sql = db(dbUrl);
+const sending = sendingOnDemand(cfg, { dbUrl, connections: 3 });
 const unloading = unloadSignal();
 // Lingers past a lease (20 s), like notify-lead's, so a retry soon due is sent by this drain.
 // Twilio waits on each webhook's answer and a staff email can wait a moment: replies arriving

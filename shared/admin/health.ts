@@ -17,7 +17,7 @@ import type postgres from "postgres";
 import type { Channel } from "../outbox/store.ts";
 import { FIRST_TEXT_HOLD } from "../notify_lead/first_texts.ts";
 import { maskPhone } from "../platform/mask.ts";
-import { loadSmsSpend } from "../leads/lead_store.ts";
+import { readSpend } from "../leads/lead_store.ts";
 import {
   BUDGET_WARNING_SHARE,
   smsBudgetSpent,
@@ -258,42 +258,44 @@ function smsBudgetProblems(spend: SmsSpend): Problem[] {
 
 /** Reads the snapshot from the dashboard's views: what an admin sees is what is judged. */
 export async function loadHealthSnapshot(sql: postgres.Sql): Promise<HealthSnapshot> {
-  const [[outbox], rates, providers, held, [{ perHour }], smsSpend] = await Promise.all([
-    sql<OutboxFigures[]>`
-      select pending::int, sending::int, retry::int, deferred::int, dead_letters::int,
-             queue_depth::int, oldest_waiting_seconds::int
-      from public.outbox_health`,
-    sql<{ channel: Channel; success_rate_pct: string | null; settled: number }[]>`
-      select channel, success_rate_pct, settled::int from public.notification_metrics_24h
-      where message_kind = 'all'`,
-    sql<ProviderFigures[]>`
-      select provider, channel, last_success_at, failures_in_a_row::int, circuit,
-             circuit_opened_at
-      from public.provider_health order by provider`,
-    sql<{ recipient: string; count: number }[]>`
-      select recipient, count(*) over ()::int as count from public.notifications_outbox
-      where status = 'deferred' and status_reason = ${FIRST_TEXT_HOLD}
-      order by id limit 5`,
-    sql<{ perHour: number }[]>`
-      select first_texts_per_hour as "perHour" from public.business_settings`,
-    loadSmsSpend(sql),
-  ]);
+  // One call with the owner's rights (public.health_snapshot): the health function's role
+  // reads no table, leads least of all.
+  const [{ figures }] = await sql<{ figures: StoredFigures }[]>`
+    select public.health_snapshot(${FIRST_TEXT_HOLD}) as figures`;
   const successRatePct: Record<Channel, number | null> = { email: null, sms: null, webhook: null };
   const settled: Record<Channel, number> = { email: 0, sms: 0, webhook: 0 };
-  for (const r of rates) {
+  for (const r of figures.rates) {
     successRatePct[r.channel] = r.success_rate_pct === null ? null : Number(r.success_rate_pct);
-    settled[r.channel] = r.settled;
+    settled[r.channel] = Number(r.settled);
   }
   return {
-    outbox,
+    outbox: figures.outbox,
     successRatePct,
     settled,
-    providers,
+    providers: figures.providers.map((p) => ({
+      ...p,
+      last_success_at: p.last_success_at === null ? null : new Date(p.last_success_at),
+      circuit_opened_at: p.circuit_opened_at === null ? null : new Date(p.circuit_opened_at),
+    })),
     heldTexts: {
-      count: held[0]?.count ?? 0,
-      masked: held.map((r) => maskPhone(r.recipient)),
-      perHour,
+      count: figures.held.count,
+      masked: figures.held.recipients.map(maskPhone),
+      perHour: figures.per_hour,
     },
-    smsSpend,
+    smsSpend: readSpend(figures.sms_spend),
   };
+}
+
+/** public.health_snapshot()'s answer, as JSON carries it (times as strings). */
+interface StoredFigures {
+  outbox: OutboxFigures;
+  rates: { channel: Channel; success_rate_pct: number | string | null; settled: number }[];
+  providers: (Omit<ProviderFigures, "last_success_at" | "circuit_opened_at"> & {
+    last_success_at: string | null;
+    circuit_opened_at: string | null;
+  })[];
+  held: { count: number; recipients: string[] };
+  per_hour: number;
+  /** public.sms_spend_today's figures, null without a settings row (numerics as strings). */
+  sms_spend: SmsSpend | null;
 }

@@ -44,7 +44,8 @@ export async function loadSmsSpend(sql: Sql): Promise<SmsSpend> {
   return readSpend(row?.spend ?? null);
 }
 
-function readSpend(spend: SmsSpend | null): SmsSpend {
+/** A stored spend (numerics may come as strings); none: a budget of 0, as nothing may go. */
+export function readSpend(spend: SmsSpend | null): SmsSpend {
   return spend
     ? { spentUsd: Number(spend.spentUsd), budgetUsd: Number(spend.budgetUsd) }
     : { spentUsd: 0, budgetUsd: 0 };

@@ -10,17 +10,17 @@ import type { SendingConfig } from "./setup.ts";
 
 /**
  * The drain's dependencies (see wiring.ts), built once, at the first call. Sending has its own
- * `connections`: in a burst, webhooks plan at once, and claims and records must not wait
- * behind them.
+ * `connections` to `dbUrl` (the function's own login, see functionDbUrl): in a burst, webhooks
+ * plan at once, and claims and records must not wait behind them.
  */
 export function sendingOnDemand(
   cfg: SendingConfig,
-  connections: number,
+  opts: { dbUrl: string; connections: number },
 ): () => Promise<DrainDeps> {
   return loadOnce(async () =>
     (await import("./wiring.ts")).drainDeps(
       cfg,
-      db(cfg.SUPABASE_DB_URL, { purpose: "drain", max: connections }),
+      db(opts.dbUrl, { purpose: "drain", max: opts.connections }),
     )
   );
 }

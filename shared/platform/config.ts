@@ -23,12 +23,39 @@ const optional = <T extends z.ZodType>(schema: T) =>
  */
 const previousOf = <T extends z.ZodType>(schema: T) => optional(schema);
 
+const postgresUrl = z.string().regex(
+  /^postgres(ql)?:\/\//,
+  "must be a postgres:// connection URL",
+);
+
 /** What Supabase injects into every function. */
 export const platformVariables = {
   SUPABASE_URL: url,
-  SUPABASE_DB_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection URL"),
+  SUPABASE_DB_URL: postgresUrl,
   SUPABASE_SERVICE_ROLE_KEY: z.string().min(20, "must be the project's service role key"),
 };
+
+/**
+ * Each function's own database login (README, "Database roles"): the secret holding its URL.
+ * Our secrets may not start with SUPABASE_, so each is named after its function.
+ */
+export const FUNCTION_DB_URL_VARIABLES = {
+  "notify-lead": "NOTIFY_LEAD_DB_URL",
+  "send-reminders": "SEND_REMINDERS_DB_URL",
+  "twilio-inbound": "TWILIO_INBOUND_DB_URL",
+  "resend-events": "RESEND_EVENTS_DB_URL",
+  "sendgrid-events": "SENDGRID_EVENTS_DB_URL",
+  "lead-action": "LEAD_ACTION_DB_URL",
+  "health": "HEALTH_DB_URL",
+} as const;
+export type FunctionName = keyof typeof FUNCTION_DB_URL_VARIABLES;
+
+/** A function's optional `<FUNCTION>_DB_URL` (absent: SUPABASE_DB_URL, see functionDbUrl). */
+const ownDbUrl = <F extends FunctionName>(fn: F) =>
+  ({ [FUNCTION_DB_URL_VARIABLES[fn]]: optional(postgresUrl) }) as Record<
+    (typeof FUNCTION_DB_URL_VARIABLES)[F],
+    ReturnType<typeof optional<typeof postgresUrl>>
+  >;
 
 const notifyWebhookSecret = z.string().min(
   24,
@@ -153,21 +180,28 @@ export const sendingConfigSchema = z.object(sendingVariables)
 export const notifyLeadConfigSchema = z.object({
   ...sendingVariables,
   ...calledByDatabaseVariables,
+  ...ownDbUrl("notify-lead"),
 }).refine(crmTokenWithCrmUrl.check, crmTokenWithCrmUrl.issue);
 
 /**
  * send-reminders: called by pg_cron with the shared secret; plans reminders by SMS or email.
  * REMINDERS_PER_REQUEST bounds one request's planning (default 1,000; the rest is handed on).
  */
-export const sendRemindersConfigSchema = notifyLeadConfigSchema.safeExtend({
+export const sendRemindersConfigSchema = z.object({
+  ...sendingVariables,
+  ...calledByDatabaseVariables,
+  ...ownDbUrl("send-reminders"),
   REMINDERS_PER_REQUEST: optional(z.coerce.number().int().min(1).max(5_000)),
-});
+}).refine(crmTokenWithCrmUrl.check, crmTokenWithCrmUrl.issue);
 
 /**
  * twilio-inbound: checks Twilio's signature (TWILIO_AUTH_TOKEN, over the public URL) and sends
  * what a customer's text calls for (the staff email of a reply) through the outbox.
  */
-export const twilioInboundConfigSchema = sendingConfigSchema;
+export const twilioInboundConfigSchema = z.object({
+  ...sendingVariables,
+  ...ownDbUrl("twilio-inbound"),
+}).refine(crmTokenWithCrmUrl.check, crmTokenWithCrmUrl.issue);
 
 /**
  * lead-action: the "I'm on it" links staff tap; it checks their signature (LEAD_ACTION_SECRET)
@@ -177,6 +211,7 @@ export const twilioInboundConfigSchema = sendingConfigSchema;
 export const leadActionConfigSchema = z.object({
   ...platformVariables,
   ...publicUrlVariables,
+  ...ownDbUrl("lead-action"),
   LEAD_ACTION_SECRET: staffVariables.LEAD_ACTION_SECRET.pipe(
     z.string({ error: "must be set: it checks the links in staff alerts" }),
   ),
@@ -184,7 +219,7 @@ export const leadActionConfigSchema = z.object({
 });
 
 /** health: reads the outbox's figures; open to uptime monitors (no personal data). */
-export const healthConfigSchema = z.object(platformVariables);
+export const healthConfigSchema = z.object({ ...platformVariables, ...ownDbUrl("health") });
 
 const resendWebhookSecret = z.string().regex(
   /^whsec_[A-Za-z0-9+/]{24,}={0,2}$/,
@@ -199,6 +234,7 @@ export const emailEventsVariables = {
 /** resend-events: verifies Resend's webhooks and records delivery, bounces and complaints. */
 export const resendEventsConfigSchema = z.object({
   ...platformVariables,
+  ...ownDbUrl("resend-events"),
   ...emailEventsVariables,
 });
 
@@ -215,16 +251,20 @@ export const sendGridEventsVariables = {
 /** sendgrid-events: verifies SendGrid's events and records delivery, bounces and spam reports. */
 export const sendGridEventsConfigSchema = z.object({
   ...platformVariables,
+  ...ownDbUrl("sendgrid-events"),
   ...sendGridEventsVariables,
 });
 
 /** Every variable any function reads (the local stack passes these through from .env). */
-export const ALL_VARIABLES: readonly string[] = Object.keys({
-  ...sendingVariables,
-  ...calledByDatabaseVariables,
-  ...emailEventsVariables,
-  ...sendGridEventsVariables,
-});
+export const ALL_VARIABLES: readonly string[] = [
+  ...Object.keys({
+    ...sendingVariables,
+    ...calledByDatabaseVariables,
+    ...emailEventsVariables,
+    ...sendGridEventsVariables,
+  }),
+  ...Object.values(FUNCTION_DB_URL_VARIABLES),
+];
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -265,6 +305,40 @@ export function configProblems(
         : issue.message,
     };
   });
+}
+
+/**
+ * The database URL a function connects with: its own secret (`NOTIFY_LEAD_DB_URL`, …), whose
+ * login role may do what that function needs and nothing else. Where that secret is absent,
+ * SUPABASE_DB_URL (the `postgres` login) with a warning, so a project deployed before the
+ * roles keeps working until the admin sets them. The warning names the user, never the
+ * password.
+ */
+export function functionDbUrl(
+  fn: FunctionName,
+  cfg: { SUPABASE_DB_URL: string } & Partial<Record<string, unknown>>,
+  warn: (message: string) => void = console.warn,
+): string {
+  const name = FUNCTION_DB_URL_VARIABLES[fn];
+  const own = cfg[name];
+  if (typeof own === "string" && own !== "") return own;
+  warn(
+    `${name} is not set: ${fn} connects with SUPABASE_DB_URL (${
+      maskDbUrl(cfg.SUPABASE_DB_URL)
+    }), whose rights are far beyond what it needs. Set ${name} (README, "Database roles").`,
+  );
+  return cfg.SUPABASE_DB_URL;
+}
+
+/** A connection URL as a log may show it: user, host, port and database; the password starred. */
+export function maskDbUrl(dbUrl: string): string {
+  try {
+    const u = new URL(dbUrl);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "an unreadable URL";
+  }
 }
 
 /** Validates an environment against a function's schema; throws ConfigError listing every bad variable. */

@@ -4,6 +4,7 @@
  */
 import postgres from "postgres";
 import { isConnectionError, onConnectionError } from "./db_retry.ts";
+import { onBeforeUnload, waitUntil } from "./edge_worker.ts";
 
 /**
  * Ample for a direct or pooled connection to Supabase (tens to a few hundred ms); see `db()`.
@@ -19,6 +20,8 @@ const RETIRED_POOL_SECONDS = 5;
 interface RenewingPool {
   sql: postgres.Sql;
   renew(): void;
+  /** Ends the pool's connections once their queries are done; a later call connects afresh. */
+  close(): Promise<void>;
 }
 
 const pools = new Map<string, RenewingPool>();
@@ -52,7 +55,38 @@ function renewingPool(make: () => postgres.Sql): RenewingPool {
       since = Date.now();
       old.end({ timeout: RETIRED_POOL_SECONDS }).catch(() => {});
     },
+    async close() {
+      const old = current;
+      // postgres.js connects lazily: the new pool holds no connection until a query needs one.
+      current = make();
+      since = Date.now();
+      await old.end({ timeout: RETIRED_POOL_SECONDS }).catch(() => {});
+    },
   };
+}
+
+let closingOnRetirement = false;
+
+/**
+ * A retired worker ends its pools' connections before it ends, so the database (or Supavisor)
+ * gets them back at once rather than when it notices the worker gone; workers come and go with
+ * the load, and each held up to 15 connections. The runtime drops a retired worker only once
+ * nothing is in flight ("early_drop"), so no query of this worker is cut short; a request
+ * routed to it in its last moment connects afresh. Closing is work the worker waits for.
+ * The other reasons (a limit about to be hit) come while work is in flight and still needs
+ * its connections: the worker's end closes them.
+ */
+function closePoolsOnRetirement() {
+  if (closingOnRetirement) return;
+  closingOnRetirement = true;
+  onBeforeUnload((reason) => {
+    if (reason === "early_drop") waitUntil(closePools());
+  });
+}
+
+/** Ends every pool's connections (see closePoolsOnRetirement); the pools stay usable. */
+export async function closePools(): Promise<void> {
+  await Promise.all([...pools.values()].map((pool) => pool.close()));
 }
 
 // A query that never settled says nothing about the pool's connections; any other connection
@@ -116,6 +150,7 @@ export function db(url: string, opts: { purpose?: string; max?: number } = {}): 
   let pool = pools.get(key);
   if (!pool) {
     guardAgainstStrayConnectionErrors();
+    closePoolsOnRetirement();
     // prepare: false keeps the pool usable behind Supavisor's transaction mode. A connection
     // whose start-up never completes is given up after 3 s, not postgres.js's 30, and its
     // pool replaced (see renewingPool), while the lease the callers work under is theirs.

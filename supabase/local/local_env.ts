@@ -7,7 +7,12 @@
 import { parse as parseDotenv } from "dotenv";
 import { join } from "node:path";
 import { projectRoot } from "./cluster.ts";
-import { ALL_VARIABLES, functionsUrl } from "../../shared/platform/config.ts";
+import {
+  ALL_VARIABLES,
+  FUNCTION_DB_URL_VARIABLES,
+  type FunctionName,
+  functionsUrl,
+} from "../../shared/platform/config.ts";
 import { PUBLISHED_SECRETS } from "../../shared/platform/published_secrets.ts";
 
 /** Supabase's well-known local demo keys (the CLI prints the same ones). */
@@ -101,6 +106,33 @@ export function fakeTwilioNumber(
   };
 }
 
+/**
+ * Each function's login role (migration 20261207002000_function_roles.sql), as the admin of a
+ * hosted project names it, and its password on the local stack only: the stack sets these
+ * after migrating (`alter role … password`), as the admin does on a hosted project.
+ */
+export function functionRole(fn: FunctionName): { role: string; password: string } {
+  const role = `leadwire_${fn.replaceAll("-", "_")}`;
+  return { role, password: `${role}-local` };
+}
+
+/** A function's database URL on the local stack: the stack's database, as its own role. */
+export function functionRoleUrl(dbUrl: string, fn: FunctionName): string {
+  const url = new URL(dbUrl);
+  const { role, password } = functionRole(fn);
+  url.username = role;
+  url.password = password;
+  return url.toString();
+}
+
+/** Every function's `<FUNCTION>_DB_URL` secret, as the stack sets them. */
+export function functionDbUrls(dbUrl: string): Record<string, string> {
+  return Object.fromEntries(
+    (Object.entries(FUNCTION_DB_URL_VARIABLES) as [FunctionName, string][])
+      .map(([fn, variable]) => [variable, functionRoleUrl(dbUrl, fn)]),
+  );
+}
+
 /** The full environment for the functions. */
 export function functionEnv(dev: Record<string, string>, urls: LocalUrls): Record<string, string> {
   const realResend = usesRealResend(dev);
@@ -110,6 +142,8 @@ export function functionEnv(dev: Record<string, string>, urls: LocalUrls): Recor
     ...dev,
     SUPABASE_URL: urls.apiUrl,
     SUPABASE_DB_URL: urls.dbUrl,
+    // Secrets are the project's, every function sees them all, as on a hosted project.
+    ...functionDbUrls(urls.dbUrl),
     SUPABASE_SERVICE_ROLE_KEY: LOCAL_SERVICE_ROLE_KEY,
     SUPABASE_ANON_KEY: LOCAL_ANON_KEY,
     ...(realResend ? {} : { RESEND_API_KEY: FAKE_RESEND_API_KEY, RESEND_BASE_URL: urls.resendUrl }),

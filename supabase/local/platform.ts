@@ -48,6 +48,27 @@ export async function preparePlatform(dbUrl: string): Promise<PlatformReport> {
   }
 }
 
+/**
+ * Gives each function's login role its local password, as the admin does on a hosted project
+ * (README, "Database roles"); the migration that creates the roles sets none.
+ */
+export async function setFunctionRolePasswords(
+  dbUrl: string,
+  logins: { role: string; password: string }[],
+) {
+  const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  try {
+    for (const { role, password } of logins) {
+      // ALTER ROLE takes no parameters: PostgreSQL quotes the name and the password itself.
+      const [{ statement }] = await sql<{ statement: string }[]>`
+        select format('alter role %I password %L', ${role}::text, ${password}::text) as statement`;
+      await sql.unsafe(statement);
+    }
+  } finally {
+    await sql.end();
+  }
+}
+
 /** Creates or updates a Vault secret by name (vault.create_secret / vault.update_secret). */
 export async function upsertVaultSecret(dbUrl: string, name: string, value: string) {
   const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });

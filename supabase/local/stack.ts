@@ -13,7 +13,7 @@
 import { join } from "node:path";
 import postgres from "postgres";
 import { clusterUrl, ensureCluster, projectRoot, startCluster, stopCluster } from "./cluster.ts";
-import { preparePlatform, upsertVaultSecret } from "./platform.ts";
+import { preparePlatform, setFunctionRolePasswords, upsertVaultSecret } from "./platform.ts";
 import { pushMigrations } from "./migrate.ts";
 import { startPgNetWorker } from "./pg_net_worker.ts";
 import { startGateway } from "./gateway.ts";
@@ -26,6 +26,7 @@ import {
   FAKE_TWILIO_AUTH_TOKEN,
   fakeTwilioNumber,
   functionEnv,
+  functionRole,
   LOCAL_ANON_KEY,
   LOCAL_SERVICE_ROLE_KEY,
   resendWebhookSecret,
@@ -34,6 +35,7 @@ import {
   usesRealTwilio,
 } from "./local_env.ts";
 import { maskPII } from "../../shared/platform/mask.ts";
+import { FUNCTION_DB_URL_VARIABLES, type FunctionName } from "../../shared/platform/config.ts";
 import { PORTS, type StackMode } from "./ports.ts";
 import { runDemo } from "./demo.ts";
 import { readFunctionSpecs } from "./functions_host.ts";
@@ -90,6 +92,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const pushed = await pushMigrations(dbUrl, { includeSeed: true });
   say(pushed.includes("Applying migration") ? "migrations applied" : "migrations up to date");
   if (opts.mode === "test") await raiseGuardsForTests(dbUrl);
+  // Each function connects as its own role (NOTIFY_LEAD_DB_URL, …), as on a hosted project.
+  await setFunctionRolePasswords(
+    dbUrl,
+    (Object.keys(FUNCTION_DB_URL_VARIABLES) as FunctionName[]).map(functionRole),
+  );
 
   const apiUrl = `http://${HOST}:${ports.api}`;
   // The test stack ignores .env: tests must run against the fakes, with no webhook configured

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import {
   ConfigError,
+  functionDbUrl,
+  healthConfigSchema,
   leadActionConfigSchema,
   notifyLeadConfigSchema,
   parseConfig,
@@ -152,6 +154,39 @@ Deno.test("a secret published in the repository is refused outside a local stack
         SUPABASE_URL: "https://localhost.example.com",
         NOTIFY_WEBHOOK_SECRET: PUBLISHED_SECRETS.NOTIFY_WEBHOOK_SECRET,
       })
+    );
+  });
+});
+
+Deno.test("functionDbUrl() connects a function as its own role, else as SUPABASE_DB_URL with a warning that hides the password", async (t) => {
+  const own = "postgresql://leadwire_health:s3cret-health@db.abc.supabase.co:5432/postgres";
+  const cases = [
+    { name: "its own secret set", env: { HEALTH_DB_URL: own }, url: own, warned: false },
+    { name: "its own secret absent", env: {}, url: valid.SUPABASE_DB_URL, warned: true },
+    {
+      name: "its own secret empty",
+      env: { HEALTH_DB_URL: "" },
+      url: valid.SUPABASE_DB_URL,
+      warned: true,
+    },
+  ];
+  for (const c of cases) {
+    await t.step(c.name, () => {
+      const warnings: string[] = [];
+      const cfg = parseConfig(healthConfigSchema, { ...valid, ...c.env });
+      assert.equal(functionDbUrl("health", cfg, (m) => warnings.push(m)), c.url);
+      assert.equal(warnings.length, c.warned ? 1 : 0);
+      for (const w of warnings) {
+        assert.match(w, /HEALTH_DB_URL is not set/);
+        assert.match(w, /postgres:\*\*\*@db\.abc\.supabase\.co/);
+        assert.ok(!w.includes(":pw@"), "the password is never logged");
+      }
+    });
+  }
+  await t.step("a malformed own URL is refused, named", () => {
+    assert.throws(
+      () => parseConfig(healthConfigSchema, { ...valid, HEALTH_DB_URL: "mysql://x" }),
+      /HEALTH_DB_URL must be a postgres:\/\/ connection URL/,
     );
   });
 });
