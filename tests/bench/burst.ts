@@ -12,6 +12,7 @@ import { connect } from "../support/stack.ts";
 import { newLead } from "../support/fixtures.ts";
 import { resend, sendgrid, twilio } from "../support/fakes.ts";
 import { withResendCircuit } from "../support/email_failover.ts";
+import { describePeak, sampleFunctionConnections } from "./connections.ts";
 import { smsWindowAlwaysOpen } from "../support/notify_lead.ts";
 import { waitFor } from "../support/wait_for.ts";
 
@@ -72,6 +73,7 @@ async function run(
           String(i % 10_000).padStart(4, "0")
         }`,
       }));
+    const connections = sampleFunctionConnections(sql);
     const started = Date.now();
     const rows = await sql`insert into public.leads ${sql(leads)} returning id`;
     const committed = Date.now();
@@ -86,6 +88,7 @@ async function run(
             where o.lead_id = l.id and o.status in ('pending', 'sending', 'retry')))`;
       return open === 0;
     }, { timeoutMs: 600_000, intervalMs: 100 });
+    const connectionPeak = await connections.stop();
 
     const keys =
       await sql`select key, template, status from public.notifications_outbox where lead_id = any (${
@@ -198,6 +201,7 @@ async function run(
           customersAt("resend")
         }, sendgrid ${customersAt("sendgrid")} of ${customers.length}`,
     );
+    console.log(describePeak(connectionPeak));
     console.log(
       `messages expected ${expected}, accepted ${accepted.size}, lost ${lost}, duplicated ${duplicated}`,
     );
