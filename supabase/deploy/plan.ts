@@ -12,6 +12,7 @@
 import type { z } from "zod";
 import {
   configProblems,
+  FUNCTION_DB_URL_VARIABLES,
   functionsUrl,
   healthConfigSchema,
   leadActionConfigSchema,
@@ -192,6 +193,18 @@ export function afterDeploy(ref: string, env: Record<string, string>): string[] 
       "  PUBLIC_FUNCTIONS_URL for the two-tap flow (README, lead-action).",
     ]
     : [];
+  // A function without its own login connects as postgres (and warns): say how to end that.
+  const deployed = deployedFunctions(Object.keys(FUNCTION_DB_URL_VARIABLES), env);
+  const asPostgres = Object.entries(FUNCTION_DB_URL_VARIABLES).filter(([fn, name]) =>
+    deployed.includes(fn) && !env[name]
+  );
+  const roles = asPostgres.length === 0 ? [] : [
+    `  -- ${asPostgres.length} function(s) would connect as postgres: give each its login`,
+    '  -- (README, "Database roles"), put its URL in .env, and run the deploy again:',
+    ...asPostgres.map(([fn, name]) =>
+      `  alter role leadwire_${fn.replaceAll("-", "_")} password '…';  -- then ${name}`
+    ),
+  ];
   return [
     `In the SQL editor (https://supabase.com/dashboard/project/${ref}/sql):`,
     `  select vault.create_secret('https://${ref}.supabase.co', 'project_url');`,
@@ -199,6 +212,7 @@ export function afterDeploy(ref: string, env: Record<string, string>): string[] 
     "  select set_up_shop(business_name => '…', phone => '…', postal_address => '…',",
     "    website_url => '…', reply_to_email => '…', sms_hours => '8 am-8 pm', time_zone => '…');",
     "  select add_staff_member('…', 'dispatcher', email => '…', phone => '…', takes_leads => true);",
+    ...roles,
     "Then: Resend's webhook and Twilio's number (README, \"Deploying to a hosted Supabase project\").",
     ...textPages,
   ];

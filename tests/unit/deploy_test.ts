@@ -233,6 +233,10 @@ Deno.test("the deploy's dry run lists every step in order and runs none", async 
   ]);
   assert.match(text, /Dry run; the steps, none run:/);
   assert.match(text, /select set_up_shop\(/);
+  // No <FUNCTION>_DB_URL in this .env: each function would connect as postgres until given its login.
+  assert.match(text, /alter role leadwire_health password '…';  -- then HEALTH_DB_URL/);
+  assert.match(text, /alter role leadwire_notify_lead password '…';  -- then NOTIFY_LEAD_DB_URL/);
+  assert.doesNotMatch(text, /leadwire_sendgrid_events/, "sendgrid-events is not deployed");
   assert.match(
     text,
     /Note: staff alerts' "I'm on it" links point at https:\/\/abcdefghijklmnopqrst\.supabase\.co\/functions\/v1, where Supabase serves pages as\s+plain text/,
